@@ -1,0 +1,53 @@
+# JXC: `make run` sets up and serves; `make test` sets up and runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HTMX_VERSION := $(shell $(if $(wildcard $(PY)),$(PY),python3) -c "import json;print(json.load(open('package.json'))['dependencies']['htmx.org'])")
+HTMX := static/vendor/htmx-$(HTMX_VERSION).min.js
+APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
+APT_TEST := chromium poppler-utils
+
+.PHONY: run test bench static translations system-deps system-deps-test db clean
+
+run: $(VENV)/.installed static translations system-deps db
+	@$(FLASK) demo --if-empty
+	@echo
+	@echo "JXC is at http://127.0.0.1:5000  (demo logins: boss / sales1 / sales2 / warehouse / buyer / finance, password demo1234)"
+	@$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed static translations system-deps system-deps-test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed static translations
+	$(PY) bench/run.py
+
+$(VENV)/.installed: pyproject.toml
+	@test -d $(VENV) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	@touch $@
+
+# Front-end libraries come from npm, pinned in package.json, copied into static/vendor.
+static: $(HTMX)
+$(HTMX): package.json
+	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm (or install Node.js 20+)"; exit 1; }
+	npm install --no-audit --no-fund --silent
+	@mkdir -p static/vendor
+	rm -f static/vendor/htmx-*.min.js
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+translations: $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -q -d app/translations
+
+db: $(VENV)/.installed
+	@$(FLASK) db upgrade
+
+# System libraries: installed with apt-get when missing and we are root; otherwise we say what to install.
+system-deps:
+	@./.ci/ensure-apt $(APT_RUN)
+system-deps-test:
+	@./.ci/ensure-apt $(APT_TEST)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,94 @@
+"""JXC: the app factory."""
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config as config_module
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: type = config_module.Config, **overrides) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(config_module.INSTANCE))
+    app.config.from_object(config)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or config_module._secret_key()
+    app.config["SQLALCHEMY_DATABASE_URI"] = (app.config.get("SQLALCHEMY_DATABASE_URI")
+                                             or config_module.database_url())
+    app.config.update(overrides)
+    config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    _register_blueprints(app)
+    _register_hooks(app)
+    from app.errors import register_error_handlers
+    register_error_handlers(app)
+    from app.formatting import register_filters
+    register_filters(app)
+    from app.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app):
+    from app.api import bp as api_bp
+    from app.audit import bp as audit_bp
+    from app.auth import bp as auth_bp
+    from app.home import bp as home_bp
+    from app.pwa import bp as pwa_bp
+    from app.settings import bp as settings_bp
+    from app.users import bp as users_bp
+
+    for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # bearer tokens only: no cookies, so no CSRF to forge
+
+
+def _register_hooks(app):
+    from app import vendor
+    from app.auth.access import enforce
+    from app.security import add_security_headers
+
+    app.before_request(enforce)
+    app.after_request(add_security_headers)
+
+    @app.context_processor
+    def shell_context():
+        from app.home.nav import nav_items
+        from app.settings.services import company
+        return {"nav_items": nav_items, "company": company, "htmx_script": vendor.HTMX_SCRIPT}
+
+
+def select_locale():
+    """The user's own choice, then this browser's choice, then Accept-Language; zh_CN by default."""
+    from app.errors import is_api_request
+    user = g.get("user")
+    if user is None and not is_api_request() and current_user and current_user.is_authenticated:
+        user = current_user
+    if user is not None and user.locale:
+        return user.locale
+    if not is_api_request() and session.get("locale"):
+        return session["locale"]
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"], default="zh_CN")
+    return "en" if best == "en" else "zh_CN"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

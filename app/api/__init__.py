@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import idempotent, routes, users  # noqa: E402,F401

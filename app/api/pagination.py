@@ -1,0 +1,25 @@
+"""The API's list envelope: items, total, page, per_page."""
+from flask import request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.api.schema import ValidationFailed
+from app.extensions import db
+
+MAX_PER_PAGE = 200
+
+
+def paginate(query, to_json, default_per_page: int = 50) -> dict:
+    page = request.args.get("page", "1")
+    per_page = request.args.get("per_page", str(default_per_page))
+    errors = {}
+    if not page.isdigit() or int(page) < 1:
+        errors["page"] = [_("Must be a whole number from 1.")]
+    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+        errors["per_page"] = [_("Must be a whole number from 1 to %(n)d.", n=MAX_PER_PAGE)]
+    if errors:
+        raise ValidationFailed(errors)
+    page, per_page = int(page), int(per_page)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [to_json(row) for row in rows], "total": total, "page": page, "per_page": per_page}

@@ -1,0 +1,25 @@
+"""API basics: who am I, and the OpenAPI document."""
+from flask import g, jsonify
+
+from app.api import bp
+from app.api.schema import Choice, Integer, Schema, String
+from app.api.spec import document, operation
+from app.auth.roles import EVERYONE, Role, allow
+
+ME = Schema("Me", {"id": Integer(), "username": String(), "role": Choice(Role)})
+
+
+@bp.route("/me")
+@allow(EVERYONE)
+@operation("The token's user", response=ME)
+def me():
+    """The user the bearer token belongs to."""
+    return jsonify(id=g.user.id, username=g.user.username, role=g.user.role.value)
+
+
+@bp.route("/openapi.json")
+@allow(EVERYONE)
+@operation("This OpenAPI document")
+def openapi():
+    """The OpenAPI 3.1 document, built from the routes' declared shapes."""
+    return jsonify(document())

@@ -1,0 +1,158 @@
+"""Declared request and response shapes: used to validate input and to write the OpenAPI document."""
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from app.db_types import to_decimal
+from app.errors import BusinessRuleError
+
+
+class ValidationFailed(BusinessRuleError):
+    """Several fields failed; `errors` maps each to its messages."""
+
+    def __init__(self, errors: dict):
+        super().__init__(_("Some fields are not valid."))
+        self._errors = errors
+
+    @property
+    def errors(self):
+        return self._errors
+
+
+class Field:
+    openapi: dict = {}
+
+    def __init__(self, required=False, nullable=False, description=""):
+        self.required = required
+        self.nullable = nullable
+        self.description = description
+
+    def parse(self, value):
+        return value
+
+    def schema(self) -> dict:
+        schema = dict(self.openapi)
+        if self.nullable:
+            schema["nullable"] = True
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+class String(Field):
+    def __init__(self, min_length=0, max_length=None, **kw):
+        super().__init__(**kw)
+        self.min_length, self.max_length = min_length, max_length
+
+    def parse(self, value):
+        if not isinstance(value, str):
+            raise ValueError(_("Must be text."))
+        value = value.strip()
+        if len(value) < self.min_length:
+            raise ValueError(_("Use at least %(n)d characters.", n=self.min_length) if self.min_length > 1
+                             else _("Required."))
+        if self.max_length and len(value) > self.max_length:
+            raise ValueError(_("At most %(n)d characters.", n=self.max_length))
+        return value
+
+    def schema(self):
+        schema = {"type": "string", **super().schema()}
+        if self.min_length:
+            schema["minLength"] = self.min_length
+        if self.max_length:
+            schema["maxLength"] = self.max_length
+        return schema
+
+
+class Integer(Field):
+    openapi = {"type": "integer"}
+
+    def parse(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(_("Must be a whole number."))
+        return value
+
+
+class Boolean(Field):
+    openapi = {"type": "boolean"}
+
+    def parse(self, value):
+        if not isinstance(value, bool):
+            raise ValueError(_("Must be true or false."))
+        return value
+
+
+class Choice(Field):
+    def __init__(self, values, **kw):
+        super().__init__(**kw)
+        self.values = [getattr(v, "value", v) for v in values]
+
+    def parse(self, value):
+        if value not in self.values:
+            raise ValueError(_("Must be one of: %(values)s.", values=", ".join(self.values)))
+        return value
+
+    def schema(self):
+        return {"type": "string", "enum": self.values, **super().schema()}
+
+
+class DecimalString(Field):
+    """Money or quantity: a decimal string out; a string or JSON number in, never via float."""
+
+    def __init__(self, places: int, **kw):
+        super().__init__(**kw)
+        self.places = places
+
+    def parse(self, value):
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+            raise ValueError(_("Must be a number."))
+        try:
+            return to_decimal(value, self.places)
+        except (TypeError, ValueError):
+            raise ValueError(_("Must be a number.")) from None
+
+    def schema(self):
+        return {"type": "string", "format": "decimal", "example": "1." + "0" * self.places,
+                **super().schema()}
+
+
+class DateTime(Field):
+    openapi = {"type": "string", "format": "date-time"}
+
+
+class Schema:
+    """An object shape: named fields, nothing else allowed."""
+
+    def __init__(self, name: str, fields: dict[str, Field]):
+        self.name = name
+        self.fields = fields
+
+    def parse(self, data, partial: bool = False) -> dict:
+        """Validate a request body; unknown fields and bad values raise ValidationFailed."""
+        if not isinstance(data, dict):
+            raise BusinessRuleError(_("The body must be a JSON object."), problem="bad-request")
+        errors = {name: [_("Unknown field.")] for name in data if name not in self.fields}
+        values = {}
+        for name, field in self.fields.items():
+            if name not in data:
+                if field.required and not partial:
+                    errors[name] = [_("Required.")]
+                continue
+            if data[name] is None and field.nullable:
+                values[name] = None
+                continue
+            try:
+                values[name] = field.parse(data[name])
+            except ValueError as error:
+                errors[name] = [str(error)]
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    def openapi(self, partial: bool = False) -> dict:
+        schema = {"type": "object", "additionalProperties": False,
+                  "properties": {name: field.schema() for name, field in self.fields.items()}}
+        required = [name for name, field in self.fields.items() if field.required and not partial]
+        if required:
+            schema["required"] = required
+        return schema

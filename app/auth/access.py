@@ -1,0 +1,85 @@
+"""Deny by default: one check before every request, for pages, fragments and the API."""
+from flask import current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
+
+from app.auth.models import ApiToken, User
+from app.auth.roles import PUBLIC, allowed_roles
+from app.db_types import utcnow
+from app.errors import is_api_request, problem
+from app.extensions import db, htmx, login_manager
+
+# Endpoints that are not our view functions but must stay open.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def enforce():
+    """before_request: let the request through only if its view allows the caller's role."""
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None  # unknown URLs fall through to the 404 handler
+    roles = allowed_roles(current_app.view_functions[request.endpoint])
+    if roles == PUBLIC:
+        return None
+    user = api_user() if is_api_request() else _session_user()
+    if user is None:
+        return _unauthenticated()
+    if roles is None or user.role not in roles:
+        raise Forbidden()
+    g.user = user
+    return None
+
+
+def _session_user():
+    return current_user if current_user.is_authenticated else None
+
+
+def api_user():
+    """The user of a valid bearer token; session cookies never count on the API."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret.strip())))
+    if token is None or not token.usable:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        token.last_used_at = now  # coarse, so a busy client does not write on every call
+        db.session.commit()
+    return token.user
+
+
+def _unauthenticated():
+    if is_api_request():
+        return problem(401, "unauthenticated", _("Please sign in."),
+                       _("Send a valid API token as 'Authorization: Bearer <token>'."),
+                       headers={"WWW-Authenticate": "Bearer"})
+    login = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
+    if htmx:
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = login
+        return response
+    return redirect(login)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after sign-in, or None (never another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if target.startswith(url_for("auth.login")):
+        return None
+    return target
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """The session's user, unless deactivated or signed out everywhere since (session_version)."""
+    user_id, _sep, version = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user

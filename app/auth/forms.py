@@ -1,0 +1,36 @@
+"""Sign-in and account forms: input shape only."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.auth.services import LANGUAGES, MIN_PASSWORD
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new_password", _l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    next = HiddenField()
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
+                       render_kw={"placeholder": _l("e.g. finance software")})
+    idempotency_key = HiddenField()

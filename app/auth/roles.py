@@ -1,0 +1,55 @@
+"""Roles and the one access rule: every view declares who may reach it, or nobody may."""
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    SALES = "sales"
+    WAREHOUSE = "warehouse"
+    PURCHASING = "purchasing"
+    FINANCE = "finance"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.OWNER: _l("Owner"),
+    Role.SALES: _l("Sales"),
+    Role.WAREHOUSE: _l("Warehouse"),
+    Role.PURCHASING: _l("Purchasing"),
+    Role.FINANCE: _l("Finance"),
+}
+
+EVERYONE = frozenset(Role)
+PUBLIC = "public"
+
+
+def allow(*roles):
+    """Mark a view as reachable by these roles (EVERYONE for any signed-in user).
+
+    The check itself runs once, in access.enforce, for HTML, htmx and API alike; a view without
+    this mark (or `public`) is refused.
+    """
+    allowed = frozenset(r for group in roles for r in (group if isinstance(group, frozenset) else [group]))
+
+    def mark(view):
+        view.allowed_roles = allowed
+        return view
+
+    return mark
+
+
+def public(view):
+    """Mark a view as open to anonymous visitors (sign-in, health, static, PWA files)."""
+    view.allowed_roles = PUBLIC
+    return view
+
+
+def allowed_roles(view):
+    """The roles a view function declares, PUBLIC, or None when it declares nothing."""
+    return getattr(view, "allowed_roles", None)
+

@@ -1,0 +1,125 @@
+"""Sign-in, sign-out, language, and the user's own account and API tokens."""
+from flask import flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app import idempotency
+from app.auth import bp, services, throttle
+from app.auth.access import safe_next
+from app.auth.forms import LanguageForm, LoginForm, PasswordForm, TokenForm
+from app.auth.roles import EVERYONE, allow, public
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.forms import apply_error, new_key
+from app.web import render
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Sign in with username and password, throttled per account and per address."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        if not throttle.login_allowed(form.username.data, request.remote_addr or "?"):
+            form.password.errors.append(_("Too many attempts. Please wait a minute and try again."))
+            return render("auth/login.html", form=form, status=429)
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            throttle.login_failed(form.username.data)
+            form.password.errors.append(_("Wrong username or password."))
+            return render("auth/login.html", form=form, status=422)
+        db.session.commit()
+        session.clear()
+        login_user(user, remember=True)
+        return redirect(safe_next(form.next.data) or url_for("home.index"))
+    return render("auth/login.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(EVERYONE)
+def logout():
+    """Sign out of this device."""
+    logout_user()
+    session.clear()
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    """Switch language; kept on the user when signed in, in the session otherwise."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user, form.locale.data)
+            db.session.commit()
+    return redirect(safe_next(form.next.data) or url_for("home.index"))
+
+
+@bp.route("/account")
+@allow(EVERYONE)
+def account():
+    """The user's own page: password, language and API tokens."""
+    return _account_page()
+
+
+def _account_page(password_form=None, token_form=None, new_secret=None, status=200):
+    return render("auth/account.html", "auth/_tokens.html", status=status,
+                  password_form=password_form or PasswordForm(),
+                  token_form=token_form or TokenForm(idempotency_key=new_key()),
+                  language_form=LanguageForm(locale=g.user.locale or "zh_CN"),
+                  tokens=g.user.tokens, new_secret=new_secret)
+
+
+@bp.route("/account/password", methods=["POST"])
+@allow(EVERYONE)
+def change_password():
+    """Change one's own password; other devices are signed out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(g.user, form.current_password.data, form.new_password.data)
+        except BusinessRuleError as error:
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            login_user(g.user, remember=True)  # this device keeps going with the new session version
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(password_form=form, status=422)
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@allow(EVERYONE)
+def create_token():
+    """Make an API token; its secret is shown once."""
+    form = TokenForm()
+    if form.validate_on_submit():
+        key = form.idempotency_key.data or new_key()
+        if idempotency.previous(g.user.id, key):
+            flash(_("This token was already created."), "info")
+            return redirect(url_for("auth.account"))
+        try:
+            _token, secret = services.create_token(g.user, form.name.data)
+        except BusinessRuleError as error:
+            apply_error(form, error)
+        else:
+            idempotency.remember(g.user.id, key, "", 303, location=url_for("auth.account"))
+            db.session.commit()
+            return _account_page(new_secret=secret, status=201)
+    return _account_page(token_form=form, status=422)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow(EVERYONE)
+def revoke_token(token_id):
+    """Revoke one of one's own tokens."""
+    services.revoke_token(g.user, token_id)
+    db.session.commit()
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("auth.account"))

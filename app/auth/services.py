@@ -1,0 +1,155 @@
+"""Users, passwords and API tokens: the rules, without HTTP."""
+import re
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.audit import services as audit
+from app.auth.models import ApiToken, User
+from app.auth.roles import Role
+from app.db_types import utcnow
+from app.errors import BusinessRuleError, Duplicate, InvalidState
+from app.extensions import db
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+MIN_PASSWORD = 8
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+# A hash to compare against when the username is unknown, so timing does not reveal which names exist.
+_DUMMY_HASH = None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise BusinessRuleError(_("Use at least %(n)d characters.", n=MIN_PASSWORD), field)
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, or None."""
+    global _DUMMY_HASH
+    user = find_user(username or "")
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(actor, username: str, role, password: str, display_name: str = "") -> User:
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise BusinessRuleError(_("2 to 64 letters, digits, dots, dashes or underscores."), "username")
+    if find_user(username):
+        raise Duplicate(_("The username %(name)s is taken.", name=username), "username")
+    role = parse_role(role)
+    check_password_rules(password)
+    user = User(username=username, role=role, display_name=(display_name or "").strip() or username,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    audit.record(actor, "user.create", user, {"role": (None, role), "display_name": (None, user.display_name)})
+    return user
+
+
+def parse_role(role) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise BusinessRuleError(_("Choose one of the roles."), "role") from None
+
+
+def update_user(actor, user: User, *, role=None, display_name=None) -> User:
+    values = {}
+    if role is not None:
+        values["role"] = parse_role(role)
+        if user.id == actor.id and values["role"] != user.role:
+            raise BusinessRuleError(_("You cannot change your own role."), "role")
+    if display_name is not None:
+        if not display_name.strip():
+            raise BusinessRuleError(_("Enter a name."), "display_name")
+        values["display_name"] = display_name.strip()
+    if changes := audit.apply_changes(user, values):
+        audit.record(actor, "user.update", user, changes)
+    return user
+
+
+def set_active(actor, user: User, active: bool) -> User:
+    """Deactivating signs the user out everywhere and revokes its API tokens for good."""
+    if user.id == actor.id and not active:
+        raise InvalidState(_("You cannot deactivate yourself."))
+    if user.active == active:
+        return user
+    if not active:
+        _ensure_another_owner(user)
+        user.session_version += 1
+        for token in user.tokens:
+            token.revoked_at = token.revoked_at or utcnow()
+    audit.record(actor, "user.activate" if active else "user.deactivate", user,
+                 {"active": (not active, active)})
+    user.active = active
+    return user
+
+
+def _ensure_another_owner(user: User) -> None:
+    if user.role == Role.OWNER and db.session.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.OWNER, User.active.is_(True), User.id != user.id)) == 0:
+        raise InvalidState(_("The last active owner cannot be deactivated."))
+
+
+def reset_password(actor, user: User, new_password: str) -> None:
+    """The owner sets a new password; the user's other sessions end."""
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    audit.record(actor, "user.reset_password", user, {"password": ("***", "***")})
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise BusinessRuleError(_("The current password is not correct."), "current_password")
+    check_password_rules(new, "new_password")
+    user.password_hash = hash_password(new)
+    user.session_version += 1  # other devices sign in again; the caller re-signs this one
+    audit.record(user, "user.change_password", user, {"password": ("***", "***")})
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LANGUAGES:
+        raise BusinessRuleError(_("Choose a language."), "locale")
+    if changes := audit.apply_changes(user, {"locale": locale}):
+        audit.record(user, "user.update", user, changes)
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for `user`; the secret is returned once and only its hash is kept."""
+    name = (name or "").strip()
+    if not name:
+        raise BusinessRuleError(_("Name the token, e.g. the system that will use it."), "name")
+    secret = ApiToken.new_secret()
+    token = ApiToken(user=user, name=name[:100], token_hash=ApiToken.hash(secret),
+                     prefix=secret[:len(ApiToken.PREFIX) + 4])
+    db.session.add(token)
+    audit.record(user, "token.create", token, {"name": (None, token.name)})
+    return token, secret
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise BusinessRuleError(_("Not found."), problem="not-found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(user, "token.revoke", token, {"revoked": (False, True)})
+    return token

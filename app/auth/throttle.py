@@ -1,0 +1,110 @@
+"""Sign-in throttling per account and per address, shared by every worker process.
+
+The counting is the `limits` library's; its storage is Redis when REDIS_URL is set, otherwise
+a table in our own database, so N gunicorn workers (or machines) see the same counters.
+"""
+import time
+
+from flask import current_app
+from limits import parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import Float, Integer, String, delete, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class RateLimitCounter(db.Model):
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)  # epoch seconds, as `limits` speaks
+
+
+class DatabaseStorage(Storage):
+    """A `limits` storage over the app's database (fixed-window strategy)."""
+
+    STORAGE_SCHEME = ["jxcdb"]
+
+    def __init__(self, uri: str | None = None, engine=None, **options):
+        super().__init__(uri, **options)
+        self.engine = engine
+
+    @property
+    def base_exceptions(self):
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        table = RateLimitCounter.__table__
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(table).values(key=key, count=amount, expires_at=now + expiry)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key], set_={"count": table.c.count + amount}
+        ).returning(table.c.count)
+        with self.engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.key == key, table.c.expires_at <= now))
+            return connection.execute(statement).scalar_one()
+
+    def get(self, key: str) -> int:
+        row = self._row(key)
+        return row.count if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._row(key)
+        return row.expires_at if row else time.time()
+
+    def check(self) -> bool:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as connection:
+            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(RateLimitCounter.__table__).where(RateLimitCounter.key == key))
+
+    def _row(self, key):
+        table = RateLimitCounter.__table__
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(table.c.count, table.c.expires_at).where(table.c.key == key, table.c.expires_at > time.time())
+            ).first()
+
+
+def _limiter() -> FixedWindowRateLimiter:
+    app = current_app._get_current_object()
+    limiter = app.extensions.get("jxc_throttle")
+    if limiter is None:
+        redis_url = app.config.get("REDIS_URL")
+        storage = storage_from_string(redis_url) if redis_url else DatabaseStorage(engine=db.engine)
+        limiter = app.extensions["jxc_throttle"] = FixedWindowRateLimiter(storage)
+    return limiter
+
+
+def _limits():
+    per_account, per_address = current_app.config["LOGIN_LIMITS"]
+    return parse_many(per_account), parse_many(per_address)
+
+
+def login_allowed(username: str, address: str) -> bool:
+    """Whether another sign-in attempt may be made now; counts the attempt against the address."""
+    limiter = _limiter()
+    per_account, per_address = _limits()
+    account_key = username.strip().lower()
+    if not all(limiter.test(item, "login-account", account_key) for item in per_account):
+        return False
+    return all([limiter.hit(item, "login-address", address) for item in per_address])
+
+
+def login_failed(username: str) -> None:
+    """Count a failed attempt against the account."""
+    limiter = _limiter()
+    for item in _limits()[0]:
+        limiter.hit(item, "login-account", username.strip().lower())

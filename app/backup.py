@@ -1,0 +1,98 @@
+"""Consistent backups while the app runs, and restores that refuse another schema version."""
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from flask_babel import gettext as _
+from sqlalchemy import inspect, text
+
+from app.config import ROOT
+from app.errors import BusinessRuleError
+from app.extensions import db
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+
+
+def current_revision() -> str | None:
+    if not inspect(db.engine).has_table("alembic_version"):
+        return None
+    return db.session.scalar(text("SELECT version_num FROM alembic_version"))
+
+
+def backup(path: Path) -> None:
+    """Write a snapshot of the live database to `path`."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        # The online backup API copies a consistent snapshot while other connections write.
+        with sqlite3.connect(url.database) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        return
+    _run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", _libpq(url)])
+
+
+def restore(path: Path) -> None:
+    """Replace the live database with the snapshot at `path`, if its schema version matches."""
+    if not path.exists():
+        raise BusinessRuleError(_("No such file: %(path)s", path=path))
+    version = _backup_revision(path)
+    url = db.engine.url
+    if _is_sqlite_file(path) != (url.get_backend_name() == "sqlite"):
+        raise BusinessRuleError(_("This backup was made from another kind of database (SQLite vs PostgreSQL)."))
+    if version != head_revision():
+        raise BusinessRuleError(_(
+            "This backup is from schema version %(theirs)s; this installation is at %(ours)s. "
+            "Restore it with the JXC version that made it, or upgrade that copy first.",
+            theirs=version or _("unknown"), ours=head_revision()))
+    db.session.remove()
+    db.engine.dispose()
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(path) as source, sqlite3.connect(url.database) as target:
+            source.backup(target)
+        return
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+          f"--dbname={_libpq(url)}", str(path)])
+
+
+def _magic(path: Path) -> bytes:
+    with open(path, "rb") as file:
+        return file.read(16)
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    return _magic(path).startswith(b"SQLite format 3")
+
+
+def _backup_revision(path: Path) -> str | None:
+    magic = _magic(path)
+    if magic.startswith(b"SQLite format 3"):
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+                return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+    if magic.startswith(b"PGDMP"):
+        listing = _run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path)])
+        lines = listing.splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("COPY ") and "alembic_version" in line and index + 1 < len(lines):
+                return lines[index + 1].strip() or None
+        return None
+    raise BusinessRuleError(_("%(path)s is not a JXC backup.", path=path))
+
+
+def _libpq(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _run(command: list[str]) -> str:
+    if shutil.which(command[0]) is None:
+        raise BusinessRuleError(_("%(tool)s is needed; install the PostgreSQL client (apt-get install postgresql-client).",
+                                  tool=command[0]))
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BusinessRuleError(result.stderr.strip() or f"{command[0]} failed")
+    return result.stdout

@@ -1,0 +1,86 @@
+"""Exact decimal columns: stored as scaled integers so SQLite and PostgreSQL agree to the cent."""
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from sqlalchemy import BigInteger, DateTime
+from sqlalchemy.types import TypeDecorator
+
+
+class ScaledDecimal(TypeDecorator):
+    """A Decimal with a fixed number of places, kept as an integer count of 10**-places units.
+
+    SQLAlchemy's Numeric goes through float on SQLite; integers are exact on both engines and
+    SUM() over them stays exact, so aggregate queries can run in the database.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, places: int):
+        super().__init__()
+        self.places = places
+        self.quantum = Decimal(1).scaleb(-places)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int(to_decimal(value, self.places).scaleb(self.places))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-self.places).quantize(self.quantum)
+
+    def coerce_compared_value(self, op, value):
+        return self
+
+
+def to_decimal(value, places: int) -> Decimal:
+    """Parse a number (string, int or Decimal; never float) and round half-up to `places`."""
+    if isinstance(value, float):
+        raise TypeError("floats are not accepted for money or quantities")
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def Money():
+    """Money: two places."""
+    return ScaledDecimal(2)
+
+
+def Quantity():
+    """Quantities: three places."""
+    return ScaledDecimal(3)
+
+
+def Rate():
+    """Percentages such as tax rates (13.00 means 13 %)."""
+    return ScaledDecimal(2)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC timestamps on both engines (SQLite otherwise hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use app.db_types.utcnow()")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,28 @@
+"""The home screen and the health check."""
+from flask import jsonify
+from sqlalchemy import text
+
+from app.auth.roles import EVERYONE, allow, public
+from app.extensions import db
+from app.home import bp
+from app.home.nav import jobs
+from app.web import render
+
+
+@bp.route("/")
+@allow(EVERYONE)
+def index():
+    """The signed-in user's home: the jobs their role does."""
+    return render("home/index.html", jobs=jobs())
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error means unhealthy; say which
+        db.session.rollback()
+        return jsonify(status="error", database=type(error).__name__), 503
+    return jsonify(status="ok", database="ok")

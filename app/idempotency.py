@@ -1,0 +1,63 @@
+"""Idempotency keys: the same user sending the same key gets the first response, once.
+
+The API wraps every POST in `api_call` (app/api/idempotent.py); HTML forms carry a hidden key and
+use `previous` / `remember` to redirect a double tap to the first result.
+"""
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+LIFETIME = timedelta(hours=24)
+MAX_KEY_LENGTH = 100
+
+
+class IdempotencyRecord(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    location: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+
+def fingerprint(*parts) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else str(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def previous(user_id: int, key: str) -> IdempotencyRecord | None:
+    """The record kept for this user's key within the last 24 hours."""
+    return db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
+        IdempotencyRecord.created_at > utcnow() - LIFETIME))
+
+
+def remember(user_id: int, key: str, request_hash: str, status: int, body: str = "",
+             content_type: str = "", location: str = "") -> IdempotencyRecord:
+    """Keep the response for this key; added to the caller's transaction, so both commit together."""
+    db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
+        IdempotencyRecord.created_at <= utcnow() - LIFETIME))
+    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=request_hash, status=status,
+                               body=body, content_type=content_type, location=location)
+    db.session.add(record)
+    return record
+
+
+def purge_expired() -> int:
+    """Delete records older than 24 hours; returns how many."""
+    return db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.created_at <= utcnow() - LIFETIME)).rowcount

@@ -1,0 +1,68 @@
+"""Company settings: read everywhere, changed by the owner."""
+import io
+from decimal import Decimal
+
+from flask import current_app, g
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from app.audit import services as audit
+from app.db_types import to_decimal
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.settings.models import CURRENCIES, CompanySettings
+
+SETTINGS_ID = 1
+DEFAULT_TAX_RATE = Decimal("13.00")
+
+
+def company() -> CompanySettings:
+    """The settings row, or unsaved defaults before the owner first saves; cached for the request."""
+    if "company" not in g:
+        g.company = db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
+            id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
+            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False)
+    return g.company
+
+
+def update_company(actor, values: dict) -> CompanySettings:
+    """Apply edited settings; the logo, if given, as uploaded image bytes."""
+    settings = company()
+    db.session.add(settings)
+    values = dict(values)
+    if values.get("currency") not in CURRENCIES:
+        raise BusinessRuleError(_("Choose a currency."), "currency")
+    try:
+        values["default_tax_rate"] = to_decimal(values["default_tax_rate"], 2)
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Enter a number."), "default_tax_rate") from None
+    if not 0 <= values["default_tax_rate"] <= 100:
+        raise BusinessRuleError(_("Between 0 and 100."), "default_tax_rate")
+    if not (values.get("name") or "").strip():
+        raise BusinessRuleError(_("Enter the company name."), "name")
+    logo = values.pop("logo", None)
+    if logo:
+        values["logo_png"] = shrink_logo(logo)
+    if values.pop("remove_logo", False):
+        values["logo_png"] = None
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    if changes := audit.apply_changes(settings, values):
+        audit.record(actor, "settings.update", settings, changes)
+    return settings
+
+
+def shrink_logo(data: bytes) -> bytes:
+    """The logo as a PNG no larger than LOGO_MAX_PX, so pages and PDFs stay light."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.width * image.height > 40_000_000:
+                raise BusinessRuleError(_("The image is too large."), "logo")
+            image = image.convert("RGBA")
+            size = current_app.config["LOGO_MAX_PX"]
+            image.thumbnail((size, size))
+            out = io.BytesIO()
+            image.save(out, "PNG", optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise BusinessRuleError(_("Upload a PNG, JPEG or WebP image."), "logo") from None

@@ -1,0 +1,32 @@
+"""User management forms (owner only)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.auth.roles import ROLE_LABELS
+from app.auth.services import MIN_PASSWORD
+
+
+def role_choices():
+    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)],
+                           render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    display_name = StringField(_l("Name"), validators=[Length(max=100)])
+    role = SelectField(_l("Role"), choices=role_choices)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                             render_kw={"autocomplete": "new-password"})
+    idempotency_key = HiddenField()
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=role_choices)
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                             render_kw={"autocomplete": "new-password"})
