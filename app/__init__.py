@@ -1,6 +1,5 @@
 """JXC: the app factory."""
-from flask import Flask, g, request, session
-from flask_login import current_user
+from flask import Flask, current_app, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -18,6 +17,9 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     app.config.update(overrides)
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
 
+    # Access is checked before anything else (CSRF included), so anonymous requests of every kind
+    # are sent to sign-in rather than refused for another reason first.
+    _register_hooks(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -28,7 +30,6 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     login_manager.session_protection = "basic"
 
     _register_blueprints(app)
-    _register_hooks(app)
     from app.errors import register_error_handlers
     register_error_handlers(app)
     from app.formatting import register_filters
@@ -71,15 +72,19 @@ def _register_hooks(app):
 def select_locale():
     """The user's own choice, then this browser's choice, then Accept-Language; zh_CN by default."""
     from app.errors import is_api_request
-    user = g.get("user")
-    if user is None and not is_api_request() and current_user and current_user.is_authenticated:
-        user = current_user
+    if not has_request_context():
+        return app_default_locale()
+    user = g.get("user")  # set by access.enforce from the session or the API token
     if user is not None and user.locale:
         return user.locale
     if not is_api_request() and session.get("locale"):
         return session["locale"]
     best = request.accept_languages.best_match(["zh_CN", "zh", "en"], default="zh_CN")
     return "en" if best == "en" else "zh_CN"
+
+
+def app_default_locale() -> str:
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @event.listens_for(Engine, "connect")

@@ -1,6 +1,7 @@
 """Business rule errors and the error responses for pages, fragments and the API."""
 from flask import flash, jsonify, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, htmx
@@ -102,6 +103,14 @@ def register_error_handlers(app):
                           title=str(error.message), status_code=error.status)
         return render("errors/error.html", status=error.status, title=str(error.message),
                       status_code=error.status)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        title = _("This form has expired. Please try again.")
+        if htmx:
+            flash(title, "error")
+            return render("errors/error.html", "_flash.html", status=400, title=title, status_code=400)
+        return render("errors/error.html", status=400, title=title, status_code=400)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

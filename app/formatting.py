@@ -27,7 +27,11 @@ def datetime_(value, format: str = "short") -> str:
 
 
 def html_lang() -> str:
-    return str(get_locale() or "zh_CN").replace("_", "-")
+    """zh-CN or en: language and territory, without Babel's script subtag (zh_Hans_CN)."""
+    locale = get_locale()
+    if locale is None:
+        return "zh-CN"
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
 
 
 def register_filters(app):

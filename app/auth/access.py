@@ -20,19 +20,18 @@ def enforce():
     if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown URLs fall through to the 404 handler
     roles = allowed_roles(current_app.view_functions[request.endpoint])
+    g.user = user = api_user() if is_api_request() else _session_user()
     if roles == PUBLIC:
         return None
-    user = api_user() if is_api_request() else _session_user()
     if user is None:
         return _unauthenticated()
     if roles is None or user.role not in roles:
         raise Forbidden()
-    g.user = user
     return None
 
 
 def _session_user():
-    return current_user if current_user.is_authenticated else None
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def api_user():

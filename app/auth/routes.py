@@ -41,8 +41,8 @@ def login():
 @allow(EVERYONE)
 def logout():
     """Sign out of this device."""
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response

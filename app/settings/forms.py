@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.settings.models import CURRENCIES
@@ -13,7 +14,7 @@ class CompanyForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Length(max=300)])
     phone = StringField(_l("Phone"), validators=[Length(max=50)], render_kw={"inputmode": "tel"})
     tax_number = StringField(_l("Tax number"), validators=[Length(max=50)])
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES])
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES])
     default_tax_rate = StringField(_l("Default tax rate (%)"), validators=[DataRequired()],
                                    render_kw={"inputmode": "decimal"})
     allow_negative_stock = BooleanField(_l("Allow negative stock"))

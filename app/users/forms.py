@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.auth.roles import ROLE_LABELS
@@ -9,7 +10,7 @@ from app.auth.services import MIN_PASSWORD
 
 
 def role_choices():
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+    return [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class UserCreateForm(FlaskForm):

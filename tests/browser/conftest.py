@@ -1,0 +1,68 @@
+"""Browser fixtures: one live server and one Chromium for the whole session, a fresh context per test.
+
+The server is a separate app instance on the same database as the `app` fixture, so tests make their
+users with tests.factories inside `app` and get the usual table cleanup after each test.
+"""
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.config import TestConfig
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}
+TABLET = {"width": 1024, "height": 768}
+
+
+@pytest.fixture(scope="session")
+def live_server(database):
+    """The app served over HTTP on 127.0.0.1 and a free port, in a background thread."""
+    server_app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test")
+    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with server_app.app_context():
+        from app.extensions import db
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, launched once (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(app, chromium, live_server):
+    """Open a page in a new browser context (own cookies), Chinese like a phone in China.
+
+    Depends on `app`, so every context is closed before the tables are emptied.
+    """
+    contexts = []
+
+    def open_page(viewport=PHONE, locale="zh-CN"):
+        context = chromium.new_context(viewport=viewport, locale=locale, base_url=live_server,
+                                       has_touch=viewport["width"] < 768)
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -1,0 +1,124 @@
+"""Fixtures in flaskr's shape: app, client, login(role). Every test runs on the engine DATABASE_URL names
+(SQLite in a temporary file by default, PostgreSQL in CI's second run)."""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.config import TestConfig, database_url
+from app.extensions import db
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+
+
+def _fresh_database_url(tmp_path_factory) -> str:
+    if os.environ.get("DATABASE_URL"):
+        url = database_url()
+        engine = create_engine(url)
+        with engine.begin() as connection:  # start from nothing, so migrations are tested for real
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """An empty database brought to the latest schema by the migrations."""
+    url = _fresh_database_url(tmp_path_factory)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="test")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _make_app(database):
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test")
+
+
+@pytest.fixture
+def app(database):
+    """The app whose context the test code runs in (factories, services, assertions)."""
+    app = _make_app(database)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(text("DELETE FROM sqlite_sequence")) if connection.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+
+
+@pytest.fixture
+def client(app, database):
+    """A browser-like client of a second app instance on the same database.
+
+    Requests get their own app context (and so their own `g` and db session), as they would in
+    another process; a client of `app` itself would share the test's context and hide bugs.
+    Change `client.application.config` to configure what the requests see.
+    """
+    web = _make_app(database)
+    yield web.test_client()
+    with web.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def csrf_token(client, path="/login") -> str:
+    """The CSRF token the page carries in hx-headers (the same one every form uses)."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Sign in a new user of `role` through the real form; returns the user."""
+    def sign_in(role="owner", **fields):
+        user = factories.user(role=role, **fields)
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                               "csrf_token": csrf_token(client)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.csrf = csrf_token(client, "/")
+        return user
+    return sign_in
+
+
+@pytest.fixture
+def api(client):
+    """A JSON client for a new user of `role`, authenticated by a bearer token."""
+    class Api:
+        def __init__(self, role):
+            self.user, self.token = factories.user_with_token(role=role)
+            self.headers = {"Authorization": f"Bearer {self.token}"}
+
+        def call(self, method, path, json=None, headers=None, **kw):
+            return client.open(f"/api/v1{path}", method=method, json=json,
+                               headers={**self.headers, **(headers or {})}, **kw)
+
+        def get(self, path, **kw):
+            return self.call("GET", path, **kw)
+
+        def post(self, path, json=None, **kw):
+            return self.call("POST", path, json, **kw)
+
+        def patch(self, path, json=None, **kw):
+            return self.call("PATCH", path, json, **kw)
+
+    return Api

@@ -1,0 +1,111 @@
+"""Deny by default: every endpoint is public, or needs sign-in and a role. The table says who."""
+import pytest
+from flask import url_for
+
+from app.auth.roles import PUBLIC, Role, allowed_roles
+
+# The short public list: sign-in, language choice, static files, PWA files, health.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "pwa.manifest", "pwa.service_worker",
+                    "pwa.offline", "home.healthz"}
+
+ALL = set(Role)
+OWNER = {Role.OWNER}
+# Who may reach what. A new endpoint fails test_every_endpoint_is_in_the_table until it is added here.
+ROUTE_ROLES = {
+    "home.index": ALL,
+    "auth.logout": ALL,
+    "auth.account": ALL,
+    "auth.change_password": ALL,
+    "auth.create_token": ALL,
+    "auth.revoke_token": ALL,
+    "users.index": OWNER,
+    "users.create": OWNER,
+    "users.show": OWNER,
+    "users.set_active": OWNER,
+    "users.reset_password": OWNER,
+    "settings.edit": OWNER,
+    "settings.logo": ALL,
+    "audit.index": OWNER,
+    "api.me": ALL,
+    "api.openapi": ALL,
+    "api.users_index": OWNER,
+    "api.users_create": OWNER,
+    "api.users_show": OWNER,
+    "api.users_update": OWNER,
+}
+
+
+def _requests(app):
+    """(endpoint, method, url) for every rule, with 1 for every id."""
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            args = {name: "x.css" if name == "filename" else 1 for name in rule.arguments}
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, method, url_for(rule.endpoint, **args)
+
+
+def test_every_endpoint_is_public_or_in_the_table(app):
+    endpoints = {endpoint for endpoint, _m, _u in _requests(app)}
+    assert endpoints == PUBLIC_ENDPOINTS | set(ROUTE_ROLES)
+
+
+def test_declared_roles_match_the_table(app):
+    for endpoint, roles in ROUTE_ROLES.items():
+        assert set(allowed_roles(app.view_functions[endpoint])) == roles, endpoint
+    for endpoint in PUBLIC_ENDPOINTS - {"static"}:
+        assert allowed_roles(app.view_functions[endpoint]) == PUBLIC, endpoint
+
+
+def test_anonymous_requests_are_sent_to_sign_in(app, client):
+    for endpoint, method, url in _requests(app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        page = client.open(url, method=method)
+        htmx = client.open(url, method=method, headers={"HX-Request": "true"})
+        if url.startswith("/api/"):
+            assert page.status_code == 401, url
+            assert page.mimetype == "application/problem+json"
+            assert page.json["type"] == "unauthenticated"
+            continue
+        assert page.status_code == 302, (method, url)
+        assert page.headers["Location"].startswith("/login"), url
+        assert htmx.headers["HX-Redirect"].startswith("/login"), url
+
+
+def test_public_endpoints_answer_anonymous_visitors(client):
+    for path in ("/login", "/healthz", "/manifest.webmanifest", "/sw.js", "/offline", "/static/css/app.css"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_view_without_a_declared_role_is_refused(app, client, login):
+    client.application.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    login("owner")
+    assert client.get("/forgotten").status_code == 403
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_route_by_role_table_holds_for_pages(app, client, login, role):
+    login(role.value)
+    for endpoint, method, url in _requests(app):
+        if endpoint in PUBLIC_ENDPOINTS or url.startswith("/api/") or endpoint == "auth.logout":
+            continue
+        response = client.open(url, method=method, headers={"X-CSRFToken": client.csrf})
+        assert response.status_code != 400, (role, method, url)  # the CSRF token was accepted
+        if role in ROUTE_ROLES[endpoint]:
+            assert response.status_code != 403, (role, method, url)
+        else:
+            assert response.status_code == 403, (role, method, url)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_route_by_role_table_holds_for_the_api(app, api, role):
+    caller = api(role.value)
+    for endpoint, method, url in _requests(app):
+        if not url.startswith("/api/"):
+            continue
+        response = caller.call(method, url.removeprefix("/api/v1"), json={})
+        if role in ROUTE_ROLES[endpoint]:
+            assert response.status_code != 403, (role, method, url)
+        else:
+            assert response.status_code == 403, (role, method, url)
+            assert response.json["type"] == "forbidden"
