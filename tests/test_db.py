@@ -1,0 +1,72 @@
+"""The database layer: migrations match the models, money stays exact, times stay UTC."""
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
+
+from app.db_types import Money, Quantity, UTCDateTime, to_decimal
+from app.extensions import db
+
+
+def test_migrations_produce_exactly_the_models(app):
+    """Run on an empty database by the session fixture; any drift shows up here."""
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+@pytest.fixture
+def ledger(app):
+    """A scratch table with exact-decimal columns, outside the app's metadata."""
+    table = Table("scratch_amounts", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("amount", Money()), Column("qty", Quantity()), Column("at", UTCDateTime()))
+    table.create(db.engine)
+    yield table
+    table.drop(db.engine)
+
+
+def test_many_small_amounts_sum_exactly_in_the_database(ledger):
+    with db.engine.begin() as connection:
+        connection.execute(ledger.insert(), [{"amount": Decimal("0.10"), "qty": Decimal("0.001")}] * 1000)
+        connection.execute(ledger.insert(), [{"amount": "0.01", "qty": 3}] * 7)
+        total, qty = connection.execute(select(func.sum(ledger.c.amount), func.sum(ledger.c.qty))).one()
+    assert total == Decimal("100.07") and isinstance(total, Decimal)
+    assert qty == Decimal("22.000")
+    assert sum([0.1] * 1000) != 100  # what adding floats one by one would have given
+
+
+def test_values_round_half_up_to_their_places(ledger):
+    with db.engine.begin() as connection:
+        connection.execute(ledger.insert(), [{"amount": "2.675", "qty": "1.0005"}])
+        amount, qty = connection.execute(select(ledger.c.amount, ledger.c.qty)).one()
+    assert (amount, qty) == (Decimal("2.68"), Decimal("1.001"))
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError):
+        to_decimal(0.1, 2)
+    with pytest.raises(ValueError):
+        to_decimal("NaN", 2)
+
+
+def test_timestamps_come_back_aware_utc(ledger):
+    moment = datetime(2026, 11, 28, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    with db.engine.begin() as connection:
+        connection.execute(ledger.insert(), [{"at": moment}])
+        stored = connection.execute(select(ledger.c.at)).scalar_one()
+    assert stored == moment and stored.utcoffset() == timedelta(0)
+    with pytest.raises(Exception):
+        with db.engine.begin() as connection:
+            connection.execute(ledger.insert(), [{"at": datetime(2026, 1, 1)}])
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
