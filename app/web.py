@@ -11,7 +11,7 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context):
+def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
     """Render `fragment` for plain htmx requests, else `page`; set Vary and cache headers."""
     as_fragment = fragment is not None and wants_fragment()
     response = make_response(render_template(fragment if as_fragment else page, **context), status)
