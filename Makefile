@@ -8,7 +8,7 @@ HTMX := static/vendor/htmx-$(HTMX_VERSION).min.js
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
 APT_TEST := chromium poppler-utils
 
-.PHONY: run test bench static translations system-deps system-deps-test db clean
+.PHONY: run test bench static translations messages system-deps system-deps-test db clean
 
 run: $(VENV)/.installed static translations system-deps db
 	@$(FLASK) demo --if-empty
@@ -30,9 +30,9 @@ $(VENV)/.installed: pyproject.toml
 
 # Front-end libraries come from npm, pinned in package.json, copied into static/vendor.
 static: $(HTMX)
-$(HTMX): package.json
+$(HTMX): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm (or install Node.js 20+)"; exit 1; }
-	npm install --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent
 	@mkdir -p static/vendor
 	rm -f static/vendor/htmx-*.min.js
 	cp node_modules/htmx.org/dist/htmx.min.js $@
@@ -51,3 +51,8 @@ system-deps-test:
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
+
+# Re-extract translatable strings and merge them into the Chinese catalog (then translate the new ones).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv --ignore-dirs=node_modules -o /tmp/jxc-messages.pot .
+	$(VENV)/bin/pybabel update -i /tmp/jxc-messages.pot -d app/translations --no-fuzzy-matching

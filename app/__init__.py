@@ -2,6 +2,7 @@
 from flask import Flask, current_app, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -16,6 +17,8 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
                                              or config_module.database_url())
     app.config.update(overrides)
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
+    if hops := app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     # Access is checked before anything else (CSRF included), so anonymous requests of every kind
     # are sent to sign-in rather than refused for another reason first.

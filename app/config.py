@@ -50,6 +50,9 @@ class Config:
     # werkzeug's scrypt; tests lower the work factor, never production.
     PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_LIMITS = ("5 per minute; 20 per hour", "30 per minute")  # per account, per address
+    # Number of reverse proxies in front (nginx: 1). Their X-Forwarded-* headers are then trusted,
+    # so sign-in throttling counts the real client address, not the proxy's.
+    PROXY_HOPS = int(os.environ.get("JXC_PROXY_HOPS", "0"))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     LOGO_MAX_PX = 600
 
