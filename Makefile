@@ -38,7 +38,7 @@ $(HTMX): package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 translations: $(VENV)/.installed
-	@$(VENV)/bin/pybabel compile -q -d app/translations
+	@$(VENV)/bin/pybabel compile -d app/translations
 
 db: $(VENV)/.installed
 	@$(FLASK) db upgrade
@@ -54,5 +54,5 @@ clean:
 
 # Re-extract translatable strings and merge them into the Chinese catalog (then translate the new ones).
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv --ignore-dirs=node_modules -o /tmp/jxc-messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv --ignore-dirs=node_modules -o /tmp/jxc-messages.pot .
 	$(VENV)/bin/pybabel update -i /tmp/jxc-messages.pot -d app/translations --no-fuzzy-matching
