@@ -40,7 +40,7 @@ def live_server(database):
 def chromium():
     """Debian's Chromium, headless, launched once (never a downloaded browser)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs it) or apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -57,8 +57,10 @@ def new_page(app, chromium, live_server):
     contexts = []
 
     def open_page(viewport=PHONE, locale="zh-CN"):
+        # Service workers are blocked: the shell is under test here, not the offline cache, and the
+        # worker's install fetches would only race with the test's own requests.
         context = chromium.new_context(viewport=viewport, locale=locale, base_url=live_server,
-                                       has_touch=viewport["width"] < 768)
+                                       has_touch=viewport["width"] < 768, service_workers="block")
         context.set_default_timeout(5_000)
         contexts.append(context)
         return context.new_page()
