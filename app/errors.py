@@ -2,6 +2,7 @@
 from flask import flash, jsonify, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, htmx
@@ -103,6 +104,12 @@ def register_error_handlers(app):
                           title=str(error.message), status_code=error.status)
         return render("errors/error.html", status=error.status, title=str(error.message),
                       status_code=error.status)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error):
+        # A unique value taken by a concurrent request between our check and our write.
+        db.session.rollback()
+        return business_rule(Duplicate(_("This conflicts with a record saved a moment ago. Please check and try again.")))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -1,12 +1,13 @@
 """Idempotency keys: the same user sending the same key gets the first response, once.
 
-The API wraps every POST in `api_call` (app/api/idempotent.py); HTML forms carry a hidden key and
-use `previous` / `remember` to redirect a double tap to the first result.
+The API handles every POST in app/api/idempotent.py; HTML forms carry a hidden key and use
+`previous`, `remember` and `commit_once` to send a double tap to the first result.
 """
 import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import UTCDateTime, utcnow
@@ -55,6 +56,19 @@ def remember(user_id: int, key: str, request_hash: str, status: int, body: str =
                                body=body, content_type=content_type, location=location)
     db.session.add(record)
     return record
+
+
+def commit_once(user_id: int, key: str) -> IdempotencyRecord | None:
+    """Commit the work and its record; if a concurrent twin committed first, roll back and return its record."""
+    try:
+        db.session.commit()
+        return None
+    except IntegrityError:
+        db.session.rollback()
+        record = previous(user_id, key)
+        if record is None:
+            raise
+        return record
 
 
 def purge_expired() -> int:

@@ -204,3 +204,14 @@ def test_api_needs_no_csrf_but_pages_do(client, api, login):
     token = csrf_token(client, "/users/new")
     assert token
     assert client.post("/users/new", data={"username": "a2", "role": "sales", "password": "longenough"}).status_code == 400
+
+
+def test_a_race_on_a_unique_value_is_409_not_500(api, monkeypatch):
+    """Two requests pass the duplicate check at once; the database's constraint decides, politely."""
+    from app.auth import services
+    caller = api("owner")
+    body = {"username": "xiaoli", "role": "sales", "password": "longenough"}
+    assert caller.post("/users", body).status_code == 201
+    monkeypatch.setattr(services, "find_user", lambda username: None)
+    response = caller.post("/users", body)
+    assert response.status_code == 409 and response.json["type"] == "duplicate"

@@ -100,3 +100,13 @@ def test_audit_log_filters_by_user_and_object(client, login):
     about = client.get(f"/audit?object_type=User&object_id={user.id}", headers={"HX-Request": "true"})
     assert about.get_data(as_text=True).lstrip().startswith('<div id="audit-entries">')
     assert "user.create" in about.get_data(as_text=True)
+
+
+def test_a_race_on_a_unique_value_shows_a_clear_page(client, login, monkeypatch):
+    from app.auth import services
+    login("owner")
+    factories.user(username="xiaoli")
+    monkeypatch.setattr(services, "find_user", lambda username: None)
+    response = post(client, "/users/new", username="xiaoli", role="sales", password="longenough")
+    assert response.status_code == 409
+    assert "与刚刚保存的记录冲突" in response.get_data(as_text=True)

@@ -110,7 +110,9 @@ def create_token():
             apply_error(form, error)
         else:
             idempotency.remember(g.user.id, key, "", 303, location=url_for("auth.account"))
-            db.session.commit()
+            if idempotency.commit_once(g.user.id, key):
+                flash(_("This token was already created."), "info")
+                return redirect(url_for("auth.account"))
             return _account_page(new_secret=secret, status=201)
     return _account_page(token_form=form, status=422)
 

@@ -41,10 +41,12 @@ def create():
         except BusinessRuleError as error:
             apply_error(form, error)
         else:
-            idempotency.remember(g.user.id, key, "", 303, location=url_for("users.show", user_id=user.id))
-            db.session.commit()
+            location = url_for("users.show", user_id=user.id)
+            idempotency.remember(g.user.id, key, "", 303, location=location)
+            if twin := idempotency.commit_once(g.user.id, key):
+                return redirect(twin.location)
             flash(_("User %(name)s was created.", name=user.username), "success")
-            return redirect(url_for("users.show", user_id=user.id))
+            return redirect(location)
     return render("users/new.html", form=form, status=422 if form.errors else 200)
 
 
