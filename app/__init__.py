@@ -1,10 +1,9 @@
 """JXC: the app factory."""
 from flask import Flask, current_app, g, has_request_context, request, session
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
+from app import database
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
@@ -62,6 +61,7 @@ def _register_hooks(app):
     from app.auth.access import enforce
     from app.security import add_security_headers
 
+    database.init_app(app)
     app.before_request(enforce)
     app.after_request(add_security_headers)
 
@@ -88,15 +88,3 @@ def select_locale():
 
 def app_default_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    """WAL, foreign keys and a busy timeout on every SQLite connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()

@@ -4,11 +4,14 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import TestConfig, database_url
+from app.auth import throttle
+from app.database import set_write_intent
 from app.extensions import db
 from tests import factories
 
@@ -46,10 +49,14 @@ def _make_app(database):
 def app(database):
     """The app whose context the test code runs in (factories, services, assertions)."""
     app = _make_app(database)
+    # Test code reads between requests; on SQLite an IMMEDIATE transaction left open by such a read
+    # would hold the write lock against the requests it is testing.
+    set_write_intent(False)
     with app.app_context():
         yield app
         db.session.remove()
         _empty_tables()
+        throttle.reset()
         db.engine.dispose()
 
 
@@ -66,6 +73,15 @@ def _empty_tables():
                 "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
 
 
+class Client(FlaskClient):
+    """Ends the test's own transaction before each request, as a separate process would not see
+    it: its writes are committed, and afterwards the test reads fresh data, not an old snapshot."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, database):
     """A browser-like client of a second app instance on the same database.
@@ -75,6 +91,7 @@ def client(app, database):
     Change `client.application.config` to configure what the requests see.
     """
     web = _make_app(database)
+    web.test_client_class = Client
     yield web.test_client()
     with web.app_context():
         db.session.remove()

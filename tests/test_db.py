@@ -70,3 +70,30 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_sqlite_write_requests_take_the_write_lock_up_front(app):
+    """BEGIN IMMEDIATE for writers (no lost updates, no stale-snapshot failures); plain BEGIN for reads."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL locks rows instead")
+    from sqlalchemy.exc import OperationalError
+
+    from app.database import set_write_intent
+    set_write_intent(True)
+    writer = db.engine.connect()
+    writer.execute(text("SELECT 1"))  # the transaction has begun and holds the write lock
+    other = db.engine.connect()
+    other.exec_driver_sql("PRAGMA busy_timeout=50")
+    try:
+        set_write_intent(False)
+        assert other.execute(text("SELECT 1")).scalar() == 1  # a reader is not blocked
+        other.rollback()
+        set_write_intent(True)
+        with pytest.raises(OperationalError, match="locked"):
+            other.execute(text("SELECT 1"))  # a second writer waits for the first
+    finally:
+        set_write_intent(False)
+        other.rollback()
+        other.close()
+        writer.rollback()
+        writer.close()

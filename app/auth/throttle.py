@@ -1,15 +1,18 @@
 """Sign-in throttling per account and per address, shared by every worker process.
 
-The counting is the `limits` library's; its storage is Redis when REDIS_URL is set, otherwise
-a table in our own database, so N gunicorn workers (or machines) see the same counters.
+The counting is the `limits` library's; its storage is Redis when REDIS_URL is set, otherwise a
+table in the database, so N gunicorn workers (or machines) see the same counters. On SQLite that
+table lives in a file of its own beside the main one: the request's write transaction holds the
+main file's lock, and the counters must commit on their own (a refused sign-in rolls back).
 """
 import time
+from pathlib import Path
 
 from flask import current_app
 from limits import parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Float, Integer, String, delete, select, text
+from sqlalchemy import Float, Integer, String, create_engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,9 +86,19 @@ def _limiter() -> FixedWindowRateLimiter:
     limiter = app.extensions.get("jxc_throttle")
     if limiter is None:
         redis_url = app.config.get("REDIS_URL")
-        storage = storage_from_string(redis_url) if redis_url else DatabaseStorage(engine=db.engine)
+        storage = storage_from_string(redis_url) if redis_url else DatabaseStorage(engine=_counter_engine())
         limiter = app.extensions["jxc_throttle"] = FixedWindowRateLimiter(storage)
     return limiter
+
+
+def _counter_engine():
+    """The main engine on PostgreSQL; on SQLite, an engine on `<db>-throttle.db` beside it."""
+    if db.engine.dialect.name != "sqlite":
+        return db.engine
+    main = Path(db.engine.url.database)
+    engine = create_engine(f"sqlite:///{main.with_name(main.stem + '-throttle.db')}")
+    RateLimitCounter.__table__.create(engine, checkfirst=True)
+    return engine
 
 
 def _limits():
@@ -108,3 +121,8 @@ def login_failed(username: str) -> None:
     limiter = _limiter()
     for item in _limits()[0]:
         limiter.hit(item, "login-account", username.strip().lower())
+
+
+def reset() -> None:
+    """Forget every count (for tests, or after an attack has passed)."""
+    _limiter().storage.reset()
