@@ -83,7 +83,7 @@ def test_sqlite_write_requests_take_the_write_lock_up_front(app):
     writer = db.engine.connect()
     writer.execute(text("SELECT 1"))  # the transaction has begun and holds the write lock
     other = db.engine.connect()
-    other.exec_driver_sql("PRAGMA busy_timeout=50")
+    other.connection.driver_connection.execute("PRAGMA busy_timeout=50")
     try:
         set_write_intent(False)
         assert other.execute(text("SELECT 1")).scalar() == 1  # a reader is not blocked
