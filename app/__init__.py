@@ -22,6 +22,7 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     # Access is checked before anything else (CSRF included), so anonymous requests of every kind
     # are sent to sign-in rather than refused for another reason first.
     _register_hooks(app)
+    from app import models  # noqa: F401  (every table registered before anything uses the metadata)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -45,12 +46,14 @@ def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
+    from app.catalog import bp as catalog_bp
     from app.home import bp as home_bp
+    from app.inventory import bp as inventory_bp
     from app.pwa import bp as pwa_bp
     from app.settings import bp as settings_bp
     from app.users import bp as users_bp
 
-    for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp):
+    for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp, catalog_bp, inventory_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: no cookies, so no CSRF to forge

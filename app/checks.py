@@ -43,3 +43,6 @@ def inactive_users_have_no_live_tokens():
     ids = db.session.scalars(select(ApiToken.id).join(User).where(
         User.active.is_(False), ApiToken.revoked_at.is_(None))).all()
     return [f"token {token_id} of an inactive user is not revoked" for token_id in ids]
+
+
+from app.inventory import checks as _inventory_checks  # noqa: E402,F401  (registers the ledger checks)

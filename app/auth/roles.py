@@ -53,3 +53,17 @@ def allowed_roles(view):
     """The roles a view function declares, PUBLIC, or None when it declares nothing."""
     return getattr(view, "allowed_roles", None)
 
+
+
+# What each role may see of money. Enforced where data leaves the server (API serialisers, page
+# context), never by hiding in HTML alone.
+SEES_COST = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE})
+SEES_SALE_PRICE = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE, Role.SALES})
+
+
+def sees_cost(user) -> bool:
+    return user is not None and user.role in SEES_COST
+
+
+def sees_sale_price(user) -> bool:
+    return user is not None and user.role in SEES_SALE_PRICE

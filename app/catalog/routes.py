@@ -1,0 +1,2 @@
+"""Product screens."""
+from app.catalog import bp  # noqa: F401

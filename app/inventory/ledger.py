@@ -1,0 +1,115 @@
+"""The one way stock changes: post_moves. Everything that moves goods calls it inside its transaction.
+
+Locking: the products' rows, then their stock levels, are locked in id order (PostgreSQL
+SELECT ... FOR UPDATE; on SQLite the write transaction already holds the database's write lock,
+see app/database.py), so concurrent posters queue instead of losing updates or deadlocking.
+"""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.catalog.models import Product
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.formatting import number
+from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
+from app.settings.services import company
+
+COST_PLACES = Decimal("0.0001")
+
+
+class InsufficientStock(BusinessRuleError):
+    problem = "insufficient-stock"
+
+
+@dataclass(frozen=True)
+class Move:
+    product_id: int
+    warehouse_id: int
+    qty: Decimal  # signed: + in, - out
+    kind: MoveKind
+    unit_cost: Decimal | None = None  # inbound cost that updates the average; None keeps the average
+    line_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    type: str  # "adjustment", "transfer", "sales_delivery", ...
+    id: int | None
+    number: str
+
+
+def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
+    """Apply `moves` in order: ledger rows, stock levels and moving-average cost, all or nothing."""
+    if not moves:
+        raise BusinessRuleError(_("Add at least one line."), "lines")
+    products = _lock_products(sorted({m.product_id for m in moves}))
+    levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves}))
+    totals = _totals(levels)
+    allow_negative = company().allow_negative_stock
+    posted = []
+    for move in moves:
+        product, level = products[move.product_id], levels[(move.product_id, move.warehouse_id)]
+        if move.qty == 0:
+            raise BusinessRuleError(_("Quantities cannot be zero."), "lines")
+        if move.qty > 0 and move.unit_cost is not None:
+            product.avg_cost = moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty)
+        unit_cost = move.unit_cost if move.qty > 0 and move.unit_cost is not None else product.avg_cost
+        if level.on_hand + move.qty < 0 and not allow_negative:
+            raise InsufficientStock(_(
+                "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",
+                name=product.name, warehouse=level.warehouse.name, on_hand=number(level.on_hand),
+                unit=product.unit, wanted=number(-move.qty)), "lines")
+        level.on_hand += move.qty
+        totals[product.id] += move.qty
+        posted.append(StockMove(
+            product_id=product.id, warehouse_id=level.warehouse_id, qty=move.qty, unit_cost=unit_cost,
+            kind=move.kind, source_type=source.type, source_id=source.id, source_number=source.number,
+            source_line_id=move.line_id, user_id=getattr(actor, "id", None)))
+    db.session.add_all(posted)
+    db.session.flush()
+    return posted
+
+
+def moving_average(avg: Decimal, on_hand: Decimal, cost: Decimal, qty: Decimal) -> Decimal:
+    """The average after receiving `qty` at `cost` onto `on_hand` at `avg` (restarts if stock was not positive)."""
+    if on_hand <= 0:
+        return cost.quantize(COST_PLACES, ROUND_HALF_UP)
+    return ((avg * on_hand + cost * qty) / (on_hand + qty)).quantize(COST_PLACES, ROUND_HALF_UP)
+
+
+def _lock_products(ids: list[int]) -> dict[int, Product]:
+    rows = db.session.scalars(select(Product).where(Product.id.in_(ids)).order_by(Product.id)
+                              .with_for_update().execution_options(populate_existing=True)).all()
+    if len(rows) != len(ids):
+        raise BusinessRuleError(_("Unknown product."), "lines", problem="not-found")
+    return {p.id: p for p in rows}
+
+
+def _lock_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Every stock level of these products (made where missing), locked; their sum is the product's total."""
+    warehouses = {w for _p, w in pairs}
+    known = set(db.session.scalars(select(Warehouse.id).where(Warehouse.id.in_(warehouses), Warehouse.active)))
+    if known != warehouses:
+        raise BusinessRuleError(_("Unknown warehouse."), "warehouse_id", problem="not-found")
+    table = StockLevel.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(table).values([{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0}
+                                             for p, w in pairs]).on_conflict_do_nothing())
+    rows = db.session.scalars(
+        select(StockLevel).where(StockLevel.product_id.in_({p for p, _w in pairs}))
+        .order_by(StockLevel.product_id, StockLevel.warehouse_id)
+        .with_for_update().execution_options(populate_existing=True)).all()
+    return {(level.product_id, level.warehouse_id): level for level in rows}
+
+
+def _totals(levels: dict[tuple[int, int], StockLevel]) -> dict[int, Decimal]:
+    """On hand across all warehouses per product (the moving average is per product)."""
+    totals: dict[int, Decimal] = {}
+    for (product_id, _warehouse), level in levels.items():
+        totals[product_id] = totals.get(product_id, Decimal("0")) + level.on_hand
+    return totals

@@ -1,0 +1,2 @@
+"""Stock screens, warehouses, adjustments and transfers."""
+from app.inventory import bp  # noqa: F401

@@ -1,0 +1,10 @@
+"""Every table, imported once so the metadata (and so the migrations) sees them all."""
+from app.audit.models import AuditEntry  # noqa: F401
+from app.auth.models import ApiToken, User  # noqa: F401
+from app.auth.throttle import RateLimitCounter  # noqa: F401
+from app.catalog.models import Barcode, Category, PackUnit, Product  # noqa: F401
+from app.idempotency import IdempotencyRecord  # noqa: F401
+from app.inventory.models import (  # noqa: F401
+    StockAdjustment, StockAdjustmentLine, StockLevel, StockMove, StockTransfer, StockTransferLine, Warehouse)
+from app.numbering import DocumentSequence  # noqa: F401
+from app.settings.models import CompanySettings  # noqa: F401
