@@ -22,3 +22,32 @@ def user_with_token(role="owner", **fields):
     _token, secret = auth.create_token(made, "tests")
     db.session.commit()
     return made, secret
+
+
+def warehouse(code=None, name=None, **fields):
+    from app.inventory import services as inventory
+    number = next(_numbers)
+    made = inventory.create_warehouse(None, code or f"WH{number}", name or f"仓库{number}", **fields)
+    db.session.commit()
+    return made
+
+
+def product(sku=None, name="苹果手机壳", barcode=None, **fields):
+    from app.catalog import services as catalog
+    number = next(_numbers)
+    values = {"sku": sku or f"SKU{number:05d}", "name": name, "sale_price": "25.00", "purchase_price": "10.00",
+              **fields}
+    made = catalog.create_product(None, values, barcode=barcode)
+    db.session.commit()
+    return made
+
+
+def stock(product, warehouse, qty, unit_cost="10.00"):
+    """Opening stock through the ledger, as an import would post it."""
+    from decimal import Decimal
+
+    from app.inventory.ledger import Move, Source, post_moves
+    from app.inventory.models import MoveKind
+    post_moves(None, Source("opening", None, "OPENING"),
+               [Move(product.id, warehouse.id, Decimal(str(qty)), MoveKind.OPENING, unit_cost=Decimal(unit_cost))])
+    db.session.commit()
