@@ -10,6 +10,9 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "pwa.manifest", "pw
 
 ALL = set(Role)
 OWNER = {Role.OWNER}
+PRODUCT_EDITORS = {Role.OWNER, Role.PURCHASING, Role.WAREHOUSE}
+STOCK_WRITERS = {Role.OWNER, Role.WAREHOUSE}
+STOCK_READERS = {Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE}
 # Who may reach what. A new endpoint fails test_every_endpoint_is_in_the_table until it is added here.
 ROUTE_ROLES = {
     "home.index": ALL,
@@ -32,6 +35,19 @@ ROUTE_ROLES = {
     "api.users_create": OWNER,
     "api.users_show": OWNER,
     "api.users_update": OWNER,
+    "api.products_index": ALL,
+    "api.products_show": ALL,
+    "api.products_lookup": ALL,
+    "api.products_create": PRODUCT_EDITORS,
+    "api.products_update": PRODUCT_EDITORS,
+    "api.warehouses_index": ALL,
+    "api.warehouses_create": OWNER,
+    "api.stock_index": ALL,
+    "api.stock_moves": ALL,
+    "api.adjustments_create": STOCK_WRITERS,
+    "api.adjustments_show": STOCK_READERS,
+    "api.transfers_create": STOCK_WRITERS,
+    "api.transfers_show": STOCK_READERS,
 }
 
 

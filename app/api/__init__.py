@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import idempotent, routes, users  # noqa: E402,F401
+from app.api import catalog, idempotent, inventory, routes, users  # noqa: E402,F401

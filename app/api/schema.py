@@ -116,6 +116,11 @@ class DecimalString(Field):
                 **super().schema()}
 
 
+def decimal_str(value, places: int) -> str | None:
+    """How money (2 places), quantities (3) and costs (4) leave the API: exact strings, fixed places."""
+    return None if value is None else str(to_decimal(value, places))
+
+
 class DateTime(Field):
     openapi = {"type": "string", "format": "date-time"}
 
@@ -143,6 +148,8 @@ class Schema:
                 continue
             try:
                 values[name] = field.parse(data[name])
+            except ValidationFailed as nested:
+                errors.update({f"{name}.{key}": messages for key, messages in nested.errors.items()})
             except ValueError as error:
                 errors[name] = [str(error)]
         if errors:
@@ -156,3 +163,48 @@ class Schema:
         if required:
             schema["required"] = required
         return schema
+
+
+class Nested(Field):
+    """An object of a declared shape inside a body."""
+
+    def __init__(self, schema: "Schema", **kw):
+        super().__init__(**kw)
+        self.schema_ = schema
+
+    def parse(self, value):
+        return self.schema_.parse(value)
+
+    def schema(self):
+        return {**self.schema_.openapi(), **super().schema()}
+
+
+class ListOf(Field):
+    """A JSON array of one kind of item; item errors are reported as field[i].name."""
+
+    def __init__(self, item: Field, min_items: int = 0, max_items: int = 1000, **kw):
+        super().__init__(**kw)
+        self.item, self.min_items, self.max_items = item, min_items, max_items
+
+    def parse(self, value):
+        if not isinstance(value, list):
+            raise ValueError(_("Must be a list."))
+        if not self.min_items <= len(value) <= self.max_items:
+            raise ValueError(_("Give between %(low)d and %(high)d items.", low=self.min_items, high=self.max_items))
+        parsed, errors = [], {}
+        for index, entry in enumerate(value):
+            try:
+                parsed.append(self.item.parse(entry))
+            except ValidationFailed as nested:
+                errors.update({f"{index}.{key}": messages for key, messages in nested.errors.items()})
+            except BusinessRuleError as wrong:
+                errors[str(index)] = [str(wrong.message)]
+            except ValueError as error:
+                errors[str(index)] = [str(error)]
+        if errors:
+            raise ValidationFailed(errors)
+        return parsed
+
+    def schema(self):
+        return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
+                "maxItems": self.max_items, **super().schema()}

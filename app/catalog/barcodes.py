@@ -27,8 +27,8 @@ def symbology(code: str) -> str:
     """
     if code.isdigit() and len(code) in (8, 12, 13):
         if gtin_check_digit(code[:-1]) != code[-1]:
-            raise BusinessRuleError(_("The check digit of %(code)s is wrong: it should end in %(digit)s.",
-                                      code=code, digit=gtin_check_digit(code[:-1])), "barcode")
+            raise BusinessRuleError(_("The check digit of %(code)s is wrong; with the right one it reads %(fixed)s.",
+                                      code=code, fixed=code[:-1] + gtin_check_digit(code[:-1])), "barcode")
         return {8: "ean8", 12: "upca", 13: "ean13"}[len(code)]
     if not _CODE128.match(code):
         raise BusinessRuleError(_("A barcode is 1 to 64 letters, digits or symbols, without spaces at the ends."),

@@ -1,0 +1,186 @@
+"""Warehouses, stock levels, the ledger, adjustments and transfers over the API."""
+from flask import abort, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.pagination import paginate
+from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
+                            decimal_str)
+from app.api.spec import operation, parse_body
+from app.auth.roles import EVERYONE, Role, allow, sees_cost
+from app.extensions import db
+from app.inventory import services as inventory
+from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockMove, StockTransfer,
+                                  Warehouse)
+from app.inventory.services import LineInput
+
+STOCK_WRITERS = (Role.OWNER, Role.WAREHOUSE)
+STOCK_READERS = (Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE)
+
+WAREHOUSE = Schema("Warehouse", {"id": Integer(), "code": String(), "name": String(), "address": String(),
+                                 "is_default": Boolean()})
+WAREHOUSE_CREATE = Schema("WarehouseCreate", {
+    "code": String(required=True, min_length=1, max_length=20), "name": String(required=True, min_length=1,
+                                                                                 max_length=100),
+    "address": String(max_length=300), "is_default": Boolean()})
+STOCK_LEVEL = Schema("StockLevel", {"product_id": Integer(), "warehouse_id": Integer(), "on_hand": DecimalString(3),
+                                    "reserved": DecimalString(3), "available": DecimalString(3)})
+MOVE = Schema("StockMove", {
+    "id": Integer(), "product_id": Integer(), "warehouse_id": Integer(), "qty": DecimalString(3, description="Signed"),
+    "kind": Choice(MoveKind), "document": String(), "created_at": DateTime(), "user": String(nullable=True),
+    "unit_cost": DecimalString(4, description="Only for roles that may see costs")})
+LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True), "qty": DecimalString(3, required=True),
+                                    "unit_cost": DecimalString(4, description="Inbound cost (roles that see costs)")})
+ADJUSTMENT_CREATE = Schema("AdjustmentCreate", {
+    "warehouse_id": Integer(required=True), "reason": String(required=True, min_length=1, max_length=200),
+    "kind": Choice(AdjustmentKind, description="Default correction: signed quantities either way"),
+    "lines": ListOf(Nested(LINE_IN), min_items=1, required=True)})
+TRANSFER_CREATE = Schema("TransferCreate", {
+    "from_warehouse_id": Integer(required=True), "to_warehouse_id": Integer(required=True),
+    "notes": String(max_length=200),
+    "lines": ListOf(Nested(Schema("TransferLineInput", {"product_id": Integer(required=True),
+                                                        "qty": DecimalString(3, required=True)})),
+                    min_items=1, required=True)})
+DOC_LINE = Schema("StockDocumentLine", {"id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
+                                        "unit_cost": DecimalString(4, description="Only for roles that see costs")})
+ADJUSTMENT = Schema("Adjustment", {"id": Integer(), "number": String(), "warehouse_id": Integer(),
+                                   "kind": Choice(AdjustmentKind), "reason": String(), "created_at": DateTime(),
+                                   "lines": ListOf(Nested(DOC_LINE))})
+TRANSFER = Schema("Transfer", {"id": Integer(), "number": String(), "from_warehouse_id": Integer(),
+                               "to_warehouse_id": Integer(), "notes": String(), "created_at": DateTime(),
+                               "lines": ListOf(Nested(DOC_LINE))})
+
+
+def warehouse_json(warehouse: Warehouse) -> dict:
+    return {"id": warehouse.id, "code": warehouse.code, "name": warehouse.name, "address": warehouse.address,
+            "is_default": warehouse.is_default}
+
+
+def level_json(level: StockLevel) -> dict:
+    return {"product_id": level.product_id, "warehouse_id": level.warehouse_id, "on_hand": decimal_str(level.on_hand, 3),
+            "reserved": decimal_str(level.reserved, 3), "available": decimal_str(level.available, 3)}
+
+
+def move_json(move: StockMove) -> dict:
+    data = {"id": move.id, "product_id": move.product_id, "warehouse_id": move.warehouse_id, "qty": decimal_str(move.qty, 3),
+            "kind": move.kind.value, "document": move.source_number, "created_at": move.created_at.isoformat(),
+            "user": move.user.username if move.user else None}
+    if sees_cost(g.user):
+        data["unit_cost"] = decimal_str(move.unit_cost, 4)
+    return data
+
+
+def _line_json(line, with_cost: bool) -> dict:
+    data = {"id": line.id, "product_id": line.product_id, "qty": decimal_str(line.qty, 3)}
+    if with_cost and sees_cost(g.user):
+        data["unit_cost"] = decimal_str(line.unit_cost, 4)
+    return data
+
+
+def adjustment_json(adjustment: StockAdjustment) -> dict:
+    return {"id": adjustment.id, "number": adjustment.number, "warehouse_id": adjustment.warehouse_id,
+            "kind": adjustment.kind.value, "reason": adjustment.reason, "created_at": adjustment.created_at.isoformat(),
+            "lines": [_line_json(line, True) for line in adjustment.lines]}
+
+
+def transfer_json(transfer: StockTransfer) -> dict:
+    return {"id": transfer.id, "number": transfer.number, "from_warehouse_id": transfer.from_warehouse_id,
+            "to_warehouse_id": transfer.to_warehouse_id, "notes": transfer.notes,
+            "created_at": transfer.created_at.isoformat(), "lines": [_line_json(line, False) for line in transfer.lines]}
+
+
+def _created(body: dict, endpoint: str, **args):
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for(endpoint, **args)
+    return response
+
+
+@bp.route("/warehouses")
+@allow(EVERYONE)
+@operation("List warehouses", response=WAREHOUSE, listing=True)
+def warehouses_index():
+    """Active warehouses, the default first."""
+    query = select(Warehouse).where(Warehouse.active).order_by(Warehouse.is_default.desc(), Warehouse.code)
+    return jsonify(paginate(query, warehouse_json))
+
+
+@bp.route("/warehouses", methods=["POST"])
+@allow(Role.OWNER)
+@operation("Create a warehouse", body=WAREHOUSE_CREATE, response=WAREHOUSE, status=201, problems=(409,))
+def warehouses_create():
+    """A new warehouse; the first one (or one sent with is_default) becomes the default."""
+    data = parse_body()
+    warehouse = inventory.create_warehouse(g.user, data["code"], data["name"], data.get("address", ""),
+                                           data.get("is_default", False))
+    db.session.flush()
+    return _created(warehouse_json(warehouse), "api.warehouses_index")
+
+
+@bp.route("/stock")
+@allow(EVERYONE)
+@operation("Stock levels", response=STOCK_LEVEL, listing=True,
+           query={"product_id": {"type": "integer"}, "warehouse_id": {"type": "integer"}})
+def stock_index():
+    """On hand, reserved and available per product and warehouse."""
+    query = select(StockLevel).order_by(StockLevel.product_id, StockLevel.warehouse_id)
+    for field in ("product_id", "warehouse_id"):
+        if (value := request.args.get(field, type=int)) is not None:
+            query = query.where(getattr(StockLevel, field) == value)
+    return jsonify(paginate(query, level_json))
+
+
+@bp.route("/stock/moves")
+@allow(EVERYONE)
+@operation("The stock ledger (append-only)", response=MOVE, listing=True,
+           query={"product_id": {"type": "integer"}, "warehouse_id": {"type": "integer"}})
+def stock_moves():
+    """Ledger rows, newest first."""
+    query = select(StockMove).order_by(StockMove.id.desc())
+    for field in ("product_id", "warehouse_id"):
+        if (value := request.args.get(field, type=int)) is not None:
+            query = query.where(getattr(StockMove, field) == value)
+    return jsonify(paginate(query, move_json))
+
+
+@bp.route("/stock/adjustments", methods=["POST"])
+@allow(*STOCK_WRITERS)
+@operation("Post an adjustment (signed quantities)", body=ADJUSTMENT_CREATE, response=ADJUSTMENT, status=201,
+           problems=(409,))
+def adjustments_create():
+    """All lines post as moves, or none do (409 insufficient-stock names the product)."""
+    data = parse_body()
+    lines = [LineInput(line["product_id"], line["qty"], line.get("unit_cost") if sees_cost(g.user) else None)
+             for line in data["lines"]]
+    adjustment = inventory.create_adjustment(g.user, data["warehouse_id"], data.get("kind", AdjustmentKind.CORRECTION),
+                                             data["reason"], lines)
+    return _created(adjustment_json(adjustment), "api.adjustments_show", adjustment_id=adjustment.id)
+
+
+@bp.route("/stock/adjustments/<int:adjustment_id>")
+@allow(*STOCK_READERS)
+@operation("Read an adjustment", response=ADJUSTMENT)
+def adjustments_show(adjustment_id):
+    """One adjustment document."""
+    return jsonify(adjustment_json(db.session.get(StockAdjustment, adjustment_id) or abort(404)))
+
+
+@bp.route("/stock/transfers", methods=["POST"])
+@allow(*STOCK_WRITERS)
+@operation("Transfer stock between warehouses", body=TRANSFER_CREATE, response=TRANSFER, status=201,
+           problems=(409,))
+def transfers_create():
+    """Out of one warehouse and into the other, in one transaction."""
+    data = parse_body()
+    transfer = inventory.create_transfer(g.user, data["from_warehouse_id"], data["to_warehouse_id"],
+                                         [LineInput(line["product_id"], line["qty"]) for line in data["lines"]],
+                                         data.get("notes", ""))
+    return _created(transfer_json(transfer), "api.transfers_show", transfer_id=transfer.id)
+
+
+@bp.route("/stock/transfers/<int:transfer_id>")
+@allow(*STOCK_READERS)
+@operation("Read a transfer", response=TRANSFER)
+def transfers_show(transfer_id):
+    """One transfer document."""
+    return jsonify(transfer_json(db.session.get(StockTransfer, transfer_id) or abort(404)))
