@@ -1,8 +1,10 @@
 """The one way stock changes: post_moves. Everything that moves goods calls it inside its transaction.
 
 Locking: the products' rows, then their stock levels, are locked in id order (PostgreSQL
-SELECT ... FOR UPDATE; on SQLite the write transaction already holds the database's write lock,
-see app/database.py), so concurrent posters queue instead of losing updates or deadlocking.
+SELECT ... FOR NO KEY UPDATE; on SQLite the write transaction already holds the database's write
+lock, see app/database.py), so concurrent posters queue instead of losing updates. NO KEY UPDATE,
+not FOR UPDATE: the document lines inserted just before hold KEY SHARE locks on the same products
+(foreign keys), and FOR UPDATE would deadlock two documents against each other.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -84,7 +86,7 @@ def moving_average(avg: Decimal, on_hand: Decimal, cost: Decimal, qty: Decimal) 
 
 def _lock_products(ids: list[int]) -> dict[int, Product]:
     rows = db.session.scalars(select(Product).where(Product.id.in_(ids)).order_by(Product.id)
-                              .with_for_update().execution_options(populate_existing=True)).all()
+                              .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
     if len(rows) != len(ids):
         raise BusinessRuleError(_("Unknown product."), "lines", problem="not-found")
     return {p.id: p for p in rows}
@@ -103,7 +105,7 @@ def _lock_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLev
     rows = db.session.scalars(
         select(StockLevel).where(StockLevel.product_id.in_({p for p, _w in pairs}))
         .order_by(StockLevel.product_id, StockLevel.warehouse_id)
-        .with_for_update().execution_options(populate_existing=True)).all()
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
     return {(level.product_id, level.warehouse_id): level for level in rows}
 
 

@@ -1,0 +1,92 @@
+"""Races against a real multi-process server (gunicorn), not the test client, on the test database."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.checks import run_all
+from app.extensions import db
+from app.inventory.models import StockAdjustment, StockLevel
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, database, tmp_path):
+    """gunicorn with 4 worker processes on the test database."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "test", "JXC_INSTANCE": str(tmp_path)}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "4", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _post(url: str, token: str, body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_many_clients_removing_stock_never_oversell(app, server):
+    """Adjustments and transfers (numbered by different counters, so not queued behind one another)
+    take the same stock at once: exactly what was there goes out, no update is lost."""
+    factories.user(role="owner")
+    _clerk, token = factories.user_with_token(role="warehouse")
+    main, shop = factories.warehouse("MAIN", "总仓"), factories.warehouse("SHOP", "门店")
+    product = factories.product(name="热销耳机")
+    factories.stock(product, main, 30)
+    line = f'"lines": [{{"product_id": {product.id}, "qty": "-1"}}]'
+    adjustment = f'{{"warehouse_id": {main.id}, "reason": "出库", {line}}}'.encode()
+    transfer = (f'{{"from_warehouse_id": {main.id}, "to_warehouse_id": {shop.id}, '
+                f'{line.replace(chr(34) + "-1" + chr(34), "1")}}}').encode()
+    requests = [("adjustments", adjustment), ("transfers", transfer)] * 25
+
+    def send(request):
+        kind, body = request
+        return kind, _post(f"{server}/api/v1/stock/{kind}", token, body)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(send, requests))
+    statuses = [status for _kind, status in results]
+    assert sorted(set(statuses)) == [201, 409], statuses  # never a 500
+    assert statuses.count(201) == 30
+    moved_to_shop = sum(1 for kind, status in results if kind == "transfers" and status == 201)
+    db.session.rollback()
+    assert db.session.get(StockLevel, (product.id, main.id)).on_hand == Decimal("0")
+    assert db.session.get(StockLevel, (product.id, shop.id)).on_hand == Decimal(moved_to_shop)
+    numbers = sorted(db.session.scalars(select(StockAdjustment.number)))
+    assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, len(numbers) + 1))  # gapless
+    assert run_all() == []
