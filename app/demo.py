@@ -2,6 +2,10 @@
 from decimal import Decimal
 
 from app.auth import services as auth
+from app.catalog import services as catalog
+from app.catalog.barcodes import gtin_check_digit
+from app.inventory import services as inventory
+from app.inventory.services import LineInput
 from app.settings.services import update_company
 
 DEMO_PASSWORD = "demo1234"
@@ -13,6 +17,26 @@ DEMO_USERS = (
     ("warehouse", "warehouse", "刘强"),
     ("buyer", "purchasing", "陈静"),
     ("finance", "finance", "赵敏"),
+)
+
+# (category path, name, spec, brand, unit, sale price, purchase price, min, max, opening qty, pack)
+DEMO_PRODUCTS = (
+    ("手机配件/保护壳", "苹果手机壳", "iPhone 15 透明防摔", "品胜", "个", "39.00", "12.50", 20, 200, 120, ("箱", 50)),
+    ("手机配件/保护壳", "华为手机壳", "Mate 60 磨砂", "品胜", "个", "35.00", "11.00", 20, 200, 80, ("箱", 50)),
+    ("手机配件/保护壳", "小米手机壳", "小米 14 硅胶", "倍思", "个", "29.00", "9.00", 15, 150, 12, None),
+    ("手机配件/贴膜", "钢化膜", "iPhone 15 高清", "绿联", "片", "19.90", "4.20", 50, 500, 300, ("盒", 10)),
+    ("手机配件/贴膜", "防窥膜", "iPhone 15 Pro", "绿联", "片", "29.90", "7.80", 30, 300, 45, ("盒", 10)),
+    ("手机配件/充电", "快充数据线", "USB-C 1 米 60W", "倍思", "条", "25.00", "8.60", 40, 400, 260, ("箱", 100)),
+    ("手机配件/充电", "苹果数据线", "USB-C 转 Lightning 1 米", "绿联", "条", "39.00", "13.00", 30, 300, 18, None),
+    ("手机配件/充电", "氮化镓充电器", "65W 双口", "安克", "个", "129.00", "68.00", 10, 100, 36, ("箱", 20)),
+    ("手机配件/充电", "充电宝", "20000mAh 22.5W", "小米", "个", "149.00", "92.00", 10, 80, 25, ("箱", 10)),
+    ("手机配件/充电", "无线充电板", "15W 磁吸", "倍思", "个", "89.00", "41.00", 8, 60, 0, None),
+    ("数码/耳机", "蓝牙耳机", "降噪入耳式", "漫步者", "副", "199.00", "118.00", 10, 80, 32, ("箱", 20)),
+    ("数码/耳机", "有线耳机", "Type-C 接口", "华为", "副", "69.00", "31.00", 10, 100, 7, None),
+    ("数码/音箱", "蓝牙音箱", "便携防水", "JBL", "台", "399.00", "255.00", 5, 40, 14, None),
+    ("数码/存储", "U盘", "64GB USB 3.2", "闪迪", "个", "45.00", "22.00", 20, 200, 150, ("盒", 20)),
+    ("数码/存储", "存储卡", "128GB microSD", "三星", "张", "89.00", "48.00", 10, 100, 3, None),
+    ("办公用品", "A4 复印纸", "70g 500 张/包", "得力", "包", "25.00", "17.50", 30, 300, 90, ("箱", 5)),
 )
 
 
@@ -27,4 +51,45 @@ def load_demo() -> list[tuple[str, str, str]]:
         "phone": "021-6488 1234", "tax_number": "91310112MA1GB3XK7P", "currency": "CNY",
         "default_tax_rate": Decimal("13.00"), "allow_negative_stock": False,
     })
+    _load_stock(owner)
     return [(username, role, DEMO_PASSWORD) for username, role, _name in DEMO_USERS]
+
+
+def _category(owner, path: str, made: dict) -> int:
+    parent_id = None
+    for depth, name in enumerate(path.split("/")):
+        key = "/".join(path.split("/")[:depth + 1])
+        if key not in made:
+            made[key] = catalog.create_category(owner, name, parent_id).id
+        parent_id = made[key]
+    return parent_id
+
+
+def _ean13(index: int) -> str:
+    body = f"690123456{index:03d}"
+    return body + gtin_check_digit(body)
+
+
+def _load_stock(owner) -> None:
+    """Two warehouses, a category tree, products with barcodes and packs, opening stock and a little history."""
+    main = inventory.create_warehouse(owner, "MAIN", "总仓", "上海市闵行区七莘路 1888 号 B1", is_default=True)
+    shop = inventory.create_warehouse(owner, "SHOP", "南京东路门店", "上海市黄浦区南京东路 300 号")
+    categories: dict[str, int] = {}
+    products, opening = [], []
+    for index, (path, name, spec, brand, unit, sale, cost, low, high, qty, pack) in enumerate(DEMO_PRODUCTS, 1):
+        product = catalog.create_product(owner, {
+            "sku": f"DS{index:04d}", "name": name, "spec": spec, "brand": brand, "unit": unit,
+            "category_id": _category(owner, path, categories), "sale_price": sale, "purchase_price": cost,
+            "min_stock": low, "max_stock": high}, barcode=_ean13(index))
+        if pack:
+            catalog.add_pack_unit(owner, product, pack[0], pack[1], barcode="1" + _ean13(index)[:-1]
+                                  + gtin_check_digit("1" + _ean13(index)[:-1]))
+        products.append(product)
+        if qty:
+            opening.append(LineInput(product.id, Decimal(qty), Decimal(cost)))
+    inventory.create_adjustment(owner, main.id, "other_in", "期初库存", opening)
+    inventory.create_transfer(owner, main.id, shop.id, [LineInput(products[0].id, Decimal(30)),
+                                                         LineInput(products[3].id, Decimal(60)),
+                                                         LineInput(products[5].id, Decimal(40))], "门店补货")
+    inventory.create_adjustment(owner, main.id, "damage", "运输破损", [LineInput(products[7].id, Decimal(-2))])
+    inventory.create_adjustment(owner, shop.id, "other_out", "样品展示", [LineInput(products[0].id, Decimal(-1))])

@@ -48,6 +48,10 @@ def test_demo_loads_every_role_once(cli):
     roles = {user.role.value for user in db.session.query(User)}
     assert roles == {"owner", "sales", "warehouse", "purchasing", "finance"}
     assert "boss" in result.output and "demo1234" in result.output
+    from app.catalog.models import Product
+    from app.inventory.models import StockMove
+    assert db.session.query(Product).count() >= 15 and db.session.query(StockMove).count() > 15
+    assert cli("check").exit_code == 0  # the demo's ledger and levels agree
     assert cli("demo", "--if-empty").exit_code == 0
     assert cli("demo").exit_code == 1  # never on top of real data
 
