@@ -2,7 +2,7 @@
 import io
 from decimal import Decimal
 
-from flask import current_app, g
+from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -17,12 +17,10 @@ DEFAULT_TAX_RATE = Decimal("13.00")
 
 
 def company() -> CompanySettings:
-    """The settings row, or unsaved defaults before the owner first saves; cached for the request."""
-    if "company" not in g:
-        g.company = db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
-            id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
-            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False)
-    return g.company
+    """The settings row (from the session's identity map after the first read), or unsaved defaults."""
+    return db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
+        id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
+        default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False)
 
 
 def update_company(actor, values: dict) -> CompanySettings:
