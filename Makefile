@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HTMX_VERSION := $(shell $(if $(wildcard $(PY)),$(PY),python3) -c "import json;print(json.load(open('package.json'))['dependencies']['htmx.org'])")
 HTMX := static/vendor/htmx-$(HTMX_VERSION).min.js
+VENDOR := $(if $(wildcard $(PY)),$(PY),python3) app/vendor.py
+SCANNER_VENDOR := $(shell $(VENDOR) scanner-files)
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
 APT_TEST := chromium poppler-utils
 
@@ -28,14 +30,20 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	@touch $@
 
-# Front-end libraries come from npm, pinned in package.json, copied into static/vendor.
-static: $(HTMX)
-$(HTMX): package.json package-lock.json
+# Front-end libraries come from npm, pinned in package.json (+ package-lock.json), copied into static/vendor
+# with their versions in the paths. npm writes node_modules/.package-lock.json on every install.
+static: $(HTMX) $(SCANNER_VENDOR)
+node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm (or install Node.js 20+)"; exit 1; }
 	npm ci --no-audit --no-fund --silent
+$(HTMX): node_modules/.package-lock.json
 	@mkdir -p static/vendor
 	rm -f static/vendor/htmx-*.min.js
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+# The camera scanner's decoder (barcode-detector ES modules + its own zxing-wasm's reader .wasm): app/vendor.py
+# names the files and copies them, so the Makefile and the app cannot disagree.
+$(SCANNER_VENDOR) &: node_modules/.package-lock.json app/vendor.py
+	$(VENDOR) copy-scanner
 
 translations: $(VENV)/.installed
 	@$(VENV)/bin/pybabel compile -d app/translations

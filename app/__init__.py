@@ -67,6 +67,7 @@ def _register_hooks(app):
     database.init_app(app)
     app.before_request(enforce)
     app.after_request(add_security_headers)
+    app.add_template_global(vendor.scanner_assets)  # imported macros cannot see context processors
 
     @app.context_processor
     def shell_context():

@@ -2,7 +2,8 @@
 
 CSP = "; ".join([
     "default-src 'self'",
-    "script-src 'self'",
+    # The camera scanner's barcode decoder is WebAssembly; this allows compiling it, not eval().
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "connect-src 'self'",

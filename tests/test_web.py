@@ -11,6 +11,7 @@ def test_security_headers_on_pages(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "'unsafe-eval'" not in csp  # only 'wasm-unsafe-eval', for the barcode decoder
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
