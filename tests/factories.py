@@ -51,3 +51,10 @@ def stock(product, warehouse, qty, unit_cost="10.00"):
     post_moves(None, Source("opening", None, "OPENING"),
                [Move(product.id, warehouse.id, Decimal(str(qty)), MoveKind.OPENING, unit_cost=Decimal(unit_cost))])
     db.session.commit()
+
+
+def category(name="手机配件", parent=None):
+    from app.catalog import services as catalog
+    made = catalog.create_category(None, name, parent.id if parent is not None else None)
+    db.session.commit()
+    return made

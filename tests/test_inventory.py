@@ -24,6 +24,12 @@ def on_hand(product, warehouse):
     return level.on_hand if level else D("0")
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Refusals are read in English here (services outside a request use the default language)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 @pytest.fixture
 def shop(app):
     owner = factories.user(role="owner")

@@ -14,20 +14,37 @@ class NavItem:
     icon: str
     roles: frozenset
     description: object = ""
+    # Primary entries make the phone's bottom bar (at most five); the rest show in the side bar on
+    # tablets and as tiles on the home screen.
+    primary: bool = True
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint)
 
+    @property
+    def badge(self) -> int:
+        """A count shown on the entry: products below their minimum, on the stock entry."""
+        if self.endpoint != "inventory.index":
+            return 0
+        from app.inventory.queries import low_stock_count
+        if "low_stock_count" not in g:
+            g.low_stock_count = low_stock_count()
+        return g.low_stock_count
+
 
 NAV = (
     NavItem("home.index", _l("Home"), "home", EVERYONE),
+    NavItem("catalog.index", _l("Products"), "box", EVERYONE,
+            _l("Find products, scan barcodes, check stock and prices")),
+    NavItem("inventory.index", _l("Stock"), "stock", EVERYONE,
+            _l("Stock by warehouse, ledger, adjustments and transfers")),
     NavItem("users.index", _l("Users"), "users", frozenset({Role.OWNER}),
-            _l("Add staff, set their roles, reset passwords")),
+            _l("Add staff, set their roles, reset passwords"), primary=False),
     NavItem("audit.index", _l("Audit log"), "log", frozenset({Role.OWNER}),
-            _l("Who changed what, and when")),
+            _l("Who changed what, and when"), primary=False),
     NavItem("settings.edit", _l("Settings"), "settings", frozenset({Role.OWNER}),
-            _l("Company name, logo, tax rate, currency")),
+            _l("Company name, logo, tax rate, currency"), primary=False),
     NavItem("auth.account", _l("Me"), "me", EVERYONE,
             _l("Password, language and API tokens")),
 )

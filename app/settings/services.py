@@ -2,9 +2,10 @@
 import io
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import inspect
 
 from app.audit import services as audit
 from app.db_types import to_decimal
@@ -17,10 +18,17 @@ DEFAULT_TAX_RATE = Decimal("13.00")
 
 
 def company() -> CompanySettings:
-    """The settings row (from the session's identity map after the first read), or unsaved defaults."""
-    return db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
-        id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
-        default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False)
+    """The settings row, or unsaved defaults before the owner first saves; one read per request.
+
+    Kept on `g` because every money amount on a page asks for the currency; re-read if the object
+    was left behind by an ended session (a CLI command or test reusing the app context).
+    """
+    settings = g.get("company")
+    if settings is None or inspect(settings).detached:
+        settings = g.company = db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
+            id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
+            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False)
+    return settings
 
 
 def update_company(actor, values: dict) -> CompanySettings:

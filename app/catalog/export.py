@@ -1,0 +1,160 @@
+"""Spreadsheets out: the product list (columns by role) and the import template.
+
+Headers are the importer's own (Chinese or English by the user's language), so an exported
+list can be edited and imported elsewhere. Text is always written as text, never as a formula:
+a name like =HYPERLINK(...) must not run when someone opens the file.
+"""
+import io
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.auth.roles import sees_cost, sees_sale_price
+from app.catalog import services as catalog
+from app.catalog.importer import COLUMNS, category_names
+from app.catalog.models import Category, Product
+from app.extensions import db
+from app.inventory.models import StockLevel
+
+# Characters that make a spreadsheet treat typed text as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MONEY_FORMAT = "0.00"
+QUANTITY_FORMAT = "0.###"
+WIDTHS = {"sku": 16, "name": 28, "spec": 16, "category": 20, "brand": 12, "unit": 8, "barcode": 16}
+
+
+def header(name: str) -> str:
+    """The column's header in the user's language (the importer accepts either)."""
+    locale = get_locale()
+    chinese = locale is None or locale.language == "zh"
+    return COLUMNS[name][1] if chinese else COLUMNS[name][0]
+
+
+def product_query(q: str = "", category_id=None, status: str = "active", low: bool = False):
+    """Products as the product list filters them: search text, a category with its subcategories,
+    active / inactive / all, below minimum stock; in the list's order."""
+    query = catalog.search(select(Product), q)
+    if category_id:
+        query = query.where(Product.category_id.in_(_with_descendants(category_id)))
+    if status != "all":
+        query = query.where(Product.active.is_(status != "inactive"))
+    if low:
+        totals = (select(StockLevel.product_id, func.sum(StockLevel.on_hand).label("on_hand"))
+                  .group_by(StockLevel.product_id).subquery())
+        query = query.outerjoin(totals, totals.c.product_id == Product.id).where(
+            func.coalesce(totals.c.on_hand, 0) < Product.min_stock)
+    return query.order_by(Product.name, Product.id)
+
+
+def _with_descendants(category_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for id_, parent_id in db.session.execute(select(Category.id, Category.parent_id)):
+        children.setdefault(parent_id, []).append(id_)
+    found, todo = set(), [category_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+def export_columns(user) -> list[str]:
+    """The columns this user may take away: prices only for roles that see them."""
+    columns = ["sku", "name", "spec", "category", "brand", "unit", "barcode"]
+    if sees_sale_price(user):
+        columns.append("sale_price")
+    if sees_cost(user):
+        columns.append("purchase_price")
+    return columns + ["min_stock", "max_stock"]
+
+
+def products_xlsx(user, query) -> bytes:
+    """The products of `query` (see product_query) as an .xlsx workbook, written row by row."""
+    columns = export_columns(user)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Products"))
+    _header_row(sheet, columns)
+    query = query.options(selectinload(Product.barcodes),
+                                                          selectinload(Product.category))
+    for product in db.session.scalars(query.execution_options(yield_per=500)):
+        values = {"sku": product.sku, "name": product.name, "spec": product.spec,
+                  "category": "/".join(category_names(product.category)), "brand": product.brand, "unit": product.unit,
+                  "barcode": product.barcode or "", "sale_price": product.sale_price,
+                  "purchase_price": product.purchase_price, "min_stock": product.min_stock,
+                  "max_stock": product.max_stock}
+        sheet.append([cell(sheet, values[name], name) for name in columns])
+    return _save(workbook)
+
+
+def template_xlsx() -> bytes:
+    """An empty import sheet with every column, text-formatted codes, and a sheet of instructions."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Products")
+    names = list(COLUMNS)
+    sheet.append([header(name) for name in names])
+    for index, name in enumerate(names, start=1):
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
+        if name in ("sku", "barcode"):  # typed codes keep their leading zeros
+            for row in range(2, 502):
+                sheet.cell(row=row, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet(_("Instructions"))
+    for line in instructions():
+        notes.append([line])
+    notes.column_dimensions["A"].width = 110
+    return _save(workbook)
+
+
+def instructions() -> list[str]:
+    return [
+        _("One product per row on the first sheet; the first row names the columns (Chinese or English)."),
+        _("Required: %(sku)s and %(name)s. Every other column may be left empty or left out.",
+          sku=header("sku"), name=header("name")),
+        _("%(column)s: a path from the top level, e.g. 手机配件/保护壳. Missing categories can be created while "
+          "importing.", column=header("category")),
+        _("%(column)s: EAN-13, EAN-8 or UPC-A with a correct check digit, or any other code (printed as Code 128).",
+          column=header("barcode")),
+        _("%(qty)s and %(cost)s: the stock on hand today and its unit cost (the purchase price if left empty); "
+          "it is posted as opening stock to the warehouse you choose.", qty=header("opening_qty"),
+          cost=header("opening_cost")),
+        _("Nothing is saved until you confirm the preview, and then every row is saved or none."),
+    ]
+
+
+def cell(sheet, value, name: str | None = None) -> WriteOnlyCell:
+    """A cell whose text is always text: never a formula, never an error code, even after editing."""
+    made = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        made.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            made.quotePrefix = True
+    elif name in ("sale_price", "purchase_price"):
+        made.number_format = MONEY_FORMAT
+    elif name in ("min_stock", "max_stock"):
+        made.number_format = QUANTITY_FORMAT
+    return made
+
+
+def _header_row(sheet, columns: list[str]) -> None:
+    row = []
+    for index, name in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
+        made = cell(sheet, header(name))
+        made.font = Font(bold=True)
+        row.append(made)
+    sheet.append(row)
+
+
+def _save(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
