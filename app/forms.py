@@ -1,6 +1,9 @@
 """Helpers shared by every domain's forms."""
 import uuid
 
+from flask import flash, g, redirect
+
+from app import idempotency
 from app.errors import BusinessRuleError
 
 
@@ -16,3 +19,19 @@ def apply_error(form, error: BusinessRuleError) -> None:
         field.errors = list(field.errors) + [str(error.message)]
     else:
         form.form_errors.append(str(error.message))
+
+
+def sent_before(form):
+    """The form's idempotency key, and a redirect to the first result if this key was already used."""
+    key = form.idempotency_key.data or new_key()
+    record = idempotency.previous(g.user.id, key)
+    return key, (redirect(record.location) if record else None)
+
+
+def commit_and_redirect(key: str, location: str, message: str):
+    """Commit once under the key and go to the result; a concurrent double tap lands on the first one."""
+    idempotency.remember(g.user.id, key, "", 303, location=location)
+    if twin := idempotency.commit_once(g.user.id, key):
+        return redirect(twin.location)
+    flash(message, "success")
+    return redirect(location)

@@ -8,7 +8,6 @@ from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app import idempotency
 from app.audit import services as audit
 from app.auth.roles import EVERYONE, Role, allow, sees_cost, sees_sale_price
 from app.catalog import barcodes, bp, services
@@ -18,7 +17,7 @@ from app.catalog.forms import (BarcodeForm, CategoryForm, GenerateBarcodeForm, P
 from app.catalog.models import Category, Product
 from app.errors import BusinessRuleError
 from app.extensions import db, htmx
-from app.forms import apply_error, new_key
+from app.forms import apply_error, commit_and_redirect, new_key, sent_before
 from app.inventory.models import StockLevel, StockMove, Warehouse
 from app.settings.services import company
 from app.web import HTMX_VARY, render
@@ -173,7 +172,7 @@ def create():
     """A new product (a scanned barcode may come prefilled); a double tap creates it once."""
     form = _product_form(idempotency_key=new_key(), barcode=request.args.get("barcode", "").strip())
     if form.validate_on_submit():
-        key, earlier = _sent_before(form)
+        key, earlier = sent_before(form)
         if earlier:
             return earlier
         try:
@@ -183,7 +182,7 @@ def create():
             db.session.rollback()
             apply_error(form, error)
         else:
-            return _committed(key, url_for("catalog.show", product_id=product.id),
+            return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
                               _("Product %(name)s was created.", name=product.name))
     return render("catalog/new.html", form=form, status=422 if form.errors else 200)
 
@@ -216,22 +215,6 @@ def _save_photo(form, product: Product) -> None:
         services.set_photo(g.user, product, None)
 
 
-def _sent_before(form):
-    """The form's idempotency key, and a redirect to the first result if this key was already used."""
-    key = form.idempotency_key.data or new_key()
-    record = idempotency.previous(g.user.id, key)
-    return key, (redirect(record.location) if record else None)
-
-
-def _committed(key: str, location: str, message: str):
-    """Commit once under the key and go to the result; a concurrent double tap lands on the first one."""
-    idempotency.remember(g.user.id, key, "", 303, location=location)
-    if twin := idempotency.commit_once(g.user.id, key):
-        return redirect(twin.location)
-    flash(message, "success")
-    return redirect(location)
-
-
 @bp.route("/products/<int:product_id>/barcode/generate", methods=["POST"])
 @allow(*EDITORS)
 def generate_barcode(product_id):
@@ -239,7 +222,7 @@ def generate_barcode(product_id):
     product = _product(product_id)
     form = GenerateBarcodeForm()
     back = url_for("catalog.edit" if request.form.get("back") == "edit" else "catalog.show", product_id=product.id)
-    key, earlier = _sent_before(form)
+    key, earlier = sent_before(form)
     if earlier:
         return earlier
     try:
@@ -248,7 +231,7 @@ def generate_barcode(product_id):
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(back)
-    return _committed(key, back, _("Barcode %(code)s was generated.", code=barcode.code))
+    return commit_and_redirect(key, back, _("Barcode %(code)s was generated.", code=barcode.code))
 
 
 @bp.route("/products/<int:product_id>/units", methods=["POST"])
@@ -258,7 +241,7 @@ def add_unit(product_id):
     product = _product(product_id)
     form = PackUnitForm()
     if form.validate_on_submit():
-        key, earlier = _sent_before(form)
+        key, earlier = sent_before(form)
         if earlier:
             return earlier
         try:
@@ -267,7 +250,7 @@ def add_unit(product_id):
             db.session.rollback()
             apply_error(form, error)
         else:
-            return _committed(key, url_for("catalog.show", product_id=product.id),
+            return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
                               _("Unit %(name)s was added.", name=unit.name))
     return _show(product, unit_form=form, status=422)
 
@@ -279,7 +262,7 @@ def attach_barcode(product_id):
     product = _product(product_id)
     form = BarcodeForm()
     if form.validate_on_submit():
-        key, earlier = _sent_before(form)
+        key, earlier = sent_before(form)
         if earlier:
             return earlier
         try:
@@ -289,7 +272,7 @@ def attach_barcode(product_id):
             db.session.rollback()
             apply_error(form, error)
         else:
-            return _committed(key, url_for("catalog.show", product_id=product.id),
+            return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
                               _("Barcode %(code)s now belongs to %(name)s.", code=barcode.code, name=product.name))
     return _unknown((form.code.data or "").strip(), form=form, status=422)
 
@@ -352,7 +335,7 @@ def categories():
     form = CategoryForm(idempotency_key=new_key(), parent_id=request.args.get("parent", type=int))
     form.parent_id.choices = [("", _("Top level"))] + services.category_choices()
     if form.validate_on_submit():
-        key, earlier = _sent_before(form)
+        key, earlier = sent_before(form)
         if earlier:
             return earlier
         try:
@@ -361,7 +344,7 @@ def categories():
             db.session.rollback()
             apply_error(form, error)
         else:
-            return _committed(key, url_for("catalog.categories"), _("Category %(name)s was added.", name=category.name))
+            return commit_and_redirect(key, url_for("catalog.categories"), _("Category %(name)s was added.", name=category.name))
     children = defaultdict(list)
     for category in db.session.scalars(select(Category).order_by(Category.name)):
         children[category.parent_id].append(category)

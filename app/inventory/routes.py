@@ -3,7 +3,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -12,7 +12,7 @@ from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.db_types import to_decimal
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, new_key
+from app.forms import apply_error, commit_and_redirect, new_key
 from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
@@ -103,15 +103,6 @@ def _warehouse_created(warehouse) -> str:
     return message + " " + _("It is now the default warehouse.") if warehouse.is_default else message
 
 
-def _created(key: str, location: str, message: str):
-    """Commit once under the idempotency key and go to the new thing (or to its twin's)."""
-    idempotency.remember(g.user.id, key, "", 303, location=location)
-    if twin := idempotency.commit_once(g.user.id, key):
-        return redirect(twin.location)
-    flash(message, "success")
-    return redirect(location)
-
-
 def _post_once(form, create, done):
     """Post a document once under the form's idempotency key: `create()` makes it, `done(document)` gives
     (location, message). Returns the redirect, or None when the form must come back with the refusal."""
@@ -129,7 +120,7 @@ def _post_once(form, create, done):
         else:
             apply_error(form, error)
         return None
-    return _created(key, *done(document))
+    return commit_and_redirect(key, *done(document))
 
 
 def _picked_id(line) -> int | None:

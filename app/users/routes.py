@@ -3,13 +3,12 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app import idempotency
 from app.auth import services
 from app.auth.models import User
 from app.auth.roles import Role, allow
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, new_key
+from app.forms import apply_error, commit_and_redirect, new_key, sent_before
 from app.users import bp
 from app.users.forms import PasswordResetForm, UserCreateForm, UserEditForm
 from app.web import render
@@ -32,21 +31,17 @@ def create():
     """Create a user with a role and a first password."""
     form = UserCreateForm(idempotency_key=new_key(), role=Role.SALES.value)
     if form.validate_on_submit():
-        key = form.idempotency_key.data or new_key()
-        if record := idempotency.previous(g.user.id, key):
-            return redirect(record.location)
+        key, earlier = sent_before(form)
+        if earlier:
+            return earlier
         try:
             user = services.create_user(g.user, form.username.data, form.role.data,
                                         form.password.data, form.display_name.data)
         except BusinessRuleError as error:
             apply_error(form, error)
         else:
-            location = url_for("users.show", user_id=user.id)
-            idempotency.remember(g.user.id, key, "", 303, location=location)
-            if twin := idempotency.commit_once(g.user.id, key):
-                return redirect(twin.location)
-            flash(_("User %(name)s was created.", name=user.username), "success")
-            return redirect(location)
+            return commit_and_redirect(key, url_for("users.show", user_id=user.id),
+                                       _("User %(name)s was created.", name=user.username))
     return render("users/new.html", form=form, status=422 if form.errors else 200)
 
 
