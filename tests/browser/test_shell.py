@@ -23,7 +23,10 @@ def sign_in(page, user, password=factories.PASSWORD):
     page.goto("/login", wait_until="domcontentloaded")  # htmx (deferred) has run by then
     page.locator("input[name=username]").fill(user.username)
     page.locator("input[name=password]").fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
+    # The sign-in form loads a full page (right or wrong password); geometry is measured next, so wait
+    # for that page's load event, after its stylesheets.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="登录", exact=True).click()
 
 
 def at_path(path):
