@@ -2,6 +2,7 @@
 from flask import abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.api import bp
 from app.api.pagination import paginate
@@ -88,6 +89,7 @@ def products_index():
         query = query.where(Product.active.is_(active == "true"))
     if (category_id := request.args.get("category_id", type=int)) is not None:
         query = query.where(Product.category_id == category_id)
+    query = query.options(selectinload(Product.barcodes), selectinload(Product.category))
     return jsonify(paginate(query.order_by(Product.id), product_json))
 
 
