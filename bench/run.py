@@ -1,8 +1,10 @@
 """Benchmark JXC under gunicorn: `make bench` (or `.venv/bin/python bench/run.py`).
 
-Sets up a throw-away database with the demo data, serves it with gunicorn on a free local port,
-drives the endpoints in bench/endpoints.py from a separate load-generator process (bench/load.py),
-prints a table and writes bench/results/latest.json. See bench/README.md for the knobs.
+Sets up a throw-away database with the demo data plus a seeded catalogue and ledger
+(bench/seed.py: 20,000 products, 200,000 stock moves), checks the invariants, serves it with
+gunicorn on a free local port, drives the endpoints in bench/endpoints.py from a separate
+load-generator process (bench/load.py), checks the invariants again, prints a table and writes
+bench/results/latest.json. See bench/README.md for the knobs.
 """
 import json
 import os
@@ -62,6 +64,26 @@ def run(cmd: list, env: dict, what: str) -> str:
     if done.returncode != 0:
         raise BenchError(f"{what} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout
+
+
+def check_invariants(flask: list, env: dict, when: str) -> dict:
+    """`flask check` (levels equal the sum of their moves, ...): {"ok": bool, "output": text}."""
+    done = subprocess.run(flask + ["check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    output = (done.stdout + done.stderr).strip()
+    if done.returncode == 0:
+        print(f"flask check {when}: {output}")
+    return {"ok": done.returncode == 0, "output": output}
+
+
+def invariants_broken(check: dict, when: str) -> str:
+    return f"INVARIANTS BROKEN {when} (`flask check`):\n{check['output']}"
+
+
+def load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 # -- PostgreSQL: a fresh database per run -------------------------------------------------------
@@ -173,10 +195,11 @@ def print_table(results: list) -> None:
     columns = [("endpoint", "name", "<", None), ("requests", "requests", ">", "d"),
                ("errors", "errors", ">", "d"), ("req/s", "rps", ">", ".1f"),
                ("p50 ms", "p50_ms", ">", ".1f"), ("p95 ms", "p95_ms", ">", ".1f"),
-               ("p99 ms", "p99_ms", ">", ".1f")]
+               ("p99 ms", "p99_ms", ">", ".1f"), ("app cpu ms", "app_cpu_ms", ">", ".1f"),
+               ("db cpu ms", "db_cpu_ms", ">", ".1f")]
 
     def cell(row, key, spec):
-        value = row[key]
+        value = row.get(key)
         return "-" if value is None else format(value, spec) if spec else str(value)
 
     cells = [[cell(row, key, spec) for _, key, _, spec in columns] for row in results]
@@ -187,6 +210,10 @@ def print_table(results: list) -> None:
     print(line(["-" * w for w in widths]))
     for row in cells:
         print(line(row))
+    for row in results:
+        for part in row.get("by_variant") or ():
+            print(f"  {row['name']} {part['label']!r}: {part['requests']} requests, p50 {part['p50_ms']} ms,"
+                  f" p95 {part['p95_ms']} ms, p99 {part['p99_ms']} ms")
     for row in results:
         if row["errors"]:
             kinds = ", ".join(f"{kind} x{count}" for kind, count in row["error_kinds"].items())
@@ -200,6 +227,8 @@ def main() -> int:
     seconds = env_float("BENCH_SECONDS", 5)
     warmup = env_float("BENCH_WARMUP", 1)
     concurrency = env_int("BENCH_CONCURRENCY", 8)
+    products = env_int("BENCH_PRODUCTS", 20000)
+    moves = env_int("BENCH_MOVES", 200000)
     database_url = os.environ.get("BENCH_DATABASE_URL", "").strip()
     only = [n.strip() for n in os.environ.get("BENCH_ENDPOINTS", "").split(",") if n.strip()]
     endpoints = [e for e in ENDPOINTS if not only or e.name in only]
@@ -207,6 +236,8 @@ def main() -> int:
         raise BenchError(f"BENCH_ENDPOINTS names unknown endpoints: {', '.join(sorted(unknown))}")
     if min(workers, concurrency) < 1 or seconds <= 0 or warmup < 0:
         raise BenchError("BENCH_WORKERS and BENCH_CONCURRENCY must be >= 1, BENCH_SECONDS > 0")
+    if products < 100 or moves < products:
+        raise BenchError("BENCH_PRODUCTS must be >= 100 and BENCH_MOVES >= BENCH_PRODUCTS")
 
     instance = Path(tempfile.mkdtemp(prefix="jxc-bench-"))
     postgres = Postgres(database_url) if database_url else None
@@ -226,6 +257,13 @@ def main() -> int:
         print(f"setting up a fresh {database} database in {instance}")
         run(flask + ["db", "upgrade"], env, "flask db upgrade")
         run(flask + ["demo"], env, "flask demo")
+        samples_path = instance / "samples.json"
+        print(run([venv_bin("python"), str(BENCH / "seed.py"), str(samples_path), "--products", str(products),
+                   "--moves", str(moves)], env, "bench/seed.py").strip())
+        samples = json.loads(samples_path.read_text())
+        checks = {"after_seeding": check_invariants(flask, env, "after seeding")}
+        if not checks["after_seeding"]["ok"]:
+            raise BenchError(invariants_broken(checks["after_seeding"], "after seeding"))
         lines = [ln.strip() for ln in run(flask + ["users", "token", DEMO_USER], env,
                                           "flask users token").splitlines() if ln.strip()]
         if not lines:
@@ -240,15 +278,25 @@ def main() -> int:
         print(f"load: {len(endpoints)} endpoint(s), concurrency {concurrency}, "
               f"{warmup:g} s warm-up + {seconds:g} s each, gunicorn -w {workers}, "
               f"{os.cpu_count()} CPU(s)")
+        try:
+            job_endpoints = [{**e.to_dict(), "label": e.label, "variants": e.variants(samples)}
+                             for e in endpoints]
+        except ValueError as error:
+            raise BenchError(str(error)) from None
         job = {"host": "127.0.0.1", "port": port, "token": token, "username": DEMO_USER,
                "password": DEMO_PASSWORD, "concurrency": concurrency, "seconds": seconds,
-               "warmup": warmup, "endpoints": [e.to_dict() for e in endpoints]}
+               "warmup": warmup, "endpoints": job_endpoints,
+               "server": {"pid": server.pid, "database": postgres.name if postgres else None}}
+        load_before = load_average()
         load = subprocess.run([sys.executable, str(BENCH / "load.py")], input=json.dumps(job),
                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
         if load.returncode != 0:
             raise BenchError(f"load generator failed ({load.returncode});"
                              f" server log:\n{tail(log_path)}")
         results = json.loads(load.stdout)
+        load_after = load_average()
+        stop(server)  # quiet, so the check sees the final state
+        checks["after_run"] = check_invariants(flask, env, "after the run")
     finally:
         stop(server)
         if postgres:
@@ -260,6 +308,8 @@ def main() -> int:
 
     print()
     print_table(results)
+    print(f"\nload average (1, 5, 15 min) before the load: {load_before}, after: {load_after}"
+          f" on {os.cpu_count()} CPU(s)")
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "revision": git_revision(),
@@ -267,7 +317,10 @@ def main() -> int:
                      "warmup": warmup, "database": "postgresql" if postgres else "sqlite",
                      "gunicorn_args": os.environ.get("BENCH_GUNICORN_ARGS", "")},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(), "loadavg_before": load_before,
+                    "loadavg_after": load_after},
+        "data": {"counts": samples["counts"], "seed_timings_s": samples["timings_s"]},
+        "checks": checks,
         "results": results,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -276,7 +329,9 @@ def main() -> int:
     errors = sum(r["errors"] for r in results)
     if errors:
         print(f"{errors} request(s) failed", file=sys.stderr)
-    return 1 if errors else 0
+    if not checks["after_run"]["ok"]:
+        print("\n" + invariants_broken(checks["after_run"], "after the run"), file=sys.stderr)
+    return 1 if errors or not checks["after_run"]["ok"] else 0
 
 
 def _terminate(signum, frame):

@@ -52,6 +52,7 @@ ROUTE_ROLES = {
     "catalog.export_products": ALL,
     "inventory.index": ALL,
     "inventory.ledger": ALL,
+    "inventory.low_stock_badge": ALL,
     "inventory.warehouses": ALL,
     "inventory.warehouse_create": OWNER,
     "inventory.adjustments": STOCK_READERS,

@@ -525,3 +525,16 @@ def test_refused_transfer_is_422_and_writes_nothing(client, login, shop, same, q
                     **{"lines-0-product": "CASE-1", "lines-0-qty": qty})
     assert response.status_code == 422 and message in html(response)
     assert (count(StockTransfer), count(StockMove)) == (0, moves)
+
+
+def test_nav_badge_counts_low_stock_after_the_page(client, login):
+    login("warehouse")
+    warehouse = factories.warehouse("MAIN", "总仓")
+    low = factories.product(name="快没货了", min_stock="5")
+    factories.stock(low, warehouse, 2)
+    factories.product(name="没设下限")
+    page = client.get("/").get_data(as_text=True)
+    assert 'hx-get="/stock/low-count"' in page  # the page itself never waits for the count
+    badge = client.get("/stock/low-count", headers={"HX-Request": "true"})
+    assert '<span class="nav-badge"' in badge.get_data(as_text=True) and ">1</span>" in badge.get_data(as_text=True)
+    assert badge.headers["Cache-Control"] == "private, max-age=60"

@@ -20,6 +20,9 @@ def paginate(query, to_json, default_per_page: int = 50) -> dict:
     if errors:
         raise ValidationFailed(errors)
     page, per_page = int(page), int(per_page)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if page == 1 and len(rows) < per_page:
+        total = len(rows)  # all of it is on this page: no second pass over the table to count it
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return {"items": [to_json(row) for row in rows], "total": total, "page": page, "per_page": per_page}

@@ -17,20 +17,16 @@ class NavItem:
     # Primary entries make the phone's bottom bar (at most five); the rest show in the side bar on
     # tablets and as tiles on the home screen.
     primary: bool = True
+    badge_endpoint: str | None = None
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint)
 
     @property
-    def badge(self) -> int:
-        """A count shown on the entry: products below their minimum, on the stock entry."""
-        if self.endpoint != "inventory.index":
-            return 0
-        from app.inventory.queries import low_stock_count
-        if "low_stock_count" not in g:
-            g.low_stock_count = low_stock_count()
-        return g.low_stock_count
+    def badge_url(self) -> str | None:
+        """Where the entry's count comes from, loaded after the page so no page waits for it."""
+        return url_for(self.badge_endpoint) if self.badge_endpoint else None
 
 
 NAV = (
@@ -38,7 +34,7 @@ NAV = (
     NavItem("catalog.index", _l("Products"), "box", EVERYONE,
             _l("Find products, scan barcodes, check stock and prices")),
     NavItem("inventory.index", _l("Stock"), "stock", EVERYONE,
-            _l("Stock by warehouse, ledger, adjustments and transfers")),
+            _l("Stock by warehouse, ledger, adjustments and transfers"), badge_endpoint="inventory.low_stock_badge"),
     NavItem("users.index", _l("Users"), "users", frozenset({Role.OWNER}),
             _l("Add staff, set their roles, reset passwords"), primary=False),
     NavItem("audit.index", _l("Audit log"), "log", frozenset({Role.OWNER}),

@@ -3,7 +3,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -264,3 +264,13 @@ def _decimal(text) -> Decimal | None:
 
 def _doc() -> str:
     return "transfer" if request.args.get("doc") == "transfer" else "adjustment"
+
+
+@bp.route("/stock/low-count")
+@allow(EVERYONE)
+def low_stock_badge():
+    """The navigation badge: how many products are below their minimum. Fetched after each page and
+    cached by the browser for a minute, as counting costs a pass over the stock of every product."""
+    response = make_response(render_template("inventory/_low_stock_badge.html", count=queries.low_stock_count()))
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
