@@ -1,4 +1,5 @@
 """Each API view declares its shapes once; validation and the OpenAPI document both read them."""
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app, request
@@ -47,7 +48,6 @@ PROBLEM_SCHEMA = {
 
 def _path(rule: str) -> str:
     """Flask's /users/<int:user_id> as OpenAPI's /users/{user_id}, relative to /api/v1."""
-    import re
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.removeprefix("/api/v1"))
 
 

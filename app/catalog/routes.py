@@ -8,7 +8,6 @@ from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.audit import services as audit
 from app.auth.roles import EVERYONE, Role, allow, sees_cost, sees_sale_price
 from app.catalog import barcodes, bp, services
 from app.catalog.files import IMPORTERS
@@ -183,7 +182,7 @@ def create():
             apply_error(form, error)
         else:
             return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
-                              _("Product %(name)s was created.", name=product.name))
+                                       _("Product %(name)s was created.", name=product.name))
     return render("catalog/new.html", form=form, status=422 if form.errors else 200)
 
 
@@ -251,7 +250,7 @@ def add_unit(product_id):
             apply_error(form, error)
         else:
             return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
-                              _("Unit %(name)s was added.", name=unit.name))
+                                       _("Unit %(name)s was added.", name=unit.name))
     return _show(product, unit_form=form, status=422)
 
 
@@ -266,14 +265,13 @@ def attach_barcode(product_id):
         if earlier:
             return earlier
         try:
-            barcode = services.add_barcode(product, form.code.data)
-            audit.record(g.user, "product.update", product, {"barcode": (None, barcode.code)})
+            barcode = services.attach_barcode(g.user, product, form.code.data)
         except BusinessRuleError as error:
             db.session.rollback()
             apply_error(form, error)
         else:
             return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
-                              _("Barcode %(code)s now belongs to %(name)s.", code=barcode.code, name=product.name))
+                                       _("Barcode %(code)s now belongs to %(name)s.", code=barcode.code, name=product.name))
     return _unknown((form.code.data or "").strip(), form=form, status=422)
 
 

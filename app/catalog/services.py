@@ -122,6 +122,13 @@ def add_barcode(product: Product, code: str, pack_unit: PackUnit | None = None) 
     return barcode
 
 
+def attach_barcode(actor, product: Product, code: str) -> Barcode:
+    """Attach a scanned, until now unknown code to a product's base unit (audited)."""
+    barcode = add_barcode(product, code)
+    audit.record(actor, "product.update", product, {"barcode": (None, barcode.code)})
+    return barcode
+
+
 def generate_barcode(actor, product: Product) -> Barcode:
     """Give a product without a barcode an internal EAN-13 (29xxxxxxxxxxC)."""
     if product.barcode:
