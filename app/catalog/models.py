@@ -38,6 +38,8 @@ class Product(db.Model):
     brand: Mapped[str] = mapped_column(String(100), default="")
     unit: Mapped[str] = mapped_column(String(20), default="个")
     sale_price: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # None: wholesale customers pay the sale price.
+    wholesale_price: Mapped[Decimal | None] = mapped_column(Money())
     purchase_price: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     # Moving weighted average cost (4 places), written only by inventory.services.post_moves.
     avg_cost: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))

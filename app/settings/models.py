@@ -20,6 +20,8 @@ class CompanySettings(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     default_tax_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("13.00"))
     allow_negative_stock: Mapped[bool] = mapped_column(default=False)
+    # How far below the customer's list price a salesperson may sell (the owner is not limited).
+    max_sales_discount_pct: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("10.00"))
     # The logo is small after resizing, and keeping it in the database keeps app servers stateless.
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

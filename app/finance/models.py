@@ -1,0 +1,70 @@
+"""Money received (收款) and, with purchasing, paid: payments and what they settle."""
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import Money, UTCDateTime, utcnow
+from app.extensions import db
+from app.partners.models import enum_column
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    BANK_TRANSFER = "bank_transfer"
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+
+    @property
+    def label(self):
+        return PAYMENT_METHOD_LABELS[self]
+
+
+PAYMENT_METHOD_LABELS = {PaymentMethod.CASH: _l("Cash"), PaymentMethod.BANK_TRANSFER: _l("Bank transfer"),
+                         PaymentMethod.WECHAT: _l("WeChat Pay"), PaymentMethod.ALIPAY: _l("Alipay")}
+
+
+class Payment(db.Model):
+    """A receipt from a customer, allocated in full to its open invoices."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date, index=True)
+    reference: Mapped[str] = mapped_column(String(100), default="")  # bank or WeChat transaction number
+    notes: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer = relationship("Customer")
+    user = relationship("User")
+    allocations: Mapped[list["PaymentAllocation"]] = relationship(back_populates="payment",
+                                                                  order_by="PaymentAllocation.id",
+                                                                  cascade="all, delete-orphan")
+
+
+class PaymentAllocation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="CASCADE"), index=True)
+    sales_invoice_id: Mapped[int] = mapped_column(ForeignKey("sales_invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+    invoice = relationship("SalesInvoice")
+
+
+class CreditAllocation(db.Model):
+    """Part of a credit note (a sales return) set against an invoice's open amount."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sales_return_id: Mapped[int] = mapped_column(ForeignKey("sales_return.id", ondelete="CASCADE"), index=True)
+    sales_invoice_id: Mapped[int] = mapped_column(ForeignKey("sales_invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+    sales_return = relationship("SalesReturn")
+    invoice = relationship("SalesInvoice")

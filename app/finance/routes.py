@@ -1,0 +1,2 @@
+"""finance screens."""
+from app.finance import bp  # noqa: F401

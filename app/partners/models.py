@@ -1,0 +1,66 @@
+"""Customers (and, with purchasing, suppliers): the people we sell to and buy from."""
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import Money, Rate, UTCDateTime, utcnow
+from app.extensions import db
+
+
+class PriceLevel(enum.StrEnum):
+    """Which list price a customer pays before any line discount."""
+
+    RETAIL = "retail"
+    WHOLESALE = "wholesale"
+    DISCOUNT = "discount"  # the retail price less the customer's fixed discount
+
+    @property
+    def label(self):
+        return PRICE_LEVEL_LABELS[self]
+
+
+PRICE_LEVEL_LABELS = {PriceLevel.RETAIL: _l("Retail"), PriceLevel.WHOLESALE: _l("Wholesale"),
+                      PriceLevel.DISCOUNT: _l("Fixed discount")}
+
+
+def enum_column(kind):
+    return db.Enum(kind, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class Customer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    mobile: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    tax_number: Mapped[str] = mapped_column(String(50), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_account: Mapped[str] = mapped_column(String(50), default="")
+    # None: no limit. Zero: nothing on credit.
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money())
+    payment_terms_days: Mapped[int] = mapped_column(default=30)
+    price_level: Mapped[PriceLevel] = mapped_column(enum_column(PriceLevel), default=PriceLevel.RETAIL)
+    discount_pct: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0"))
+    salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(200), default="")  # comma separated, as typed
+    active: Mapped[bool] = mapped_column(default=True)
+    # Lower-case haystack for search as you type: name, contact, phones, pinyin and initials.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    salesperson = relationship("User")
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.replace("，", ",").split(",") if t.strip()]
+
+    def __repr__(self):
+        return f"<Customer {self.id} {self.name}>"

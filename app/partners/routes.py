@@ -1,0 +1,2 @@
+"""partners screens."""
+from app.partners import bp  # noqa: F401

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("sales", __name__)
+
+from app.sales import routes  # noqa: E402,F401

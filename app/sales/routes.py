@@ -1,0 +1,2 @@
+"""sales screens."""
+from app.sales import bp  # noqa: F401
