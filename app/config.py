@@ -33,6 +33,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    TIMEZONE = os.environ.get("JXC_TIMEZONE", "Asia/Shanghai")  # the business's calendar: due dates, overdue
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -84,3 +84,11 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def business_today():
+    """Today's date where the business is (JXC_TIMEZONE, Asia/Shanghai by default): due dates and 'overdue' use it."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()

@@ -58,3 +58,31 @@ def category(name="手机配件", parent=None):
     made = catalog.create_category(None, name, parent.id if parent is not None else None)
     db.session.commit()
     return made
+
+
+def customer(name=None, salesperson=None, **fields):
+    from app.partners import services as partners
+    values = {"name": name or f"客户{next(_numbers)}", "salesperson_id": salesperson.id if salesperson else None,
+              **fields}
+    made = partners.create_customer(salesperson or _system_owner(), values)
+    db.session.commit()
+    return made
+
+
+def order(customer, lines, actor=None, warehouse=None, confirm=False):
+    """A sales order for `customer`; `lines` are (product, qty) or (product, qty, unit_price)."""
+    from app.sales import services as sales
+    actor = actor or customer.salesperson or _system_owner()
+    made = sales.create_order(actor, customer, warehouse.id if warehouse else None,
+                              [sales.LineInput(p.id, q, *rest) for p, q, *rest in lines])
+    if confirm:
+        sales.confirm_order(actor, made)
+    db.session.commit()
+    return made
+
+
+def _system_owner():
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    return db.session.scalar(select(User).where(User.role == "owner").order_by(User.id)) or user("owner")

@@ -13,7 +13,7 @@ import zxingcpp
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app import checks
+from app import checks, documents
 from app.catalog import barcodes, importer, labels
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
@@ -143,7 +143,7 @@ def test_printable_documents_use_the_named_cjk_font_and_the_company_header(app):
                                    tax_number="91440300TEST"))
     db.session.commit()
     with app.test_request_context(headers=EN):
-        pdf = labels.render_pdf("documents/base.html")
+        pdf = documents.render_pdf("documents/base.html")
     text = pdf_text(pdf)
     assert "深圳果果贸易有限公司" in text and "深圳市南山区" in text and "91440300TEST" in text
     assert "WenQuanYi" in pdf_fonts(pdf)

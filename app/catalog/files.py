@@ -15,6 +15,7 @@ from app.catalog import bp, export, importer, labels
 from app.catalog import services as catalog
 from app.catalog.models import Product
 from app.db_types import utcnow
+from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import apply_error, new_key
@@ -60,7 +61,7 @@ def labels_page():
             apply_error(form, error)
             missing = getattr(error, "products", [])
         else:
-            return labels.pdf_response(pdf, "labels.pdf")
+            return pdf_response(pdf, "labels.pdf")
     q = request.args.get("q", "").strip()[:100]
     chosen = {product.id for product, _qty in lines}
     results = db.session.scalars(catalog.search(select(Product), q).where(Product.active, Product.id.not_in(chosen))

@@ -11,17 +11,14 @@ import math
 from dataclasses import dataclass
 
 import barcode as python_barcode
-from flask import Response, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from app.catalog import barcodes
 from app.catalog.models import Product
+from app.documents import render_pdf
 from app.errors import BusinessRuleError
-from app.settings.services import company
 
 MM_PER_INCH = 25.4
 MAX_LABELS = 500  # about 4 s of WeasyPrint on one core; a print run larger than that is split
@@ -169,23 +166,6 @@ def layout(lines: list[tuple[Product, int]], size: LabelSize) -> list[list[Label
             pages[-1].append(Label(product, drawn[code]))
             index += 1
     return pages
-
-
-def render_pdf(template: str, **context) -> bytes:
-    """Any printable document: a template extending documents/base.html, as PDF bytes.
-
-    Only data: URLs are fetched, so a document never reads files or the network.
-    """
-    settings = company()
-    logo = ("data:image/png;base64," + base64.b64encode(settings.logo_png).decode()) if settings.logo_png else None
-    html = render_template(template, company=settings, company_logo=logo, **context)
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
-
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    """A PDF shown in the browser's viewer (inline), never cached."""
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 def labels_pdf(lines: list[tuple[Product, int]], size_key: str, show_price: bool) -> bytes:

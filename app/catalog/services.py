@@ -3,8 +3,7 @@ import io
 
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
-from pypinyin import Style, lazy_pinyin
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from app.audit import services as audit
 from app.catalog import barcodes
@@ -13,6 +12,7 @@ from app.db_types import to_decimal
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.numbering import next_number
+from app.search import haystack, narrow
 
 EDITABLE = ("sku", "name", "spec", "category_id", "brand", "unit", "sale_price", "purchase_price",
             "min_stock", "max_stock", "notes", "active")
@@ -23,11 +23,7 @@ PHOTO_MAX_PX = 800
 
 def search_text(product: Product) -> str:
     """What search as you type looks through: codes, names, full pinyin and initials (pgsjk, pingguo)."""
-    syllables = lazy_pinyin(product.name, errors="ignore")
-    initials = lazy_pinyin(product.name, style=Style.FIRST_LETTER, errors="ignore")
-    parts = [product.sku, product.name, product.spec, product.brand, "".join(syllables), " ".join(syllables),
-             "".join(initials), *(b.code for b in product.barcodes)]
-    return " ".join(p for p in parts if p).lower()
+    return haystack(product.name, product.sku, product.spec, product.brand, *(b.code for b in product.barcodes))
 
 
 def _clean(values: dict) -> dict:
@@ -187,8 +183,7 @@ def set_photo(actor, product: Product, data: bytes | None) -> None:
 
 def search(query, text: str):
     """Narrow a product query to those whose haystack holds every word of `text` (codes, names, pinyin)."""
-    words = (text or "").strip().lower().split()
-    return query.where(and_(*[Product.search_text.contains(word, autoescape=True) for word in words])) if words else query
+    return narrow(query, Product.search_text, text)
 
 
 def lookup(code: str) -> Barcode | None:

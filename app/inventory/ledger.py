@@ -77,6 +77,26 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
     return posted
 
 
+def reserve(items: list[tuple[int, int, Decimal]]) -> None:
+    """Change reserved quantities: (product, warehouse, qty) with + to reserve and - to release, all or nothing.
+
+    Reserving refuses what is not available (on hand less reserved) unless negative stock is allowed.
+    """
+    levels = _lock_levels(sorted({(p, w) for p, w, _q in items}))
+    allow_negative = company().allow_negative_stock
+    wanted: dict[tuple[int, int], Decimal] = {}
+    for product_id, warehouse_id, qty in items:
+        wanted[(product_id, warehouse_id)] = wanted.get((product_id, warehouse_id), Decimal("0")) + qty
+    for pair, qty in wanted.items():
+        level = levels[pair]
+        if qty > 0 and level.available < qty and not allow_negative:
+            raise InsufficientStock(_(
+                "Not enough %(name)s in %(warehouse)s: %(available)s %(unit)s available, %(wanted)s needed.",
+                name=level.product.name, warehouse=level.warehouse.name, available=number(max(level.available, 0)),
+                unit=level.product.unit, wanted=number(qty)), "lines")
+        level.reserved += qty
+
+
 def moving_average(avg: Decimal, on_hand: Decimal, cost: Decimal, qty: Decimal) -> Decimal:
     """The average after receiving `qty` at `cost` onto `on_hand` at `avg` (restarts if stock was not positive)."""
     if on_hand <= 0:

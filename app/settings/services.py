@@ -15,6 +15,7 @@ from app.settings.models import CURRENCIES, CompanySettings
 
 SETTINGS_ID = 1
 DEFAULT_TAX_RATE = Decimal("13.00")
+DEFAULT_MAX_DISCOUNT = Decimal("10.00")
 
 
 def company() -> CompanySettings:
@@ -27,7 +28,7 @@ def company() -> CompanySettings:
     if settings is None or inspect(settings).detached:
         settings = g.company = db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
             id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
-            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False)
+            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False, max_sales_discount_pct=DEFAULT_MAX_DISCOUNT)
     return settings
 
 

@@ -1,0 +1,49 @@
+"""Printable documents (labels, sales and purchasing papers): templates rendered to PDF by WeasyPrint.
+
+Templates extend documents/base.html and get the company settings and its logo. Images reach
+WeasyPrint only as data: URIs (PNG), so a document never reads files or the network.
+"""
+import base64
+import threading
+from functools import lru_cache
+
+from flask import Response, render_template
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from app.settings.services import company
+
+_local = threading.local()
+
+
+def png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@lru_cache(maxsize=4)
+def _logo_uri(png: bytes) -> str:
+    return png_data_uri(png)
+
+
+def _weasyprint() -> tuple[FontConfiguration, URLFetcher]:
+    """Kept per thread: the font map holds the loaded CJK font and shaping caches between documents
+    (a fresh one re-reads the font), but neither it nor the fetcher is safe to share across threads."""
+    if not hasattr(_local, "tools"):
+        _local.tools = FontConfiguration(), URLFetcher(allowed_protocols=("data",))
+    return _local.tools
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Any printable document: a template extending documents/base.html, as PDF bytes."""
+    settings = company()
+    logo = _logo_uri(settings.logo_png) if settings.logo_png else None
+    html = render_template(template, company=settings, company_logo=logo, **context)
+    font_config, fetcher = _weasyprint()
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=font_config)
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A PDF shown in the browser's viewer (inline), never cached."""
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})

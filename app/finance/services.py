@@ -1,0 +1,95 @@
+"""Receipts (收款): money from a customer, allocated to open invoices, never more than is open."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.db_types import business_today, to_decimal
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.finance.models import Payment, PaymentAllocation, PaymentMethod
+from app.formatting import money
+from app.numbering import next_number
+from app.partners.models import Customer
+from app.sales.fulfilment import refresh_status
+from app.sales.models import InvoiceStatus, SalesInvoice
+
+
+@dataclass(frozen=True)
+class AllocationInput:
+    invoice_id: int
+    amount: object
+
+
+def open_invoices(customer: Customer) -> list[SalesInvoice]:
+    """The customer's invoices with something left to pay, oldest due first."""
+    return db.session.scalars(select(SalesInvoice).where(
+        SalesInvoice.customer_id == customer.id, SalesInvoice.status != InvoiceStatus.PAID)
+        .order_by(SalesInvoice.due_on, SalesInvoice.id)).all()
+
+
+def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[AllocationInput]:
+    """Spread `amount` over `invoices` in order, each up to its open amount."""
+    allocations, left = [], amount
+    for invoice in invoices:
+        if left <= 0:
+            break
+        part = min(left, invoice.open_amount)
+        if part > 0:
+            allocations.append(AllocationInput(invoice.id, part))
+            left -= part
+    return allocations
+
+
+def _amount(value, field: str) -> Decimal:
+    try:
+        amount = to_decimal(value, 2)
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Enter an amount."), field) from None
+    if amount <= 0:
+        raise BusinessRuleError(_("Enter an amount above zero."), field)
+    return amount
+
+
+def record_receipt(actor, customer: Customer, amount, method, allocations: list[AllocationInput] | None = None,
+                   paid_on=None, reference: str = "", notes: str = "") -> Payment:
+    """Record money received and settle invoices with it (oldest first unless `allocations` say otherwise)."""
+    amount = _amount(amount, "amount")
+    try:
+        method = PaymentMethod(method)
+    except ValueError:
+        raise BusinessRuleError(_("Choose how the customer paid."), "method") from None
+    invoices = {invoice.id: invoice for invoice in open_invoices(customer)}
+    owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
+    if amount > owed:
+        raise BusinessRuleError(_("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that.",
+                                  customer=customer.name, owed=money(owed)), "amount")
+    if allocations is None:
+        allocations = oldest_first(list(invoices.values()), amount)
+    parts: dict[int, Decimal] = {}
+    for given in allocations:
+        invoice = invoices.get(given.invoice_id)
+        if invoice is None:
+            raise BusinessRuleError(_("Invoice not found among this customer's open invoices."), "allocations")
+        part = _amount(given.amount, "allocations")
+        parts[invoice.id] = parts.get(invoice.id, Decimal("0")) + part
+        if parts[invoice.id] > invoice.open_amount:
+            raise BusinessRuleError(_("Invoice %(number)s has only %(open)s open.", number=invoice.number,
+                                      open=money(invoice.open_amount)), "allocations")
+    if sum(parts.values(), Decimal("0")) != amount:
+        raise BusinessRuleError(_("The allocations must add up to the amount received."), "allocations")
+    payment = Payment(number=next_number("RC"), customer=customer, method=method, amount=amount,
+                      paid_on=paid_on or business_today(), reference=(reference or "").strip()[:100],
+                      notes=(notes or "").strip()[:200], user_id=actor.id)
+    for invoice_id, part in parts.items():
+        invoice = invoices[invoice_id]
+        payment.allocations.append(PaymentAllocation(invoice=invoice, amount=part))
+        invoice.paid += part
+        invoice.refresh_status()
+        refresh_status(invoice.order)
+    db.session.add(payment)
+    audit.record(actor, "payment.create", payment, {"customer": (None, customer.name), "amount": (None, amount),
+                                                     "method": (None, method)})
+    return payment

@@ -1,0 +1,67 @@
+"""Sales invariants for `flask check`: reservations, line counters and invoice settlements agree with documents."""
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.checks import invariant
+from app.extensions import db
+from app.finance.models import CreditAllocation, PaymentAllocation
+from app.inventory.models import StockLevel
+from app.sales.models import (OrderStatus, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder,
+                              SalesOrderLine, SalesReturnLine)
+
+HOLDING = [OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED]
+
+
+@invariant
+def reservations_match_open_orders():
+    """Reserved stock equals what confirmed orders still have to deliver"""
+    owed: dict[tuple[int, int], Decimal] = {}
+    rows = db.session.execute(select(SalesOrderLine.product_id, SalesOrder.warehouse_id, SalesOrderLine.qty,
+                                     SalesOrderLine.delivered_qty).join(SalesOrderLine.order)
+                              .where(SalesOrder.status.in_(HOLDING)))
+    for product_id, warehouse_id, qty, delivered in rows:
+        owed[(product_id, warehouse_id)] = owed.get((product_id, warehouse_id), Decimal("0")) + qty - delivered
+    levels = db.session.execute(select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.reserved)).all()
+    breaches = [f"product {p} warehouse {w}: reserved {r}, open orders {owed.get((p, w), 0)}"
+                for p, w, r in levels if r != owed.get((p, w), 0)]
+    seen = {(p, w) for p, w, _r in levels}
+    return breaches + [f"product {p} warehouse {w}: open orders {q} without a stock level"
+                       for (p, w), q in owed.items() if (p, w) not in seen and q]
+
+
+def _sums(model, column):
+    return dict(db.session.execute(select(model.order_line_id, func.sum(column)).group_by(model.order_line_id)).all())
+
+
+@invariant
+def order_lines_match_their_documents():
+    """Delivered, invoiced, returned and credited quantities equal their documents"""
+    delivered = _sums(SalesDeliveryLine, SalesDeliveryLine.qty)
+    invoiced = _sums(SalesInvoiceLine, SalesInvoiceLine.qty)
+    returned = _sums(SalesReturnLine, SalesReturnLine.qty)
+    credited = _sums(SalesReturnLine, SalesReturnLine.credited_qty)
+    breaches = []
+    for line in db.session.scalars(select(SalesOrderLine)):
+        for name, kept, sums in (("delivered", line.delivered_qty, delivered), ("invoiced", line.invoiced_qty, invoiced),
+                                 ("returned", line.returned_qty, returned), ("credited", line.credited_qty, credited)):
+            if kept != (sums.get(line.id) or 0):
+                breaches.append(f"order line {line.id}: {name} {kept}, documents {sums.get(line.id) or 0}")
+    return breaches
+
+
+@invariant
+def invoices_match_their_allocations():
+    """Each invoice's paid and credited amounts equal its allocations, and never exceed its total"""
+    paid = dict(db.session.execute(select(PaymentAllocation.sales_invoice_id, func.sum(PaymentAllocation.amount))
+                                   .group_by(PaymentAllocation.sales_invoice_id)).all())
+    credited = dict(db.session.execute(select(CreditAllocation.sales_invoice_id, func.sum(CreditAllocation.amount))
+                                       .group_by(CreditAllocation.sales_invoice_id)).all())
+    breaches = []
+    for invoice in db.session.scalars(select(SalesInvoice)):
+        if invoice.paid != (paid.get(invoice.id) or 0) or invoice.credited != (credited.get(invoice.id) or 0):
+            breaches.append(f"invoice {invoice.number}: paid {invoice.paid} / credited {invoice.credited} "
+                            f"vs allocations {paid.get(invoice.id) or 0} / {credited.get(invoice.id) or 0}")
+        if invoice.open_amount < 0:
+            breaches.append(f"invoice {invoice.number}: settled beyond its total")
+    return breaches

@@ -1,0 +1,179 @@
+"""After confirming: deliveries (出库), invoices, returns (退货) and the order's status that follows from them."""
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.db_types import business_today, to_decimal
+from app.errors import BusinessRuleError, InvalidState
+from app.extensions import db
+from app.finance.models import CreditAllocation
+from app.formatting import number
+from app.inventory.ledger import Move, Source, post_moves, reserve
+from app.inventory.models import MoveKind
+from app.inventory.services import active_warehouse
+from app.numbering import next_number
+from app.sales.models import (ZERO, InvoiceStatus, OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine,
+                              SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine, line_amounts)
+
+COST = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class QtyInput:
+    line_id: int
+    qty: object
+
+
+def _quantities(order: SalesOrder, lines: list[QtyInput], limit, too_many: str) -> list[tuple[SalesOrderLine, Decimal]]:
+    """Pair each input with its order line and check 0 < qty <= limit(line); lines with qty 0 are skipped."""
+    by_id = {line.id: line for line in order.lines}
+    picked = []
+    for given in lines:
+        line = by_id.get(given.line_id)
+        if line is None:
+            raise BusinessRuleError(_("This line is not on the order."), "lines")
+        try:
+            qty = to_decimal(given.qty, 3)
+        except (TypeError, ValueError):
+            raise BusinessRuleError(_("Enter a number."), "lines") from None
+        if qty < 0:
+            raise BusinessRuleError(_("Cannot be negative."), "lines")
+        if qty > limit(line):
+            raise BusinessRuleError(too_many % {"name": line.product.name, "qty": number(limit(line)),
+                                                "unit": line.product.unit}, "lines")
+        if qty:
+            picked.append((line, qty))
+    if not picked:
+        raise BusinessRuleError(_("Enter a quantity on at least one line."), "lines")
+    if len({line.id for line, _q in picked}) != len(picked):
+        raise BusinessRuleError(_("Each line may appear once."), "lines")
+    return picked
+
+
+def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) -> SalesDelivery:
+    """Ship some or all of what is still to deliver: stock out at the cost of the moment, reservation released."""
+    if not order.status.can_deliver:
+        raise InvalidState(_("Order %(number)s is %(status)s; it cannot be delivered.",
+                             number=order.number, status=order.status.label))
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else order.warehouse
+    picked = _quantities(order, lines, lambda line: line.to_deliver,
+                         _("Only %(qty)s %(unit)s of %(name)s are left to deliver."))
+    reserve([(line.product_id, order.warehouse_id, -qty) for line, qty in picked])
+    delivery = SalesDelivery(number=next_number("DN"), order=order, warehouse=warehouse, user_id=actor.id,
+                             lines=[SalesDeliveryLine(order_line=line, product_id=line.product_id, qty=qty)
+                                    for line, qty in picked])
+    db.session.add(delivery)
+    db.session.flush()
+    posted = post_moves(actor, Source("sales_delivery", delivery.id, delivery.number),
+                        [Move(dl.product_id, warehouse.id, -dl.qty, MoveKind.SALES_DELIVERY, line_id=dl.id)
+                         for dl in delivery.lines])
+    for delivery_line, move in zip(delivery.lines, posted):
+        delivery_line.unit_cost = move.unit_cost
+        delivery_line.order_line.delivered_qty += delivery_line.qty
+    before = order.status
+    refresh_status(order)
+    audit.record(actor, "sales_order.deliver", order, {"status": (before, order.status),
+                                                       "delivery": (None, delivery.number)})
+    return delivery
+
+
+def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
+    """Invoice what has been delivered, kept and not yet invoiced; due after the customer's payment terms."""
+    billable = [(line, line.invoiceable) for line in order.lines if line.invoiceable > 0]
+    if order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED) or not billable:
+        raise InvalidState(_("Order %(number)s has nothing delivered waiting to be invoiced.", number=order.number))
+    issued = business_today()
+    invoice = SalesInvoice(number=next_number("SI"), order=order, customer_id=order.customer_id, issued_on=issued,
+                           due_on=issued + timedelta(days=order.customer.payment_terms_days), user_id=actor.id,
+                           paid=ZERO, credited=ZERO, status=InvoiceStatus.OPEN)
+    for line, qty in billable:
+        amount, tax = line_amounts(qty, line.unit_price, line.discount_pct, line.tax_rate)
+        invoice.lines.append(SalesInvoiceLine(order_line=line, product_id=line.product_id, qty=qty,
+                                              unit_price=line.unit_price, discount_pct=line.discount_pct,
+                                              tax_rate=line.tax_rate, amount=amount, tax=tax))
+        line.invoiced_qty += qty
+    invoice.subtotal = sum((il.amount for il in invoice.lines), ZERO)
+    invoice.tax = sum((il.tax for il in invoice.lines), ZERO)
+    invoice.total = invoice.subtotal + invoice.tax
+    db.session.add(invoice)
+    db.session.flush()
+    before = order.status
+    refresh_status(order)
+    audit.record(actor, "sales_order.invoice", order, {"status": (before, order.status),
+                                                       "invoice": (None, invoice.number), "total": (None, invoice.total)})
+    return invoice
+
+
+def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None, reason: str = "") -> SalesReturn:
+    """Take delivered goods back at the cost they left at; what had been invoiced becomes a credit note."""
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else order.warehouse
+    picked = _quantities(order, lines, lambda line: line.returnable,
+                         _("Only %(qty)s %(unit)s of %(name)s were delivered and not returned."))
+    sales_return = SalesReturn(number=next_number("SR"), order=order, customer_id=order.customer_id,
+                               warehouse=warehouse, reason=(reason or "").strip()[:200], user_id=actor.id)
+    db.session.add(sales_return)
+    for line, qty in picked:
+        line.returned_qty += qty
+        # Keep invoiced (net of credits) no higher than what the customer keeps; the excess is credited.
+        credit_qty = max(ZERO, (line.invoiced_qty - line.credited_qty) - (line.delivered_qty - line.returned_qty))
+        line.credited_qty += credit_qty
+        amount, tax = line_amounts(credit_qty, line.unit_price, line.discount_pct, line.tax_rate)
+        sales_return.lines.append(SalesReturnLine(order_line=line, product_id=line.product_id, qty=qty,
+                                                  credited_qty=credit_qty, unit_cost=delivered_cost(line),
+                                                  amount=amount, tax=tax))
+    sales_return.subtotal = sum((rl.amount for rl in sales_return.lines), ZERO)
+    sales_return.tax = sum((rl.tax for rl in sales_return.lines), ZERO)
+    sales_return.total = sales_return.subtotal + sales_return.tax
+    db.session.flush()
+    post_moves(actor, Source("sales_return", sales_return.id, sales_return.number),
+               [Move(rl.product_id, warehouse.id, rl.qty, MoveKind.SALES_RETURN, unit_cost=rl.unit_cost, line_id=rl.id)
+                for rl in sales_return.lines])
+    _allocate_credit(sales_return)
+    before = order.status
+    refresh_status(order)
+    audit.record(actor, "sales_return.create", sales_return, {"order": (None, order.number),
+                                                               "order_status": (before, order.status),
+                                                               "credit": (None, sales_return.total)})
+    return sales_return
+
+
+def delivered_cost(line: SalesOrderLine) -> Decimal:
+    """The average cost the line's goods left at (what returned goods come back at)."""
+    shipped = db.session.scalars(select(SalesDeliveryLine).where(SalesDeliveryLine.order_line_id == line.id)).all()
+    qty = sum((dl.qty for dl in shipped), ZERO)
+    value = sum((dl.qty * dl.unit_cost for dl in shipped), ZERO)
+    return (value / qty).quantize(COST, ROUND_HALF_UP) if qty else ZERO
+
+
+def _allocate_credit(sales_return: SalesReturn) -> None:
+    """Set the credit note against the order's open invoices, oldest first; the rest stays on the customer's account."""
+    left = sales_return.total
+    for invoice in sales_return.order.invoices:
+        if left <= 0:
+            break
+        amount = min(left, invoice.open_amount)
+        if amount > 0:
+            db.session.add(CreditAllocation(sales_return=sales_return, invoice=invoice, amount=amount))
+            invoice.credited += amount
+            invoice.refresh_status()
+            left -= amount
+
+
+def refresh_status(order: SalesOrder) -> None:
+    """The status that follows from what was delivered, invoiced and paid (drafts and cancelled orders keep theirs)."""
+    if order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
+        return
+    lines = order.lines
+    if any(line.to_deliver > 0 for line in lines):
+        order.status = (OrderStatus.PARTIALLY_DELIVERED if any(line.delivered_qty > 0 for line in lines)
+                        else OrderStatus.CONFIRMED)
+    elif any(line.invoiceable > 0 for line in lines) or not order.invoices:
+        order.status = OrderStatus.DELIVERED
+    elif all(invoice.open_amount <= 0 for invoice in order.invoices):
+        order.status = OrderStatus.PAID
+    else:
+        order.status = OrderStatus.INVOICED

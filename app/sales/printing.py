@@ -1,0 +1,50 @@
+"""Printable sales documents as PDF: 报价单 (quotation), 送货单 (delivery note) and 销售单 (sales invoice).
+
+Each reads only the document object and its relationships, so the route that already loaded it
+through the data scope passes it in; nothing here queries or checks access.
+"""
+import io
+from datetime import date, datetime, timedelta
+
+import segno
+from flask_babel import to_user_timezone
+
+from app.db_types import utcnow
+from app.documents import png_data_uri, render_pdf
+from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder
+
+QUOTATION_VALID_DAYS = 30
+
+
+def local_date(moment: datetime | None) -> date:
+    """The company's calendar date of a stored UTC time (now, for a document not saved yet)."""
+    return to_user_timezone(moment or utcnow()).date()
+
+
+def qr_png(text: str) -> bytes:
+    """`text` as a QR code PNG, one pixel per module: the PDF scales it up with crisp edges, so it stays tiny.
+
+    segno.make_qr, not segno.make: for short text make() picks a Micro QR, which phones cannot read.
+    """
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(out, kind="png", scale=1, border=4)
+    return out.getvalue()
+
+
+def quotation_pdf(order: SalesOrder, valid_days: int = QUOTATION_VALID_DAYS) -> bytes:
+    """The order's lines with prices and totals as a quotation, dated today and valid for `valid_days`."""
+    quoted_on = local_date(None)
+    return render_pdf("documents/quotation.html", order=order, customer=order.customer, quoted_on=quoted_on,
+                      valid_until=quoted_on + timedelta(days=valid_days))
+
+
+def delivery_note_pdf(delivery: SalesDelivery) -> bytes:
+    """What was shipped, for the customer to sign: quantities only, never prices."""
+    return render_pdf("documents/delivery_note.html", delivery=delivery, order=delivery.order,
+                      customer=delivery.order.customer, delivered_on=local_date(delivery.created_at))
+
+
+def invoice_pdf(invoice: SalesInvoice) -> bytes:
+    """The invoice with tax, the total in 大写 and its number as a QR code for scanning at payment."""
+    return render_pdf("documents/sales_invoice.html", invoice=invoice, customer=invoice.customer,
+                      qr=png_data_uri(qr_png(invoice.number)))

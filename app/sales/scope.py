@@ -1,0 +1,54 @@
+"""Who sees which customers and sales documents: the one place the data scope is applied.
+
+A salesperson sees only their own customers and their own documents; everyone else who may open
+sales screens at all sees every row. Screens, fragments, PDFs, exports and the API all start
+their queries here, and an object outside the scope answers 404 (never revealing it exists).
+"""
+from sqlalchemy import select
+
+from app.auth.roles import Role
+from app.extensions import db
+from app.finance.models import Payment
+from app.partners.models import Customer
+from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
+
+
+def _own_only(user) -> bool:
+    return user.role == Role.SALES
+
+
+def customers(user):
+    query = select(Customer)
+    return query.where(Customer.salesperson_id == user.id) if _own_only(user) else query
+
+
+def orders(user):
+    query = select(SalesOrder)
+    return query.where(SalesOrder.salesperson_id == user.id) if _own_only(user) else query
+
+
+def invoices(user):
+    query = select(SalesInvoice)
+    return query.join(SalesInvoice.order).where(SalesOrder.salesperson_id == user.id) if _own_only(user) else query
+
+
+def deliveries(user):
+    query = select(SalesDelivery)
+    return query.join(SalesDelivery.order).where(SalesOrder.salesperson_id == user.id) if _own_only(user) else query
+
+
+def returns(user):
+    query = select(SalesReturn)
+    return query.join(SalesReturn.order).where(SalesOrder.salesperson_id == user.id) if _own_only(user) else query
+
+
+def payments(user):
+    query = select(Payment).where(Payment.customer_id.is_not(None))
+    return query.join(Payment.customer).where(Customer.salesperson_id == user.id) if _own_only(user) else query
+
+
+def get(query, model, object_id):
+    """The object with this id if the scoped `query` holds it, else None (the caller answers 404)."""
+    if not isinstance(object_id, int):
+        return None
+    return db.session.scalar(query.where(model.id == object_id))

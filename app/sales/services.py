@@ -1,0 +1,227 @@
+"""Sales orders: prices, drafts that save on every change, confirming (credit and stock) and cancelling."""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.auth.roles import Role
+from app.catalog.models import Product
+from app.db_types import to_decimal, utcnow
+from app.errors import BusinessRuleError, InvalidState
+from app.extensions import db
+from app.formatting import money
+from app.inventory.ledger import reserve
+from app.inventory.services import active_warehouse, default_warehouse
+from app.numbering import next_number
+from app.partners import services as partners
+from app.partners.models import Customer, PriceLevel
+from app.sales.models import CENT, ZERO, OrderStatus, SalesOrder, SalesOrderLine
+from app.settings.services import company
+
+
+class CreditLimitExceeded(BusinessRuleError):
+    problem = "credit-limit-exceeded"
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product_id: int
+    qty: object = Decimal("1")
+    unit_price: object = None  # None: the customer's price
+    discount_pct: object = None
+    tax_rate: object = None  # None: the company's default rate
+
+
+# Prices ---------------------------------------------------------------------------------------------
+
+def list_price(customer: Customer, product: Product) -> Decimal:
+    """The price the customer's price level gives, before any line discount."""
+    if customer.price_level == PriceLevel.WHOLESALE and product.wholesale_price is not None:
+        return product.wholesale_price
+    if customer.price_level == PriceLevel.DISCOUNT:
+        return (product.sale_price * (100 - customer.discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
+    return product.sale_price
+
+
+def last_price(customer: Customer, product_id: int) -> Decimal | None:
+    """The net price this customer last paid for the product on a confirmed order."""
+    line = db.session.scalar(
+        select(SalesOrderLine).join(SalesOrderLine.order)
+        .where(SalesOrder.customer_id == customer.id, SalesOrderLine.product_id == product_id,
+               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED]))
+        .order_by(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc()).limit(1))
+    return line.net_price if line else None
+
+
+def price_floor(customer: Customer, product: Product) -> Decimal:
+    """The lowest net price a salesperson may give: the list price less the owner's allowed discount,
+    or the customer's last price if that was lower (an agreed price stays usable)."""
+    floor = (list_price(customer, product) * (100 - company().max_sales_discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
+    last = last_price(customer, product.id)
+    return min(floor, last) if last is not None else floor
+
+
+def _number(value, places: int, field: str, low=ZERO, high=None) -> Decimal:
+    try:
+        number = to_decimal(value, places)
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Enter a number."), field) from None
+    if number < low or (high is not None and number > high):
+        raise BusinessRuleError(_("Enter a number from %(low)s to %(high)s.", low=low, high=high) if high is not None
+                                else _("Cannot be negative."), field)
+    return number
+
+
+def _price_line(actor, order: SalesOrder, line: SalesOrderLine, given: LineInput, new: bool) -> None:
+    """Set a line's quantity and price terms from input, within the limits the owner set, and price it."""
+    product = line.product
+    if new:
+        line.list_price = list_price(order.customer, product)
+        last = last_price(order.customer, product.id)
+        line.unit_price = last if last is not None else line.list_price
+        line.discount_pct = ZERO
+        line.tax_rate = company().default_tax_rate
+    line.qty = _number(given.qty, 3, "qty")
+    if line.qty <= 0:
+        raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
+    if given.unit_price is not None:
+        line.unit_price = _number(given.unit_price, 2, "unit_price")
+    if given.discount_pct is not None:
+        line.discount_pct = _number(given.discount_pct, 2, "discount_pct", high=Decimal(100))
+    if given.tax_rate is not None:
+        line.tax_rate = _number(given.tax_rate, 2, "tax_rate", high=Decimal(100))
+    if actor.role != Role.OWNER and (floor := price_floor(order.customer, product)) > line.net_price:
+        raise BusinessRuleError(_("%(name)s cannot be sold below %(floor)s without the owner.",
+                                  name=product.name, floor=money(floor)), "unit_price")
+    line.price()
+
+
+# Drafts ---------------------------------------------------------------------------------------------
+
+def create_order(actor, customer: Customer, warehouse_id=None, lines: list[LineInput] = (), notes: str = "") -> SalesOrder:
+    """A draft order for `customer` (already checked to be in the actor's scope)."""
+    if not customer.active:
+        raise BusinessRuleError(_("This customer is inactive."), "customer_id")
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else default_warehouse()
+    if warehouse is None:
+        raise BusinessRuleError(_("Choose a warehouse."), "warehouse_id")
+    salesperson_id = actor.id if actor.role == Role.SALES else customer.salesperson_id
+    order = SalesOrder(number=next_number("SO"), status=OrderStatus.DRAFT, customer=customer, warehouse=warehouse, salesperson_id=salesperson_id,
+                       notes=(notes or "").strip()[:2000])
+    db.session.add(order)
+    for given in lines:
+        add_line(actor, order, given)
+    audit.record(actor, "sales_order.create", order, {"customer": (None, customer.name)})
+    return order
+
+
+def _draft(order: SalesOrder) -> None:
+    if order.status != OrderStatus.DRAFT:
+        raise InvalidState(_("Order %(number)s is %(status)s; only a draft can be changed.",
+                             number=order.number, status=order.status.label))
+
+
+def add_line(actor, order: SalesOrder, given: LineInput) -> SalesOrderLine:
+    """Add a product to a draft; a product already on the order gets its quantity raised instead."""
+    _draft(order)
+    product = db.session.get(Product, given.product_id) if isinstance(given.product_id, int) else None
+    if product is None or not product.active:
+        raise BusinessRuleError(_("Unknown product."), "product_id")
+    existing = next((line for line in order.lines if line.product_id == product.id), None)
+    if existing is not None and given.unit_price is None and given.discount_pct is None and given.tax_rate is None:
+        _price_line(actor, order, existing, LineInput(product.id, existing.qty + _number(given.qty, 3, "qty")), new=False)
+        order.recompute_totals()
+        return existing
+    line = SalesOrderLine(product=product, delivered_qty=ZERO, invoiced_qty=ZERO, returned_qty=ZERO, credited_qty=ZERO)
+    with db.session.no_autoflush:  # priced from queries before the half-made line may be written
+        _price_line(actor, order, line, given, new=True)
+    order.lines.append(line)
+    order.recompute_totals()
+    return line
+
+
+def update_line(actor, order: SalesOrder, line_id: int, given: LineInput) -> SalesOrderLine:
+    _draft(order)
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    _price_line(actor, order, line, given, new=False)
+    order.recompute_totals()
+    return line
+
+
+def remove_line(actor, order: SalesOrder, line_id: int) -> None:
+    _draft(order)
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    order.lines.remove(line)
+    order.recompute_totals()
+
+
+def update_order(actor, order: SalesOrder, warehouse_id=None, notes: str | None = None) -> SalesOrder:
+    _draft(order)
+    if warehouse_id is not None:
+        order.warehouse = active_warehouse(warehouse_id)
+    if notes is not None:
+        order.notes = notes.strip()[:2000]
+    return order
+
+
+# Confirming and cancelling -------------------------------------------------------------------------
+
+def credit_check(order: SalesOrder) -> str | None:
+    """Why confirming would break the customer's credit limit, in plain words; None when it would not."""
+    customer = order.customer
+    if customer.credit_limit is None:
+        return None
+    owed = partners.balance(customer)
+    promised = partners.uninvoiced_orders_total(customer, excluding=order)
+    if owed + promised + order.total <= customer.credit_limit:
+        return None
+    return _("%(customer)s has a credit limit of %(limit)s and already owes %(owed)s (%(promised)s more on orders "
+             "not yet invoiced). This order of %(total)s would go %(over)s over the limit.",
+             customer=customer.name, limit=money(customer.credit_limit), owed=money(owed), promised=money(promised),
+             total=money(order.total), over=money(owed + promised + order.total - customer.credit_limit))
+
+
+def confirm_order(actor, order: SalesOrder, approve_over_limit: bool = False) -> SalesOrder:
+    """Draft to confirmed: within the credit limit (or approved over it by the owner), stock reserved."""
+    _draft(order)
+    if not order.lines:
+        raise BusinessRuleError(_("Add at least one line."), "lines")
+    if refusal := credit_check(order):
+        if not approve_over_limit:
+            raise CreditLimitExceeded(refusal, "customer_id")
+        if actor.role != Role.OWNER:
+            raise BusinessRuleError(_("Only the owner can approve an order over the credit limit."),
+                                    "customer_id", problem="forbidden")
+        order.over_limit_approved_by_id = actor.id
+        audit.record(actor, "sales_order.approve_over_limit", order, {"reason": (None, refusal)})
+    reserve([(line.product_id, order.warehouse_id, line.qty) for line in order.lines])
+    order.status = OrderStatus.CONFIRMED
+    order.confirmed_at = utcnow()
+    audit.record(actor, "sales_order.confirm", order, {"status": (OrderStatus.DRAFT, order.status),
+                                                       "total": (None, order.total)})
+    return order
+
+
+def release_reservations(order: SalesOrder) -> None:
+    items = [(line.product_id, order.warehouse_id, -line.to_deliver) for line in order.lines if line.to_deliver > 0]
+    if items:
+        reserve(items)
+
+
+def cancel_order(actor, order: SalesOrder) -> SalesOrder:
+    """Cancel before anything is delivered; a confirmed order gives its reserved stock back."""
+    if not order.status.can_cancel or any(line.delivered_qty for line in order.lines):
+        raise InvalidState(_("Order %(number)s is %(status)s; only an order with nothing delivered can be cancelled.",
+                             number=order.number, status=order.status.label))
+    before = order.status
+    if before.holds_reservation:
+        release_reservations(order)
+    order.status = OrderStatus.CANCELLED
+    audit.record(actor, "sales_order.cancel", order, {"status": (before, order.status)})
+    return order

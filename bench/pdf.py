@@ -1,0 +1,103 @@
+"""Sales invoice PDF render times: `.venv/bin/python bench/pdf.py` (also run by `make bench`).
+
+Builds invoices of 1, 20 and 100 lines in memory (no database: the company settings, with a logo
+shrunk as the settings screen shrinks an upload, sit on `g` where app.settings.services.company
+finds them) and renders each in a fresh process state: the first render of a process pays for
+loading fonts and templates, the warm figure is the median of the renders after it.
+"""
+import io
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app import create_app  # noqa: E402
+from app.config import TestConfig  # noqa: E402
+
+SIZES = (1, 20, 100)
+WARM_RUNS = 7
+TARGET_MS = 300  # a one-page invoice, warm
+
+
+def logo_upload() -> bytes:
+    """A 1500 x 500 px logo with gradients and antialiased shapes, as an owner might upload."""
+    image = Image.linear_gradient("L").resize((1500, 500)).convert("RGBA")
+    draw = ImageDraw.Draw(image)
+    for i in range(12):
+        draw.ellipse((60 + i * 110, 80 + (i % 3) * 40, 260 + i * 110, 380), outline=(200, 30 + i * 18, 40, 255),
+                     width=9)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def sample_invoice(lines: int):
+    """A transient invoice (never added to a session) with its customer, order and products."""
+    from app.catalog.models import Product
+    from app.partners.models import Customer
+    from app.sales.models import SalesInvoice, SalesInvoiceLine, SalesOrder, line_amounts
+
+    customer = Customer(name="深圳市南山区果果数码配件经营部", address="深圳市南山区科技园南区高新南七道 18 号",
+                        contact="李经理", phone="0755-8888 6666", tax_number="91440300MA5F8XXXXX",
+                        payment_terms_days=30)
+    invoice = SalesInvoice(number="SI-2026-000123", customer=customer, issued_on=date(2026, 3, 2),
+                           due_on=date(2026, 3, 2) + timedelta(days=30), order=SalesOrder(number="SO-2026-000456"))
+    for i in range(lines):
+        product = Product(sku=f"SKU{i:05d}", name=f"苹果手机壳 防摔 {i}", spec="iPhone 15 Pro 黑色", unit="个")
+        qty, price, discount, rate = Decimal(1 + i % 7), Decimal("25.80") + i, Decimal(i % 3 * 5), Decimal("13")
+        amount, tax = line_amounts(qty, price, discount, rate)
+        invoice.lines.append(SalesInvoiceLine(product=product, qty=qty, unit_price=price, discount_pct=discount,
+                                              tax_rate=rate, amount=amount, tax=tax))
+    invoice.subtotal = sum(line.amount for line in invoice.lines)
+    invoice.tax = sum(line.tax for line in invoice.lines)
+    invoice.total = invoice.subtotal + invoice.tax
+    return invoice
+
+
+def measure() -> list[dict]:
+    from flask import g
+
+    from app.sales.printing import invoice_pdf
+    from app.settings.models import CompanySettings
+    from app.settings.services import shrink_logo
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="bench")
+    results = []
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        g.company = CompanySettings(id=1, name="深圳果果贸易有限公司", address="深圳市南山区粤海街道 1 号",
+                                    phone="0755-1234 5678", tax_number="91440300TEST00001", currency="CNY",
+                                    logo_png=shrink_logo(logo_upload()))
+        for count in SIZES:
+            invoice = sample_invoice(count)
+            started = time.perf_counter()
+            pdf = invoice_pdf(invoice)
+            first = time.perf_counter() - started
+            times = []
+            for _run in range(WARM_RUNS):
+                started = time.perf_counter()
+                invoice_pdf(invoice)
+                times.append(time.perf_counter() - started)
+            results.append({"lines": count, "first_ms": round(first * 1000), "warm_ms": round(
+                statistics.median(times) * 1000), "pages": pdf.count(b"/Type /Page\n"), "kb": len(pdf) // 1024,
+                "logo_kb": len(g.company.logo_png) // 1024})
+    return results
+
+
+def main() -> int:
+    results = measure()
+    print("sales invoice PDF (WeasyPrint), first render of the process and warm median of"
+          f" {WARM_RUNS}; target {TARGET_MS} ms warm for one page")
+    print(f"{'lines':>5}  {'first ms':>8}  {'warm ms':>7}  {'pages':>5}  {'PDF KB':>6}")
+    for row in results:
+        print(f"{row['lines']:>5}  {row['first_ms']:>8}  {row['warm_ms']:>7}  {row['pages']:>5}  {row['kb']:>6}")
+    print(f"(logo {results[0]['logo_kb']} KB PNG after shrinking)")
+    return 0 if results[0]["warm_ms"] <= TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
