@@ -61,6 +61,17 @@ SEES_COST = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE})
 SEES_SALE_PRICE = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE, Role.SALES})
 
 
+# Who may open sales screens at all (the data scope then narrows what a salesperson sees).
+SALES_READERS = frozenset({Role.OWNER, Role.SALES, Role.WAREHOUSE, Role.FINANCE})  # warehouse: to deliver
+SALES_WRITERS = frozenset({Role.OWNER, Role.SALES})  # create, change, confirm, cancel orders
+DELIVERERS = frozenset({Role.OWNER, Role.SALES, Role.WAREHOUSE})  # deliveries and returns move stock
+INVOICERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
+CUSTOMER_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
+CUSTOMER_WRITERS = frozenset({Role.OWNER, Role.SALES})
+MONEY_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})  # a salesperson: own customers' receipts
+MONEY_WRITERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
+
+
 def sees_cost(user) -> bool:
     return user is not None and user.role in SEES_COST
 

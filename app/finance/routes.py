@@ -1,2 +1,10 @@
-"""finance screens."""
-from app.finance import bp  # noqa: F401
+"""Receipt screens."""
+from app.auth.roles import MONEY_READERS, allow
+from app.finance import bp
+
+
+@bp.route("/receipts")
+@allow(MONEY_READERS)
+def receipts():
+    """Receipts (being built)."""
+    return "receipts"

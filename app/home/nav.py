@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.auth.roles import EVERYONE, Role
+from app.auth.roles import CUSTOMER_READERS, EVERYONE, MONEY_READERS, SALES_READERS, Role
 
 
 @dataclass(frozen=True)
@@ -14,14 +14,17 @@ class NavItem:
     icon: str
     roles: frozenset
     description: object = ""
-    # Primary entries make the phone's bottom bar (at most five); the rest show in the side bar on
-    # tablets and as tiles on the home screen.
-    primary: bool = True
+    # Primary entries make the phone's bottom bar (at most five per role): True for every role, or the
+    # roles it is primary for. The rest show in the side bar on tablets and as tiles on the home screen.
+    primary: bool | frozenset = True
     badge_endpoint: str | None = None
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint)
+
+    def primary_for(self, role) -> bool:
+        return self.primary if isinstance(self.primary, bool) else role in self.primary
 
     @property
     def badge_url(self) -> str | None:
@@ -34,7 +37,14 @@ NAV = (
     NavItem("catalog.index", _l("Products"), "box", EVERYONE,
             _l("Find products, scan barcodes, check stock and prices")),
     NavItem("inventory.index", _l("Stock"), "stock", EVERYONE,
-            _l("Stock by warehouse, ledger, adjustments and transfers"), badge_endpoint="inventory.low_stock_badge"),
+            _l("Stock by warehouse, ledger, adjustments and transfers"), badge_endpoint="inventory.low_stock_badge",
+            primary=EVERYONE - {Role.SALES}),  # a salesperson checks stock from the product
+    NavItem("sales.index", _l("Orders"), "cart", SALES_READERS,
+            _l("Take orders, deliver, invoice, take returns"), primary=SALES_READERS - {Role.FINANCE}),
+    NavItem("partners.index", _l("Customers"), "people", CUSTOMER_READERS,
+            _l("Customers, what they owe and what they buy"), primary=frozenset({Role.SALES})),
+    NavItem("finance.receipts", _l("Receipts"), "cash", MONEY_READERS,
+            _l("Money received and what it paid"), primary=frozenset({Role.FINANCE})),
     NavItem("users.index", _l("Users"), "users", frozenset({Role.OWNER}),
             _l("Add staff, set their roles, reset passwords"), primary=False),
     NavItem("audit.index", _l("Audit log"), "log", frozenset({Role.OWNER}),
