@@ -42,16 +42,17 @@ DEMO_PRODUCTS = (
 
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo company; returns (username, role, password) for each login."""
-    owner = None
+    owner, users = None, {}
     for username, role, name in DEMO_USERS:
-        user = auth.create_user(owner, username, role, DEMO_PASSWORD, name)
+        user = users[username] = auth.create_user(owner, username, role, DEMO_PASSWORD, name)
         owner = owner or user
     update_company(owner, {
         "name": "上海鼎盛商贸有限公司", "address": "上海市闵行区七莘路 1888 号 3 楼",
         "phone": "021-6488 1234", "tax_number": "91310112MA1GB3XK7P", "currency": "CNY",
         "default_tax_rate": Decimal("13.00"), "allow_negative_stock": False,
     })
-    _load_stock(owner)
+    products = _load_stock(owner)
+    _load_sales(users, products)
     return [(username, role, DEMO_PASSWORD) for username, role, _name in DEMO_USERS]
 
 
@@ -70,7 +71,7 @@ def _ean13(index: int) -> str:
     return body + gtin_check_digit(body)
 
 
-def _load_stock(owner) -> None:
+def _load_stock(owner) -> list:
     """Two warehouses, a category tree, products with barcodes and packs, opening stock and a little history."""
     main = inventory.create_warehouse(owner, "MAIN", "总仓", "上海市闵行区七莘路 1888 号 B1", is_default=True)
     shop = inventory.create_warehouse(owner, "SHOP", "南京东路门店", "上海市黄浦区南京东路 300 号")
@@ -93,3 +94,70 @@ def _load_stock(owner) -> None:
                                                          LineInput(products[5].id, Decimal(40))], "门店补货")
     inventory.create_adjustment(owner, main.id, "damage", "运输破损", [LineInput(products[7].id, Decimal(-2))])
     inventory.create_adjustment(owner, shop.id, "other_out", "样品展示", [LineInput(products[0].id, Decimal(-1))])
+    for product in products[:8]:  # wholesale customers pay about 15 % less on the fast movers
+        product.wholesale_price = (product.sale_price * Decimal("0.85")).quantize(Decimal("0.1"))
+    return products
+
+
+# (name, contact, mobile, address, salesperson, credit limit, terms, price level, discount %, tags)
+DEMO_CUSTOMERS = (
+    ("浦东数码城 张记通讯", "张国强", "13816881234", "上海市浦东新区张杨路 500 号 2F-218", "sales1", "20000", 30,
+     "wholesale", "0", "批发,老客户"),
+    ("徐汇区 小米之家加盟店", "陈丽", "13917702345", "上海市徐汇区漕溪北路 88 号", "sales1", "5000", 15, "retail", "0",
+     "门店"),
+    ("闵行 顺达手机维修", "王师傅", "13761123456", "上海市闵行区莘庄镇沁春路 19 号", "sales1", "3000", 30,
+     "discount", "5", "维修店"),
+    ("嘉定 安亭电子商行", "刘洋", "15000334567", "上海市嘉定区安亭镇墨玉路 185 号", "sales2", "10000", 45,
+     "wholesale", "0", "批发"),
+    ("杭州 西湖手机配件批发部", "周敏", "13705715678", "浙江省杭州市西湖区文三路 259 号", "sales2", None, 30,
+     "wholesale", "0", "外地,批发"),
+    ("上海鼎好企业服务有限公司", "吴静", "18621006789", "上海市静安区南京西路 1266 号 12 楼", "sales2", "8000", 60,
+     "retail", "0", "企业客户"),
+)
+
+
+def _load_sales(users: dict, products: list) -> None:
+    """Customers of both salespeople and their orders in every state, with invoices, receipts and a return."""
+    from datetime import timedelta
+
+    from app.db_types import business_today
+    from app.finance import services as finance
+    from app.partners import services as partners
+    from app.sales import fulfilment
+    from app.sales import services as sales
+    from app.sales.fulfilment import QtyInput
+
+    owner = users["boss"]
+    customers = []
+    for name, contact, mobile, address, seller, limit, terms, level, discount, tags in DEMO_CUSTOMERS:
+        customers.append(partners.create_customer(owner, {
+            "name": name, "contact": contact, "mobile": mobile, "address": address, "credit_limit": limit,
+            "payment_terms_days": terms, "price_level": level, "discount_pct": discount, "tags": tags,
+            "salesperson_id": users[seller].id}))
+
+    def order(customer, lines, upto="draft", delivered=None):
+        seller = customer.salesperson
+        made = sales.create_order(seller, customer, None, [sales.LineInput(products[i].id, Decimal(q)) for i, q in lines])
+        if upto == "draft":
+            return made, None
+        sales.confirm_order(seller, made)
+        if upto == "confirmed":
+            return made, None
+        fulfilment.deliver(seller, made, [QtyInput(line.id, delivered.get(i, line.qty) if delivered else line.qty)
+                                          for i, line in enumerate(made.lines)])
+        if upto in ("delivered", "partially"):
+            return made, None
+        return made, fulfilment.invoice_order(seller, made)
+
+    today = business_today()
+    _, old = order(customers[0], [(0, 40), (3, 100), (5, 60)], "invoiced")
+    old.issued_on, old.due_on = today - timedelta(days=52), today - timedelta(days=22)  # overdue for the demo
+    finance.record_receipt(users["sales1"], customers[0], old.total / 2, "bank_transfer", reference="招行 8812")
+    _, paid = order(customers[1], [(1, 10), (4, 20)], "invoiced")
+    finance.record_receipt(users["sales1"], customers[1], paid.total, "wechat")
+    order(customers[2], [(6, 5), (11, 3)], "delivered")
+    order(customers[3], [(7, 10), (8, 5), (13, 30)], "partially", delivered={0: 6, 2: 30})
+    order(customers[4], [(0, 20), (2, 5)], "confirmed")
+    order(customers[5], [(15, 20), (13, 10)], "draft")
+    returned, _invoice = order(customers[3], [(5, 20), (10, 4)], "invoiced")
+    fulfilment.return_goods(users["sales2"], returned, [QtyInput(returned.lines[1].id, 1)], reason="耳机左耳无声")

@@ -17,6 +17,8 @@ class CompanyForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES])
     default_tax_rate = StringField(_l("Default tax rate (%)"), validators=[DataRequired()],
                                    render_kw={"inputmode": "decimal"})
+    max_sales_discount_pct = StringField(_l("Largest discount a salesperson may give (%)"), validators=[DataRequired()],
+                                         render_kw={"inputmode": "decimal"})
     allow_negative_stock = BooleanField(_l("Allow negative stock"))
     logo = FileField(_l("Logo"), validators=[FileAllowed(["png", "jpg", "jpeg", "webp"], _l("Upload a PNG, JPEG or WebP image."))],
                      render_kw={"accept": "image/png,image/jpeg,image/webp"})

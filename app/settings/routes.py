@@ -15,13 +15,13 @@ from app.web import render
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(Role.OWNER)
 def edit():
-    """Company name, address, tax number, logo, currency, tax rate, negative stock."""
+    """Company name, address, tax number, logo, currency, tax rate, sales discount limit, negative stock."""
     settings = company()
     form = CompanyForm(obj=settings)
     if form.validate_on_submit():
         values = {name: form[name].data for name in (
             "name", "address", "phone", "tax_number", "currency", "default_tax_rate",
-            "allow_negative_stock", "remove_logo")}
+            "max_sales_discount_pct", "allow_negative_stock", "remove_logo")}
         values["logo"] = form.logo.data.read() if form.logo.data else None
         try:
             update_company(g.user, values)
