@@ -92,3 +92,9 @@ def business_today():
 
     from flask import current_app
     return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def enum_column(kind):
+    """A str-enum column stored as its values (not names) in a plain VARCHAR on both engines."""
+    from app.extensions import db
+    return db.Enum(kind, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])

@@ -14,6 +14,10 @@ PRODUCT_EDITORS = {Role.OWNER, Role.PURCHASING, Role.WAREHOUSE}
 STOCK_WRITERS = {Role.OWNER, Role.WAREHOUSE}
 BUYERS = {Role.OWNER, Role.PURCHASING}
 STOCK_READERS = {Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE}
+SALES_READERS = {Role.OWNER, Role.SALES, Role.WAREHOUSE, Role.FINANCE}
+SELLERS = {Role.OWNER, Role.SALES}
+DELIVERERS = {Role.OWNER, Role.SALES, Role.WAREHOUSE}
+MONEY = {Role.OWNER, Role.SALES, Role.FINANCE}  # customers, invoices, receipts
 # Who may reach what. A new endpoint fails test_every_endpoint_is_in_the_table until it is added here.
 ROUTE_ROLES = {
     "home.index": ALL,
@@ -76,6 +80,27 @@ ROUTE_ROLES = {
     "api.adjustments_show": STOCK_READERS,
     "api.transfers_create": STOCK_WRITERS,
     "api.transfers_show": STOCK_READERS,
+    "api.customers_index": MONEY,
+    "api.customers_show": MONEY,
+    "api.customers_create": SELLERS,
+    "api.customers_update": SELLERS,
+    "api.sales_orders_index": SALES_READERS,
+    "api.sales_orders_show": SALES_READERS,
+    "api.sales_orders_create": SELLERS,
+    "api.sales_orders_confirm": SELLERS,
+    "api.sales_orders_cancel": SELLERS,
+    "api.sales_orders_deliver": DELIVERERS,
+    "api.sales_deliveries_show": SALES_READERS,
+    "api.sales_returns_create": DELIVERERS,
+    "api.sales_returns_index": SALES_READERS,
+    "api.sales_returns_show": SALES_READERS,
+    "api.sales_orders_invoice": MONEY,
+    "api.sales_invoices_index": MONEY,
+    "api.sales_invoices_show": MONEY,
+    "api.sales_invoices_pdf": MONEY,
+    "api.payments_index": MONEY,
+    "api.payments_show": MONEY,
+    "api.payments_create": MONEY,
 }
 
 

@@ -7,9 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import Money, UTCDateTime, utcnow
+from app.db_types import Money, UTCDateTime, enum_column, utcnow
 from app.extensions import db
-from app.partners.models import enum_column
 
 
 class PaymentMethod(enum.StrEnum):

@@ -15,6 +15,7 @@ from app.numbering import next_number
 from app.partners.models import Customer
 from app.sales.fulfilment import refresh_status
 from app.sales.models import InvoiceStatus, SalesInvoice
+from app.sales.services import lock
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,10 @@ def record_receipt(actor, customer: Customer, amount, method, allocations: list[
         method = PaymentMethod(method)
     except ValueError:
         raise BusinessRuleError(_("Choose how the customer paid."), "method") from None
-    invoices = {invoice.id: invoice for invoice in open_invoices(customer)}
+    listed = open_invoices(customer)
+    lock(*(invoice.order for invoice in listed))  # then what is open on them is current, and stays so
+    locked = {invoice.order_id for invoice in listed}
+    invoices = {invoice.id: invoice for invoice in open_invoices(customer) if invoice.order_id in locked}
     owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
     if amount > owed:
         raise BusinessRuleError(_("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that.",

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import Quantity, ScaledDecimal, UTCDateTime, utcnow
+from app.db_types import Quantity, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 UnitCost = lambda: ScaledDecimal(4)  # noqa: E731  (costs carry 4 places; money shown to 2)
@@ -72,10 +72,6 @@ MOVE_LABELS = {
 }
 
 
-def _enum(kind):
-    return db.Enum(kind, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
-
-
 class StockMove(db.Model):
     """One line of the ledger. Never updated or deleted: a correction is another move."""
 
@@ -84,7 +80,7 @@ class StockMove(db.Model):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
     qty: Mapped[Decimal] = mapped_column(Quantity())  # signed: + in, - out
     unit_cost: Mapped[Decimal] = mapped_column(UnitCost())
-    kind: Mapped[MoveKind] = mapped_column(_enum(MoveKind))
+    kind: Mapped[MoveKind] = mapped_column(enum_column(MoveKind))
     source_type: Mapped[str] = mapped_column(String(30))
     source_id: Mapped[int | None]
     source_number: Mapped[str] = mapped_column(String(30), default="")
@@ -139,7 +135,7 @@ class StockAdjustment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
-    kind: Mapped[AdjustmentKind] = mapped_column(_enum(AdjustmentKind))
+    kind: Mapped[AdjustmentKind] = mapped_column(enum_column(AdjustmentKind))
     reason: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import Money, Rate, UTCDateTime, utcnow
+from app.db_types import Money, Rate, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -25,10 +25,6 @@ class PriceLevel(enum.StrEnum):
 
 PRICE_LEVEL_LABELS = {PriceLevel.RETAIL: _l("Retail"), PriceLevel.WHOLESALE: _l("Wholesale"),
                       PriceLevel.DISCOUNT: _l("Fixed discount")}
-
-
-def enum_column(kind):
-    return db.Enum(kind, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
 class Customer(db.Model):

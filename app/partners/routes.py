@@ -1,10 +1,145 @@
-"""Customer screens."""
-from app.auth.roles import CUSTOMER_READERS, allow
-from app.partners import bp
+"""Customer screens: the list (search as you type, filters, infinite scroll), the customer page (what they
+owe, how to reach them, their documents, what they usually buy) and the form to add or change one."""
+import re
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, MONEY_READERS, MONEY_WRITERS, SALES_WRITERS, Role, allow
+from app.db_types import business_today
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.forms import apply_error, commit_and_redirect, new_key, sent_before
+from app.partners import bp, queries, services
+from app.partners.forms import CustomerForm, form_data
+from app.partners.models import Customer
+from app.sales import scope
+from app.web import render
+
+PER_PAGE = 30
+
+
+def link(endpoint: str, **values) -> str | None:
+    """url_for, or None while `endpoint` is still being built in another area (its button is then hidden)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def tel(number: str) -> str:
+    """A tel: URI; the spaces and dashes people type are not allowed in one."""
+    return "tel:" + re.sub(r"[^\d+]", "", number)
+
+
+def _has(user, roles) -> bool:
+    return user is not None and user.role in roles
+
+
+@bp.context_processor
+def _helpers():
+    user = g.get("user")
+    return {"link": link, "tel": tel, "show_money": _has(user, MONEY_READERS), "can_write": _has(user, CUSTOMER_WRITERS),
+            "can_order": _has(user, SALES_WRITERS), "can_receive": _has(user, MONEY_WRITERS),
+            "can_assign": _has(user, {Role.OWNER})}
+
+
+def _customer(customer_id) -> Customer:
+    return scope.get(scope.customers(g.user), Customer, customer_id) or abort(404)
 
 
 @bp.route("/customers")
 @allow(CUSTOMER_READERS)
 def index():
-    """Customers (being built)."""
-    return "customers"
+    """Customers as cards: search as you type (pinyin too), salesperson / owes money / status filters, 30 a page."""
+    filters = _filters()
+    page = queries.customer_page(g.user, filters, request.args.get("page", 1, type=int), PER_PAGE)
+    ids = [customer.id for customer in page.items]
+    next_url = url_for("partners.index", **filters.args(), page=page.page + 1) if page.has_next else None
+    return render("partners/index.html", "partners/_list.html" if page.page == 1 else "partners/_cards.html",
+                  page=page, filters=filters, next_url=next_url,
+                  balances=services.balances(ids) if _has(g.user, MONEY_READERS) else {},
+                  overdue=queries.overdue_customer_ids(ids, business_today()),
+                  salespeople=services.salesperson_choices() if g.user.role != Role.SALES else [])
+
+
+def _filters():
+    status, who = request.args.get("status", "active"), request.args.get("salesperson", "")
+    return queries.CustomerFilter(
+        text=request.args.get("q", "").strip()[:100], status=status if status in queries.STATUSES else "active",
+        owes=request.args.get("owes") == "1",
+        salesperson=int(who) if who.isdigit() else (queries.UNASSIGNED if who == queries.UNASSIGNED else None))
+
+
+@bp.route("/customers/<int:customer_id>")
+@allow(CUSTOMER_READERS)
+def show(customer_id):
+    """One customer: balance and credit headroom, tap to call, open invoices, documents, what they usually buy."""
+    customer = _customer(customer_id)
+    money = _has(g.user, MONEY_READERS)
+    return render("partners/show.html", customer=customer, today=business_today(),
+                  balance=services.balance(customer) if money else None,
+                  headroom=services.credit_headroom(customer) if money else None,
+                  history=queries.history(g.user, customer), history_size=queries.HISTORY,
+                  usual=queries.usually_buys(g.user, customer))
+
+
+@bp.route("/customers/new")
+@allow(CUSTOMER_WRITERS)
+def new():
+    """The empty customer form."""
+    return render("partners/new.html", form=CustomerForm(idempotency_key=new_key()))
+
+
+@bp.route("/customers", methods=["POST"])
+@allow(CUSTOMER_WRITERS)
+def create():
+    """Add a customer (a salesperson becomes its salesperson); a double tap adds it once."""
+    form = CustomerForm()
+    if form.validate_on_submit():
+        key, earlier = sent_before(form)
+        if earlier:
+            return earlier
+        try:
+            customer = services.create_customer(g.user, form.values())
+        except BusinessRuleError as error:
+            _refuse(form, error)
+        else:
+            return commit_and_redirect(key, url_for("partners.show", customer_id=customer.id),
+                                       _("Customer %(name)s was added.", name=customer.name))
+    return render("partners/new.html", form=form, status=422)
+
+
+@bp.route("/customers/<int:customer_id>/edit")
+@allow(CUSTOMER_WRITERS)
+def edit(customer_id):
+    """The customer form, filled in."""
+    customer = _customer(customer_id)
+    return render("partners/edit.html", form=CustomerForm(data=form_data(customer)), customer=customer)
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["POST"])
+@allow(CUSTOMER_WRITERS)
+def update(customer_id):
+    """Save a customer's changes; only the owner may hand it to another salesperson (audited)."""
+    customer = _customer(customer_id)
+    form = CustomerForm(data=form_data(customer))  # a field the page does not show keeps its value
+    if form.validate_on_submit():
+        try:
+            services.update_customer(g.user, customer, form.values())
+        except BusinessRuleError as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("partners.show", customer_id=customer.id))
+    return render("partners/edit.html", form=form, customer=customer, status=422)
+
+
+def _refuse(form, error: BusinessRuleError) -> None:
+    """Put a refusal on the form; one no input can fix (a salesperson reassigning a customer) answers 403."""
+    db.session.rollback()
+    if error.problem == "forbidden":
+        abort(403)
+    apply_error(form, error)

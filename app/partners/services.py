@@ -107,7 +107,9 @@ def create_customer(actor, values: dict) -> Customer:
 def update_customer(actor, customer: Customer, values: dict) -> Customer:
     """Change a customer; only the owner may hand it to another salesperson."""
     values = {k: v for k, v in values.items() if k in EDITABLE}
-    if actor.role != Role.OWNER and values.get("salesperson_id", customer.salesperson_id) != customer.salesperson_id:
+    if values.get("salesperson_id", customer.salesperson_id) == customer.salesperson_id:
+        values.pop("salesperson_id", None)  # unchanged: keep it even if that salesperson has left since
+    if actor.role != Role.OWNER and "salesperson_id" in values:
         raise BusinessRuleError(_("Only the owner can give a customer to another salesperson."), "salesperson_id",
                                 problem="forbidden")
     clean = _clean(values)

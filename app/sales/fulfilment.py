@@ -18,6 +18,7 @@ from app.inventory.services import active_warehouse
 from app.numbering import next_number
 from app.sales.models import (ZERO, InvoiceStatus, OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine,
                               SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine, line_amounts)
+from app.sales.services import lock
 
 COST = Decimal("0.0001")
 
@@ -56,6 +57,7 @@ def _quantities(order: SalesOrder, lines: list[QtyInput], limit, too_many: str) 
 
 def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) -> SalesDelivery:
     """Ship some or all of what is still to deliver: stock out at the cost of the moment, reservation released."""
+    lock(order)
     if not order.status.can_deliver:
         raise InvalidState(_("Order %(number)s is %(status)s; it cannot be delivered.",
                              number=order.number, status=order.status.label))
@@ -83,6 +85,7 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
 
 def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
     """Invoice what has been delivered, kept and not yet invoiced; due after the customer's payment terms."""
+    lock(order)
     billable = [(line, line.invoiceable) for line in order.lines if line.invoiceable > 0]
     if order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED) or not billable:
         raise InvalidState(_("Order %(number)s has nothing delivered waiting to be invoiced.", number=order.number))
@@ -99,6 +102,7 @@ def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
     invoice.subtotal = sum((il.amount for il in invoice.lines), ZERO)
     invoice.tax = sum((il.tax for il in invoice.lines), ZERO)
     invoice.total = invoice.subtotal + invoice.tax
+    invoice.refresh_status()  # a free order's zero invoice is settled at once, not left open
     db.session.add(invoice)
     db.session.flush()
     before = order.status
@@ -110,7 +114,10 @@ def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
 
 def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None, reason: str = "") -> SalesReturn:
     """Take delivered goods back at the cost they left at; what had been invoiced becomes a credit note."""
-    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else order.warehouse
+    lock(order)
+    # By default goods come back to where they last left from.
+    shipped_from = order.deliveries[-1].warehouse if order.deliveries else order.warehouse
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else shipped_from
     picked = _quantities(order, lines, lambda line: line.returnable,
                          _("Only %(qty)s %(unit)s of %(name)s were delivered and not returned."))
     sales_return = SalesReturn(number=next_number("SR"), order=order, customer_id=order.customer_id,

@@ -13,9 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import Money, Quantity, Rate, ScaledDecimal, UTCDateTime, utcnow
+from app.db_types import Money, Quantity, Rate, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
-from app.partners.models import enum_column
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")

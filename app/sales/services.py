@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.auth.roles import Role
@@ -57,10 +58,10 @@ def last_price(customer: Customer, product_id: int) -> Decimal | None:
 
 def price_floor(customer: Customer, product: Product) -> Decimal:
     """The lowest net price a salesperson may give: the list price less the owner's allowed discount,
-    or the customer's last price if that was lower (an agreed price stays usable)."""
+    or the customer's last price if that was lower (an agreed price stays usable; a giveaway at zero does not)."""
     floor = (list_price(customer, product) * (100 - company().max_sales_discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
     last = last_price(customer, product.id)
-    return min(floor, last) if last is not None else floor
+    return min(floor, last) if last else floor
 
 
 def _number(value, places: int, field: str, low=ZERO, high=None) -> Decimal:
@@ -117,7 +118,25 @@ def create_order(actor, customer: Customer, warehouse_id=None, lines: list[LineI
     return order
 
 
+def lock(*orders: SalesOrder) -> None:
+    """Wait for anyone else changing these orders, then read them, their lines and invoices afresh.
+
+    PostgreSQL lets a request read an order another request has changed but not yet committed, in its
+    old state; acting on that copy would reserve, deliver, invoice or settle the same goods twice. So
+    every writer of an order, its lines or its invoices takes this lock first, in id order. (SQLite
+    write transactions already queue from their first statement; there this only re-reads.)
+    """
+    db.session.flush()
+    if not orders:
+        return
+    db.session.scalars(select(SalesOrder).where(SalesOrder.id.in_(sorted({o.id for o in orders})))
+                       .order_by(SalesOrder.id)
+                       .options(selectinload(SalesOrder.lines), selectinload(SalesOrder.invoices))
+                       .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
+
+
 def _draft(order: SalesOrder) -> None:
+    lock(order)
     if order.status != OrderStatus.DRAFT:
         raise InvalidState(_("Order %(number)s is %(status)s; only a draft can be changed.",
                              number=order.number, status=order.status.label))
@@ -129,7 +148,8 @@ def add_line(actor, order: SalesOrder, given: LineInput) -> SalesOrderLine:
     product = db.session.get(Product, given.product_id) if isinstance(given.product_id, int) else None
     if product is None or not product.active:
         raise BusinessRuleError(_("Unknown product."), "product_id")
-    existing = next((line for line in order.lines if line.product_id == product.id), None)
+    # A line added earlier in this transaction has no product_id until it is flushed.
+    existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
     if existing is not None and given.unit_price is None and given.discount_pct is None and given.tax_rate is None:
         _price_line(actor, order, existing, LineInput(product.id, existing.qty + _number(given.qty, 3, "qty")), new=False)
         order.recompute_totals()
@@ -192,6 +212,9 @@ def confirm_order(actor, order: SalesOrder, approve_over_limit: bool = False) ->
     _draft(order)
     if not order.lines:
         raise BusinessRuleError(_("Add at least one line."), "lines")
+    # One confirmation per customer at a time, or two orders that each fit could together pass the limit.
+    db.session.scalars(select(Customer).where(Customer.id == order.customer_id).with_for_update(key_share=True)
+                       .execution_options(populate_existing=True)).all()
     if refusal := credit_check(order):
         if not approve_over_limit:
             raise CreditLimitExceeded(refusal, "customer_id")
@@ -216,6 +239,7 @@ def release_reservations(order: SalesOrder) -> None:
 
 def cancel_order(actor, order: SalesOrder) -> SalesOrder:
     """Cancel before anything is delivered; a confirmed order gives its reserved stock back."""
+    lock(order)
     if not order.status.can_cancel or any(line.delivered_qty for line in order.lines):
         raise InvalidState(_("Order %(number)s is %(status)s; only an order with nothing delivered can be cancelled.",
                              number=order.number, status=order.status.label))

@@ -1,0 +1,175 @@
+"""Sales invoices and customer receipts (收款) over the API: app.sales.fulfilment and app.finance, scoped per caller."""
+from datetime import datetime
+
+from flask import abort, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.api import bp
+from app.api.pagination import paginate
+from app.api.sales import created, enum_arg, optional_body, order_in_scope, referenced
+from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Field, Integer, ListOf, Nested, Schema, String,
+                            decimal_str)
+from app.api.spec import operation, parse_body
+from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, allow
+from app.db_types import business_today
+from app.documents import pdf_response
+from app.extensions import db
+from app.finance import services as finance
+from app.finance.models import Payment, PaymentMethod
+from app.partners.models import Customer
+from app.sales import fulfilment, scope
+from app.sales.models import InvoiceStatus, SalesInvoice
+from app.sales.printing import invoice_pdf
+
+
+class Date(Field):
+    openapi = {"type": "string", "format": "date"}
+
+    def parse(self, value):
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except (TypeError, ValueError):
+            raise ValueError(_("Use a date like 2026-01-31.")) from None
+
+
+INVOICE = Schema("SalesInvoice", {
+    "id": Integer(), "number": String(), "sales_order_id": Integer(), "customer_id": Integer(),
+    "issued_on": Date(), "due_on": Date(), "subtotal": DecimalString(2), "tax": DecimalString(2),
+    "total": DecimalString(2), "paid": DecimalString(2, description="Receipts allocated to it"),
+    "credited": DecimalString(2, description="Credit notes (returns) allocated to it"),
+    "open_amount": DecimalString(2, description="total - paid - credited"), "status": Choice(InvoiceStatus),
+    "overdue": Boolean(description="Something is open and the due date has passed"),
+    "lines": ListOf(Nested(Schema("SalesInvoiceLine", {
+        "id": Integer(), "line_id": Integer(description="The sales order line"), "product_id": Integer(),
+        "qty": DecimalString(3), "unit_price": DecimalString(2), "discount_pct": DecimalString(2),
+        "tax_rate": DecimalString(2), "amount": DecimalString(2, description="Net of discount, before tax"),
+        "tax": DecimalString(2)}))),
+    "created_at": DateTime()})
+ALLOCATION = Schema("PaymentAllocation", {"invoice_id": Integer(required=True),
+                                          "amount": DecimalString(2, required=True)})
+PAYMENT_CREATE = Schema("PaymentCreate", {
+    "customer_id": Integer(required=True), "amount": DecimalString(2, required=True),
+    "method": Choice(PaymentMethod, required=True),
+    "allocations": ListOf(Nested(ALLOCATION), min_items=1, description="Must add up to amount, each within the "
+                          "invoice's open amount. Default: the customer's open invoices, oldest due first"),
+    "paid_on": Date(description="Default: today"), "reference": String(max_length=100),
+    "notes": String(max_length=200)})
+PAYMENT = Schema("Payment", {
+    "id": Integer(), "number": String(), "customer_id": Integer(), "amount": DecimalString(2),
+    "method": Choice(PaymentMethod), "paid_on": Date(), "reference": String(), "notes": String(),
+    "allocations": ListOf(Nested(ALLOCATION)), "created_at": DateTime()})
+
+
+def invoice_json(invoice: SalesInvoice) -> dict:
+    lines = [{"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
+              "qty": decimal_str(line.qty, 3), "unit_price": decimal_str(line.unit_price, 2),
+              "discount_pct": decimal_str(line.discount_pct, 2), "tax_rate": decimal_str(line.tax_rate, 2),
+              "amount": decimal_str(line.amount, 2), "tax": decimal_str(line.tax, 2)} for line in invoice.lines]
+    return {"id": invoice.id, "number": invoice.number, "sales_order_id": invoice.order_id,
+            "customer_id": invoice.customer_id, "issued_on": invoice.issued_on.isoformat(),
+            "due_on": invoice.due_on.isoformat(), "subtotal": decimal_str(invoice.subtotal, 2),
+            "tax": decimal_str(invoice.tax, 2), "total": decimal_str(invoice.total, 2),
+            "paid": decimal_str(invoice.paid, 2), "credited": decimal_str(invoice.credited, 2),
+            "open_amount": decimal_str(invoice.open_amount, 2), "status": invoice.status.value,
+            "overdue": invoice.overdue(business_today()), "lines": lines, "created_at": invoice.created_at.isoformat()}
+
+
+def payment_json(payment: Payment) -> dict:
+    return {"id": payment.id, "number": payment.number, "customer_id": payment.customer_id,
+            "amount": decimal_str(payment.amount, 2), "method": payment.method.value,
+            "paid_on": payment.paid_on.isoformat(), "reference": payment.reference, "notes": payment.notes,
+            "allocations": [{"invoice_id": a.sales_invoice_id, "amount": decimal_str(a.amount, 2)}
+                            for a in payment.allocations],
+            "created_at": payment.created_at.isoformat()}
+
+
+def _invoice(invoice_id) -> SalesInvoice:
+    return scope.get(scope.invoices(g.user), SalesInvoice, invoice_id) or abort(404)
+
+
+# Invoices ------------------------------------------------------------------------------------------
+
+@bp.route("/sales-orders/<int:order_id>/invoice", methods=["POST"])
+@allow(INVOICERS)
+@operation("Invoice what is delivered and not yet invoiced", response=INVOICE, status=201, problems=(409,))
+def sales_orders_invoice(order_id):
+    """A new invoice, due after the customer's payment terms; 409 invalid-state when nothing waits."""
+    order = order_in_scope(order_id)
+    optional_body()
+    invoice = fulfilment.invoice_order(g.user, order)
+    return created(invoice_json(invoice), "api.sales_invoices_show", invoice_id=invoice.id)
+
+
+@bp.route("/sales-invoices")
+@allow(MONEY_READERS)
+@operation("List sales invoices", response=INVOICE, listing=True, query={
+    "customer_id": {"type": "integer"}, "sales_order_id": {"type": "integer"},
+    "status": {"type": "string", "enum": [s.value for s in InvoiceStatus]},
+    "overdue": {"type": "boolean", "description": "true: only those with something open past the due date"}})
+def sales_invoices_index():
+    """Invoices in the caller's scope, newest first."""
+    query = scope.invoices(g.user).options(selectinload(SalesInvoice.lines))
+    for name, column in (("customer_id", SalesInvoice.customer_id), ("sales_order_id", SalesInvoice.order_id)):
+        if (value := request.args.get(name, type=int)) is not None:
+            query = query.where(column == value)
+    if status := enum_arg(InvoiceStatus, "status"):
+        query = query.where(SalesInvoice.status == status)
+    if request.args.get("overdue") == "true":
+        query = query.where(SalesInvoice.due_on < business_today(), SalesInvoice.status != InvoiceStatus.PAID)
+    return jsonify(paginate(query.order_by(SalesInvoice.id.desc()), invoice_json))
+
+
+@bp.route("/sales-invoices/<int:invoice_id>")
+@allow(MONEY_READERS)
+@operation("Read a sales invoice", response=INVOICE)
+def sales_invoices_show(invoice_id):
+    """One invoice with its lines and what is still open."""
+    return jsonify(invoice_json(_invoice(invoice_id)))
+
+
+@bp.route("/sales-invoices/<int:invoice_id>/pdf")
+@allow(MONEY_READERS)
+@operation("The invoice as a PDF (application/pdf)")
+def sales_invoices_pdf(invoice_id):
+    """The printable invoice (销售单)."""
+    invoice = _invoice(invoice_id)
+    return pdf_response(invoice_pdf(invoice), f"{invoice.number}.pdf")
+
+
+# Receipts ------------------------------------------------------------------------------------------
+
+@bp.route("/payments")
+@allow(MONEY_READERS)
+@operation("List receipts from customers", response=PAYMENT, listing=True, query={"customer_id": {"type": "integer"}})
+def payments_index():
+    """Receipts in the caller's scope, newest first."""
+    query = scope.payments(g.user).options(selectinload(Payment.allocations))
+    if (customer_id := request.args.get("customer_id", type=int)) is not None:
+        query = query.where(Payment.customer_id == customer_id)
+    return jsonify(paginate(query.order_by(Payment.id.desc()), payment_json))
+
+
+@bp.route("/payments", methods=["POST"])
+@allow(MONEY_WRITERS)
+@operation("Record a receipt from a customer and settle invoices with it", body=PAYMENT_CREATE, response=PAYMENT,
+           status=201, problems=(404,))
+def payments_create():
+    """Never more than the customer owes, nor more on an invoice than it has open (422)."""
+    data = parse_body()
+    customer = referenced(scope.customers(g.user), Customer, data["customer_id"], "customer_id",
+                          _("No such customer."))
+    allocations = ([finance.AllocationInput(a["invoice_id"], a["amount"]) for a in data["allocations"]]
+                   if "allocations" in data else None)
+    payment = finance.record_receipt(g.user, customer, data["amount"], data["method"], allocations,
+                                     data.get("paid_on"), data.get("reference", ""), data.get("notes", ""))
+    db.session.flush()
+    return created(payment_json(payment), "api.payments_show", payment_id=payment.id)
+
+
+@bp.route("/payments/<int:payment_id>")
+@allow(MONEY_READERS)
+@operation("Read a receipt", response=PAYMENT)
+def payments_show(payment_id):
+    """One receipt and the invoices it settled."""
+    return jsonify(payment_json(scope.get(scope.payments(g.user), Payment, payment_id) or abort(404)))

@@ -1,0 +1,95 @@
+"""Customers over the API: the partners service, the sales data scope, and a balance derived from documents."""
+from flask import abort, g, jsonify, request, url_for
+
+from app.api import bp
+from app.api.pagination import paginate
+from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String, decimal_str
+from app.api.spec import operation, parse_body
+from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
+from app.extensions import db
+from app.partners import services as partners
+from app.partners.models import Customer, PriceLevel
+from app.sales import scope
+from app.search import narrow
+
+_TEXT = {name: String(max_length=limit) for name, limit in partners.TEXT_FIELDS.items()}
+_WRITABLE = {
+    **_TEXT, "name": String(min_length=1, max_length=200),
+    "credit_limit": DecimalString(2, nullable=True, description="null: no limit; 0: nothing on credit"),
+    "payment_terms_days": Integer(description="0 to 365"), "price_level": Choice(PriceLevel),
+    "discount_pct": DecimalString(2, description="For price_level discount: percent off the retail price"),
+    "salesperson_id": Integer(nullable=True, description="Only the owner may change it; a salesperson's new "
+                                                         "customers are their own"),
+    "active": Boolean(),
+}
+CUSTOMER = Schema("Customer", {
+    "id": Integer(), **{name: String() for name in _TEXT},
+    "credit_limit": DecimalString(2, nullable=True), "payment_terms_days": Integer(), "price_level": Choice(PriceLevel),
+    "discount_pct": DecimalString(2), "salesperson_id": Integer(nullable=True), "active": Boolean(),
+    "balance": DecimalString(2, description="Invoiced less credit notes less receipts; negative: we owe them"),
+    "created_at": DateTime(),
+})
+CUSTOMER_CREATE = Schema("CustomerCreate", {**_WRITABLE, "name": String(required=True, min_length=1, max_length=200)})
+CUSTOMER_UPDATE = Schema("CustomerUpdate", _WRITABLE)
+
+
+def customer_json(customer: Customer, balance) -> dict:
+    data = {"id": customer.id, **{name: getattr(customer, name) for name in _TEXT}}
+    data.update(credit_limit=decimal_str(customer.credit_limit, 2), payment_terms_days=customer.payment_terms_days,
+                price_level=customer.price_level.value, discount_pct=decimal_str(customer.discount_pct, 2),
+                salesperson_id=customer.salesperson_id, active=customer.active, balance=decimal_str(balance, 2),
+                created_at=customer.created_at.isoformat())
+    return data
+
+
+def _customer(customer_id) -> Customer:
+    return scope.get(scope.customers(g.user), Customer, customer_id) or abort(404)
+
+
+@bp.route("/customers")
+@allow(CUSTOMER_READERS)
+@operation("List customers", response=CUSTOMER, listing=True, query={
+    "q": {"type": "string", "description": "Name, contact, phone, tags, pinyin or initials"},
+    "active": {"type": "boolean"}, "salesperson_id": {"type": "integer"}})
+def customers_index():
+    """Customers in the caller's scope (a salesperson: their own), with balances."""
+    query = narrow(scope.customers(g.user), Customer.search_text, request.args.get("q", ""))
+    if (active := request.args.get("active")) in ("true", "false"):
+        query = query.where(Customer.active.is_(active == "true"))
+    if (salesperson_id := request.args.get("salesperson_id", type=int)) is not None:
+        query = query.where(Customer.salesperson_id == salesperson_id)
+    page = paginate(query.order_by(Customer.id), lambda customer: customer)
+    balances = partners.balances(customer.id for customer in page["items"])  # one query set for the whole page
+    return jsonify({**page, "items": [customer_json(c, balances[c.id]) for c in page["items"]]})
+
+
+@bp.route("/customers", methods=["POST"])
+@allow(CUSTOMER_WRITERS)
+@operation("Create a customer", body=CUSTOMER_CREATE, response=CUSTOMER, status=201, problems=(409,))
+def customers_create():
+    """A new customer; a salesperson who creates one becomes its salesperson."""
+    customer = partners.create_customer(g.user, parse_body())
+    db.session.flush()
+    response = jsonify(customer_json(customer, partners.balance(customer)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.customers_show", customer_id=customer.id)
+    return response
+
+
+@bp.route("/customers/<int:customer_id>")
+@allow(CUSTOMER_READERS)
+@operation("Read a customer", response=CUSTOMER)
+def customers_show(customer_id):
+    """One customer with what they owe."""
+    customer = _customer(customer_id)
+    return jsonify(customer_json(customer, partners.balance(customer)))
+
+
+@bp.route("/customers/<int:customer_id>", methods=["PATCH"])
+@allow(CUSTOMER_WRITERS)
+@operation("Change a customer", body=CUSTOMER_UPDATE, partial=True, response=CUSTOMER, problems=(409,))
+def customers_update(customer_id):
+    """Change the fields sent; only the owner may change salesperson_id (403 otherwise)."""
+    customer = _customer(customer_id)
+    partners.update_customer(g.user, customer, parse_body())
+    return jsonify(customer_json(customer, partners.balance(customer)))

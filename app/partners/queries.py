@@ -1,0 +1,142 @@
+"""Read queries for the customer screens. Every one starts from app.sales.scope, so a salesperson only
+ever reads their own customers and documents."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Product
+from app.extensions import db
+from app.finance.models import Payment
+from app.partners.models import Customer
+from app.sales import scope
+from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesOrderLine, SalesReturn
+from app.search import narrow
+
+STATUSES = ("active", "inactive", "all")
+UNASSIGNED = "none"
+HISTORY = 20  # rows per history section on the customer page
+USUAL = 8  # products in "usually buys"
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    text: str = ""
+    status: str = "active"
+    owes: bool = False
+    salesperson: int | str | None = None  # a user id, UNASSIGNED, or None for everyone's
+
+    def args(self) -> dict:
+        """The filter as query-string arguments (for the next page's URL)."""
+        values = {"q": self.text, "status": self.status if self.status != "active" else "",
+                  "owes": "1" if self.owes else "", "salesperson": self.salesperson or ""}
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list read with one extra row, so the screen knows whether more follow."""
+    items: list
+    page: int
+    has_next: bool
+
+
+def _owed():
+    """Per customer: invoices less credit notes less receipts, summed by the database.
+
+    The same sum as partners.services.balances, as a subquery so a list can filter on it.
+    """
+    parts = union_all(
+        select(SalesInvoice.customer_id.label("customer_id"), SalesInvoice.total.label("amount")),
+        select(SalesReturn.customer_id, -SalesReturn.total),
+        select(Payment.customer_id, -Payment.amount).where(Payment.customer_id.is_not(None))).subquery()
+    return (select(parts.c.customer_id, func.sum(parts.c.amount).label("owed"))
+            .group_by(parts.c.customer_id).subquery("owed"))
+
+
+def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Page:
+    """The customers `user` may see that match `filters`, by name, `per_page` at a time."""
+    query = narrow(scope.customers(user), Customer.search_text, filters.text)
+    if filters.status != "all":
+        query = query.where(Customer.active.is_(filters.status == "active"))
+    if filters.salesperson == UNASSIGNED:
+        query = query.where(Customer.salesperson_id.is_(None))
+    elif filters.salesperson:
+        query = query.where(Customer.salesperson_id == filters.salesperson)
+    if filters.owes:
+        owed = _owed()
+        query = query.join(owed, owed.c.customer_id == Customer.id).where(owed.c.owed > 0)
+    query = query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id)
+    page = max(page, 1)
+    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
+    return Page(rows[:per_page], page, len(rows) > per_page)
+
+
+def _overdue(today: date):
+    return (SalesInvoice.due_on < today) & (SalesInvoice.total > SalesInvoice.paid + SalesInvoice.credited)
+
+
+def overdue_customer_ids(customer_ids, today: date) -> set[int]:
+    """Which of these customers have an invoice past its due date with money still open."""
+    ids = list(customer_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(SalesInvoice.customer_id).distinct()
+                                  .where(SalesInvoice.customer_id.in_(ids), _overdue(today))))
+
+
+@dataclass(frozen=True)
+class History:
+    open_invoices: list
+    orders: list
+    invoices: list
+    payments: list
+    returns: list
+
+
+def history(user, customer: Customer) -> History:
+    """The customer's documents `user` may see, newest first, HISTORY of each kind."""
+    def latest(query, model, newest):
+        return db.session.scalars(query.where(model.customer_id == customer.id)
+                                  .order_by(newest.desc(), model.id.desc()).limit(HISTORY)).all()
+
+    open_invoices = db.session.scalars(
+        scope.invoices(user).where(SalesInvoice.customer_id == customer.id,
+                                   SalesInvoice.total > SalesInvoice.paid + SalesInvoice.credited)
+        .order_by(SalesInvoice.due_on, SalesInvoice.id)).all()
+    return History(open_invoices=open_invoices,
+                   orders=latest(scope.orders(user), SalesOrder, SalesOrder.created_at),
+                   invoices=latest(scope.invoices(user), SalesInvoice, SalesInvoice.issued_on),
+                   payments=latest(scope.payments(user), Payment, Payment.paid_on),
+                   returns=latest(scope.returns(user), SalesReturn, SalesReturn.created_at))
+
+
+@dataclass(frozen=True)
+class Usual:
+    product_id: int
+    name: str
+    unit: str
+    qty: object
+    last_price: object
+
+
+def usually_buys(user, customer: Customer, limit: int = USUAL) -> list[Usual]:
+    """The products this customer takes most of on confirmed orders, with the net price they last paid."""
+    orders = scope.orders(user).where(SalesOrder.customer_id == customer.id, SalesOrder.status.not_in(
+        [OrderStatus.DRAFT, OrderStatus.CANCELLED])).subquery()
+    top = db.session.execute(
+        select(Product.id, Product.name, Product.unit, func.sum(SalesOrderLine.qty).label("qty"))
+        .join(orders, orders.c.id == SalesOrderLine.order_id).join(Product, Product.id == SalesOrderLine.product_id)
+        .group_by(Product.id, Product.name, Product.unit)
+        .order_by(func.sum(SalesOrderLine.qty).desc(), Product.name).limit(limit)).all()
+    if not top:
+        return []
+    ranked = (select(SalesOrderLine.id, func.row_number().over(
+        partition_by=SalesOrderLine.product_id,
+        order_by=(orders.c.confirmed_at.desc(), SalesOrderLine.id.desc())).label("rank"))
+        .join(orders, orders.c.id == SalesOrderLine.order_id)
+        .where(SalesOrderLine.product_id.in_([row.id for row in top])).subquery())
+    last = {line.product_id: line.net_price for line in db.session.scalars(
+        select(SalesOrderLine).join(ranked, ranked.c.id == SalesOrderLine.id).where(ranked.c.rank == 1))}
+    return [Usual(row.id, row.name, row.unit, row.qty, last.get(row.id)) for row in top]
