@@ -1,0 +1,163 @@
+// The draft order editor (templates/sales/_editor.html). Three small jobs htmx attributes cannot do alone:
+// - scans from the scan box ([data-order-scan]) are taken over (the box's cancelable `scan` event) and posted one at a
+//   time, each with its UUID as the key, so bursts keep their order and a retried scan is counted once by the server;
+// - the − / + buttons change the quantity on the spot; the line form then saves the final figure once (its
+//   `change delay` trigger), so five quick taps make one request for +5, never a doubled step;
+// - an answer replaces all the lines: a figure changed while a save was on its way (a tap, or typing in the next
+//   field) is carried into the new lines and saved in turn, so the last figure given is the one that stays;
+// - Enter in the product search (a scanner typing into it) searches at once and adds the product if only one matches;
+//   after a product is added from the results, the search is cleared.
+// Loaded inside the page content so boosted navigation runs it too; the flag keeps one set of listeners.
+(function () {
+  "use strict";
+  if (window.jxcOrderEditor) return;
+  window.jxcOrderEditor = true;
+
+  const RETRIES = 3;
+  let chain = Promise.resolve();
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  const sent = new Map(); // input id -> the value its line last sent
+  let carried = []; // [input id, value] not yet saved when the lines were replaced
+
+  function capture() {
+    const lines = document.getElementById("order-lines");
+    carried = !lines ? [] : Array.from(lines.querySelectorAll("form input[id]"))
+      .filter((input) => input.value !== (sent.has(input.id) ? sent.get(input.id) : input.defaultValue))
+      .map((input) => [input.id, input.value]);
+  }
+
+  function restore() {
+    for (const [id, value] of carried) {
+      const input = document.getElementById(id);
+      if (!input || input.value === value) continue;
+      input.value = value;
+      // Still being typed in (htmx gave focus back): saved when the user leaves it, not half-typed now.
+      if (input === document.activeElement) input.dataset.unsent = "1";
+      else input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    carried = [];
+  }
+
+  function showLines(html) {
+    const lines = document.getElementById("order-lines");
+    if (!lines || !window.htmx) return;
+    capture();
+    window.htmx.swap(lines, html, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 20 });
+  }
+
+  document.addEventListener("htmx:configRequest", (event) => {
+    const form = event.detail.elt.closest && event.detail.elt.closest("#order-lines form");
+    if (form) form.querySelectorAll("input[id]").forEach((input) => sent.set(input.id, input.value));
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "order-lines") capture();
+  });
+  document.addEventListener("htmx:load", (event) => {
+    if (event.detail.elt.id === "order-lines") restore();
+  });
+  document.addEventListener("focusout", (event) => {
+    const input = event.target;
+    if (!input.dataset || !input.dataset.unsent) return;
+    delete input.dataset.unsent;
+    if (input.value !== input.defaultValue) input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  function say(box, message) {
+    const notice = box.querySelector("[data-scan-notice]");
+    if (!notice) return;
+    notice.textContent = message;
+    notice.hidden = !message;
+  }
+
+  // One scan: the same UUID on every attempt, so a retry after a lost answer never adds twice.
+  async function addScan(box, code, uuid) {
+    const body = new FormData();
+    body.append("code", code);
+    body.append("key", uuid);
+    for (let attempt = 1; attempt <= RETRIES; attempt += 1) {
+      try {
+        const response = await fetch(box.dataset.addUrl, {
+          method: "POST", body, credentials: "same-origin",
+          headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
+        });
+        if (response.ok || response.status === 422) {
+          showLines(await response.text());
+          say(box, "");
+          return;
+        }
+        if (response.status < 500) break; // refused for good (signed out, not allowed): retrying will not help
+      } catch (error) { /* offline or dropped: try again */ }
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+    const messages = JSON.parse(box.querySelector("[data-scanbox]").dataset.scanMessages || "{}");
+    say(box, `${code}: ${messages.error || "Failed"}`);
+  }
+
+  document.addEventListener("scan", (event) => {
+    const box = event.target.closest && event.target.closest("[data-order-scan]");
+    if (!box || !box.dataset.addUrl) return;
+    event.preventDefault(); // the scan box sends nothing itself
+    const { code, uuid } = event.detail;
+    chain = chain.then(() => addScan(box, code, uuid));
+  });
+
+  // Here the − / + buttons only step the figure: their no-JavaScript name and value would otherwise ride along with
+  // the line's next save (htmx sends the last button pressed in a form) and win over the figure typed or stepped.
+  function enhance(root) {
+    root.querySelectorAll("button[data-step]").forEach((button) => {
+      button.removeAttribute("name");
+      button.type = "button";
+    });
+  }
+  document.addEventListener("htmx:load", (event) => enhance(event.detail.elt));
+  enhance(document);
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-step]");
+    const input = button && button.form && button.form.elements.namedItem("qty");
+    if (!input) return;
+    event.preventDefault();
+    const current = Number(input.value.replace(",", "."));
+    if (!Number.isFinite(current)) return;
+    const next = Math.round((current + Number(button.dataset.step)) * 1000) / 1000;
+    if (next <= 0) return; // the line's remove button takes it off
+    input.value = String(next);
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const input = event.target;
+    if (event.key !== "Enter" || event.isComposing || !input.matches || !input.matches("[data-product-search]")) return;
+    event.preventDefault();
+    if (!input.value.trim() || !window.htmx) return;
+    input.dataset.pickSingle = "1";
+    window.htmx.trigger(input, "search");
+  });
+
+  document.addEventListener("htmx:load", (event) => {
+    const list = event.detail.elt;
+    if (!list.matches || !list.matches("#product-options")) return;
+    const input = document.querySelector("[data-product-search]");
+    if (!input || !input.dataset.pickSingle) return;
+    delete input.dataset.pickSingle;
+    const options = list.querySelectorAll("form[data-add-option]");
+    if (options.length === 1) options[0].requestSubmit();
+  });
+
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-add-option]") || !event.detail.successful) return;
+    const input = document.querySelector("[data-product-search]");
+    if (input) input.value = "";
+    const options = document.getElementById("product-options");
+    if (options) options.replaceChildren();
+  });
+})();
