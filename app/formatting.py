@@ -23,6 +23,11 @@ def number(value: Decimal | None) -> str:
     return format_decimal(value, format="#,##0.###")
 
 
+def plain(value: Decimal | None) -> str:
+    """A number as an input's value, the way people type it: 5 not 5.000, 12.5 not 1.25E+1."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
 def datetime_(value, format: str = "short") -> str:
     return "" if value is None else format_datetime(value, format)
 
@@ -101,6 +106,7 @@ def register_filters(app):
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(datetime_, "datetime")
+    app.add_template_global(plain)
     app.add_template_filter(date_, "date")
     app.add_template_filter(amount_in_words_zh, "amount_words")
     app.add_template_global(html_lang)

@@ -5,6 +5,7 @@ from flask import flash, g, redirect
 
 from app import idempotency
 from app.errors import BusinessRuleError
+from app.extensions import db
 
 
 def new_key() -> str:
@@ -35,3 +36,26 @@ def commit_and_redirect(key: str, location: str, message: str):
         return redirect(twin.location)
     flash(message, "success")
     return redirect(location)
+
+
+def post_once(form, create, done):
+    """Make a document once under the form's key: `create()` makes it, `done(document)` gives (location, message).
+
+    Returns the redirect, or None with the refusal on the form and nothing written (a refused document
+    leaves no number, moves, counters or audit behind).
+    """
+    key = form.idempotency_key.data or new_key()
+    if record := idempotency.previous(g.user.id, key):
+        return redirect(record.location)
+    try:
+        document = create()
+    except BusinessRuleError as error:
+        db.session.rollback()
+        if record := idempotency.previous(g.user.id, key):
+            return redirect(record.location)  # a double tap that lost the race to its twin
+        if error.field == "lines":  # about the lines as a whole, not one row of a FieldList
+            form.form_errors.append(str(error.message))
+        else:
+            apply_error(form, error)
+        return None
+    return commit_and_redirect(key, *done(document))

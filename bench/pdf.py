@@ -1,13 +1,13 @@
-"""Sales invoice PDF render times: `.venv/bin/python bench/pdf.py` (also run by `make bench`).
+"""Sales invoice PDF render times: `.venv/bin/python bench/pdf.py` (bench/run.py prints them too).
 
 Builds invoices of 1, 20 and 100 lines in memory (no database: the company settings, with a logo
 shrunk as the settings screen shrinks an upload, sit on `g` where app.settings.services.company
-finds them) and renders each in a fresh process state: the first render of a process pays for
-loading fonts and templates, the warm figure is the median of the renders after it.
+finds them) and renders each size in a process of its own: the first render of a process pays for
+loading fonts and templates; warm is the median of the renders after it, wall clock and CPU (CPU
+moves less when other jobs share the machine).
 """
 import io
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -16,19 +16,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from PIL import Image, ImageDraw
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app import create_app  # noqa: E402
-from app.config import TestConfig  # noqa: E402
-
+ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1, 20, 100)
+ONE_PAGE = 20  # lines: the largest of SIZES that fits one A4 page
 WARM_RUNS = 7
 TARGET_MS = 300  # a one-page invoice, warm
 
 
 def logo_upload() -> bytes:
     """A 1500 x 500 px logo with gradients and antialiased shapes, as an owner might upload."""
+    from PIL import Image, ImageDraw
+
     image = Image.linear_gradient("L").resize((1500, 500)).convert("RGBA")
     draw = ImageDraw.Draw(image)
     for i in range(12):
@@ -64,13 +62,18 @@ def sample_invoice(lines: int):
 
 def measure(count: int) -> dict:
     """First and warm render times of a `count`-line invoice in this process."""
+    sys.path.insert(0, str(ROOT))
+    import pypdfium2  # the test extra, which `make bench` installs
     from flask import g
+
+    from app import create_app
+    from app.config import TestConfig
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="bench")  # first, as wsgi.py does
 
     from app.sales.printing import invoice_pdf
     from app.settings.models import CompanySettings
     from app.settings.services import shrink_logo
 
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="bench")
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         g.company = CompanySettings(id=1, name="深圳果果贸易有限公司", address="深圳市南山区粤海街道 1 号",
                                     phone="0755-1234 5678", tax_number="91440300TEST00001", currency="CNY",
@@ -79,34 +82,52 @@ def measure(count: int) -> dict:
         started = time.perf_counter()
         pdf = invoice_pdf(invoice)
         first = time.perf_counter() - started
-        times = []
+        times, cpu = [], []
         for _run in range(WARM_RUNS):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             invoice_pdf(invoice)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
         return {"lines": count, "first_ms": round(first * 1000), "warm_ms": round(statistics.median(times) * 1000),
-                "pages": len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)), "pdf_kb": len(pdf) // 1024,
+                "warm_cpu_ms": round(statistics.median(cpu) * 1000),
+                "pages": len(pypdfium2.PdfDocument(pdf)), "pdf_kb": len(pdf) // 1024,
                 "logo_kb": len(g.company.logo_png) // 1024}
 
 
 def run_all() -> list[dict]:
     """Each size in its own process, so every first render is a real first one."""
-    return [json.loads(subprocess.run([sys.executable, __file__, "--lines", str(count)], check=True,
-                                      capture_output=True, text=True).stdout) for count in SIZES]
+    results = []
+    for count in SIZES:
+        done = subprocess.run([sys.executable, __file__, "--lines", str(count)], cwd=ROOT, capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"--lines {count} failed:\n{done.stderr}")
+        results.append(json.loads(done.stdout))
+    return results
+
+
+def print_results(results: list[dict]) -> None:
+    print(f"sales invoice PDF: first render of a process, and warm (median of {WARM_RUNS});"
+          f" logo {results[0]['logo_kb']} KB as stored")
+    print(f"{'lines':>5}  {'first ms':>8}  {'warm ms':>7}  {'warm cpu ms':>11}  {'pages':>5}  {'PDF KB':>6}")
+    for row in results:
+        print(f"{row['lines']:>5}  {row['first_ms']:>8}  {row['warm_ms']:>7}  {row['warm_cpu_ms']:>11}"
+              f"  {row['pages']:>5}  {row['pdf_kb']:>6}")
+    one_page = next(row for row in results if row["lines"] == ONE_PAGE)
+    verdict = "met" if one_page["warm_ms"] <= TARGET_MS else "MISSED (is the machine busy? compare warm cpu ms)"
+    print(f"target: a one-page ({ONE_PAGE}-line) invoice in {TARGET_MS} ms warm: {verdict}")
 
 
 def main() -> int:
     if sys.argv[1:2] == ["--lines"]:
         print(json.dumps(measure(int(sys.argv[2]))))
         return 0
-    results = run_all()
-    print(f"sales invoice PDF: first render in a new process, and warm (median of {WARM_RUNS});"
-          f" target {TARGET_MS} ms warm for one page")
-    print(f"{'lines':>5}  {'first ms':>8}  {'warm ms':>7}  {'pages':>5}  {'PDF KB':>6}")
-    for row in results:
-        print(f"{row['lines']:>5}  {row['first_ms']:>8}  {row['warm_ms']:>7}  {row['pages']:>5}  {row['pdf_kb']:>6}")
-    print(f"(with a {results[0]['logo_kb']} KB logo PNG, shrunk as the settings screen shrinks uploads)")
-    return 0 if results[0]["warm_ms"] <= TARGET_MS else 1
+    try:
+        print_results(run_all())
+    except RuntimeError as error:
+        print(f"bench/pdf.py: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

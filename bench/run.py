@@ -27,6 +27,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from endpoints import ENDPOINTS  # noqa: E402
+import pdf as pdf_bench  # noqa: E402
 
 DEMO_USER, DEMO_PASSWORD = "boss", "demo1234"
 RESULTS = BENCH / "results" / "latest.json"
@@ -310,6 +311,13 @@ def main() -> int:
     print_table(results)
     print(f"\nload average (1, 5, 15 min) before the load: {load_before}, after: {load_after}"
           f" on {os.cpu_count()} CPU(s)")
+    print()  # after the load and gunicorn are gone, so the renders have the machine to themselves
+    try:
+        pdf_results = pdf_bench.run_all()
+        pdf_bench.print_results(pdf_results)
+    except RuntimeError as error:
+        pdf_results = None
+        print(f"bench/pdf.py: {error}", file=sys.stderr)
     report = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "revision": git_revision(),
@@ -322,6 +330,7 @@ def main() -> int:
         "data": {"counts": samples["counts"], "seed_timings_s": samples["timings_s"]},
         "checks": checks,
         "results": results,
+        "pdf": pdf_results,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")

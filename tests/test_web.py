@@ -2,6 +2,9 @@
 import json
 import re
 
+import pytest
+
+from app.auth.roles import Role
 from app.vendor import HTMX_SCRIPT, HTMX_VERSION
 from tests import factories
 from tests.conftest import csrf_token
@@ -82,3 +85,13 @@ def test_errors_are_pages_in_the_users_language(client, login):
     assert response.status_code == 403 and "您无权执行此操作" in response.get_data(as_text=True)
     missing = client.get("/no/such/page")
     assert missing.status_code == 404 and "未找到" in missing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_phone_bar_holds_at_most_five_entries_each_a_page_the_role_may_open(app, role):
+    from app.auth.roles import allowed_roles
+    from app.home.nav import NAV
+    mine = [item for item in NAV if role in item.roles]
+    assert 3 <= len([item for item in mine if item.primary_for(role)]) <= 5
+    for item in mine:
+        assert role in allowed_roles(app.view_functions[item.endpoint]), item.endpoint

@@ -35,7 +35,7 @@ class NavItem:
 NAV = (
     NavItem("home.index", _l("Home"), "home", EVERYONE),
     NavItem("catalog.index", _l("Products"), "box", EVERYONE,
-            _l("Find products, scan barcodes, check stock and prices")),
+            _l("Find products, scan barcodes, check stock and prices"), primary=EVERYONE - {Role.FINANCE}),
     NavItem("inventory.index", _l("Stock"), "stock", EVERYONE,
             _l("Stock by warehouse, ledger, adjustments and transfers"), badge_endpoint="inventory.low_stock_badge",
             primary=EVERYONE - {Role.SALES}),  # a salesperson checks stock from the product
@@ -43,6 +43,8 @@ NAV = (
             _l("Take orders, deliver, invoice, take returns"), primary=SALES_READERS - {Role.FINANCE}),
     NavItem("partners.index", _l("Customers"), "people", CUSTOMER_READERS,
             _l("Customers, what they owe and what they buy"), primary=frozenset({Role.SALES})),
+    NavItem("sales.invoices", _l("Invoices"), "log", MONEY_READERS,
+            _l("What customers owe, overdue first"), primary=frozenset({Role.FINANCE})),
     NavItem("finance.receipts", _l("Receipts"), "cash", MONEY_READERS,
             _l("Money received and what it paid"), primary=frozenset({Role.FINANCE})),
     NavItem("users.index", _l("Users"), "users", frozenset({Role.OWNER}),

@@ -3,16 +3,14 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app import idempotency
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.db_types import to_decimal
-from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, commit_and_redirect, new_key
+from app.forms import new_key, post_once
 from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
@@ -89,7 +87,7 @@ def warehouses():
 def warehouse_create():
     """Add a warehouse; marking it default takes the mark from the previous default."""
     form = WarehouseForm(idempotency_key=new_key())
-    if form.validate_on_submit() and (response := _post_once(
+    if form.validate_on_submit() and (response := post_once(
             form, lambda: services.create_warehouse(g.user, form.code.data, form.name.data, form.address.data,
                                                     form.is_default.data),
             lambda warehouse: (url_for("inventory.warehouses"), _warehouse_created(warehouse)))):
@@ -101,26 +99,6 @@ def warehouse_create():
 def _warehouse_created(warehouse) -> str:
     message = _("Warehouse %(name)s was created.", name=warehouse.name)
     return message + " " + _("It is now the default warehouse.") if warehouse.is_default else message
-
-
-def _post_once(form, create, done):
-    """Post a document once under the form's idempotency key: `create()` makes it, `done(document)` gives
-    (location, message). Returns the redirect, or None when the form must come back with the refusal."""
-    key = form.idempotency_key.data or new_key()
-    if record := idempotency.previous(g.user.id, key):
-        return redirect(record.location)
-    try:
-        document = create()
-    except BusinessRuleError as error:
-        db.session.rollback()  # nothing of the refused document stays: header, number, moves, audit
-        if record := idempotency.previous(g.user.id, key):
-            return redirect(record.location)  # a double tap that lost the race to its twin
-        if error.field == "lines" or not hasattr(form, error.field or ""):
-            form.form_errors.append(str(error.message))
-        else:
-            apply_error(form, error)
-        return None
-    return commit_and_redirect(key, *done(document))
 
 
 def _picked_id(line) -> int | None:
@@ -163,7 +141,7 @@ def adjustment_create():
     if not adding and request.method == "POST":
         valid = form.validate_on_submit()  # before reading lines: validating resets the lines' errors
         lines = read_lines(form.lines, kind.sign, with_cost=sees_cost(g.user) and kind.sign > 0)
-        if valid and lines is not None and (response := _post_once(
+        if valid and lines is not None and (response := post_once(
                 form, lambda: services.create_adjustment(g.user, form.warehouse_id.data, kind, form.reason.data, lines),
                 lambda adjustment: (url_for("inventory.adjustment", adjustment_id=adjustment.id),
                                     _("Adjustment %(number)s was posted.", number=adjustment.number)))):
@@ -202,7 +180,7 @@ def transfer_create():
     if not adding and request.method == "POST":
         valid = form.validate_on_submit()  # before reading lines: validating resets the lines' errors
         lines = read_lines(form.lines)
-        if valid and lines is not None and (response := _post_once(
+        if valid and lines is not None and (response := post_once(
                 form, lambda: services.create_transfer(g.user, form.from_warehouse_id.data, form.to_warehouse_id.data,
                                                        lines, form.notes.data),
                 lambda transfer: (url_for("inventory.transfer", transfer_id=transfer.id),

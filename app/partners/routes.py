@@ -4,7 +4,6 @@ import re
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, MONEY_READERS, MONEY_WRITERS, SALES_WRITERS, Role, allow
 from app.db_types import business_today
@@ -20,14 +19,6 @@ from app.web import render
 PER_PAGE = 30
 
 
-def link(endpoint: str, **values) -> str | None:
-    """url_for, or None while `endpoint` is still being built in another area (its button is then hidden)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def tel(number: str) -> str:
     """A tel: URI; the spaces and dashes people type are not allowed in one."""
     return "tel:" + re.sub(r"[^\d+]", "", number)
@@ -40,7 +31,7 @@ def _has(user, roles) -> bool:
 @bp.context_processor
 def _helpers():
     user = g.get("user")
-    return {"link": link, "tel": tel, "show_money": _has(user, MONEY_READERS), "can_write": _has(user, CUSTOMER_WRITERS),
+    return {"tel": tel, "show_money": _has(user, MONEY_READERS), "can_write": _has(user, CUSTOMER_WRITERS),
             "can_order": _has(user, SALES_WRITERS), "can_receive": _has(user, MONEY_WRITERS),
             "can_assign": _has(user, {Role.OWNER})}
 

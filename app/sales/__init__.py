@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("sales", __name__)
 
-from app.sales import routes  # noqa: E402,F401
+from app.sales import fulfilment_routes, routes  # noqa: E402,F401

@@ -1,11 +1,9 @@
 """Order screens: the list, picking the customer, the draft editor that saves every change, confirming."""
 from datetime import date
-from decimal import Decimal
 from typing import NamedTuple
 
 from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from app import idempotency
 from app.auth.roles import (DELIVERERS, INVOICERS, MONEY_WRITERS, SALES_READERS, SALES_WRITERS, SEES_SALE_PRICE, Role,
@@ -14,6 +12,7 @@ from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import commit_and_redirect, new_key, sent_before
+from app.formatting import plain
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
 from app.partners.services import salesperson_choices
@@ -26,24 +25,11 @@ PER_PAGE = 30
 PRICE_READERS = SALES_READERS & SEES_SALE_PRICE  # warehouse staff never see a price
 
 
-def optional_url(endpoint: str, **values) -> str | None:
-    """url_for, or None while that screen is not built yet (temporary: removed once they all exist)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-def plain(value: Decimal) -> str:
-    """A number as an input's value: no grouping, no trailing zeros (2, 1.5, 12.8)."""
-    return f"{value.normalize():f}" if value is not None else ""
-
-
 @bp.context_processor
 def _abilities():
     user = g.get("user")
     return {"show_prices": sees_sale_price(user), "can_write": user is not None and user.role in SALES_WRITERS,
-            "optional_url": optional_url, "new_key": new_key, "plain": plain}
+            "new_key": new_key}
 
 
 def _date(name) -> date | None:
@@ -124,17 +110,17 @@ class Step(NamedTuple):
 
 
 def _next_steps(order) -> list[Step]:
-    """What can be done next with a confirmed order, for this role; screens not built yet are left out."""
+    """What can be done next with a confirmed order, for this role."""
     role, lines, steps = g.user.role, order.lines, []
     if order.status.can_deliver and role in DELIVERERS:
-        steps.append(Step(_("Deliver"), optional_url("sales.deliver", order_id=order.id)))
+        steps.append(Step(_("Deliver"), url_for("sales.deliver", order_id=order.id)))
     if role in INVOICERS and any(line.invoiceable > 0 for line in lines):
-        steps.append(Step(_("Invoice"), optional_url("sales.invoice_create", order_id=order.id), post=True))
+        steps.append(Step(_("Invoice"), url_for("sales.invoice_create", order_id=order.id), post=True))
     if role in DELIVERERS and any(line.returnable > 0 for line in lines):
-        steps.append(Step(_("Return goods"), optional_url("sales.return_new", order_id=order.id)))
+        steps.append(Step(_("Return goods"), url_for("sales.return_new", order_id=order.id)))
     if role in MONEY_WRITERS and any(invoice.open_amount > 0 for invoice in order.invoices):
-        steps.append(Step(_("Record receipt"), optional_url("finance.receipt_new", customer_id=order.customer_id)))
-    return [step for step in steps if step.url]
+        steps.append(Step(_("Record receipt"), url_for("finance.receipt_new", customer_id=order.customer_id)))
+    return steps
 
 
 @bp.route("/orders/<int:order_id>/products")

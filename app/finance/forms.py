@@ -1,0 +1,57 @@
+"""The receipt form, and reading its per-invoice allocations into the service's AllocationInput."""
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, RadioField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length
+
+from app.db_types import business_today, to_decimal
+from app.finance.models import PaymentMethod
+from app.finance.services import AllocationInput
+
+
+def method_choices():
+    return [(method.value, method.label) for method in PaymentMethod]
+
+
+def not_in_future(form, field):
+    if field.data and field.data > business_today():
+        raise ValidationError(_("A receipt cannot be dated in the future."))
+
+
+class ReceiptForm(FlaskForm):
+    amount = StringField(_l("Amount received"), validators=[DataRequired(message=_l("Enter an amount."))],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    # The service checks the value; the form only asks for one.
+    method = RadioField(_l("Paid by"), choices=method_choices, validate_choice=False,
+                        validators=[DataRequired(message=_l("Choose how the customer paid."))])
+    paid_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date.")), not_in_future])
+    reference = StringField(_l("Reference"), validators=[Length(max=100)],
+                            render_kw={"autocomplete": "off", "placeholder": _l("Bank or WeChat transaction number")})
+    idempotency_key = HiddenField()
+
+
+def allocation_field(invoice) -> str:
+    return f"alloc-{invoice.id}"
+
+
+def amount_or_none(text) -> Decimal | None:
+    """A typed amount, or None when it is blank or not a number."""
+    try:
+        return to_decimal(text, 2) if (text or "").strip() else None
+    except (TypeError, ValueError):
+        return None
+
+
+def read_allocations(invoices, data) -> list[AllocationInput] | None:
+    """What the form sets against each open invoice (blank and zero skipped); None when every one is blank,
+    which settles the oldest first. Text that is not a number goes to the service, which names the problem."""
+    given = []
+    for invoice in invoices:
+        text = (data.get(allocation_field(invoice)) or "").strip()
+        value = amount_or_none(text)
+        if text and value != 0:
+            given.append(AllocationInput(invoice.id, text))
+    return given or None
