@@ -23,6 +23,7 @@ test: $(VENV)/.installed static translations system-deps system-deps-test
 
 bench: $(VENV)/.installed static translations
 	$(PY) bench/run.py
+	$(PY) bench/sales_flow.py
 
 $(VENV)/.installed: pyproject.toml
 	@test -d $(VENV) || python3 -m venv $(VENV)

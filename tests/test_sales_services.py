@@ -620,3 +620,18 @@ def test_a_delivery_and_an_adjustment_of_the_same_product_at_once_both_go_throug
     assert first.startswith("DN-") and second.startswith("ADJ-"), (first, second)
     assert level(s.case, s.main) == (D("7"), D("0"))
     assert run_all() == []
+
+
+def test_every_change_to_a_draft_is_audited(app):
+    seller, _warehouse = factories.user("sales"), factories.warehouse()
+    product = factories.product(sale_price="10.00")
+    draft = factories.order(factories.customer(salesperson=seller), [(product, 2)])
+    line = draft.lines[0]
+    sales.update_line(seller, draft, line.id, sales.LineInput(product.id, 3, unit_price="9.50"))
+    sales.update_order(seller, draft, notes="送到后门")
+    sales.remove_line(seller, draft, line.id)
+    db.session.commit()
+    entries = db.session.query(AuditEntry).filter_by(object_type="SalesOrder", object_id=draft.id).order_by(AuditEntry.id).all()
+    assert [e.action for e in entries] == ["sales_order.line_add", "sales_order.create", "sales_order.line_update",
+                                           "sales_order.update", "sales_order.line_remove"]
+    assert entries[2].changes["unit_price"] == ["10.00", "9.50"] and entries[2].changes["qty"] == ["2.000", "3.000"]

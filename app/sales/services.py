@@ -151,15 +151,34 @@ def add_line(actor, order: SalesOrder, given: LineInput) -> SalesOrderLine:
     # A line added earlier in this transaction has no product_id until it is flushed.
     existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
     if existing is not None and given.unit_price is None and given.discount_pct is None and given.tax_rate is None:
+        before = _terms(existing)
         _price_line(actor, order, existing, LineInput(product.id, existing.qty + _number(given.qty, 3, "qty")), new=False)
         order.recompute_totals()
+        _audit_line(actor, order, existing, before)
         return existing
     line = SalesOrderLine(product=product, delivered_qty=ZERO, invoiced_qty=ZERO, returned_qty=ZERO, credited_qty=ZERO)
     with db.session.no_autoflush:  # priced from queries before the half-made line may be written
         _price_line(actor, order, line, given, new=True)
     order.lines.append(line)
     order.recompute_totals()
+    _audit_line(actor, order, line, {})
     return line
+
+
+LINE_TERMS = ("qty", "unit_price", "discount_pct", "tax_rate")
+
+
+def _terms(line: SalesOrderLine) -> dict:
+    return {name: getattr(line, name) for name in LINE_TERMS}
+
+
+def _audit_line(actor, order: SalesOrder, line: SalesOrderLine, before: dict) -> None:
+    """Record a draft line's new terms (prices are audited from the first keystroke they are saved)."""
+    after = _terms(line)
+    changes = {name: (before.get(name), value) for name, value in after.items() if before.get(name) != value}
+    if changes:
+        changes["product"] = (None, line.product.sku)
+        audit.record(actor, "sales_order.line_update" if before else "sales_order.line_add", order, changes)
 
 
 def update_line(actor, order: SalesOrder, line_id: int, given: LineInput) -> SalesOrderLine:
@@ -167,8 +186,10 @@ def update_line(actor, order: SalesOrder, line_id: int, given: LineInput) -> Sal
     line = next((line for line in order.lines if line.id == line_id), None)
     if line is None:
         raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    before = _terms(line)
     _price_line(actor, order, line, given, new=False)
     order.recompute_totals()
+    _audit_line(actor, order, line, before)
     return line
 
 
@@ -179,14 +200,20 @@ def remove_line(actor, order: SalesOrder, line_id: int) -> None:
         raise BusinessRuleError(_("This line is not on the order."), "line_id")
     order.lines.remove(line)
     order.recompute_totals()
+    audit.record(actor, "sales_order.line_remove", order, {"product": (line.product.sku, None), "qty": (line.qty, None)})
 
 
 def update_order(actor, order: SalesOrder, warehouse_id=None, notes: str | None = None) -> SalesOrder:
     _draft(order)
-    if warehouse_id is not None:
-        order.warehouse = active_warehouse(warehouse_id)
+    values, warehouse = {}, active_warehouse(warehouse_id) if warehouse_id is not None else None
+    if warehouse is not None:
+        values["warehouse_id"] = warehouse.id
     if notes is not None:
-        order.notes = notes.strip()[:2000]
+        values["notes"] = notes.strip()[:2000]
+    if changes := audit.apply_changes(order, values):
+        if warehouse is not None:
+            order.warehouse = warehouse  # keep the relationship in step with the id just set
+        audit.record(actor, "sales_order.update", order, changes)
     return order
 
 
