@@ -1,5 +1,5 @@
 """The one htmx-aware rendering helper: full page or fragment from the same route."""
-from flask import make_response, render_template
+from flask import make_response, render_template, request, url_for
 
 from app.extensions import htmx
 
@@ -21,3 +21,11 @@ def render(page: str, fragment: str | None = None, /, status: int = 200, **conte
         # Cache Storage keeps one response per URL whatever Vary says; fragments must never land there.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def list_url(endpoint: str):
+    """A function giving this list's URL with some of the current query changed (None or "" drops an argument)."""
+    def url(**changes):
+        args = {**request.args.to_dict(), **changes}
+        return url_for(endpoint, **{name: value for name, value in args.items() if value not in (None, "")})
+    return url
