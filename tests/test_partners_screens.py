@@ -43,7 +43,7 @@ def fields(**overrides):
             "email": "wang@example.com", "address": "深圳市福田区华强北路1号", "tax_number": "91440300MA5",
             "bank_name": "招商银行", "bank_account": "6225888866668888", "credit_limit": "5000",
             "payment_terms_days": "45", "price_level": "wholesale", "discount_pct": "0",
-            "notes": "周一送货", "tags": "VIP, 电子", "active": "y", "idempotency_key": "k1", **overrides}
+            "notes": "周一送货", "tags": "VIP, 电子", "idempotency_key": "k1", **overrides}
 
 
 def invoiced(customer, actor, qty=2, price="100.00", overdue_days=0):
@@ -235,7 +235,8 @@ def test_a_salesperson_becomes_the_salesperson_of_the_customers_they_add(client,
     page = html(get(client, "/customers/new"))
     assert 'name="salesperson_id"' not in page
     post(client, "/customers", **fields(salesperson_id=factories.user("sales").id))
-    assert db.session.scalars(select(Customer)).one().salesperson_id == seller.id
+    made = db.session.scalars(select(Customer)).one()
+    assert made.salesperson_id == seller.id and made.active  # the new form has no active switch: a new customer is active
 
 
 def test_double_submit_with_the_same_key_creates_one_customer(client, login):

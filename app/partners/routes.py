@@ -93,7 +93,8 @@ def create():
         if earlier:
             return earlier
         try:
-            customer = services.create_customer(g.user, form.values())
+            # A new customer is active; the form offers the switch only when editing, so it is not posted here.
+            customer = services.create_customer(g.user, {**form.values(), "active": True})
         except BusinessRuleError as error:
             _refuse(form, error)
         else:
