@@ -52,6 +52,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         "default_tax_rate": Decimal("13.00"), "allow_negative_stock": False,
     })
     products = _load_stock(owner)
+    _load_purchasing(users, products)
     _load_sales(users, products)
     return [(username, role, DEMO_PASSWORD) for username, role, _name in DEMO_USERS]
 
@@ -161,3 +162,43 @@ def _load_sales(users: dict, products: list) -> None:
     order(customers[5], [(15, 20), (13, 10)], "draft")
     returned, _invoice = order(customers[3], [(5, 20), (10, 4)], "invoiced")
     fulfilment.return_goods(users["sales2"], returned, [QtyInput(returned.lines[1].id, 1)], reason="耳机左耳无声")
+
+
+# (name, contact, mobile, address, terms, lead time, [(product index, supplier code, MOQ, preferred)])
+DEMO_SUPPLIERS = (
+    ("深圳品胜电子有限公司", "黄志明", "13528881234", "广东省深圳市龙华区民治街道 88 号", 30, 5,
+     [(0, "PS-IP15-CL", 50, True), (1, "PS-M60-MS", 50, True), (3, "PS-GL-15", 100, False)]),
+    ("广州绿联科技有限公司", "林小燕", "13922005678", "广东省广州市番禺区市桥街 12 号", 45, 7,
+     [(3, "UG-TG-15", 100, True), (4, "UG-FK-15P", 50, True), (6, "UG-C2L-1M", 30, True)]),
+    ("倍思科技（深圳）有限公司", "郑凯", "13631117788", "广东省深圳市宝安区西乡街道 6 号", 30, 6,
+     [(2, "BS-MI14-SI", 30, True), (5, "BS-C60W-1M", 100, True), (9, "BS-MAG15", 20, True)]),
+)
+
+
+def _load_purchasing(users: dict, products: list) -> None:
+    """Suppliers with the products they sell us, and purchase orders in several states."""
+    from app.lines import QtyInput
+    from app.partners import suppliers as partners_suppliers
+    from app.purchasing import receiving
+    from app.purchasing import services as purchasing
+
+    buyer, made = users["buyer"], []
+    for name, contact, mobile, address, terms, lead, items in DEMO_SUPPLIERS:
+        supplier = partners_suppliers.create_supplier(buyer, {
+            "name": name, "contact": contact, "mobile": mobile, "address": address, "payment_terms_days": terms,
+            "lead_time_days": lead})
+        for index, code, moq, preferred in items:
+            partners_suppliers.set_item(buyer, supplier, products[index].id, code, moq, preferred)
+        made.append(supplier)
+    received = purchasing.create_order(buyer, made[0], None, [purchasing.LineInput(products[0].id, 100),
+                                                              purchasing.LineInput(products[1].id, 50)])
+    purchasing.confirm_order(buyer, received)
+    receiving.receive(buyer, received, [QtyInput(line.id, line.qty) for line in received.lines])
+    receiving.invoice_order(buyer, received, "44030012345678")
+    partly = purchasing.create_order(buyer, made[1], None, [purchasing.LineInput(products[6].id, 60),
+                                                            purchasing.LineInput(products[4].id, 50)])
+    purchasing.confirm_order(buyer, partly)
+    receiving.receive(buyer, partly, [QtyInput(partly.lines[0].id, 30)])
+    waiting = purchasing.create_order(buyer, made[2], None, [purchasing.LineInput(products[9].id, 40),
+                                                             purchasing.LineInput(products[2].id, 60)])
+    purchasing.confirm_order(buyer, waiting)

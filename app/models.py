@@ -3,12 +3,15 @@ from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import ApiToken, User  # noqa: F401
 from app.auth.throttle import RateLimitCounter  # noqa: F401
 from app.catalog.models import Barcode, Category, PackUnit, Product  # noqa: F401
-from app.finance.models import CreditAllocation, Payment, PaymentAllocation  # noqa: F401
+from app.finance.models import CreditAllocation, Payment, PaymentAllocation, PurchaseCreditAllocation  # noqa: F401
 from app.idempotency import IdempotencyRecord  # noqa: F401
 from app.inventory.models import (  # noqa: F401
     StockAdjustment, StockAdjustmentLine, StockLevel, StockMove, StockTransfer, StockTransferLine, Warehouse)
 from app.numbering import DocumentSequence  # noqa: F401
-from app.partners.models import Customer  # noqa: F401
+from app.partners.models import Customer, Supplier, SupplierProduct  # noqa: F401
+from app.purchasing.models import (  # noqa: F401
+    PurchaseInvoice, PurchaseInvoiceLine, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt, PurchaseReceiptLine,
+    PurchaseReturn, PurchaseReturnLine)
 from app.sales.models import (  # noqa: F401
     SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder, SalesOrderLine, SalesReturn,
     SalesReturnLine)

@@ -4,9 +4,7 @@ The counter row is bumped with one atomic upsert inside the transaction that cre
 document: concurrent creators queue on that row (PostgreSQL row lock, SQLite write lock), and a
 rolled-back document rolls its number back too, so no number is skipped or used twice.
 """
-from sqlalchemy import Integer, String
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db_types import utcnow
@@ -22,10 +20,13 @@ class DocumentSequence(db.Model):
 def next_number(prefix: str, year: int | None = None) -> str:
     """The next number for `prefix` this year (in the company's time zone it is close enough to UTC's)."""
     year = year or utcnow().astimezone().year
-    table = DocumentSequence.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(prefix=prefix, year=year, last=1).on_conflict_do_update(
-        index_elements=[table.c.prefix, table.c.year], set_={"last": table.c.last + 1},
-    ).returning(table.c.last)
-    value = db.session.execute(statement).scalar_one()
+    value = db.session.execute(_BUMP, {"prefix": prefix, "year": year}).scalar_one()
     return f"{prefix}-{year}-{value:06d}"
+
+
+# Plain SQL that SQLite (3.35+) and PostgreSQL both run as is. SQLAlchemy's own ON CONFLICT
+# constructs are compiled afresh on every call (they are not cacheable), and this runs in every
+# document's write transaction.
+_BUMP = text(f"INSERT INTO {DocumentSequence.__tablename__} (prefix, year, last) VALUES (:prefix, :year, 1) "
+             f"ON CONFLICT (prefix, year) DO UPDATE SET last = {DocumentSequence.__tablename__}.last + 1 "
+             "RETURNING last")

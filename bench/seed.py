@@ -203,7 +203,7 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
 
     from app.auth.models import User
     from app.auth.roles import Role
-    from app.catalog import services as catalog_services
+    from app import search as search_module
     from app.catalog.models import Barcode, Category, Product
     from app.catalog.services import search_text
     from app.db_types import utcnow
@@ -281,9 +281,10 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
     next_ref = {brand: 1 for brand in brands}
     now = utcnow()
     product_rows, barcode_codes = [], []
-    # search_text is the app's own; only its pypinyin calls are memoised while seeding (names repeat
-    # a lot, and pypinyin is pure), which makes this step several times faster and changes nothing.
-    real_lazy_pinyin = catalog_services.lazy_pinyin
+    # search_text is the app's own (through app.search.haystack); only its pypinyin calls are memoised
+    # while seeding (names repeat a lot, and pypinyin is pure), which makes this step several times
+    # faster and changes nothing.
+    real_lazy_pinyin = search_module.lazy_pinyin
     memo = {}
 
     def lazy_pinyin(text, style=Style.NORMAL, errors="default"):
@@ -292,7 +293,7 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
             memo[key] = real_lazy_pinyin(text, style=style, errors=errors)
         return list(memo[key])
 
-    catalog_services.lazy_pinyin = lazy_pinyin
+    search_module.lazy_pinyin = lazy_pinyin
     for n in range(1, products_wanted + 1):
         brand = rng.choices(brands, brand_weights)[0]
         item = rng.choices(items, item_weights)[0]
@@ -320,7 +321,7 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
                                                             brand=brand, barcodes=[SimpleNamespace(code=code)]))
         product_rows.append(values)
         barcode_codes.append(code)
-    catalog_services.lazy_pinyin = real_lazy_pinyin
+    search_module.lazy_pinyin = real_lazy_pinyin
     lap("products built")
     assert len(set(barcode_codes)) == len(barcode_codes), "duplicate barcode"
     columns = list(product_rows[0])

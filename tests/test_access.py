@@ -18,6 +18,11 @@ SALES_READERS = {Role.OWNER, Role.SALES, Role.WAREHOUSE, Role.FINANCE}
 SELLERS = {Role.OWNER, Role.SALES}
 DELIVERERS = {Role.OWNER, Role.SALES, Role.WAREHOUSE}
 MONEY = {Role.OWNER, Role.SALES, Role.FINANCE}  # customers, invoices, receipts
+PURCHASE_READERS = {Role.OWNER, Role.PURCHASING, Role.FINANCE, Role.WAREHOUSE}
+RECEIVERS = {Role.OWNER, Role.PURCHASING, Role.WAREHOUSE}
+SUPPLIER_READERS = {Role.OWNER, Role.PURCHASING, Role.FINANCE}
+BUYING = {Role.OWNER, Role.PURCHASING}  # purchase orders and suppliers: write
+PAYABLES = {Role.OWNER, Role.PURCHASING, Role.FINANCE}
 # Who may reach what. A new endpoint fails test_every_endpoint_is_in_the_table until it is added here.
 ROUTE_ROLES = {
     "home.index": ALL,
@@ -110,6 +115,31 @@ ROUTE_ROLES = {
     "finance.receipt_new": MONEY,
     "finance.receipt_create": MONEY,
     "finance.receipt_show": MONEY,
+    "purchasing.index": PURCHASE_READERS,
+    "purchasing.new": BUYING,
+    "purchasing.show": PURCHASE_READERS,
+    "purchasing.product_options": BUYING,
+    "purchasing.add_line": BUYING,
+    "purchasing.update_line": BUYING,
+    "purchasing.remove_line": BUYING,
+    "purchasing.confirm": BUYING,
+    "purchasing.cancel": BUYING,
+    "purchasing.invoice": PAYABLES,
+    "purchasing.return_new": BUYING,
+    "purchasing.pdf": PAYABLES,
+    "purchasing.suggestions": BUYING,
+    "purchasing.suppliers": SUPPLIER_READERS,
+    "purchasing.supplier_show": SUPPLIER_READERS,
+    "purchasing.supplier_item": BUYING,
+    "purchasing.supplier_new": BUYING,
+    "purchasing.supplier_create": BUYING,
+    "purchasing.supplier_edit": BUYING,
+    "purchasing.supplier_pay": PAYABLES,
+    "purchasing.receiving": RECEIVERS,
+    "purchasing.receive": RECEIVERS,
+    "purchasing.receive_scan": RECEIVERS,
+    "purchasing.receive_undo": RECEIVERS,
+    "purchasing.receive_post": RECEIVERS,
     "api.customers_index": MONEY,
     "api.customers_show": MONEY,
     "api.customers_create": SELLERS,
@@ -128,9 +158,27 @@ ROUTE_ROLES = {
     "api.sales_invoices_index": MONEY,
     "api.sales_invoices_show": MONEY,
     "api.sales_invoices_pdf": MONEY,
-    "api.payments_index": MONEY,
-    "api.payments_show": MONEY,
-    "api.payments_create": MONEY,
+    "api.payments_index": MONEY | PAYABLES,
+    "api.payments_show": MONEY | PAYABLES,
+    "api.payments_create": MONEY | PAYABLES,
+    "api.suppliers_index": SUPPLIER_READERS,
+    "api.suppliers_show": SUPPLIER_READERS,
+    "api.suppliers_create": BUYING,
+    "api.suppliers_update": BUYING,
+    "api.purchase_invoices_index": PAYABLES,
+    "api.purchase_invoices_show": PAYABLES,
+    "api.purchase_orders_index": PURCHASE_READERS,
+    "api.purchase_orders_show": PURCHASE_READERS,
+    "api.purchase_orders_create": BUYING,
+    "api.purchase_orders_confirm": BUYING,
+    "api.purchase_orders_cancel": BUYING,
+    "api.purchase_orders_receive": RECEIVERS,
+    "api.purchase_receipts_show": PURCHASE_READERS,
+    "api.purchase_orders_invoice": PAYABLES,
+    "api.purchase_returns_create": RECEIVERS,
+    "api.purchase_returns_show": PURCHASE_READERS,
+    "api.reorder_suggestions": BUYING,
+    "api.purchase_orders_from_suggestions": BUYING,
 }
 
 

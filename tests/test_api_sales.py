@@ -149,8 +149,8 @@ def test_validation_errors(api, main, case):
     unknown = owner.post("/sales-orders", {"customer_id": customer.id, "colour": "red",
                                            "lines": [{"product_id": case.id, "qty": 1, "size": "L"}]})
     assert unknown.status_code == 422 and set(unknown.json["errors"]) == {"colour", "lines.0.size"}
-    supplier = owner.post("/payments", {"supplier_id": 1, "customer_id": customer.id, "amount": "1", "method": "cash"})
-    assert supplier.status_code == 422 and list(supplier.json["errors"]) == ["supplier_id"]  # until purchasing
+    both = owner.post("/payments", {"supplier_id": 1, "customer_id": customer.id, "amount": "1", "method": "cash"})
+    assert both.status_code == 422 and list(both.json["errors"]) == ["supplier_id"]  # a payment is one partner's
     cheque = owner.post("/payments", {"customer_id": customer.id, "amount": "1", "method": "cheque"})
     assert list(cheque.json["errors"]) == ["method"]
     assert owner.post(f"/sales-orders/{_order(owner, customer.id, case, 1)['id']}/confirm",

@@ -2,7 +2,6 @@
 from flask import abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api import bp
 from app.api.pagination import paginate
@@ -41,16 +40,22 @@ PRODUCT_UPDATE = Schema("ProductUpdate", _WRITABLE)
 
 def product_json(product: Product) -> dict:
     """A product as the caller may see it: no purchase price for sales/warehouse, no prices at all for warehouse."""
+    return listed_json({**{column.key: getattr(product, column.key) for column in catalog.LISTED},
+                        "barcode": product.barcode, "category": product.category.path if product.category else None})
+
+
+def listed_json(product: dict) -> dict:
+    """product_json for a product read as catalog.listed gives it (a dict, no ORM object)."""
     data = {
-        "id": product.id, "sku": product.sku, "name": product.name, "spec": product.spec, "barcode": product.barcode,
-        "unit": product.unit, "category": product.category.path if product.category else None,
-        "brand": product.brand, "min_stock": decimal_str(product.min_stock, 3), "max_stock": decimal_str(product.max_stock, 3),
-        "active": product.active, "notes": product.notes,
+        "id": product["id"], "sku": product["sku"], "name": product["name"], "spec": product["spec"],
+        "barcode": product["barcode"], "unit": product["unit"], "category": product["category"],
+        "brand": product["brand"], "min_stock": decimal_str(product["min_stock"], 3),
+        "max_stock": decimal_str(product["max_stock"], 3), "active": product["active"], "notes": product["notes"],
     }
     if sees_sale_price(g.user):
-        data["sale_price"] = decimal_str(product.sale_price, 2)
+        data["sale_price"] = decimal_str(product["sale_price"], 2)
     if sees_cost(g.user):
-        data["purchase_price"] = decimal_str(product.purchase_price, 2)
+        data["purchase_price"] = decimal_str(product["purchase_price"], 2)
     return data
 
 
@@ -84,13 +89,14 @@ def _category_id(path: str | None) -> int | None:
     "active": {"type": "boolean"}, "category_id": {"type": "integer"}})
 def products_index():
     """Products, searchable as in the app (pinyin included)."""
-    query = catalog.search(select(Product), request.args.get("q", ""))
+    query = catalog.search(select(Product.id), request.args.get("q", ""))
     if (active := request.args.get("active")) in ("true", "false"):
         query = query.where(Product.active.is_(active == "true"))
     if (category_id := request.args.get("category_id", type=int)) is not None:
         query = query.where(Product.category_id == category_id)
-    query = query.options(selectinload(Product.barcodes), selectinload(Product.category))
-    return jsonify(paginate(query.order_by(Product.id), product_json))
+    listing = paginate(query.order_by(Product.id), int)  # the page's ids (and the total), then only their rows
+    listing["items"] = [listed_json(product) for product in catalog.listed(listing["items"])]
+    return jsonify(listing)
 
 
 @bp.route("/products", methods=["POST"])
@@ -113,9 +119,9 @@ def products_create():
            query={"barcode": {"type": "string"}}, problems=(404,))
 def products_lookup():
     """The product a barcode belongs to, and how many base units one scan of it means (packs)."""
-    barcode = catalog.lookup(request.args.get("barcode", "")) or abort(404)
-    return jsonify({**product_json(barcode.product), "scan_quantity": decimal_str(barcode.quantity, 3),
-                    "scan_unit": barcode.pack_unit.name if barcode.pack_unit else barcode.product.unit})
+    product = catalog.lookup_listed(request.args.get("barcode", "")) or abort(404)
+    return jsonify({**listed_json(product), "scan_quantity": decimal_str(product["scan_quantity"], 3),
+                    "scan_unit": product["scan_unit"]})
 
 
 def _product(product_id) -> Product:

@@ -1,23 +1,26 @@
-"""Sales invoices and customer receipts (收款) over the API: app.sales.fulfilment and app.finance, scoped per caller."""
+"""Sales invoices, customer receipts (收款) and supplier payments (付款) over the API: app.sales.fulfilment and
+app.finance, scoped per caller."""
 from datetime import datetime
 
 from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api import bp
 from app.api.pagination import paginate
 from app.api.sales import created, enum_arg, optional_body, order_in_scope, referenced
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Field, Integer, ListOf, Nested, Schema, String,
-                            decimal_str)
+                            ValidationFailed, decimal_str)
 from app.api.spec import operation, parse_body
-from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, allow
+from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, PAYABLES, allow
 from app.db_types import business_today
 from app.documents import pdf_response
+from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services as finance
 from app.finance.models import Payment, PaymentMethod
-from app.partners.models import Customer
+from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
@@ -46,17 +49,22 @@ INVOICE = Schema("SalesInvoice", {
         "tax_rate": DecimalString(2), "amount": DecimalString(2, description="Net of discount, before tax"),
         "tax": DecimalString(2)}))),
     "created_at": DateTime()})
-ALLOCATION = Schema("PaymentAllocation", {"invoice_id": Integer(required=True),
-                                          "amount": DecimalString(2, required=True)})
+ALLOCATION = Schema("PaymentAllocation", {
+    "invoice_id": Integer(required=True, description="A sales invoice for a customer's payment, a purchase invoice "
+                                                     "for a supplier's"),
+    "amount": DecimalString(2, required=True)})
 PAYMENT_CREATE = Schema("PaymentCreate", {
-    "customer_id": Integer(required=True), "amount": DecimalString(2, required=True),
+    "customer_id": Integer(description="Money from this customer (收款); send this or supplier_id"),
+    "supplier_id": Integer(description="Money to this supplier (付款); send this or customer_id"),
+    "amount": DecimalString(2, required=True),
     "method": Choice(PaymentMethod, required=True),
     "allocations": ListOf(Nested(ALLOCATION), min_items=1, description="Must add up to amount, each within the "
-                          "invoice's open amount. Default: the customer's open invoices, oldest due first"),
+                          "invoice's open amount. Default: the partner's open invoices, oldest due first"),
     "paid_on": Date(description="Default: today"), "reference": String(max_length=100),
     "notes": String(max_length=200)})
 PAYMENT = Schema("Payment", {
-    "id": Integer(), "number": String(), "customer_id": Integer(), "amount": DecimalString(2),
+    "id": Integer(), "number": String(), "customer_id": Integer(nullable=True),
+    "supplier_id": Integer(nullable=True), "amount": DecimalString(2),
     "method": Choice(PaymentMethod), "paid_on": Date(), "reference": String(), "notes": String(),
     "allocations": ListOf(Nested(ALLOCATION)), "created_at": DateTime()})
 
@@ -77,9 +85,11 @@ def invoice_json(invoice: SalesInvoice) -> dict:
 
 def payment_json(payment: Payment) -> dict:
     return {"id": payment.id, "number": payment.number, "customer_id": payment.customer_id,
+            "supplier_id": payment.supplier_id,
             "amount": decimal_str(payment.amount, 2), "method": payment.method.value,
             "paid_on": payment.paid_on.isoformat(), "reference": payment.reference, "notes": payment.notes,
-            "allocations": [{"invoice_id": a.sales_invoice_id, "amount": decimal_str(a.amount, 2)}
+            "allocations": [{"invoice_id": a.sales_invoice_id or a.purchase_invoice_id,
+                             "amount": decimal_str(a.amount, 2)}
                             for a in payment.allocations],
             "created_at": payment.created_at.isoformat()}
 
@@ -137,39 +147,67 @@ def sales_invoices_pdf(invoice_id):
     return pdf_response(invoice_pdf(invoice), f"{invoice.number}.pdf")
 
 
-# Receipts ------------------------------------------------------------------------------------------
+# Receipts and supplier payments --------------------------------------------------------------------
+
+def _payments(user):
+    """The payments a role may see: customers' (in its scope) for money readers, suppliers' for payables."""
+    if user.role not in PAYABLES:
+        return scope.payments(user)
+    if user.role not in MONEY_READERS:
+        return select(Payment).where(Payment.supplier_id.is_not(None))
+    return select(Payment)  # owner and finance see both; scope.payments narrows only salespeople
+
+
+def _partner(data: dict):
+    """The customer or supplier the payment names (exactly one), if the caller may pay or be paid by it."""
+    if ("customer_id" in data) == ("supplier_id" in data):
+        raise ValidationFailed({"supplier_id" if "supplier_id" in data else "customer_id": [
+            _("Send either customer_id or supplier_id.")]})
+    field, roles = ("customer_id", MONEY_WRITERS) if "customer_id" in data else ("supplier_id", PAYABLES)
+    if g.user.role not in roles:
+        raise BusinessRuleError(_("Your role may not record this payment."), field, problem="forbidden")
+    if field == "customer_id":
+        return referenced(scope.customers(g.user), Customer, data[field], field, _("No such customer."))
+    return db.session.get(Supplier, data[field]) or _missing(field, _("No such supplier."))
+
+
+def _missing(field: str, message: str):
+    raise BusinessRuleError(message, field, problem="not-found")
+
 
 @bp.route("/payments")
-@allow(MONEY_READERS)
-@operation("List receipts from customers", response=PAYMENT, listing=True, query={"customer_id": {"type": "integer"}})
+@allow(MONEY_READERS | PAYABLES)
+@operation("List receipts from customers and payments to suppliers", response=PAYMENT, listing=True,
+           query={"customer_id": {"type": "integer"}, "supplier_id": {"type": "integer"}})
 def payments_index():
-    """Receipts in the caller's scope, newest first."""
-    query = scope.payments(g.user).options(selectinload(Payment.allocations))
-    if (customer_id := request.args.get("customer_id", type=int)) is not None:
-        query = query.where(Payment.customer_id == customer_id)
+    """Payments the caller may see, newest first."""
+    query = _payments(g.user).options(selectinload(Payment.allocations))
+    for name, column in (("customer_id", Payment.customer_id), ("supplier_id", Payment.supplier_id)):
+        if (value := request.args.get(name, type=int)) is not None:
+            query = query.where(column == value)
     return jsonify(paginate(query.order_by(Payment.id.desc()), payment_json))
 
 
 @bp.route("/payments", methods=["POST"])
-@allow(MONEY_WRITERS)
-@operation("Record a receipt from a customer and settle invoices with it", body=PAYMENT_CREATE, response=PAYMENT,
-           status=201, problems=(404,))
+@allow(MONEY_WRITERS | PAYABLES)
+@operation("Record a receipt from a customer or a payment to a supplier and settle invoices with it",
+           body=PAYMENT_CREATE, response=PAYMENT, status=201, problems=(403, 404))
 def payments_create():
-    """Never more than the customer owes, nor more on an invoice than it has open (422)."""
+    """Never more than the partner's open invoices, nor more on an invoice than it has open (422)."""
     data = parse_body()
-    customer = referenced(scope.customers(g.user), Customer, data["customer_id"], "customer_id",
-                          _("No such customer."))
+    partner = _partner(data)
     allocations = ([finance.AllocationInput(a["invoice_id"], a["amount"]) for a in data["allocations"]]
                    if "allocations" in data else None)
-    payment = finance.record_receipt(g.user, customer, data["amount"], data["method"], allocations,
-                                     data.get("paid_on"), data.get("reference", ""), data.get("notes", ""))
+    record = finance.record_receipt if isinstance(partner, Customer) else finance.record_supplier_payment
+    payment = record(g.user, partner, data["amount"], data["method"], allocations, data.get("paid_on"),
+                     data.get("reference", ""), data.get("notes", ""))
     db.session.flush()
     return created(payment_json(payment), "api.payments_show", payment_id=payment.id)
 
 
 @bp.route("/payments/<int:payment_id>")
-@allow(MONEY_READERS)
-@operation("Read a receipt", response=PAYMENT)
+@allow(MONEY_READERS | PAYABLES)
+@operation("Read a receipt or supplier payment", response=PAYMENT)
 def payments_show(payment_id):
-    """One receipt and the invoices it settled."""
-    return jsonify(payment_json(scope.get(scope.payments(g.user), Payment, payment_id) or abort(404)))
+    """One payment and the invoices it settled."""
+    return jsonify(payment_json(scope.get(_payments(g.user), Payment, payment_id) or abort(404)))

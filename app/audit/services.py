@@ -3,25 +3,25 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import insert
+
 from app.audit.models import AuditEntry
 from app.extensions import db
 
 
-def record(actor, action: str, obj, changes: dict | None = None) -> AuditEntry:
-    """Add an audit entry for `action` on `obj` by `actor` (a User, or None for the system)."""
-    entry = AuditEntry(
-        user_id=getattr(actor, "id", None),
-        action=action,
-        object_type=type(obj).__name__,
-        object_id=getattr(obj, "id", None),
-        object_label=str(_label(obj))[:200],
-        changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
-    )
-    if entry.object_id is None:
+def record(actor, action: str, obj, changes: dict | None = None) -> None:
+    """Add an audit entry for `action` on `obj` by `actor` (a User, or None for the system) to the transaction."""
+    if getattr(obj, "id", None) is None:
         db.session.flush()  # new objects get their id before the entry points at them
-        entry.object_id = getattr(obj, "id", None)
-    db.session.add(entry)
-    return entry
+    # A plain INSERT, not an object for the unit of work to track: entries are only ever added.
+    db.session.execute(insert(AuditEntry), [{
+        "user_id": getattr(actor, "id", None),
+        "action": action,
+        "object_type": type(obj).__name__,
+        "object_id": getattr(obj, "id", None),
+        "object_label": str(_label(obj))[:200],
+        "changes": {k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
+    }])
 
 
 def apply_changes(obj, values: dict, secret: frozenset = frozenset()) -> dict:

@@ -70,6 +70,13 @@ CUSTOMER_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
 CUSTOMER_WRITERS = frozenset({Role.OWNER, Role.SALES})
 MONEY_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})  # a salesperson: own customers' receipts
 MONEY_WRITERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
+# Purchasing: the warehouse receives (without prices); finance reads and pays.
+PURCHASE_READERS = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE, Role.WAREHOUSE})
+PURCHASE_WRITERS = frozenset({Role.OWNER, Role.PURCHASING})
+RECEIVERS = frozenset({Role.OWNER, Role.PURCHASING, Role.WAREHOUSE})
+SUPPLIER_READERS = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE})
+SUPPLIER_WRITERS = frozenset({Role.OWNER, Role.PURCHASING})
+PAYABLES = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE})  # supplier invoices and payments
 
 
 def sees_cost(user) -> bool:

@@ -50,6 +50,7 @@ class ProductForm(FlaskForm):
     barcode = StringField(_l("Barcode"), validators=[Optional(), Length(max=64)],
                           render_kw={"autocomplete": "off", "spellcheck": "false", "enterkeyhint": "next"})
     sale_price = _number(_l("Sale price"), 2)
+    wholesale_price = _number(_l("Wholesale price"), 2)
     purchase_price = _number(_l("Purchase price"), 2)
     min_stock = _number(_l("Minimum stock"), 3)
     max_stock = _number(_l("Maximum stock"), 3)
@@ -60,7 +61,7 @@ class ProductForm(FlaskForm):
     remove_photo = BooleanField(_l("Remove the photo"))
     idempotency_key = HiddenField()
 
-    PRICE_FIELDS = ("sale_price", "purchase_price")
+    PRICE_FIELDS = ("sale_price", "wholesale_price", "purchase_price")
 
     def values(self) -> dict:
         """The product fields this form carries, as the services take them."""
@@ -72,6 +73,7 @@ class WarehouseProductForm(ProductForm):
     """The warehouse keeps products up to date but sees no prices, so the fields do not exist."""
 
     sale_price = None
+    wholesale_price = None
     purchase_price = None
     PRICE_FIELDS = ()
 

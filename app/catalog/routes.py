@@ -16,6 +16,7 @@ from app.catalog.forms import (BarcodeForm, CategoryForm, GenerateBarcodeForm, P
 from app.catalog.models import Category, Product
 from app.errors import BusinessRuleError
 from app.extensions import db, htmx
+from app.formatting import plain
 from app.forms import apply_error, commit_and_redirect, new_key, sent_before
 from app.inventory.models import StockLevel, StockMove, Warehouse
 from app.settings.services import company
@@ -137,6 +138,8 @@ def _view(product: Product) -> SimpleNamespace:
 def _prices(product: Product, on_hand) -> list[tuple[str, object]]:
     """The money figures this viewer may see, labelled."""
     prices = [(_("Sale price"), product.sale_price)] if sees_sale_price(g.user) else []
+    if sees_sale_price(g.user) and product.wholesale_price is not None:
+        prices.append((_("Wholesale price"), product.wholesale_price))
     if sees_cost(g.user):
         prices += [(_("Purchase price"), product.purchase_price), (_("Average cost"), product.avg_cost),
                    (_("Stock value"), (product.avg_cost * on_hand).quantize(CENTS))]
@@ -151,17 +154,13 @@ def _product_form(**kwargs):
     return form
 
 
-def _plain(value) -> str:
-    """12.500 -> 12.5, 0.000 -> 0: how people type quantities."""
-    return f"{value.normalize():f}"
-
-
 def _form_data(product: Product) -> dict:
     data = {name: getattr(product, name) for name in ("sku", "name", "spec", "category_id", "brand", "unit",
                                                        "notes", "active")}
-    data.update(barcode=product.barcode or "", min_stock=_plain(product.min_stock), max_stock=_plain(product.max_stock))
+    data.update(barcode=product.barcode or "", min_stock=plain(product.min_stock), max_stock=plain(product.max_stock))
     if sees_cost(g.user) and sees_sale_price(g.user):
-        data.update(sale_price=str(product.sale_price), purchase_price=str(product.purchase_price))
+        data.update(sale_price=str(product.sale_price), purchase_price=str(product.purchase_price),
+                    wholesale_price=str(product.wholesale_price) if product.wholesale_price is not None else "")
     return data
 
 

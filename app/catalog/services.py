@@ -1,9 +1,12 @@
 """Products: create, edit, barcodes and pack units, search as you type, barcode lookup."""
 import io
+import re
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import Index, Text, bindparam, cast, func, select
+from sqlalchemy.orm import joinedload
 
 from app.audit import services as audit
 from app.catalog import barcodes
@@ -12,11 +15,12 @@ from app.db_types import to_decimal
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.numbering import next_number
-from app.search import haystack, narrow
+from app.search import haystack
 
-EDITABLE = ("sku", "name", "spec", "category_id", "brand", "unit", "sale_price", "purchase_price",
+EDITABLE = ("sku", "name", "spec", "category_id", "brand", "unit", "sale_price", "wholesale_price", "purchase_price",
             "min_stock", "max_stock", "notes", "active")
-MONEY_FIELDS = ("sale_price", "purchase_price")
+MONEY_FIELDS = ("sale_price", "wholesale_price", "purchase_price")
+OPTIONAL_FIELDS = ("wholesale_price",)  # blank means "not set", not zero
 QUANTITY_FIELDS = ("min_stock", "max_stock")
 PHOTO_MAX_PX = 800
 
@@ -34,7 +38,9 @@ def _clean(values: dict) -> dict:
             continue
         if isinstance(value, str):
             value = value.strip()
-        if field in MONEY_FIELDS + QUANTITY_FIELDS:
+        if field in OPTIONAL_FIELDS and value in (None, ""):
+            value = None
+        elif field in MONEY_FIELDS + QUANTITY_FIELDS:
             try:
                 value = to_decimal(value if value not in (None, "") else 0, 2 if field in MONEY_FIELDS else 3)
             except (TypeError, ValueError):
@@ -181,14 +187,96 @@ def set_photo(actor, product: Product, data: bytes | None) -> None:
     audit.record(actor, "product.update", product, {"photo": ("…", "…")})
 
 
+# The haystack's index (migration 7c1d4e2f9a10). PostgreSQL: a trigram GIN index, which answers
+# LIKE '%word%' for words with three letters or digits in a row. SQLite: a plain index, which a search
+# that must look at every row (to count the matches) reads instead of the much wider table.
+# It belongs beside the model (app/catalog/models.py); declared here only while that file is edited elsewhere.
+# fastupdate off: new entries go straight into the index, not into a pending list that every search
+# would read through until the next vacuum (products are written rarely and searched all day).
+Index("ix_product_search_text", Product.search_text, postgresql_using="gin",
+      postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"})
+
+
 def search(query, text: str):
-    """Narrow a product query to those whose haystack holds every word of `text` (codes, names, pinyin)."""
-    return narrow(query, Product.search_text, text)
+    """Narrow a product query to those whose haystack holds every word of `text` (codes, names, pinyin).
+
+    On PostgreSQL, words too short for a trigram (sj, 华为) are matched against `search_text || ''`,
+    an expression the index does not cover: the planner would otherwise read the whole trigram index
+    for them (slower than the table), and a prepared statement's generic plan cannot tell short words
+    from long ones. The migration keeps statistics on that expression, so its estimates stay good.
+    """
+    words = (text or "").strip().lower().split()
+    trigrams = db.engine.dialect.name == "postgresql"
+    return query.where(*[(Product.search_text if not trigrams or _TRIGRAM.search(word) else
+                          Product.search_text.concat("")).contains(word, autoescape=True) for word in words])
+
+
+_TRIGRAM = re.compile(r"[^\W_]{3}")
+
+# What a product list or a scan shows, read as plain rows: no photo, no ORM objects, no lazy loads.
+LISTED = (Product.id, Product.sku, Product.name, Product.spec, Product.unit, Product.brand, Product.category_id,
+          Product.sale_price, Product.purchase_price, Product.min_stock, Product.max_stock, Product.active,
+          Product.notes)
+
+
+def _base_barcode():
+    """The base unit's first barcode (Product.barcode) as a column of a product query."""
+    base = Barcode.__table__.alias("base")
+    return (select(base.c.code).where(base.c.product_id == Product.id, base.c.pack_unit_id.is_(None))
+            .order_by(base.c.id).limit(1).correlate(Product).scalar_subquery().label("barcode"))
+
+
+def _category_paths():
+    """Each category's path from the root, walking up from the ones asked for (one recursive query)."""
+    category, parent = Category.__table__, Category.__table__.alias("parent")
+    up = (select(category.c.id.label("leaf"), category.c.parent_id.label("up_id"),
+                 cast(category.c.name, Text).label("path"))
+          .where(category.c.id.in_(bindparam("ids", expanding=True))).cte("up", recursive=True))
+    up = up.union_all(select(up.c.leaf, parent.c.parent_id, cast(parent.c.name + " / " + up.c.path, Text))
+                      .join(parent, parent.c.id == up.c.up_id))
+    return select(up.c.leaf, up.c.path).where(up.c.up_id.is_(None))
+
+
+# Built once: hot paths (search as you type, every scan) then skip building and cache-keying them.
+_LISTED_BY_ID = (select(*LISTED, _base_barcode()).where(Product.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Product.id))
+_SCANNED = (select(*LISTED, _base_barcode(), PackUnit.ratio.label("pack_ratio"), PackUnit.name.label("pack_name"))
+            .select_from(Barcode).join(Product, Product.id == Barcode.product_id)
+            .outerjoin(PackUnit, PackUnit.id == Barcode.pack_unit_id).where(Barcode.code == bindparam("code")))
+_CATEGORY_PATHS = _category_paths()
+
+
+def listed(ids: list[int]) -> list[dict]:
+    """These products as dicts of LISTED plus `barcode` and `category` (its path), in id order; two queries."""
+    if not ids:
+        return []
+    rows = db.session.execute(_LISTED_BY_ID, {"ids": ids}).all()
+    paths = category_paths({row.category_id for row in rows})
+    return [{**row._mapping, "category": paths.get(row.category_id)} for row in rows]
+
+
+def category_paths(ids) -> dict[int, str]:
+    """{category id: "手机配件 / 保护壳"} for these categories."""
+    ids = [i for i in ids if i is not None]
+    return dict(db.session.execute(_CATEGORY_PATHS, {"ids": ids}).all()) if ids else {}
 
 
 def lookup(code: str) -> Barcode | None:
     """The barcode row for a scanned code (its product, and how many base units one scan means)."""
-    return db.session.scalar(select(Barcode).where(Barcode.code == barcodes.normalise(code)))
+    return db.session.scalar(select(Barcode).where(Barcode.code == barcodes.normalise(code))
+                             .options(joinedload(Barcode.product), joinedload(Barcode.pack_unit)))
+
+
+def lookup_listed(code: str) -> dict | None:
+    """A scanned code's product as `listed` gives it, plus `scan_quantity` and `scan_unit` (base units, unit name)."""
+    row = db.session.execute(_SCANNED, {"code": barcodes.normalise(code)}).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    ratio, pack = found.pop("pack_ratio"), found.pop("pack_name")
+    found.update(scan_quantity=ratio or Decimal(1), scan_unit=pack or found["unit"],
+                 category=category_paths([row.category_id]).get(row.category_id))
+    return found
 
 
 def category_choices() -> list[tuple[int, str]]:

@@ -27,11 +27,12 @@ PAYMENT_METHOD_LABELS = {PaymentMethod.CASH: _l("Cash"), PaymentMethod.BANK_TRAN
 
 
 class Payment(db.Model):
-    """A receipt from a customer, allocated in full to its open invoices."""
+    """Money from a customer (收款) or to a supplier (付款), allocated in full to that partner's open invoices."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
     method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
     amount: Mapped[Decimal] = mapped_column(Money())
     paid_on: Mapped[date] = mapped_column(Date, index=True)
@@ -41,6 +42,7 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer = relationship("Customer")
+    supplier = relationship("Supplier")
     user = relationship("User")
     allocations: Mapped[list["PaymentAllocation"]] = relationship(back_populates="payment",
                                                                   order_by="PaymentAllocation.id",
@@ -50,11 +52,14 @@ class Payment(db.Model):
 class PaymentAllocation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="CASCADE"), index=True)
-    sales_invoice_id: Mapped[int] = mapped_column(ForeignKey("sales_invoice.id"), index=True)
+    # One of the two, as the payment is a customer's or a supplier's.
+    sales_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("sales_invoice.id"), index=True)
+    purchase_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_invoice.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money())
 
     payment: Mapped[Payment] = relationship(back_populates="allocations")
     invoice = relationship("SalesInvoice")
+    purchase_invoice = relationship("PurchaseInvoice")
 
 
 class CreditAllocation(db.Model):
@@ -67,3 +72,15 @@ class CreditAllocation(db.Model):
 
     sales_return = relationship("SalesReturn")
     invoice = relationship("SalesInvoice")
+
+
+class PurchaseCreditAllocation(db.Model):
+    """Part of a supplier's credit (a purchase return) set against one of their invoices."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_return_id: Mapped[int] = mapped_column(ForeignKey("purchase_return.id", ondelete="CASCADE"), index=True)
+    purchase_invoice_id: Mapped[int] = mapped_column(ForeignKey("purchase_invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+    purchase_return = relationship("PurchaseReturn")
+    invoice = relationship("PurchaseInvoice")

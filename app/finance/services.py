@@ -1,6 +1,7 @@
-"""Receipts (收款): money from a customer, allocated to open invoices, never more than is open."""
+"""Receipts (收款) from customers and payments (付款) to suppliers, allocated to open invoices, never more than is open."""
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,10 +13,13 @@ from app.extensions import db
 from app.finance.models import Payment, PaymentAllocation, PaymentMethod
 from app.formatting import money
 from app.numbering import next_number
-from app.partners.models import Customer
+from app.partners.models import Customer, Supplier
 from app.sales.fulfilment import refresh_status
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.services import lock
+
+if TYPE_CHECKING:  # imported where used: app.purchasing's package imports its screens, which import this module
+    from app.purchasing.models import PurchaseInvoice
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,26 @@ def _amount(value, field: str) -> Decimal:
     return amount
 
 
+def _split(invoices: dict, amount: Decimal, allocations: list[AllocationInput] | None) -> dict[int, Decimal]:
+    """{invoice id: part} for a payment of `amount` over these open invoices: oldest first unless `allocations`
+    say otherwise; never more than an invoice's open amount, and adding up to the amount exactly."""
+    if allocations is None:
+        allocations = oldest_first(list(invoices.values()), amount)
+    parts: dict[int, Decimal] = {}
+    for given in allocations:
+        invoice = invoices.get(given.invoice_id)
+        if invoice is None:
+            raise BusinessRuleError(_("Invoice not found among this customer's open invoices."), "allocations")
+        part = _amount(given.amount, "allocations")
+        parts[invoice.id] = parts.get(invoice.id, Decimal("0")) + part
+        if parts[invoice.id] > invoice.open_amount:
+            raise BusinessRuleError(_("Invoice %(number)s has only %(open)s open.", number=invoice.number,
+                                      open=money(invoice.open_amount)), "allocations")
+    if sum(parts.values(), Decimal("0")) != amount:
+        raise BusinessRuleError(_("The allocations must add up to the amount received."), "allocations")
+    return parts
+
+
 def record_receipt(actor, customer: Customer, amount, method, allocations: list[AllocationInput] | None = None,
                    paid_on=None, reference: str = "", notes: str = "") -> Payment:
     """Record money received and settle invoices with it (oldest first unless `allocations` say otherwise)."""
@@ -70,20 +94,7 @@ def record_receipt(actor, customer: Customer, amount, method, allocations: list[
     if amount > owed:
         raise BusinessRuleError(_("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that.",
                                   customer=customer.name, owed=money(owed)), "amount")
-    if allocations is None:
-        allocations = oldest_first(list(invoices.values()), amount)
-    parts: dict[int, Decimal] = {}
-    for given in allocations:
-        invoice = invoices.get(given.invoice_id)
-        if invoice is None:
-            raise BusinessRuleError(_("Invoice not found among this customer's open invoices."), "allocations")
-        part = _amount(given.amount, "allocations")
-        parts[invoice.id] = parts.get(invoice.id, Decimal("0")) + part
-        if parts[invoice.id] > invoice.open_amount:
-            raise BusinessRuleError(_("Invoice %(number)s has only %(open)s open.", number=invoice.number,
-                                      open=money(invoice.open_amount)), "allocations")
-    if sum(parts.values(), Decimal("0")) != amount:
-        raise BusinessRuleError(_("The allocations must add up to the amount received."), "allocations")
+    parts = _split(invoices, amount, allocations)
     payment = Payment(number=next_number("RC"), customer=customer, method=method, amount=amount,
                       paid_on=paid_on or business_today(), reference=(reference or "").strip()[:100],
                       notes=(notes or "").strip()[:200], user_id=actor.id)
@@ -95,5 +106,46 @@ def record_receipt(actor, customer: Customer, amount, method, allocations: list[
         refresh_status(invoice.order)
     db.session.add(payment)
     audit.record(actor, "payment.create", payment, {"customer": (None, customer.name), "amount": (None, amount),
+                                                     "method": (None, method)})
+    return payment
+
+
+def open_purchase_invoices(supplier: Supplier) -> "list[PurchaseInvoice]":
+    """The supplier's invoices we have not paid in full, oldest due first."""
+    from app.purchasing.models import PurchaseInvoice
+    return db.session.scalars(select(PurchaseInvoice).where(
+        PurchaseInvoice.supplier_id == supplier.id, PurchaseInvoice.status != InvoiceStatus.PAID)
+        .order_by(PurchaseInvoice.due_on, PurchaseInvoice.id)).all()
+
+
+def record_supplier_payment(actor, supplier: Supplier, amount, method, allocations: list[AllocationInput] | None = None,
+                            paid_on=None, reference: str = "", notes: str = "") -> Payment:
+    """Record money paid to a supplier (付款) and settle their invoices with it, as record_receipt does for customers."""
+    # Imported here: purchasing's services import the partners package, whose screens import this module.
+    from app.purchasing.receiving import refresh_status as refresh_purchase
+    from app.purchasing.services import lock as lock_purchase
+    amount = _amount(amount, "amount")
+    try:
+        method = PaymentMethod(method)
+    except ValueError:
+        raise BusinessRuleError(_("Choose how the supplier was paid."), "method") from None
+    lock_purchase(*(invoice.order for invoice in open_purchase_invoices(supplier)))
+    invoices = {invoice.id: invoice for invoice in open_purchase_invoices(supplier)}
+    owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
+    if amount > owed:
+        raise BusinessRuleError(_("We owe %(supplier)s %(owed)s on open invoices; a payment cannot be more than that.",
+                                  supplier=supplier.name, owed=money(owed)), "amount")
+    parts = _split(invoices, amount, allocations)
+    payment = Payment(number=next_number("PM"), supplier=supplier, method=method, amount=amount,
+                      paid_on=paid_on or business_today(), reference=(reference or "").strip()[:100],
+                      notes=(notes or "").strip()[:200], user_id=actor.id)
+    for invoice_id, part in parts.items():
+        invoice = invoices[invoice_id]
+        payment.allocations.append(PaymentAllocation(purchase_invoice=invoice, amount=part))
+        invoice.paid += part
+        invoice.refresh_status()
+        refresh_purchase(invoice.order)
+    db.session.add(payment)
+    audit.record(actor, "payment.create", payment, {"supplier": (None, supplier.name), "amount": (None, amount),
                                                      "method": (None, method)})
     return payment

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.auth.roles import CUSTOMER_READERS, EVERYONE, MONEY_READERS, SALES_READERS, Role
+from app.auth.roles import (CUSTOMER_READERS, EVERYONE, MONEY_READERS, PURCHASE_READERS, RECEIVERS, SALES_READERS,
+                            SUPPLIER_READERS, Role)
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,11 @@ class NavItem:
 NAV = (
     NavItem("home.index", _l("Home"), "home", EVERYONE),
     NavItem("catalog.index", _l("Products"), "box", EVERYONE,
-            _l("Find products, scan barcodes, check stock and prices"), primary=EVERYONE - {Role.FINANCE}),
+            _l("Find products, scan barcodes, check stock and prices"),
+            primary=EVERYONE - {Role.FINANCE, Role.WAREHOUSE}),  # the warehouse scans more than it browses
     NavItem("inventory.index", _l("Stock"), "stock", EVERYONE,
             _l("Stock by warehouse, ledger, adjustments and transfers"), badge_endpoint="inventory.low_stock_badge",
-            primary=EVERYONE - {Role.SALES}),  # a salesperson checks stock from the product
+            primary=EVERYONE - {Role.SALES, Role.PURCHASING}),  # they check stock from the product
     NavItem("sales.index", _l("Orders"), "cart", SALES_READERS,
             _l("Take orders, deliver, invoice, take returns"), primary=SALES_READERS - {Role.FINANCE}),
     NavItem("partners.index", _l("Customers"), "people", CUSTOMER_READERS,
@@ -53,6 +55,12 @@ NAV = (
             _l("Who changed what, and when"), primary=False),
     NavItem("settings.edit", _l("Settings"), "settings", frozenset({Role.OWNER}),
             _l("Company name, logo, tax rate, currency"), primary=False),
+    NavItem("purchasing.receiving", _l("Receive"), "box", RECEIVERS,
+            _l("Goods in at the door: scan against the purchase order"), primary=frozenset({Role.WAREHOUSE})),
+    NavItem("purchasing.index", _l("Purchasing"), "cart", PURCHASE_READERS - {Role.WAREHOUSE},
+            _l("Purchase orders, reorder suggestions, supplier invoices"), primary=frozenset({Role.PURCHASING})),
+    NavItem("purchasing.suppliers", _l("Suppliers"), "people", SUPPLIER_READERS,
+            _l("Suppliers, what we owe them and how they perform"), primary=frozenset({Role.PURCHASING})),
     NavItem("auth.account", _l("Me"), "me", EVERYONE,
             _l("Password, language and API tokens")),
 )

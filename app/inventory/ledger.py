@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,8 +51,7 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
         raise BusinessRuleError(_("Add at least one line."), "lines")
     products = _lock_products(sorted({m.product_id for m in moves}))
     levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves}))
-    totals = _totals(levels)
-    allow_negative = company().allow_negative_stock
+    totals = _totals({m.product_id for m in moves if m.qty > 0 and m.unit_cost is not None})
     posted = []
     for move in moves:
         product, level = products[move.product_id], levels[(move.product_id, move.warehouse_id)]
@@ -61,13 +60,14 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
         if move.qty > 0 and move.unit_cost is not None:
             product.avg_cost = moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty)
         unit_cost = move.unit_cost if move.qty > 0 and move.unit_cost is not None else product.avg_cost
-        if level.on_hand + move.qty < 0 and not allow_negative:
+        if level.on_hand + move.qty < 0 and not company().allow_negative_stock:
             raise InsufficientStock(_(
                 "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",
                 name=product.name, warehouse=level.warehouse.name, on_hand=number(level.on_hand),
                 unit=product.unit, wanted=number(-move.qty)), "lines")
         level.on_hand += move.qty
-        totals[product.id] += move.qty
+        if product.id in totals:
+            totals[product.id] += move.qty
         posted.append(StockMove(
             product_id=product.id, warehouse_id=level.warehouse_id, qty=move.qty, unit_cost=unit_cost,
             kind=move.kind, source_type=source.type, source_id=source.id, source_number=source.number,
@@ -82,6 +82,9 @@ def reserve(items: list[tuple[int, int, Decimal]]) -> None:
 
     Reserving refuses what is not available (on hand less reserved) unless negative stock is allowed.
     """
+    # Products before levels, as post_moves locks them: a delivery reserves and then posts, and the
+    # other order would deadlock against a concurrent post_moves of the same product.
+    _lock_products(sorted({p for p, _w, _q in items}))
     levels = _lock_levels(sorted({(p, w) for p, w, _q in items}))
     allow_negative = company().allow_negative_stock
     wanted: dict[tuple[int, int], Decimal] = {}
@@ -105,33 +108,54 @@ def moving_average(avg: Decimal, on_hand: Decimal, cost: Decimal, qty: Decimal) 
 
 
 def _lock_products(ids: list[int]) -> dict[int, Product]:
-    rows = db.session.scalars(select(Product).where(Product.id.in_(ids)).order_by(Product.id)
-                              .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
+    rows = db.session.scalars(_LOCK_PRODUCTS, {"ids": ids}).all()
     if len(rows) != len(ids):
         raise BusinessRuleError(_("Unknown product."), "lines", problem="not-found")
     return {p.id: p for p in rows}
 
 
 def _lock_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    """Every stock level of these products (made where missing), locked; their sum is the product's total."""
-    warehouses = {w for _p, w in pairs}
-    known = set(db.session.scalars(select(Warehouse.id).where(Warehouse.id.in_(warehouses), Warehouse.active)))
-    if known != warehouses:
-        raise BusinessRuleError(_("Unknown warehouse."), "warehouse_id", problem="not-found")
-    table = StockLevel.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(table).values([{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0}
-                                             for p, w in pairs]).on_conflict_do_nothing())
-    rows = db.session.scalars(
-        select(StockLevel).where(StockLevel.product_id.in_({p for p, _w in pairs}))
-        .order_by(StockLevel.product_id, StockLevel.warehouse_id)
-        .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
-    return {(level.product_id, level.warehouse_id): level for level in rows}
+    """These stock levels (made where missing), locked in key order: {(product, warehouse): StockLevel}."""
+    for warehouse_id in {w for _p, w in pairs}:
+        warehouse = db.session.get(Warehouse, warehouse_id)  # usually already loaded by the caller: no query
+        if warehouse is None or not warehouse.active:
+            raise BusinessRuleError(_("Unknown warehouse."), "warehouse_id", problem="not-found")
+    levels = _select_levels(pairs)
+    if len(levels) < len(pairs):  # a product's first move into a warehouse
+        table = StockLevel.__table__
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(table).values([{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0}
+                                                 for p, w in pairs if (p, w) not in levels]).on_conflict_do_nothing())
+        levels = _select_levels(pairs)
+    return levels
 
 
-def _totals(levels: dict[tuple[int, int], StockLevel]) -> dict[int, Decimal]:
-    """On hand across all warehouses per product (the moving average is per product)."""
-    totals: dict[int, Decimal] = {}
-    for (product_id, _warehouse), level in levels.items():
-        totals[product_id] = totals.get(product_id, Decimal("0")) + level.on_hand
+def _select_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    wanted = set(pairs)
+    rows = db.session.scalars(_LOCK_LEVELS, {"products": sorted({p for p, _w in wanted}),
+                                             "warehouses": sorted({w for _p, w in wanted})}).all()
+    return {key: level for level in rows if (key := (level.product_id, level.warehouse_id)) in wanted}
+
+
+# The locking reads, built once: every stock change runs them (SELECT ... FOR NO KEY UPDATE on
+# PostgreSQL), and a built statement skips SQLAlchemy's per-call construction and cache-key work.
+_LOCK_PRODUCTS = (select(Product).where(Product.id.in_(bindparam("ids", expanding=True))).order_by(Product.id)
+                  .with_for_update(key_share=True).execution_options(populate_existing=True))
+_LOCK_LEVELS = (select(StockLevel).where(StockLevel.product_id.in_(bindparam("products", expanding=True)),
+                                         StockLevel.warehouse_id.in_(bindparam("warehouses", expanding=True)))
+                .order_by(StockLevel.product_id, StockLevel.warehouse_id)
+                .with_for_update(key_share=True).execution_options(populate_existing=True))
+
+
+def _totals(product_ids: set[int]) -> dict[int, Decimal]:
+    """On hand across all warehouses per product (the moving average is per product), read only when needed.
+
+    Levels of other warehouses are not locked, but on hand changes only here, under the product's lock.
+    """
+    if not product_ids:
+        return {}
+    totals = dict.fromkeys(product_ids, Decimal("0"))
+    totals.update(db.session.execute(select(StockLevel.product_id, func.sum(StockLevel.on_hand))
+                                     .where(StockLevel.product_id.in_(product_ids))
+                                     .group_by(StockLevel.product_id)).all())
     return totals

@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from app import database
 from app.audit import services as audit
 from app.catalog.models import Product
 from app.db_types import to_decimal
@@ -82,15 +83,16 @@ def _lines(lines: list[LineInput], sign: int = 0) -> list[LineInput]:
 
 def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineInput]) -> StockAdjustment:
     """Post an adjustment: every line a move at once, or nothing (on any refusal the caller rolls back)."""
-    warehouse = active_warehouse(warehouse_id)
-    try:
-        kind = AdjustmentKind(kind)
-    except ValueError:
-        raise BusinessRuleError(_("Choose a kind of adjustment."), "kind") from None
-    reason = (reason or "").strip()
-    if not reason:
-        raise BusinessRuleError(_("Give a reason."), "reason")
-    lines = _lines(lines, kind.sign)
+    with database.reading():  # the checks read only: on SQLite the write lock is then held for the writes alone
+        warehouse = active_warehouse(warehouse_id)
+        try:
+            kind = AdjustmentKind(kind)
+        except ValueError:
+            raise BusinessRuleError(_("Choose a kind of adjustment."), "kind") from None
+        reason = (reason or "").strip()
+        if not reason:
+            raise BusinessRuleError(_("Give a reason."), "reason")
+        lines = _lines(lines, kind.sign)
     adjustment = StockAdjustment(number=next_number("ADJ"), warehouse=warehouse, kind=kind, reason=reason[:200],
                                  user_id=getattr(actor, "id", None),
                                  lines=[StockAdjustmentLine(product_id=line.product_id, qty=line.qty, unit_cost=line.unit_cost or 0)

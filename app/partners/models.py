@@ -1,13 +1,13 @@
-"""Customers (and, with purchasing, suppliers): the people we sell to and buy from."""
+"""Customers and suppliers: the people we sell to and buy from."""
 import enum
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import Money, Rate, UTCDateTime, enum_column, utcnow
+from app.db_types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 
@@ -60,3 +60,45 @@ class Customer(db.Model):
 
     def __repr__(self):
         return f"<Customer {self.id} {self.name}>"
+
+
+class Supplier(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    mobile: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    tax_number: Mapped[str] = mapped_column(String(50), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_account: Mapped[str] = mapped_column(String(50), default="")
+    payment_terms_days: Mapped[int] = mapped_column(default=30)
+    lead_time_days: Mapped[int] = mapped_column(default=7)  # order to delivery, for expected dates
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    products: Mapped[list["SupplierProduct"]] = relationship(back_populates="supplier", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Supplier {self.id} {self.name}>"
+
+
+class SupplierProduct(db.Model):
+    """What a supplier sells us: their item code, our last price, their minimum order, and whether we prefer them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    supplier_sku: Mapped[str] = mapped_column(String(64), default="")
+    last_price: Mapped[Decimal | None] = mapped_column(Money())  # written by receipts' purchase orders
+    min_order_qty: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal("0"))
+    preferred: Mapped[bool] = mapped_column(default=False)
+
+    supplier: Mapped[Supplier] = relationship(back_populates="products")
+    product = relationship("Product")
+
+    __table_args__ = (UniqueConstraint("supplier_id", "product_id"),)

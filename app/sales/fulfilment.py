@@ -1,5 +1,4 @@
 """After confirming: deliveries (出库), invoices, returns (退货) and the order's status that follows from them."""
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -7,52 +6,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import services as audit
-from app.db_types import business_today, to_decimal
-from app.errors import BusinessRuleError, InvalidState
+from app.db_types import business_today
+from app.errors import InvalidState
 from app.extensions import db
 from app.finance.models import CreditAllocation
-from app.formatting import number
 from app.inventory.ledger import Move, Source, post_moves, reserve
 from app.inventory.models import MoveKind
 from app.inventory.services import active_warehouse
+from app.lines import QtyInput, pick_quantities  # noqa: F401  (QtyInput: callers build deliveries with it)
 from app.numbering import next_number
 from app.sales.models import (ZERO, InvoiceStatus, OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine,
                               SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine, line_amounts)
 from app.sales.services import lock
 
 COST = Decimal("0.0001")
-
-
-@dataclass(frozen=True)
-class QtyInput:
-    line_id: int
-    qty: object
-
-
-def _quantities(order: SalesOrder, lines: list[QtyInput], limit, too_many: str) -> list[tuple[SalesOrderLine, Decimal]]:
-    """Pair each input with its order line and check 0 < qty <= limit(line); lines with qty 0 are skipped."""
-    by_id = {line.id: line for line in order.lines}
-    picked = []
-    for given in lines:
-        line = by_id.get(given.line_id)
-        if line is None:
-            raise BusinessRuleError(_("This line is not on the order."), "lines")
-        try:
-            qty = to_decimal(given.qty, 3)
-        except (TypeError, ValueError):
-            raise BusinessRuleError(_("Enter a number."), "lines") from None
-        if qty < 0:
-            raise BusinessRuleError(_("Cannot be negative."), "lines")
-        if qty > limit(line):
-            raise BusinessRuleError(too_many % {"name": line.product.name, "qty": number(limit(line)),
-                                                "unit": line.product.unit}, "lines")
-        if qty:
-            picked.append((line, qty))
-    if not picked:
-        raise BusinessRuleError(_("Enter a quantity on at least one line."), "lines")
-    if len({line.id for line, _q in picked}) != len(picked):
-        raise BusinessRuleError(_("Each line may appear once."), "lines")
-    return picked
 
 
 def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) -> SalesDelivery:
@@ -62,7 +29,7 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
         raise InvalidState(_("Order %(number)s is %(status)s; it cannot be delivered.",
                              number=order.number, status=order.status.label))
     warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else order.warehouse
-    picked = _quantities(order, lines, lambda line: line.to_deliver,
+    picked = pick_quantities(order, lines, lambda line: line.to_deliver,
                          _("Only %(qty)s %(unit)s of %(name)s are left to deliver."))
     reserve([(line.product_id, order.warehouse_id, -qty) for line, qty in picked])
     delivery = SalesDelivery(number=next_number("DN"), order=order, warehouse=warehouse, user_id=actor.id,
@@ -118,7 +85,7 @@ def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=N
     # By default goods come back to where they last left from.
     shipped_from = order.deliveries[-1].warehouse if order.deliveries else order.warehouse
     warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else shipped_from
-    picked = _quantities(order, lines, lambda line: line.returnable,
+    picked = pick_quantities(order, lines, lambda line: line.returnable,
                          _("Only %(qty)s %(unit)s of %(name)s were delivered and not returned."))
     sales_return = SalesReturn(number=next_number("SR"), order=order, customer_id=order.customer_id,
                                warehouse=warehouse, reason=(reason or "").strip()[:200], user_id=actor.id)

@@ -13,17 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.amounts import CENT, ZERO, line_amounts  # noqa: F401  (re-exported for sales code)
 from app.db_types import Money, Quantity, Rate, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
-
-
-def line_amounts(qty: Decimal, unit_price: Decimal, discount_pct: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
-    """Net amount and tax of `qty` at `unit_price` less `discount_pct`, each rounded to the cent: the one pricing rule."""
-    amount = (qty * unit_price * (100 - discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
-    return amount, (amount * tax_rate / 100).quantize(CENT, ROUND_HALF_UP)
 
 
 class OrderStatus(enum.StrEnum):

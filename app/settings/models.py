@@ -20,6 +20,10 @@ class CompanySettings(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     default_tax_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("13.00"))
     allow_negative_stock: Mapped[bool] = mapped_column(default=False)
+    # How much more than ordered may be received (the owner's tolerance; 0: never more than ordered).
+    receipt_tolerance_pct: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0"))
+    # Draft purchase orders from reorder suggestions every morning.
+    auto_reorder: Mapped[bool] = mapped_column(default=False)
     # How far below the customer's list price a salesperson may sell (the owner is not limited).
     max_sales_discount_pct: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("10.00"))
     # The logo is small after resizing, and keeping it in the database keeps app servers stateless.

@@ -28,7 +28,8 @@ def company() -> CompanySettings:
     if settings is None or inspect(settings).detached:
         settings = g.company = db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
             id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
-            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False, max_sales_discount_pct=DEFAULT_MAX_DISCOUNT)
+            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False, max_sales_discount_pct=DEFAULT_MAX_DISCOUNT,
+            receipt_tolerance_pct=Decimal("0"), auto_reorder=False)
     return settings
 
 

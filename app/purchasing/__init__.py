@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("purchasing", __name__)
+
+from app.purchasing import receiving_routes, routes, supplier_routes  # noqa: E402,F401

@@ -1,0 +1,165 @@
+"""After confirming: receipts (入库) that update the moving-average cost, supplier invoices, returns (采购退货)."""
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.db_types import business_today, utcnow
+from app.errors import InvalidState
+from app.extensions import db
+from app.finance.models import PurchaseCreditAllocation
+from app.inventory.ledger import Move, Source, post_moves
+from app.inventory.models import MoveKind
+from app.lines import QtyInput, pick_quantities
+from app.inventory.services import active_warehouse
+from app.numbering import next_number
+from app.partners.models import SupplierProduct
+from app.purchasing.models import (ZERO, PurchaseInvoice, PurchaseInvoiceLine, PurchaseOrder, PurchaseOrderLine,
+                                   PurchaseReceipt, PurchaseReceiptLine, PurchaseReturn, PurchaseReturnLine,
+                                   PurchaseStatus, line_amounts)
+from app.purchasing.services import lock
+from app.sales.models import InvoiceStatus
+from app.settings.services import company
+
+COST = Decimal("0.0001")
+
+
+def receivable(line: PurchaseOrderLine) -> Decimal:
+    """What may still come in on a line: what is left, plus the owner's over-receipt tolerance."""
+    tolerance = (line.qty * company().receipt_tolerance_pct / 100).quantize(Decimal("0.001"))
+    return max(line.qty + tolerance - line.received_qty, ZERO)
+
+
+def receive(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_id=None) -> PurchaseReceipt:
+    """Goods in against the order: stock moves at the order's price (the moving average follows), partial allowed."""
+    lock(order)
+    if not order.status.open_for_receipt:
+        raise InvalidState(_("Purchase order %(number)s is %(status)s; it cannot be received.",
+                             number=order.number, status=order.status.label))
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else order.warehouse
+    picked = pick_quantities(order, lines, receivable,
+                         _("Only %(qty)s %(unit)s of %(name)s can still be received on this order."))
+    receipt = PurchaseReceipt(number=next_number("GR"), order=order, warehouse=warehouse, user_id=actor.id,
+                              posted_at=utcnow(),
+                              lines=[PurchaseReceiptLine(order_line=line, product_id=line.product_id, qty=qty,
+                                                         unit_cost=line.unit_price) for line, qty in picked])
+    db.session.add(receipt)
+    db.session.flush()
+    post_moves(actor, Source("purchase_receipt", receipt.id, receipt.number),
+               [Move(rl.product_id, warehouse.id, rl.qty, MoveKind.PURCHASE_RECEIPT, unit_cost=rl.unit_cost,
+                     line_id=rl.id) for rl in receipt.lines])
+    for line, qty in picked:
+        line.received_qty += qty
+        remember_price(order.supplier_id, line)
+    order.received_at = utcnow()
+    before = order.status
+    refresh_status(order)
+    audit.record(actor, "purchase_order.receive", order, {"status": (before, order.status),
+                                                          "receipt": (None, receipt.number)})
+    return receipt
+
+
+def remember_price(supplier_id: int, line: PurchaseOrderLine) -> None:
+    """The supplier's last price for the product: the next order starts from it."""
+    item = db.session.scalar(select(SupplierProduct).where(SupplierProduct.supplier_id == supplier_id,
+                                                           SupplierProduct.product_id == line.product_id))
+    if item is None:
+        item = SupplierProduct(supplier_id=supplier_id, product_id=line.product_id, min_order_qty=ZERO,
+                               preferred=False, supplier_sku="")
+        db.session.add(item)
+    item.last_price = line.unit_price
+
+
+def invoice_order(actor, order: PurchaseOrder, supplier_reference: str = "") -> PurchaseInvoice:
+    """The supplier's invoice for what was received and not yet invoiced; due after its payment terms."""
+    lock(order)
+    billable = [(line, line.invoiceable) for line in order.lines if line.invoiceable > 0]
+    if order.status in (PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED) or not billable:
+        raise InvalidState(_("Purchase order %(number)s has nothing received waiting to be invoiced.",
+                             number=order.number))
+    issued = business_today()
+    invoice = PurchaseInvoice(number=next_number("PI"), supplier_reference=(supplier_reference or "").strip()[:50],
+                              order=order, supplier_id=order.supplier_id, issued_on=issued,
+                              due_on=issued + timedelta(days=order.supplier.payment_terms_days), user_id=actor.id,
+                              paid=ZERO, credited=ZERO, status=InvoiceStatus.OPEN)
+    for line, qty in billable:
+        amount, tax = line_amounts(qty, line.unit_price, ZERO, line.tax_rate)
+        invoice.lines.append(PurchaseInvoiceLine(order_line=line, product_id=line.product_id, qty=qty,
+                                                 unit_price=line.unit_price, tax_rate=line.tax_rate, amount=amount,
+                                                 tax=tax))
+        line.invoiced_qty += qty
+    invoice.subtotal = sum((il.amount for il in invoice.lines), ZERO)
+    invoice.tax = sum((il.tax for il in invoice.lines), ZERO)
+    invoice.total = invoice.subtotal + invoice.tax
+    invoice.refresh_status()
+    db.session.add(invoice)
+    db.session.flush()
+    before = order.status
+    refresh_status(order)
+    audit.record(actor, "purchase_order.invoice", order, {"status": (before, order.status),
+                                                          "invoice": (None, invoice.number),
+                                                          "total": (None, invoice.total)})
+    return invoice
+
+
+def return_goods(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_id=None,
+                 reason: str = "") -> PurchaseReturn:
+    """Send received goods back at the cost they came in at; what had been invoiced is credited by the supplier."""
+    lock(order)
+    shipped_to = order.receipts[-1].warehouse if order.receipts else order.warehouse
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else shipped_to
+    picked = pick_quantities(order, lines, lambda line: line.returnable,
+                         _("Only %(qty)s %(unit)s of %(name)s were received and not returned."))
+    purchase_return = PurchaseReturn(number=next_number("PR"), order=order, supplier_id=order.supplier_id,
+                                     warehouse=warehouse, reason=(reason or "").strip()[:200], user_id=actor.id)
+    db.session.add(purchase_return)
+    for line, qty in picked:
+        line.returned_qty += qty
+        credit_qty = max(ZERO, (line.invoiced_qty - line.credited_qty) - (line.received_qty - line.returned_qty))
+        line.credited_qty += credit_qty
+        amount, tax = line_amounts(credit_qty, line.unit_price, ZERO, line.tax_rate)
+        purchase_return.lines.append(PurchaseReturnLine(order_line=line, product_id=line.product_id, qty=qty,
+                                                        credited_qty=credit_qty, unit_cost=line.unit_price,
+                                                        amount=amount, tax=tax))
+    purchase_return.subtotal = sum((rl.amount for rl in purchase_return.lines), ZERO)
+    purchase_return.tax = sum((rl.tax for rl in purchase_return.lines), ZERO)
+    purchase_return.total = purchase_return.subtotal + purchase_return.tax
+    db.session.flush()
+    post_moves(actor, Source("purchase_return", purchase_return.id, purchase_return.number),
+               [Move(rl.product_id, warehouse.id, -rl.qty, MoveKind.PURCHASE_RETURN, line_id=rl.id)
+                for rl in purchase_return.lines])
+    _allocate_credit(purchase_return)
+    before = order.status
+    refresh_status(order)
+    audit.record(actor, "purchase_return.create", purchase_return, {
+        "order": (None, order.number), "order_status": (before, order.status), "credit": (None, purchase_return.total)})
+    return purchase_return
+
+
+def _allocate_credit(purchase_return: PurchaseReturn) -> None:
+    left = purchase_return.total
+    for invoice in purchase_return.order.invoices:
+        amount = min(left, invoice.open_amount)
+        if amount > 0:
+            db.session.add(PurchaseCreditAllocation(purchase_return=purchase_return, invoice=invoice, amount=amount))
+            invoice.credited += amount
+            invoice.refresh_status()
+            left -= amount
+
+
+def refresh_status(order: PurchaseOrder) -> None:
+    """The status that follows from what was received, invoiced and paid (drafts and cancelled orders keep theirs)."""
+    if order.status in (PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED):
+        return
+    lines = order.lines
+    if any(line.received_qty < line.qty for line in lines):
+        order.status = (PurchaseStatus.PARTIALLY_RECEIVED if any(line.received_qty > 0 for line in lines)
+                        else PurchaseStatus.CONFIRMED)
+    elif any(line.invoiceable > 0 for line in lines) or not order.invoices:
+        order.status = PurchaseStatus.RECEIVED
+    elif all(invoice.open_amount <= 0 for invoice in order.invoices):
+        order.status = PurchaseStatus.PAID
+    else:
+        order.status = PurchaseStatus.INVOICED

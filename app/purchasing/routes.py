@@ -1,0 +1,286 @@
+"""Purchase order screens: the list, picking the supplier, the draft editor that saves every change, confirming,
+cancelling, and after that invoicing, returning to the supplier, the 采购订单 PDF and the reorder suggestions."""
+from typing import NamedTuple
+
+from flask import abort, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from app import idempotency
+from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, SEES_COST, allow
+from app.documents import pdf_response
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.formatting import plain
+from app.forms import commit_and_redirect, new_key, post_once, sent_before
+from app.inventory.queries import active_warehouses, find_exact
+from app.inventory.queries import product_options as find_products
+from app.lines import QtyInput
+from app.partners.models import Supplier
+from app.purchasing import bp, printing, queries, receiving, reorder, services
+from app.purchasing.forms import (AddLineForm, InvoiceForm, KeyForm, LineForm, NewOrderForm, ReturnForm,
+                                  SuggestionsForm)
+from app.purchasing.models import PurchaseStatus
+from app.web import render, wants_fragment
+
+PER_PAGE = 30
+
+
+def _order(order_id, for_update=False):
+    return queries.order(order_id, for_update) or abort(404)
+
+
+@bp.route("/purchase-orders")
+@allow(PURCHASE_READERS)
+def index():
+    """Purchase orders newest first, by status and supplier, searched by number or supplier (pinyin too)."""
+    args = request.args
+    filters = queries.OrderFilter(args.get("q", "").strip()[:100], args.get("status", ""),
+                                  args.get("supplier_id", type=int))
+    page = queries.orders_page(filters, args.get("page", 1, type=int), PER_PAGE)
+    return render("purchasing/index.html", "purchasing/_orders.html" if page.page == 1 else "purchasing/_order_rows.html",
+                  page=page, filters=filters, statuses=list(PurchaseStatus),
+                  supplier=db.session.get(Supplier, filters.supplier_id) if filters.supplier_id else None)
+
+
+@bp.route("/purchase-orders/new", methods=["GET", "POST"])
+@allow(PURCHASE_WRITERS)
+def new():
+    """Pick the supplier (search as you type); picking one makes the draft."""
+    form = NewOrderForm()
+    if form.validate_on_submit():
+        supplier = db.session.get(Supplier, form.supplier_id.data) or abort(404)
+        if response := post_once(form, lambda: services.create_order(g.user, supplier), lambda order: (
+                url_for("purchasing.show", order_id=order.id),
+                _("Purchase order %(number)s for %(supplier)s.", number=order.number, supplier=supplier.name))):
+            return response
+    text = request.args.get("q", "").strip()[:100]
+    return render("purchasing/new.html", "purchasing/_supplier_options.html", form=form, text=text,
+                  suppliers=queries.supplier_choices(text), status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/purchase-orders/<int:order_id>")
+@allow(PURCHASE_READERS)
+def show(order_id):
+    """A draft is the editor for its writers; otherwise the order with what happened to it and what comes next."""
+    return _show(_order(order_id))
+
+
+def _show(order, status: int = 200, **extra):
+    editing = order.status == PurchaseStatus.DRAFT and g.user.role in PURCHASE_WRITERS
+    context = {"order": order, "editing": editing, "invalid": {}, "add_error": None, "refusal": None,
+               "steps": [] if editing else _next_steps(order), "invoice_form": InvoiceForm(idempotency_key=new_key()),
+               **extra}
+    if editing:
+        context["text"] = request.args.get("q", "").strip()[:100]
+        context["options"] = find_products(context["text"])
+    response = render("purchasing/show.html", "purchasing/_lines.html", status=status, **context)
+    if status != 200:
+        response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+class Step(NamedTuple):
+    label: str
+    url: str
+
+
+def _next_steps(order) -> list[Step]:
+    """Links to what can be done next with a confirmed order, for this role (invoicing is a form of its own)."""
+    role, steps = g.user.role, []
+    if order.status.open_for_receipt and role in RECEIVERS:
+        steps.append(Step(_("Receive"), url_for("purchasing.receive", order_id=order.id)))
+    if role in PURCHASE_WRITERS and any(line.returnable > 0 for line in order.lines):
+        steps.append(Step(_("Return to supplier"), url_for("purchasing.return_new", order_id=order.id)))
+    if role in PAYABLES and any(invoice.open_amount > 0 for invoice in order.invoices):
+        steps.append(Step(_("Pay"), url_for("purchasing.supplier_pay", supplier_id=order.supplier_id)))
+    return steps
+
+
+@bp.route("/purchase-orders/<int:order_id>/products")
+@allow(PURCHASE_WRITERS)
+def product_options(order_id):
+    """Search as you type for a line to add: the matching products, each a button that adds it."""
+    order, text = _order(order_id), request.args.get("q", "").strip()[:100]
+    return render("purchasing/_product_options.html", order=order, text=text, options=find_products(text))
+
+
+@bp.route("/purchase-orders/<int:order_id>/lines", methods=["POST"])
+@allow(PURCHASE_WRITERS)
+def add_line(order_id):
+    """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
+    order, form = _order(order_id, for_update=True), AddLineForm()
+    key = (form.key.data or "").strip()[:idempotency.MAX_KEY_LENGTH]
+    if key and idempotency.previous(g.user.id, key):
+        return _changed(order_id)
+    try:
+        services.add_line(g.user, order, _line_to_add(form))
+    except BusinessRuleError as error:
+        db.session.rollback()
+        return _show(_order(order_id), status=422, add_error=str(error.message))
+    if key:
+        idempotency.remember(g.user.id, key, "", 200, location=url_for("purchasing.show", order_id=order_id))
+        idempotency.commit_once(g.user.id, key)
+    else:
+        db.session.commit()
+    return _changed(order_id)
+
+
+def _line_to_add(form) -> services.LineInput:
+    if not form.validate():
+        raise BusinessRuleError(_("Unknown product."), "product_id")
+    if form.product_id.data:
+        return services.LineInput(form.product_id.data, (form.units.data or "1").strip())
+    found = find_exact(form.code.data or "")
+    if found is None:
+        raise BusinessRuleError(_("No product has the barcode or SKU %(code)s.", code=(form.code.data or "").strip()),
+                                "code")
+    return services.LineInput(found[0].id, found[1])  # a pack's barcode orders all its units
+
+
+def _changed(order_id):
+    """After a change: the lines and totals for htmx, else back to the order (Post/Redirect/Get)."""
+    if wants_fragment():
+        return _show(_order(order_id))
+    return redirect(url_for("purchasing.show", order_id=order_id), 303)
+
+
+@bp.route("/purchase-orders/<int:order_id>/lines/<int:line_id>", methods=["POST"])
+@allow(PURCHASE_WRITERS)
+def update_line(order_id, line_id):
+    """Save a line's quantity, price and tax as typed; refused input saves nothing (422)."""
+    order, form = _order(order_id, for_update=True), LineForm()
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:  # removed meanwhile (another tab): show what is there now
+        return _changed(order_id)
+    typed = {name: form[name].raw_data[0] if form[name].raw_data else None
+             for name in ("qty", "qty_set", "unit_price", "tax_rate")}
+    typed["qty"] = typed.pop("qty_set") or typed["qty"] or plain(line.qty)  # − / + without JavaScript
+    try:
+        services.update_line(g.user, order, line_id, services.LineInput(line.product_id, **typed))
+    except BusinessRuleError as error:
+        db.session.rollback()
+        return _show(_order(order_id), status=422,
+                     invalid={line_id: {"message": str(error.message), "field": error.field, **typed}})
+    db.session.commit()
+    return _changed(order_id)
+
+
+@bp.route("/purchase-orders/<int:order_id>/lines/<int:line_id>/remove", methods=["POST"])
+@allow(PURCHASE_WRITERS)
+def remove_line(order_id, line_id):
+    """Take a line off a draft (again is harmless: it is simply gone)."""
+    order = _order(order_id, for_update=True)
+    if any(line.id == line_id for line in order.lines):
+        try:
+            services.remove_line(g.user, order, line_id)
+        except BusinessRuleError as error:
+            db.session.rollback()
+            return _show(_order(order_id), status=422, add_error=str(error.message))
+        db.session.commit()
+    return _changed(order_id)
+
+
+@bp.route("/purchase-orders/<int:order_id>/confirm", methods=["POST"])
+@allow(PURCHASE_WRITERS)
+def confirm(order_id):
+    """Confirm a draft: it goes to the supplier and counts as on order."""
+    return _act(order_id, services.confirm_order,
+                lambda order: _("Purchase order %(number)s is confirmed.", number=order.number))
+
+
+@bp.route("/purchase-orders/<int:order_id>/cancel", methods=["POST"])
+@allow(PURCHASE_WRITERS)
+def cancel(order_id):
+    """Cancel an order with nothing received."""
+    return _act(order_id, services.cancel_order,
+                lambda order: _("Purchase order %(number)s is cancelled.", number=order.number))
+
+
+def _act(order_id, act, message):
+    """Run a state change once under the form's key; a refusal comes back on the order's page (422)."""
+    order, form = _order(order_id, for_update=True), KeyForm()
+    key, done = sent_before(form)
+    if done:
+        return done
+    try:
+        act(g.user, order)
+    except BusinessRuleError as error:
+        db.session.rollback()
+        if record := idempotency.previous(g.user.id, key):
+            return redirect(record.location)  # a double tap that lost the race to its twin
+        return _show(_order(order_id), status=422, refusal=error)
+    return commit_and_redirect(key, url_for("purchasing.show", order_id=order_id), message(order))
+
+
+@bp.route("/purchase-orders/<int:order_id>/invoice", methods=["POST"])
+@allow(PAYABLES)
+def invoice(order_id):
+    """Book the supplier's invoice (with their invoice number) for what was received and not yet invoiced."""
+    order, form = _order(order_id), InvoiceForm()
+    if form.validate_on_submit() and (response := post_once(
+            form, lambda: receiving.invoice_order(g.user, order, form.supplier_reference.data),
+            lambda inv: (url_for("purchasing.show", order_id=order_id),
+                         _("Purchase invoice %(number)s was booked.", number=inv.number)))):
+        return response
+    return _show(_order(order_id), status=422, invoice_form=form,
+                 refusal=BusinessRuleError(" ".join(form.form_errors + sum(form.errors.values(), [])) or
+                                           _("This form has expired. Please try again.")))
+
+
+@bp.route("/purchase-orders/<int:order_id>/return", methods=["GET", "POST"])
+@allow(PURCHASE_WRITERS)
+def return_new(order_id):
+    """Send received goods back to the supplier (采购退货) at the cost they came in at."""
+    order = _order(order_id)
+    form = ReturnForm(idempotency_key=new_key(), warehouse_id=order.warehouse_id)
+    form.warehouse_id.choices = [(w.id, w.name) for w in active_warehouses()]
+    lines = [line for line in order.lines if line.returnable > 0]
+    if form.validate_on_submit() and (response := post_once(
+            form, lambda: receiving.return_goods(g.user, order, [
+                QtyInput(line.id, request.form.get(f"qty-{line.id}", "0").strip() or "0") for line in lines],
+                form.warehouse_id.data, form.reason.data),
+            lambda done: (url_for("purchasing.show", order_id=order_id),
+                          _("Return %(number)s was recorded.", number=done.number)))):
+        return response
+    rows = [(line, request.form.get(f"qty-{line.id}", "0")) for line in lines]
+    return render("purchasing/return.html", "purchasing/_return_form.html", order=order, form=form, rows=rows,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/purchase-orders/<int:order_id>/pdf")
+@allow(PURCHASE_READERS & SEES_COST)
+def pdf(order_id):
+    """采购订单: the order's lines, prices and totals as a PDF to send to the supplier."""
+    order = _order(order_id)
+    return pdf_response(printing.purchase_order_pdf(order), f"{order.number}.pdf")
+
+
+@bp.route("/purchase-orders/suggestions", methods=["GET", "POST"])
+@allow(PURCHASE_WRITERS)
+def suggestions():
+    """Reorder suggestions for a warehouse; one tap drafts one purchase order per preferred supplier (once)."""
+    warehouses = active_warehouses()
+    chosen = request.values.get("warehouse_id", type=int) or next((w.id for w in warehouses if w.is_default),
+                                                                  warehouses[0].id if warehouses else None)
+    form = SuggestionsForm(idempotency_key=new_key(), warehouse_id=chosen)
+    if form.validate_on_submit() and (response := post_once(
+            form, lambda: reorder.draft_orders(g.user, form.warehouse_id.data) or _nothing_to_draft(),
+            _drafted)):
+        return response
+    drafted = [int(i) for i in request.args.get("drafted", "").split(",") if i.isdigit()][:50]
+    return render("purchasing/suggestions.html", "purchasing/_suggestions.html", form=form, warehouses=warehouses,
+                  chosen=chosen, rows=reorder.suggestions(chosen) if chosen else [],
+                  drafted=[order for i in drafted if (order := queries.order(i))],
+                  status=422 if request.method == "POST" else 200)
+
+
+def _drafted(orders):
+    """Back to the suggestions, listing the drafts just made (the same page answers a double tap)."""
+    db.session.flush()
+    return (url_for("purchasing.suggestions", warehouse_id=orders[0].warehouse_id,
+                    drafted=",".join(str(order.id) for order in orders)),
+            _("%(count)s purchase orders were drafted.", count=len(orders)))
+
+
+def _nothing_to_draft():
+    raise BusinessRuleError(_("No suggestion has a supplier: set preferred suppliers first."), "warehouse_id")

@@ -1,0 +1,167 @@
+"""Purchase orders: prices from the supplier's last price, drafts, confirming and cancelling."""
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.audit import services as audit
+from app.catalog.models import Product
+from app.db_types import business_today, to_decimal, utcnow
+from app.errors import BusinessRuleError, InvalidState
+from app.extensions import db
+from app.inventory.services import active_warehouse, default_warehouse
+from app.numbering import next_number
+from app.partners.models import Supplier, SupplierProduct
+from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
+from app.settings.services import company
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product_id: int
+    qty: object = Decimal("1")
+    unit_price: object = None  # None: the supplier's last price, else the product's purchase price
+    tax_rate: object = None  # None: the company's default rate
+
+
+def supplier_item(supplier_id: int, product_id: int) -> SupplierProduct | None:
+    return db.session.scalar(select(SupplierProduct).where(SupplierProduct.supplier_id == supplier_id,
+                                                           SupplierProduct.product_id == product_id))
+
+
+def default_price(supplier: Supplier, product: Product) -> Decimal:
+    """What we expect to pay: this supplier's last price for the product, else its purchase price."""
+    item = supplier_item(supplier.id, product.id)
+    return item.last_price if item is not None and item.last_price is not None else product.purchase_price
+
+
+def lock(*orders: PurchaseOrder) -> None:
+    """Lock these orders (id order) and re-read their lines and invoices: see app.sales.services.lock for why."""
+    db.session.flush()
+    if orders:
+        db.session.scalars(select(PurchaseOrder).where(PurchaseOrder.id.in_(sorted({o.id for o in orders})))
+                           .order_by(PurchaseOrder.id)
+                           .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.invoices))
+                           .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
+
+
+def _number(value, places: int, field: str, high=None) -> Decimal:
+    try:
+        number = to_decimal(value, places)
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Enter a number."), field) from None
+    if number < 0 or (high is not None and number > high):
+        raise BusinessRuleError(_("Enter a number from %(low)s to %(high)s.", low=0, high=high) if high is not None
+                                else _("Cannot be negative."), field)
+    return number
+
+
+def _price_line(order: PurchaseOrder, line: PurchaseOrderLine, given: LineInput, new: bool) -> None:
+    if new:
+        line.unit_price = default_price(order.supplier, line.product)
+        line.tax_rate = company().default_tax_rate
+    line.qty = _number(given.qty, 3, "qty")
+    if line.qty <= 0:
+        raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
+    if given.unit_price is not None:
+        line.unit_price = _number(given.unit_price, 2, "unit_price")
+    if given.tax_rate is not None:
+        line.tax_rate = _number(given.tax_rate, 2, "tax_rate", high=Decimal(100))
+    line.price()
+
+
+def create_order(actor, supplier: Supplier, warehouse_id=None, lines: list[LineInput] = (), notes: str = "",
+                 auto_drafted: bool = False) -> PurchaseOrder:
+    """A draft purchase order, expected after the supplier's lead time."""
+    if not supplier.active:
+        raise BusinessRuleError(_("This supplier is inactive."), "supplier_id")
+    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else default_warehouse()
+    if warehouse is None:
+        raise BusinessRuleError(_("Choose a warehouse."), "warehouse_id")
+    order = PurchaseOrder(number=next_number("PO"), status=PurchaseStatus.DRAFT, supplier=supplier, warehouse=warehouse,
+                          expected_on=business_today() + timedelta(days=supplier.lead_time_days),
+                          notes=(notes or "").strip()[:2000], auto_drafted=auto_drafted,
+                          user_id=getattr(actor, "id", None))
+    db.session.add(order)
+    for given in lines:
+        add_line(actor, order, given)
+    audit.record(actor, "purchase_order.create", order, {"supplier": (None, supplier.name)})
+    return order
+
+
+def _draft(order: PurchaseOrder) -> None:
+    lock(order)
+    if order.status != PurchaseStatus.DRAFT:
+        raise InvalidState(_("Purchase order %(number)s is %(status)s; only a draft can be changed.",
+                             number=order.number, status=order.status.label))
+
+
+def add_line(actor, order: PurchaseOrder, given: LineInput) -> PurchaseOrderLine:
+    """Add a product to a draft; one already on the order gets its quantity raised instead."""
+    _draft(order)
+    product = db.session.get(Product, given.product_id) if isinstance(given.product_id, int) else None
+    if product is None or not product.active:
+        raise BusinessRuleError(_("Unknown product."), "product_id")
+    existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
+    if existing is not None and given.unit_price is None and given.tax_rate is None:
+        _price_line(order, existing, LineInput(product.id, existing.qty + _number(given.qty, 3, "qty")), new=False)
+        line = existing
+    else:
+        line = PurchaseOrderLine(product=product, received_qty=ZERO, invoiced_qty=ZERO, returned_qty=ZERO,
+                                 credited_qty=ZERO)
+        with db.session.no_autoflush:
+            _price_line(order, line, given, new=True)
+        order.lines.append(line)
+    order.recompute_totals()
+    audit.record(actor, "purchase_order.line_add", order, {"product": (None, product.sku), "qty": (None, line.qty),
+                                                            "unit_price": (None, line.unit_price)})
+    return line
+
+
+def update_line(actor, order: PurchaseOrder, line_id: int, given: LineInput) -> PurchaseOrderLine:
+    _draft(order)
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    before = (line.qty, line.unit_price, line.tax_rate)
+    _price_line(order, line, given, new=False)
+    order.recompute_totals()
+    audit.record(actor, "purchase_order.line_update", order, {
+        "product": (None, line.product.sku), "qty": (before[0], line.qty), "unit_price": (before[1], line.unit_price),
+        "tax_rate": (before[2], line.tax_rate)})
+    return line
+
+
+def remove_line(actor, order: PurchaseOrder, line_id: int) -> None:
+    _draft(order)
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    order.lines.remove(line)
+    order.recompute_totals()
+    audit.record(actor, "purchase_order.line_remove", order, {"product": (line.product.sku, None)})
+
+
+def confirm_order(actor, order: PurchaseOrder) -> PurchaseOrder:
+    """Draft to confirmed: sent to the supplier, counted as on order, open for receiving."""
+    _draft(order)
+    if not order.lines:
+        raise BusinessRuleError(_("Add at least one line."), "lines")
+    order.status, order.confirmed_at = PurchaseStatus.CONFIRMED, utcnow()
+    audit.record(actor, "purchase_order.confirm", order, {"status": (PurchaseStatus.DRAFT, order.status),
+                                                          "total": (None, order.total)})
+    return order
+
+
+def cancel_order(actor, order: PurchaseOrder) -> PurchaseOrder:
+    """Cancel before anything is received."""
+    lock(order)
+    if order.status not in (PurchaseStatus.DRAFT, PurchaseStatus.CONFIRMED) or any(l.received_qty for l in order.lines):
+        raise InvalidState(_("Purchase order %(number)s is %(status)s; only an order with nothing received can be "
+                             "cancelled.", number=order.number, status=order.status.label))
+    before, order.status = order.status, PurchaseStatus.CANCELLED
+    audit.record(actor, "purchase_order.cancel", order, {"status": (before, order.status)})
+    return order
