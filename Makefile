@@ -16,7 +16,9 @@ run: $(VENV)/.installed static translations system-deps db
 	@$(FLASK) demo --if-empty
 	@echo
 	@echo "JXC is at http://127.0.0.1:5000  (demo logins: boss / sales1 / sales2 / warehouse / buyer / finance, password demo1234)"
-	@$(FLASK) run --host 127.0.0.1 --port 5000
+	@# The task queue's consumer (the morning reorder job) runs beside the server and stops with it.
+	@$(VENV)/bin/huey_consumer app.tasks.huey --quiet & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed static translations system-deps system-deps-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -10,7 +10,7 @@ from app.settings.models import CompanySettings
 from app.settings.services import company
 
 VALID = {"name": "上海鼎盛商贸有限公司", "address": "上海市", "phone": "021-1234", "tax_number": "9131",
-         "currency": "CNY", "default_tax_rate": "13", "max_sales_discount_pct": "10"}
+         "currency": "CNY", "default_tax_rate": "13", "max_sales_discount_pct": "10", "receipt_tolerance_pct": "0"}
 
 
 def test_defaults_before_the_first_save(app):

@@ -1,8 +1,8 @@
 """The home screen and the health check."""
-from flask import jsonify
+from flask import g, jsonify
 from sqlalchemy import text
 
-from app.auth.roles import EVERYONE, allow, public
+from app.auth.roles import EVERYONE, PURCHASE_WRITERS, allow, public
 from app.extensions import db
 from app.home import bp
 from app.home.nav import jobs
@@ -12,8 +12,10 @@ from app.web import render
 @bp.route("/")
 @allow(EVERYONE)
 def index():
-    """The signed-in user's home: the jobs their role does."""
-    return render("home/index.html", jobs=jobs())
+    """The signed-in user's home: the jobs their role does, and what the morning reorder job drafted for buyers."""
+    from app.purchasing.reorder import drafted_today
+    drafted = drafted_today() if g.user.role in PURCHASE_WRITERS else []
+    return render("home/index.html", jobs=jobs(), drafted=drafted)
 
 
 @bp.route("/healthz")

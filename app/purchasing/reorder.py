@@ -79,12 +79,40 @@ def preferred_items(product_ids: list[int]) -> dict[int, SupplierProduct]:
 
 
 def draft_orders(actor, warehouse_id, auto_drafted: bool = False) -> list[PurchaseOrder]:
-    """One draft purchase order per supplier from the suggestions that have a supplier."""
+    """One draft purchase order per supplier from the suggestions that have a supplier; a product already on a
+    draft for this warehouse is left to that draft (so a second tap, or tomorrow's job, adds no twin)."""
+    drafted = set(db.session.scalars(select(PurchaseOrderLine.product_id).join(PurchaseOrderLine.order).where(
+        PurchaseOrder.warehouse_id == warehouse_id, PurchaseOrder.status == PurchaseStatus.DRAFT)))
     by_supplier: dict[int, list[Suggestion]] = {}
     for suggestion in suggestions(warehouse_id):
-        if suggestion.supplier is not None:
+        if suggestion.supplier is not None and suggestion.product.id not in drafted:
             by_supplier.setdefault(suggestion.supplier.id, []).append(suggestion)
     return [purchasing.create_order(actor, group[0].supplier, warehouse_id,
                                     [purchasing.LineInput(s.product.id, s.qty) for s in group],
                                     auto_drafted=auto_drafted)
             for group in by_supplier.values()]
+
+
+def draft_if_enabled() -> list[PurchaseOrder]:
+    """The morning job: when the owner turned automatic reordering on, draft orders for every active warehouse."""
+    from app.inventory.models import Warehouse
+    from app.settings.services import company
+    if not company().auto_reorder:
+        return []
+    warehouses = db.session.scalars(select(Warehouse.id).where(Warehouse.active).order_by(Warehouse.id)).all()
+    return [order for warehouse_id in warehouses for order in draft_orders(None, warehouse_id, auto_drafted=True)]
+
+
+def drafted_today() -> list[PurchaseOrder]:
+    """Orders the morning job drafted today that still wait for the purchaser: the home screen tells them."""
+    from datetime import datetime, time, timezone
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from app.db_types import business_today
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    since = datetime.combine(business_today(), time(0), zone).astimezone(timezone.utc)
+    return db.session.scalars(select(PurchaseOrder).where(
+        PurchaseOrder.auto_drafted, PurchaseOrder.status == PurchaseStatus.DRAFT, PurchaseOrder.created_at >= since)
+        .order_by(PurchaseOrder.id)).all()

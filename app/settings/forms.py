@@ -19,6 +19,9 @@ class CompanyForm(FlaskForm):
                                    render_kw={"inputmode": "decimal"})
     max_sales_discount_pct = StringField(_l("Largest discount a salesperson may give (%)"), validators=[DataRequired()],
                                          render_kw={"inputmode": "decimal"})
+    receipt_tolerance_pct = StringField(_l("Over-receipt allowed on purchase orders (%)"), validators=[DataRequired()],
+                                        render_kw={"inputmode": "decimal"})
+    auto_reorder = BooleanField(_l("Draft purchase orders from reorder suggestions every morning"))
     allow_negative_stock = BooleanField(_l("Allow negative stock"))
     logo = FileField(_l("Logo"), validators=[FileAllowed(["png", "jpg", "jpeg", "webp"], _l("Upload a PNG, JPEG or WebP image."))],
                      render_kw={"accept": "image/png,image/jpeg,image/webp"})

@@ -21,7 +21,7 @@ def edit():
     if form.validate_on_submit():
         values = {name: form[name].data for name in (
             "name", "address", "phone", "tax_number", "currency", "default_tax_rate",
-            "max_sales_discount_pct", "allow_negative_stock", "remove_logo")}
+            "max_sales_discount_pct", "receipt_tolerance_pct", "auto_reorder", "allow_negative_stock", "remove_logo")}
         values["logo"] = form.logo.data.read() if form.logo.data else None
         try:
             update_company(g.user, values)

@@ -46,13 +46,14 @@ def update_company(actor, values: dict) -> CompanySettings:
         raise BusinessRuleError(_("Enter a number."), "default_tax_rate") from None
     if not 0 <= values["default_tax_rate"] <= 100:
         raise BusinessRuleError(_("Between 0 and 100."), "default_tax_rate")
-    if "max_sales_discount_pct" in values:
-        try:
-            values["max_sales_discount_pct"] = to_decimal(values["max_sales_discount_pct"], 2)
-        except (TypeError, ValueError):
-            raise BusinessRuleError(_("Enter a number."), "max_sales_discount_pct") from None
-        if not 0 <= values["max_sales_discount_pct"] <= 100:
-            raise BusinessRuleError(_("Between 0 and 100."), "max_sales_discount_pct")
+    for field in ("max_sales_discount_pct", "receipt_tolerance_pct"):
+        if field in values:
+            try:
+                values[field] = to_decimal(values[field], 2)
+            except (TypeError, ValueError):
+                raise BusinessRuleError(_("Enter a number."), field) from None
+            if not 0 <= values[field] <= 100:
+                raise BusinessRuleError(_("Between 0 and 100."), field)
     if not (values.get("name") or "").strip():
         raise BusinessRuleError(_("Enter the company name."), "name")
     logo = values.pop("logo", None)

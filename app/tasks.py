@@ -1,0 +1,42 @@
+"""Background and periodic work through huey: SQLite storage under instance/ by default, Redis with REDIS_URL.
+
+The consumer runs beside the web processes (`make run` starts one; in production run
+`.venv/bin/huey_consumer app.tasks.huey`). Each task makes its own app context and commits once.
+"""
+import os
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+from app.config import INSTANCE
+
+
+def _make_huey():
+    if url := os.environ.get("REDIS_URL"):
+        return RedisHuey("jxc", url=url)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    # Tests run tasks in-process and at once; nothing is queued or stored.
+    return SqliteHuey("jxc", filename=str(INSTANCE / "tasks.db"), immediate=os.environ.get("JXC_TASKS_IMMEDIATE") == "1")
+
+
+huey = _make_huey()
+
+
+def _in_app(work):
+    """Run `work()` inside an app context and commit what it did (or roll it all back)."""
+    from app import create_app
+    from app.extensions import db
+    with create_app().app_context():
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+@huey.periodic_task(crontab(hour="7", minute="0"))
+def morning_reorder():
+    """Every morning at 7: if the owner turned it on, draft purchase orders from the reorder suggestions."""
+    from app.purchasing.reorder import draft_if_enabled
+    return _in_app(lambda: len(draft_if_enabled()))
