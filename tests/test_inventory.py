@@ -197,3 +197,13 @@ def test_audit_records_each_document(shop):
     actions = {(e.action, e.user_id) for e in db.session.scalars(select(AuditEntry))}
     assert {("adjustment.create", owner.id), ("transfer.create", owner.id)} <= actions
     assert adjustment.user_id == owner.id
+
+
+def test_goods_leaving_at_a_known_cost_move_the_average(app):
+    """Returned to the supplier at 12.00 what the average holds at 9.00: the rest is worth less (8.40)."""
+    from decimal import Decimal
+
+    from app.inventory.ledger import moving_average
+    assert moving_average(Decimal("9.00"), Decimal("12"), Decimal("12.00"), Decimal("-2")) == Decimal("8.4000")
+    assert moving_average(Decimal("9.00"), Decimal("2"), Decimal("12.00"), Decimal("-2")) == Decimal("9.00")
+    assert moving_average(Decimal("9.00"), Decimal("0"), Decimal("5.00"), Decimal("3")) == Decimal("5.0000")

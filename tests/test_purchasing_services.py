@@ -381,8 +381,6 @@ def test_returns_never_more_than_received_at_the_received_cost(shop):
     assert run_all() == []
 
 
-@pytest.mark.xfail(strict=True, reason="app.inventory.ledger.post_moves values every outbound move at the average; "
-                                       "returns need an 'out at this cost' option there (reported to the lead)")
 def test_the_ledger_takes_returned_goods_out_at_the_received_cost(shop):
     s = shop
     factories.stock(s.case, s.main, 6, "6.00")

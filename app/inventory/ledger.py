@@ -34,7 +34,9 @@ class Move:
     warehouse_id: int
     qty: Decimal  # signed: + in, - out
     kind: MoveKind
-    unit_cost: Decimal | None = None  # inbound cost that updates the average; None keeps the average
+    # A known cost moves the average: inbound at what it cost, or outbound at what it came in at (goods
+    # returned to the supplier). None: inbound keeps the average, outbound leaves at the average.
+    unit_cost: Decimal | None = None
     line_id: int | None = None
 
 
@@ -51,15 +53,15 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
         raise BusinessRuleError(_("Add at least one line."), "lines")
     products = _lock_products(sorted({m.product_id for m in moves}))
     levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves}))
-    totals = _totals({m.product_id for m in moves if m.qty > 0 and m.unit_cost is not None})
+    totals = _totals({m.product_id for m in moves if m.unit_cost is not None})
     posted = []
     for move in moves:
         product, level = products[move.product_id], levels[(move.product_id, move.warehouse_id)]
         if move.qty == 0:
             raise BusinessRuleError(_("Quantities cannot be zero."), "lines")
-        if move.qty > 0 and move.unit_cost is not None:
+        if move.unit_cost is not None:
             product.avg_cost = moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty)
-        unit_cost = move.unit_cost if move.qty > 0 and move.unit_cost is not None else product.avg_cost
+        unit_cost = move.unit_cost if move.unit_cost is not None else product.avg_cost
         if level.on_hand + move.qty < 0 and not company().allow_negative_stock:
             raise InsufficientStock(_(
                 "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",
@@ -101,9 +103,15 @@ def reserve(items: list[tuple[int, int, Decimal]]) -> None:
 
 
 def moving_average(avg: Decimal, on_hand: Decimal, cost: Decimal, qty: Decimal) -> Decimal:
-    """The average after receiving `qty` at `cost` onto `on_hand` at `avg` (restarts if stock was not positive)."""
-    if on_hand <= 0:
+    """The average after `qty` moves at `cost` onto (qty > 0) or off (qty < 0) `on_hand` at `avg`.
+
+    Receiving onto stock that was not positive restarts at the cost; taking the last of the stock away
+    keeps the average, which then has nothing left to average.
+    """
+    if qty > 0 and on_hand <= 0:
         return cost.quantize(COST_PLACES, ROUND_HALF_UP)
+    if on_hand + qty <= 0:
+        return avg
     return ((avg * on_hand + cost * qty) / (on_hand + qty)).quantize(COST_PLACES, ROUND_HALF_UP)
 
 

@@ -99,8 +99,9 @@ def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineIn
                                         for line in lines])
     db.session.add(adjustment)
     db.session.flush()
+    # Stock taken out of a warehouse leaves at the average; a cost only prices what comes in.
     moves = [Move(line.product_id, warehouse.id, line.qty, _move_kind(kind, line.qty),
-                  unit_cost=given.unit_cost, line_id=line.id)
+                  unit_cost=given.unit_cost if line.qty > 0 else None, line_id=line.id)
              for line, given in zip(adjustment.lines, lines)]
     posted = post_moves(actor, Source("adjustment", adjustment.id, adjustment.number), moves)
     for line, move in zip(adjustment.lines, posted):

@@ -128,7 +128,8 @@ def return_goods(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_i
     purchase_return.total = purchase_return.subtotal + purchase_return.tax
     db.session.flush()
     post_moves(actor, Source("purchase_return", purchase_return.id, purchase_return.number),
-               [Move(rl.product_id, warehouse.id, -rl.qty, MoveKind.PURCHASE_RETURN, line_id=rl.id)
+               [Move(rl.product_id, warehouse.id, -rl.qty, MoveKind.PURCHASE_RETURN, unit_cost=rl.unit_cost,
+                     line_id=rl.id)
                 for rl in purchase_return.lines])
     _allocate_credit(purchase_return)
     before = order.status
