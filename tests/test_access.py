@@ -129,6 +129,7 @@ ROUTE_ROLES = {
     "purchasing.pdf": PAYABLES,
     "purchasing.suggestions": BUYING,
     "purchasing.suppliers": SUPPLIER_READERS,
+    "purchasing.analysis": SUPPLIER_READERS,
     "purchasing.supplier_show": SUPPLIER_READERS,
     "purchasing.supplier_item": BUYING,
     "purchasing.supplier_new": BUYING,

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("purchasing", __name__)
 
-from app.purchasing import receiving_routes, routes, supplier_routes  # noqa: E402,F401
+from app.purchasing import analysis_routes, receiving_routes, routes, supplier_routes  # noqa: E402,F401
