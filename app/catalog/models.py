@@ -101,3 +101,11 @@ class Barcode(db.Model):
 
 
 Index("ix_product_name", Product.name)
+
+# The haystack's index (migration 7c1d4e2f9a10). PostgreSQL: a trigram GIN index, which answers
+# LIKE '%word%' for words with three letters or digits in a row. SQLite: a plain index, which a search
+# that must look at every row (to count the matches) reads instead of the much wider table.
+# fastupdate off: new entries go straight into the index, not into a pending list that every search
+# would read through until the next vacuum (products are written rarely and searched all day).
+Index("ix_product_search_text", Product.search_text, postgresql_using="gin",
+      postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"})

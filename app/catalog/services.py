@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Index, Text, bindparam, cast, func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from app.audit import services as audit
@@ -185,16 +185,6 @@ def set_photo(actor, product: Product, data: bytes | None) -> None:
         product.photo = out.getvalue()
     product.photo_version += 1
     audit.record(actor, "product.update", product, {"photo": ("…", "…")})
-
-
-# The haystack's index (migration 7c1d4e2f9a10). PostgreSQL: a trigram GIN index, which answers
-# LIKE '%word%' for words with three letters or digits in a row. SQLite: a plain index, which a search
-# that must look at every row (to count the matches) reads instead of the much wider table.
-# It belongs beside the model (app/catalog/models.py); declared here only while that file is edited elsewhere.
-# fastupdate off: new entries go straight into the index, not into a pending list that every search
-# would read through until the next vacuum (products are written rarely and searched all day).
-Index("ix_product_search_text", Product.search_text, postgresql_using="gin",
-      postgresql_ops={"search_text": "gin_trgm_ops"}, postgresql_with={"fastupdate": "off"})
 
 
 def search(query, text: str):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.amounts import ZERO, line_amounts  # noqa: F401  (line_amounts: the one pricing rule)
 from app.db_types import Money, Quantity, Rate, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
-from app.sales.models import InvoiceStatus
+from app.sales.models import InvoiceStatus, Settled
 
 
 class PurchaseStatus(enum.StrEnum):
@@ -149,7 +149,7 @@ class PurchaseReceiptLine(db.Model):
     product = relationship("Product")
 
 
-class PurchaseInvoice(db.Model):
+class PurchaseInvoice(Settled, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     supplier_reference: Mapped[str] = mapped_column(String(50), default="")  # the supplier's own invoice number
@@ -171,18 +171,6 @@ class PurchaseInvoice(db.Model):
     user = relationship("User")
     lines: Mapped[list["PurchaseInvoiceLine"]] = relationship(back_populates="invoice", order_by="PurchaseInvoiceLine.id",
                                                               cascade="all, delete-orphan")
-
-    @property
-    def open_amount(self) -> Decimal:
-        return self.total - self.paid - self.credited
-
-    def overdue(self, today: date) -> bool:
-        return self.open_amount > 0 and self.due_on < today
-
-    def refresh_status(self):
-        settled = self.paid + self.credited
-        self.status = (InvoiceStatus.PAID if settled >= self.total else
-                       InvoiceStatus.PARTIALLY_PAID if settled > 0 else InvoiceStatus.OPEN)
 
 
 class PurchaseInvoiceLine(db.Model):

@@ -177,7 +177,23 @@ INVOICE_STATUS_LABELS = {InvoiceStatus.OPEN: _l("Unpaid"), InvoiceStatus.PARTIAL
                          InvoiceStatus.PAID: _l("Paid")}
 
 
-class SalesInvoice(db.Model):
+class Settled:
+    """What an invoice (ours or a supplier's) still has open, from its total, payments and credits."""
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.total - self.paid - self.credited
+
+    def overdue(self, today: date) -> bool:
+        return self.open_amount > 0 and self.due_on < today
+
+    def refresh_status(self):
+        settled = self.paid + self.credited
+        self.status = (InvoiceStatus.PAID if settled >= self.total else
+                       InvoiceStatus.PARTIALLY_PAID if settled > 0 else InvoiceStatus.OPEN)
+
+
+class SalesInvoice(Settled, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
@@ -198,18 +214,6 @@ class SalesInvoice(db.Model):
     user = relationship("User")
     lines: Mapped[list["SalesInvoiceLine"]] = relationship(back_populates="invoice", order_by="SalesInvoiceLine.id",
                                                            cascade="all, delete-orphan")
-
-    @property
-    def open_amount(self) -> Decimal:
-        return self.total - self.paid - self.credited
-
-    def overdue(self, today: date) -> bool:
-        return self.open_amount > 0 and self.due_on < today
-
-    def refresh_status(self):
-        settled = self.paid + self.credited
-        self.status = (InvoiceStatus.PAID if settled >= self.total else
-                       InvoiceStatus.PARTIALLY_PAID if settled > 0 else InvoiceStatus.OPEN)
 
 
 class SalesInvoiceLine(db.Model):
