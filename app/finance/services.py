@@ -15,7 +15,7 @@ from app.formatting import money
 from app.numbering import next_number
 from app.partners.models import Customer, Supplier
 from app.sales.fulfilment import refresh_status
-from app.sales.models import InvoiceStatus, SalesInvoice
+from app.sales.models import InvoiceStatus, SalesInvoice, spread
 from app.sales.services import lock
 
 if TYPE_CHECKING:  # imported where used: app.purchasing's package imports its screens, which import this module
@@ -37,15 +37,7 @@ def open_invoices(customer: Customer) -> list[SalesInvoice]:
 
 def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[AllocationInput]:
     """Spread `amount` over `invoices` in order, each up to its open amount."""
-    allocations, left = [], amount
-    for invoice in invoices:
-        if left <= 0:
-            break
-        part = min(left, invoice.open_amount)
-        if part > 0:
-            allocations.append(AllocationInput(invoice.id, part))
-            left -= part
-    return allocations
+    return [AllocationInput(invoice.id, part) for invoice, part in spread(invoices, amount)]
 
 
 def _amount(value, field: str) -> Decimal:

@@ -20,7 +20,7 @@ from app.purchasing.models import (ZERO, PurchaseInvoice, PurchaseInvoiceLine, P
                                    PurchaseReceipt, PurchaseReceiptLine, PurchaseReturn, PurchaseReturnLine,
                                    PurchaseStatus, line_amounts)
 from app.purchasing.services import lock
-from app.sales.models import InvoiceStatus
+from app.sales.models import InvoiceStatus, spread
 from app.settings.services import company
 
 COST = Decimal("0.0001")
@@ -140,14 +140,11 @@ def return_goods(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_i
 
 
 def _allocate_credit(purchase_return: PurchaseReturn) -> None:
-    left = purchase_return.total
-    for invoice in purchase_return.order.invoices:
-        amount = min(left, invoice.open_amount)
-        if amount > 0:
-            db.session.add(PurchaseCreditAllocation(purchase_return=purchase_return, invoice=invoice, amount=amount))
-            invoice.credited += amount
-            invoice.refresh_status()
-            left -= amount
+    """Set the supplier's credit against the order's open invoices, oldest first; the rest stays on account."""
+    for invoice, amount in spread(purchase_return.order.invoices, purchase_return.total):
+        db.session.add(PurchaseCreditAllocation(purchase_return=purchase_return, invoice=invoice, amount=amount))
+        invoice.credited += amount
+        invoice.refresh_status()
 
 
 def refresh_status(order: PurchaseOrder) -> None:

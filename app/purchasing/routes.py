@@ -101,7 +101,7 @@ def _next_steps(order) -> list[Step]:
 def product_options(order_id):
     """Search as you type for a line to add: the matching products, each a button that adds it."""
     order, text = _order(order_id), request.args.get("q", "").strip()[:100]
-    return render("purchasing/_product_options.html", order=order, text=text, options=find_products(text))
+    return render("orders/_product_options.html", order=order, text=text, options=find_products(text))
 
 
 @bp.route("/purchase-orders/<int:order_id>/lines", methods=["POST"])

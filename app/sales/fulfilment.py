@@ -15,8 +15,9 @@ from app.inventory.models import MoveKind
 from app.inventory.services import active_warehouse
 from app.lines import QtyInput, pick_quantities  # noqa: F401  (QtyInput: callers build deliveries with it)
 from app.numbering import next_number
-from app.sales.models import (ZERO, InvoiceStatus, OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine,
-                              SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine, line_amounts)
+from app.sales.models import (ZERO, InvoiceStatus, OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice,
+                              SalesInvoiceLine, SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine, line_amounts,
+                              spread)
 from app.sales.services import lock
 
 COST = Decimal("0.0001")
@@ -125,16 +126,10 @@ def delivered_cost(line: SalesOrderLine) -> Decimal:
 
 def _allocate_credit(sales_return: SalesReturn) -> None:
     """Set the credit note against the order's open invoices, oldest first; the rest stays on the customer's account."""
-    left = sales_return.total
-    for invoice in sales_return.order.invoices:
-        if left <= 0:
-            break
-        amount = min(left, invoice.open_amount)
-        if amount > 0:
-            db.session.add(CreditAllocation(sales_return=sales_return, invoice=invoice, amount=amount))
-            invoice.credited += amount
-            invoice.refresh_status()
-            left -= amount
+    for invoice, amount in spread(sales_return.order.invoices, sales_return.total):
+        db.session.add(CreditAllocation(sales_return=sales_return, invoice=invoice, amount=amount))
+        invoice.credited += amount
+        invoice.refresh_status()
 
 
 def refresh_status(order: SalesOrder) -> None:

@@ -193,6 +193,19 @@ class Settled:
                        InvoiceStatus.PARTIALLY_PAID if settled > 0 else InvoiceStatus.OPEN)
 
 
+def spread(invoices: list[Settled], amount: Decimal) -> list[tuple[Settled, Decimal]]:
+    """`amount` over `invoices` in the order given, each taking up to its open amount (the rest is left over)."""
+    parts, left = [], amount
+    for invoice in invoices:
+        if left <= 0:
+            break
+        part = min(left, invoice.open_amount)
+        if part > 0:
+            parts.append((invoice, part))
+            left -= part
+    return parts
+
+
 class SalesInvoice(Settled, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)

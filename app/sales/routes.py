@@ -129,7 +129,7 @@ def product_options(order_id):
     """Search as you type for a line to add: the matching products, each a button that adds it."""
     order = queries.order(g.user, order_id) or abort(404)
     text = request.args.get("q", "").strip()[:100]
-    return render("sales/_product_options.html", "sales/_product_options.html", order=order, text=text,
+    return render("orders/_product_options.html", "orders/_product_options.html", order=order, text=text,
                   options=find_products(text))
 
 
