@@ -52,13 +52,15 @@ def _register_blueprints(app):
     from app.inventory import bp as inventory_bp
     from app.partners import bp as partners_bp
     from app.purchasing import bp as purchasing_bp
+    from app.reports import bp as reports_bp
     from app.pwa import bp as pwa_bp
     from app.sales import bp as sales_bp
     from app.settings import bp as settings_bp
+    from app.stocktake import bp as stocktake_bp
     from app.users import bp as users_bp
 
     for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp, catalog_bp, inventory_bp,
-                      partners_bp, sales_bp, finance_bp, purchasing_bp):
+                      partners_bp, sales_bp, finance_bp, purchasing_bp, stocktake_bp, reports_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: no cookies, so no CSRF to forge

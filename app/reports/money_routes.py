@@ -1,0 +1,1 @@
+"""Report screens: money."""
