@@ -1,0 +1,417 @@
+"""Stocktake rules: open a count, record scans (each client UUID once), review, recount, post, cancel.
+
+What should be on the shelf when a product was counted (its *book* quantity) is the quantity taken when the
+count opened plus every move of that product in that warehouse since, up to its last scan. So goods sold
+before they were counted are not missed, and goods sold after they were counted are not lost: counting
+during business hours stays right without freezing the warehouse.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, case, func, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.audit import services as audit
+from app.catalog.models import Barcode, Category, PackUnit, Product
+from app.db_types import UTCDateTime, utcnow
+from app.errors import BusinessRuleError, InvalidState
+from app.extensions import db
+from app.inventory.ledger import Move, Source, post_moves
+from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
+from app.numbering import next_number
+from app.stocktake.models import ZERO, Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
+
+MAX_QTY = Decimal("1000000")
+UNCOUNTED_ZERO, UNCOUNTED_KEEP = "zero", "keep"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    created: bool  # False: this scan_id was seen before and nothing was counted again
+    scan_id: str
+    product_id: int
+    name: str
+    unit: str
+    qty: Decimal  # base units this scan counted
+    counted: Decimal  # the product's count so far, every counter together
+    expected: Decimal
+
+
+@dataclass(frozen=True)
+class VarianceRow:
+    line_id: int
+    product_id: int
+    sku: str
+    name: str
+    unit: str
+    expected: Decimal  # taken when the count opened
+    book: Decimal  # expected plus the moves up to the last scan (or up to now, if not counted)
+    counted: Decimal | None  # None: not counted
+    unit_cost: Decimal
+    recount: bool
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.counted is None else self.counted - self.book
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.difference is None else self.difference * self.unit_cost
+
+
+# --- opening -----------------------------------------------------------------------------------------------
+
+def open_stocktake(actor, warehouse_id, category_id=None, name: str = "", blind: bool = False) -> Stocktake:
+    """Open a count of a warehouse (or one category of it, subcategories included), taking what the books say
+    is on hand right now as the expected quantities."""
+    warehouse = db.session.get(Warehouse, _int(warehouse_id)) if warehouse_id not in (None, "") else None
+    if warehouse is None or not warehouse.active:
+        raise BusinessRuleError(_("Choose a warehouse."), "warehouse_id")
+    category = None
+    if category_id not in (None, "", 0):
+        category = db.session.get(Category, _int(category_id))
+        if category is None:
+            raise BusinessRuleError(_("Choose a category."), "category_id")
+    name = (name or "").strip()
+    if len(name) > 100:
+        raise BusinessRuleError(_("Keep the name under 100 characters."), "name")
+    if db.engine.dialect.name == "postgresql":
+        # Moves being posted right now must either be in the snapshot or after it, never neither: SHARE mode
+        # waits for the writers under way and holds new ones back for the few milliseconds this takes.
+        db.session.execute(text("LOCK TABLE stock_move IN SHARE MODE"))
+    stocktake = Stocktake(number=next_number("ST"), name=name, warehouse_id=warehouse.id,
+                          category_id=category.id if category else None, blind=bool(blind),
+                          opened_by_id=actor.id, opened_at=utcnow(),
+                          snapshot_move_id=db.session.scalar(select(func.coalesce(func.max(StockMove.id), 0))))
+    db.session.add(stocktake)
+    db.session.flush()
+    levels = (select(StockLevel.product_id, StockLevel.on_hand).join(Product, Product.id == StockLevel.product_id)
+              .where(StockLevel.warehouse_id == warehouse.id, StockLevel.on_hand != 0))
+    if category is not None:
+        levels = levels.where(Product.category_id.in_(_subtree(category.id)))
+    rows = [{"stocktake_id": stocktake.id, "product_id": product_id, "expected": on_hand, "counted": ZERO,
+             "scans": 0, "recount": False} for product_id, on_hand in db.session.execute(levels)]
+    if rows:
+        db.session.execute(StocktakeLine.__table__.insert(), rows)
+    audit.record(actor, "stocktake.open", stocktake, {"warehouse": (None, warehouse.code),
+                                                      "lines": (None, len(rows))})
+    return stocktake
+
+
+def _subtree(category_id: int):
+    """The category and every category under it."""
+    tree = select(Category.id).where(Category.id == category_id).cte("tree", recursive=True)
+    tree = tree.union_all(select(Category.id).where(Category.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+# --- scanning ----------------------------------------------------------------------------------------------
+
+def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at=None) -> ScanResult:
+    """Count one scan: `qty` (default 1) of the scanned unit, a pack's barcode counting its units.
+
+    The same `scan_id` again counts nothing and answers what the first one counted. An unknown barcode, a
+    product outside the count's category or a closed count is refused and nothing is counted.
+    """
+    scan_id = str(scan_id or "").strip()
+    if not 8 <= len(scan_id) <= 64:
+        raise BusinessRuleError(_("Each scan needs its own id (a UUID)."), "scan_id")
+    head = _open_head(stocktake_id)
+    seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
+    if seen is not None:
+        return _result(False, scan_id, seen.line_id, seen.qty)
+    code = (barcode or "").strip()
+    found = db.session.execute(_BARCODE, {"code": code}).first() if code else None
+    if found is None:
+        raise BusinessRuleError(_("Unknown barcode %(code)s: nothing was counted.", code=code[:64]), "barcode",
+                                problem="not-found")
+    units = _quantity(qty) * Decimal(found.ratio or 1)
+    if head.category_id is not None and not _in_category(found.category_id, head.category_id):
+        raise BusinessRuleError(_("%(name)s is not part of this count: nothing was counted.", name=found.name),
+                                "barcode")
+    line_id = _line_for(head, found.product_id)
+    when = _when(counted_at, head.opened_at)
+    inserted = db.session.execute(
+        _insert(StocktakeScan).values(stocktake_id=head.id, scan_id=scan_id, line_id=line_id, barcode=code[:64],
+                                      qty=units, counted_at=when, user_id=getattr(actor, "id", None),
+                                      created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["stocktake_id", "scan_id"]).returning(StocktakeScan.id)).first()
+    if inserted is None:  # the same scan from another connection, an instant earlier
+        seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
+        return _result(False, scan_id, seen.line_id, seen.qty)
+    last, moment = StocktakeLine.last_counted_at, _instant(when)
+    db.session.execute(update(StocktakeLine).where(StocktakeLine.id == line_id).values(
+        counted=StocktakeLine.counted + units, scans=StocktakeLine.scans + 1, recount=False,
+        last_counted_at=case((or_(last.is_(None), last < moment), moment), else_=last)))
+    return _result(True, scan_id, line_id, units)
+
+
+def record_scans(actor, stocktake_id: int, scans: list[dict]) -> list[dict]:
+    """Replay a batch of scans in order (an offline phone's outbox): each answers on its own, and scans seen
+    before are skipped. A closed count refuses the whole batch."""
+    _open_head(stocktake_id)
+    results = []
+    for scan in scans:
+        try:
+            result = record_scan(actor, stocktake_id, scan.get("scan_id"), scan.get("barcode"), scan.get("qty"),
+                                 scan.get("counted_at"))
+        except InvalidState:
+            raise
+        except BusinessRuleError as error:
+            results.append({"scan_id": scan.get("scan_id"), "status": error.status, "problem": error.problem,
+                            "message": str(error.message)})
+        else:
+            results.append({"scan_id": result.scan_id, "status": 201 if result.created else 200,
+                            "product_id": result.product_id, "qty": result.qty, "counted": result.counted})
+    return results
+
+
+def undo_scan(actor, stocktake: Stocktake, scan_id: str) -> StocktakeScan:
+    """Take a scan back out of the count (a wrong item, a double beep)."""
+    _open_head(stocktake.id)
+    scan = db.session.scalar(select(StocktakeScan).where(StocktakeScan.stocktake_id == stocktake.id,
+                                                         StocktakeScan.scan_id == str(scan_id)))
+    if scan is None:
+        raise BusinessRuleError(_("That scan is not on this count."), "scan_id", problem="not-found")
+    if scan.voided_at is None:
+        scan.voided_at = utcnow()
+        db.session.execute(update(StocktakeLine).where(StocktakeLine.id == scan.line_id).values(
+            counted=StocktakeLine.counted - scan.qty, scans=StocktakeLine.scans - 1))
+        audit.record(actor, "stocktake.undo_scan", stocktake, {"scan": (scan.scan_id, None)})
+    return scan
+
+
+def request_recount(actor, stocktake: Stocktake, product_ids) -> int:
+    """Clear the counts of these products so they are counted again; their scans stay on record, voided."""
+    stocktake = lock(stocktake)
+    ids = sorted({_int(p) for p in product_ids or [] if str(p).strip()})
+    if not ids:
+        raise BusinessRuleError(_("Choose the products to count again."), "product_ids")
+    lines = db.session.scalars(select(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake.id,
+                                                           StocktakeLine.product_id.in_(ids))).all()
+    now = utcnow()
+    db.session.execute(update(StocktakeScan).where(StocktakeScan.line_id.in_([line.id for line in lines]),
+                                                   StocktakeScan.voided_at.is_(None)).values(voided_at=now))
+    for line in lines:
+        line.counted, line.scans, line.last_counted_at, line.recount = ZERO, 0, None, True
+    audit.record(actor, "stocktake.recount", stocktake, {"products": (None, len(lines))})
+    return len(lines)
+
+
+# --- review and posting ------------------------------------------------------------------------------------
+
+def variance(stocktake: Stocktake) -> list[VarianceRow]:
+    """Per product: expected, book at counting time, counted and the difference, by product name."""
+    moves = (select(func.coalesce(func.sum(StockMove.qty), 0))
+             .where(StockMove.product_id == StocktakeLine.product_id,
+                    StockMove.warehouse_id == stocktake.warehouse_id,
+                    StockMove.id > stocktake.snapshot_move_id,
+                    # a product not counted yet: every move so far
+                    StockMove.created_at <= func.coalesce(StocktakeLine.last_counted_at,
+                                                          _instant(stocktake.posted_at or utcnow())))
+             .scalar_subquery())
+    rows = db.session.execute(
+        select(StocktakeLine.id, StocktakeLine.product_id, Product.sku, Product.name, Product.unit,
+               StocktakeLine.expected, StocktakeLine.counted, StocktakeLine.scans, StocktakeLine.recount,
+               StocktakeLine.book, StocktakeLine.unit_cost, Product.avg_cost, moves.label("moved"))
+        .join(Product, Product.id == StocktakeLine.product_id)
+        .where(StocktakeLine.stocktake_id == stocktake.id).order_by(Product.name, Product.id))
+    posted = stocktake.status == StocktakeStatus.POSTED
+    result = []
+    for row in rows:
+        book = row.book if posted and row.book is not None else row.expected + Decimal(row.moved or 0)
+        counted = row.counted if row.scans else None
+        cost = row.unit_cost if posted and row.unit_cost is not None else row.avg_cost
+        result.append(VarianceRow(row.id, row.product_id, row.sku, row.name, row.unit, row.expected, book, counted,
+                                  cost or ZERO, row.recount))
+    return result
+
+
+def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_ZERO) -> Stocktake:
+    """Post the differences as 盘盈/盘亏 moves through the ledger and close the count.
+
+    `uncounted`: "zero" treats a product nobody counted as not there (a full count), "keep" leaves its
+    stock as it is (a partial count).
+    """
+    if uncounted not in (UNCOUNTED_ZERO, UNCOUNTED_KEEP):
+        raise BusinessRuleError(_("Choose what to do with products nobody counted."), "uncounted")
+    stocktake = lock(stocktake)
+    if not stocktake.is_open:
+        raise InvalidState(_("Stocktake %(number)s is %(status)s; it cannot be posted.", number=stocktake.number,
+                             status=stocktake.status.label))
+    rows = variance(stocktake)
+    lines = {line.id: line for line in stocktake.lines}
+    moves = []
+    for row in rows:
+        line = lines[row.line_id]
+        counted = row.counted if row.counted is not None else (ZERO if uncounted == UNCOUNTED_ZERO else row.book)
+        line.book, line.difference, line.unit_cost = row.book, counted - row.book, row.unit_cost
+        if line.difference:
+            kind = MoveKind.STOCKTAKE_GAIN if line.difference > 0 else MoveKind.STOCKTAKE_LOSS
+            moves.append(Move(row.product_id, stocktake.warehouse_id, line.difference, kind, line_id=line.id))
+    stocktake.status, stocktake.posted_at, stocktake.posted_by_id = StocktakeStatus.POSTED, utcnow(), actor.id
+    if moves:
+        post_moves(actor, Source("stocktake", stocktake.id, stocktake.number), moves)
+    audit.record(actor, "stocktake.post", stocktake, {"status": (StocktakeStatus.OPEN, StocktakeStatus.POSTED),
+                                                      "moves": (None, len(moves))})
+    return stocktake
+
+
+def cancel_stocktake(actor, stocktake: Stocktake) -> Stocktake:
+    stocktake = lock(stocktake)
+    if not stocktake.is_open:
+        raise InvalidState(_("Stocktake %(number)s is %(status)s; it cannot be cancelled.",
+                             number=stocktake.number, status=stocktake.status.label))
+    stocktake.status = StocktakeStatus.CANCELLED
+    audit.record(actor, "stocktake.cancel", stocktake, {"status": (StocktakeStatus.OPEN, StocktakeStatus.CANCELLED)})
+    return stocktake
+
+
+def lock(stocktake: Stocktake) -> Stocktake:
+    """The count, locked against scans landing while it changes state (scans hold it in share mode)."""
+    db.session.flush()
+    return db.session.scalars(select(Stocktake).where(Stocktake.id == stocktake.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def counted_lines(stocktake: Stocktake, limit: int = 200) -> list[dict]:
+    """What has been counted so far, the latest counted first (the counting screen's list)."""
+    rows = db.session.execute(
+        select(StocktakeLine.product_id, Product.sku, Product.name, Product.unit, StocktakeLine.counted,
+               StocktakeLine.expected, StocktakeLine.scans, StocktakeLine.recount, StocktakeLine.last_counted_at)
+        .join(Product, Product.id == StocktakeLine.product_id)
+        .where(StocktakeLine.stocktake_id == stocktake.id, (StocktakeLine.scans > 0) | StocktakeLine.recount)
+        .order_by(StocktakeLine.recount.desc(), StocktakeLine.last_counted_at.desc().nulls_last(),
+                  Product.name).limit(limit))
+    return [dict(row._mapping) for row in rows]
+
+
+def progress(stocktake: Stocktake) -> dict:
+    """Lines, lines counted and lines to count again."""
+    row = db.session.execute(select(func.count(), func.count().filter(StocktakeLine.scans > 0),
+                                    func.count().filter(StocktakeLine.recount))
+                             .where(StocktakeLine.stocktake_id == stocktake.id)).one()
+    return {"lines": row[0], "counted": row[1], "recount": row[2]}
+
+
+def recent_scans(stocktake: Stocktake, actor, limit: int = 10) -> list[dict]:
+    """This counter's last scans (for undo after a reload)."""
+    rows = db.session.execute(
+        select(StocktakeScan.scan_id, StocktakeScan.barcode, StocktakeScan.qty, StocktakeScan.voided_at,
+               Product.name, Product.unit)
+        .join(StocktakeLine, StocktakeLine.id == StocktakeScan.line_id)
+        .join(Product, Product.id == StocktakeLine.product_id)
+        .where(StocktakeScan.stocktake_id == stocktake.id, StocktakeScan.user_id == actor.id)
+        .order_by(StocktakeScan.id.desc()).limit(limit))
+    return [dict(row._mapping) for row in rows]
+
+
+# --- the parts of a scan -----------------------------------------------------------------------------------
+
+_SEEN = (select(StocktakeScan.line_id, StocktakeScan.qty)
+         .where(StocktakeScan.stocktake_id == bindparam("stocktake_id"), StocktakeScan.scan_id == bindparam("scan_id")))
+
+
+def _open_head(stocktake_id):
+    """The count's few columns a scan needs; refuses a count that is not open. On PostgreSQL the row is held in
+    share mode, so posting waits for scans under way and scans after it see it closed."""
+    query = select(Stocktake.id, Stocktake.status, Stocktake.number, Stocktake.warehouse_id, Stocktake.category_id,
+                   Stocktake.opened_at, Stocktake.snapshot_move_id).where(Stocktake.id == _int(stocktake_id))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    head = db.session.execute(query).first()
+    if head is None:
+        raise BusinessRuleError(_("No such stocktake."), problem="not-found")
+    if head.status != StocktakeStatus.OPEN:
+        raise InvalidState(_("Stocktake %(number)s is %(status)s: it takes no more scans.", number=head.number,
+                             status=StocktakeStatus(head.status).label))
+    return head
+
+
+def _result(created: bool, scan_id: str, line_id: int, qty: Decimal) -> ScanResult:
+    line = db.session.execute(select(StocktakeLine.product_id, StocktakeLine.counted, StocktakeLine.expected,
+                                     Product.name, Product.unit).join(Product, Product.id == StocktakeLine.product_id)
+                              .where(StocktakeLine.id == line_id)).one()
+    return ScanResult(created, scan_id, line.product_id, line.name, line.unit, qty, line.counted, line.expected)
+
+
+def _line_for(head, product_id: int) -> int:
+    """The count's line for a product, made on its first scan if the product had no stock when the count opened:
+    expected is then what the books said at opening (now, less the moves since)."""
+    query = select(StocktakeLine.id).where(StocktakeLine.stocktake_id == head.id,
+                                           StocktakeLine.product_id == product_id)
+    line_id = db.session.scalar(query)
+    if line_id is not None:
+        return line_id
+    on_hand = db.session.scalar(select(StockLevel.on_hand).where(StockLevel.product_id == product_id,
+                                                                 StockLevel.warehouse_id == head.warehouse_id)) or ZERO
+    since = db.session.scalar(select(func.coalesce(func.sum(StockMove.qty), 0)).where(
+        StockMove.product_id == product_id, StockMove.warehouse_id == head.warehouse_id,
+        StockMove.id > head.snapshot_move_id)) or 0
+    db.session.execute(_insert(StocktakeLine).values(
+        stocktake_id=head.id, product_id=product_id, expected=on_hand - Decimal(since), counted=ZERO, scans=0,
+        recount=False).on_conflict_do_nothing(index_elements=["stocktake_id", "product_id"]))
+    return db.session.scalar(query)
+
+
+_BARCODE = (select(Barcode.product_id, PackUnit.ratio, Product.category_id, Product.name)
+            .join(Product, Product.id == Barcode.product_id)
+            .outerjoin(PackUnit, PackUnit.id == Barcode.pack_unit_id)
+            .where(Barcode.code == bindparam("code")))
+
+
+def _in_category(product_category_id, category_id: int) -> bool:
+    if product_category_id is None:
+        return False
+    return db.session.scalar(select(func.count()).where(Category.id == product_category_id,
+                                                        Category.id.in_(_subtree(category_id)))) > 0
+
+
+def _instant(moment: datetime):
+    """A timestamp bound as the columns store it (SQLite keeps text, so the format must match)."""
+    return literal(moment, UTCDateTime())
+
+
+def _insert(model):
+    return (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+def _quantity(qty) -> Decimal:
+    if qty in (None, ""):
+        return Decimal(1)
+    try:
+        value = Decimal(str(qty).strip())
+    except (InvalidOperation, ValueError):
+        raise BusinessRuleError(_("Enter a quantity, like 1 or 12."), "qty") from None
+    if not value.is_finite() or value <= 0 or value >= MAX_QTY or value != value.quantize(Decimal("0.001")):
+        raise BusinessRuleError(_("Enter a quantity above 0 with at most 3 decimals."), "qty")
+    return value
+
+
+def _when(counted_at, opened_at: datetime) -> datetime:
+    """When the item was counted: the phone's time for a scan made offline, kept between opening and now."""
+    now = utcnow()
+    if counted_at in (None, ""):
+        return now
+    if isinstance(counted_at, datetime):
+        moment = counted_at
+    else:
+        try:
+            moment = datetime.fromisoformat(str(counted_at).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise BusinessRuleError(_("counted_at must be a date and time (ISO 8601)."), "counted_at") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    opened = opened_at if opened_at.tzinfo else opened_at.replace(tzinfo=timezone.utc)
+    return min(max(moment, opened), now)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Choose from the list."), None) from None
+
