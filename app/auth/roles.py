@@ -85,3 +85,6 @@ def sees_cost(user) -> bool:
 
 def sees_sale_price(user) -> bool:
     return user is not None and user.role in SEES_SALE_PRICE
+# Stocktake: the warehouse opens counts and counts; the owner reviews the differences and posts them.
+STOCKTAKE_COUNTERS = frozenset({Role.OWNER, Role.WAREHOUSE})
+STOCKTAKE_REVIEWERS = frozenset({Role.OWNER})

@@ -1,0 +1,142 @@
+"""Stocktakes over the API: open a count, send scans (one at a time, or a batch replayed by an offline phone),
+read the differences, post them."""
+from flask import abort, g, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
+                            decimal_str)
+from app.api.spec import operation, parse_body
+from app.auth.roles import STOCKTAKE_COUNTERS, STOCKTAKE_REVIEWERS, allow, sees_cost
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.stocktake import services as stocktakes
+from app.stocktake.models import Stocktake, StocktakeStatus
+
+MAX_BATCH = 500
+
+STOCKTAKE = Schema("Stocktake", {
+    "id": Integer(), "number": String(), "name": String(), "warehouse_id": Integer(),
+    "category_id": Integer(nullable=True), "blind": Boolean(), "status": Choice(StocktakeStatus),
+    "opened_at": DateTime(), "posted_at": DateTime(nullable=True), "lines": Integer(), "counted_lines": Integer()})
+STOCKTAKE_CREATE = Schema("StocktakeCreate", {
+    "warehouse_id": Integer(required=True), "name": String(max_length=100),
+    "category_id": Integer(nullable=True, description="Count only this category and its subcategories"),
+    "blind": Boolean(description="Counters are not shown the expected quantities")})
+SCAN_IN = Schema("StocktakeScanInput", {
+    "scan_id": String(required=True, min_length=8, max_length=64, description="A UUID made by the client"),
+    "barcode": String(required=True, min_length=1, max_length=64),
+    "qty": DecimalString(3, description="Scanned units (a pack's barcode counts its units each); default 1"),
+    "counted_at": String(max_length=40, description="When it was scanned (ISO 8601), for scans sent later")})
+SCAN = Schema("StocktakeScan", {
+    "scan_id": String(), "product_id": Integer(), "qty": DecimalString(3, description="Base units counted"),
+    "counted": DecimalString(3, description="The product's count so far, all counters together")})
+BATCH_IN = Schema("StocktakeScanBatch", {"scans": ListOf(Nested(SCAN_IN), min_items=1, required=True)})
+BATCH_RESULT = Schema("StocktakeScanResult", {
+    "scan_id": String(), "status": Integer(description="201 counted, 200 seen before, 404 unknown barcode, 422"),
+    "product_id": Integer(), "qty": DecimalString(3), "counted": DecimalString(3), "problem": String(),
+    "message": String()})
+BATCH = Schema("StocktakeScanBatchResult", {"results": ListOf(Nested(BATCH_RESULT))})
+VARIANCE_ROW = Schema("StocktakeVarianceRow", {
+    "product_id": Integer(), "sku": String(), "name": String(), "expected": DecimalString(3),
+    "book": DecimalString(3, description="Expected plus the moves up to the product's last scan"),
+    "counted": DecimalString(3, nullable=True, description="null: not counted"),
+    "difference": DecimalString(3, nullable=True), "value": DecimalString(2, description="Roles that see costs")})
+VARIANCE = Schema("StocktakeVariance", {"rows": ListOf(Nested(VARIANCE_ROW))})
+POST_IN = Schema("StocktakePost", {"uncounted": Choice(
+    [stocktakes.UNCOUNTED_ZERO, stocktakes.UNCOUNTED_KEEP],
+    description="Products nobody counted: zero (a full count, the default) or keep their stock")})
+
+
+def stocktake_json(stocktake: Stocktake) -> dict:
+    progress = stocktakes.progress(stocktake)
+    return {"id": stocktake.id, "number": stocktake.number, "name": stocktake.name,
+            "warehouse_id": stocktake.warehouse_id, "category_id": stocktake.category_id, "blind": stocktake.blind,
+            "status": stocktake.status.value, "opened_at": stocktake.opened_at.isoformat(),
+            "posted_at": stocktake.posted_at.isoformat() if stocktake.posted_at else None,
+            "lines": progress["lines"], "counted_lines": progress["counted"]}
+
+
+def _result_json(result: dict) -> dict:
+    return {key: decimal_str(value, 3) if key in ("qty", "counted") else value for key, value in result.items()}
+
+
+def _stocktake(stocktake_id: int) -> Stocktake:
+    return db.session.get(Stocktake, stocktake_id) or abort(404)
+
+
+@bp.route("/stocktakes", methods=["POST"])
+@allow(STOCKTAKE_COUNTERS)
+@operation("Open a stocktake", body=STOCKTAKE_CREATE, response=STOCKTAKE, status=201)
+def stocktakes_create():
+    """The expected quantities are what the books say is on hand now, in the warehouse (or category)."""
+    data = parse_body()
+    stocktake = stocktakes.open_stocktake(g.user, data["warehouse_id"], data.get("category_id"), data.get("name", ""),
+                                          data.get("blind", False))
+    response = jsonify(stocktake_json(stocktake))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.stocktakes_show", stocktake_id=stocktake.id)
+    return response
+
+
+@bp.route("/stocktakes/<int:stocktake_id>")
+@allow(STOCKTAKE_COUNTERS)
+@operation("Read a stocktake", response=STOCKTAKE)
+def stocktakes_show(stocktake_id):
+    """Its state and how many products have been counted."""
+    return jsonify(stocktake_json(_stocktake(stocktake_id)))
+
+
+@bp.route("/stocktakes/<int:stocktake_id>/scans", methods=["POST"])
+@allow(STOCKTAKE_COUNTERS)
+@operation("Count a scan", body=SCAN_IN, response=SCAN, status=201, problems=(404, 409))
+def stocktakes_scan(stocktake_id):
+    """201 counted; 200 this scan_id was counted before (nothing added); 404 unknown barcode; 409 closed."""
+    data = parse_body()
+    result = stocktakes.record_scan(g.user, stocktake_id, data["scan_id"], data["barcode"], data.get("qty"),
+                                    data.get("counted_at"))
+    response = jsonify({"scan_id": result.scan_id, "product_id": result.product_id,
+                        "qty": decimal_str(result.qty, 3), "counted": decimal_str(result.counted, 3)})
+    response.status_code = 201 if result.created else 200
+    return response
+
+
+@bp.route("/stocktakes/<int:stocktake_id>/scans/batch", methods=["POST"])
+@allow(STOCKTAKE_COUNTERS)
+@operation("Count a batch of scans (offline replay)", body=BATCH_IN, response=BATCH, problems=(409,))
+def stocktakes_scan_batch(stocktake_id):
+    """Each scan answers on its own, in order; scan_ids seen before are skipped. At most 500 a batch."""
+    data = parse_body()
+    if len(data["scans"]) > MAX_BATCH:
+        raise BusinessRuleError(_("Send at most %(count)s scans at a time.", count=MAX_BATCH), "scans")
+    results = stocktakes.record_scans(g.user, stocktake_id, data["scans"])
+    return jsonify({"results": [_result_json(result) for result in results]})
+
+
+@bp.route("/stocktakes/<int:stocktake_id>/variance")
+@allow(STOCKTAKE_REVIEWERS)
+@operation("The differences, per product", response=VARIANCE)
+def stocktakes_variance(stocktake_id):
+    """Expected at opening, book at counting time, counted and the difference (value for roles that see costs)."""
+    with_value = sees_cost(g.user)
+    rows = []
+    for row in stocktakes.variance(_stocktake(stocktake_id)):
+        item = {"product_id": row.product_id, "sku": row.sku, "name": row.name,
+                "expected": decimal_str(row.expected, 3), "book": decimal_str(row.book, 3),
+                "counted": None if row.counted is None else decimal_str(row.counted, 3),
+                "difference": None if row.difference is None else decimal_str(row.difference, 3)}
+        if with_value and row.value is not None:
+            item["value"] = decimal_str(row.value, 2)
+        rows.append(item)
+    return jsonify({"rows": rows})
+
+
+@bp.route("/stocktakes/<int:stocktake_id>/post", methods=["POST"])
+@allow(STOCKTAKE_REVIEWERS)
+@operation("Post the differences and close the count", body=POST_IN, response=STOCKTAKE, problems=(409,))
+def stocktakes_post(stocktake_id):
+    """Differences become stocktake_gain / stocktake_loss moves through the ledger; the count then takes no scans."""
+    data = parse_body() if request.get_data() else {}
+    stocktake = stocktakes.post_stocktake(g.user, _stocktake(stocktake_id),
+                                          data.get("uncounted", stocktakes.UNCOUNTED_ZERO))
+    return jsonify(stocktake_json(stocktake))
