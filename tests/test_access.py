@@ -180,6 +180,23 @@ ROUTE_ROLES = {
     "api.purchase_returns_show": PURCHASE_READERS,
     "api.reorder_suggestions": BUYING,
     "api.purchase_orders_from_suggestions": BUYING,
+    # stocktake: the warehouse counts, the owner reviews and posts
+    "stocktake.index": STOCK_WRITERS,
+    "stocktake.new": STOCK_WRITERS,
+    "stocktake.show": STOCK_WRITERS,
+    "stocktake.lines": STOCK_WRITERS,
+    "stocktake.scan": STOCK_WRITERS,
+    "stocktake.undo": STOCK_WRITERS,
+    "stocktake.review": OWNER,
+    "stocktake.recount": OWNER,
+    "stocktake.post": OWNER,
+    "stocktake.cancel": OWNER,
+    "api.stocktakes_create": STOCK_WRITERS,
+    "api.stocktakes_show": STOCK_WRITERS,
+    "api.stocktakes_scan": STOCK_WRITERS,
+    "api.stocktakes_scan_batch": STOCK_WRITERS,
+    "api.stocktakes_variance": OWNER,
+    "api.stocktakes_post": OWNER,
 }
 
 
