@@ -1,12 +1,17 @@
 """A demo company so a new user can try everything at once. Each area adds its part here."""
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from app.auth import services as auth
 from app.catalog import services as catalog
 from app.catalog.barcodes import gtin_check_digit
+from app.extensions import db
 from app.inventory import services as inventory
+from app.inventory.models import Warehouse
 from app.inventory.services import LineInput
 from app.settings.services import update_company
+from app.stocktake import services as stocktakes
 
 DEMO_PASSWORD = "demo1234"
 
@@ -54,7 +59,16 @@ def load_demo() -> list[tuple[str, str, str]]:
     products = _load_stock(owner)
     _load_purchasing(users, products)
     _load_sales(users, products)
+    _load_stocktake(users, products)
     return [(username, role, DEMO_PASSWORD) for username, role, _name in DEMO_USERS]
+
+
+def _load_stocktake(users: dict, products: list) -> None:
+    """The shop's count under way: a few products counted, one short, so the review has something to show."""
+    shop = db.session.scalar(select(Warehouse).where(Warehouse.code == "SHOP"))
+    count = stocktakes.open_stocktake(users["warehouse"], shop.id, name="门店月底盘点")
+    for index, (product, qty) in enumerate(((products[0], "29"), (products[3], "58"))):
+        stocktakes.record_scan(users["warehouse"], count.id, f"demo-scan-{index:04d}", product.barcode, qty)
 
 
 def _category(owner, path: str, made: dict) -> int:
