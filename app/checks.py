@@ -48,3 +48,4 @@ def inactive_users_have_no_live_tokens():
 from app.inventory import checks as _inventory_checks  # noqa: E402,F401  (registers the ledger checks)
 from app.sales import checks as _sales_checks  # noqa: E402,F401  (registers the sales checks)
 from app.purchasing import checks as _purchasing_checks  # noqa: E402,F401  (registers the purchasing checks)
+from app.stocktake import checks as _stocktake_checks  # noqa: E402,F401  (registers the stocktake checks)
