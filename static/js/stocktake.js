@@ -72,12 +72,17 @@
         link.className = "button small";
         link.href = `${text("attachUrl")}?code=${encodeURIComponent(scan.code)}`;
         link.textContent = text("attachLabel");
-        const retry = document.createElement("button");
-        retry.type = "button";
-        retry.className = "button small";
-        retry.textContent = text("retryLabel");
-        retry.dataset.retry = scan.id;
-        row.append(link, retry);
+        row.append(link);
+      }
+      if (scan.state === "unknown" || scan.state === "failed") {
+        for (const [name, label] of [["retry", text("retryLabel")], ["dismiss", text("dismissLabel")]]) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "button small";
+          button.textContent = label;
+          button.dataset[name] = scan.id;
+          row.append(button);
+        }
       }
       return row;
     }));
@@ -117,6 +122,7 @@
     document.body.dispatchEvent(new CustomEvent("st:synced")); // the totals refresh (htmx trigger)
   });
 
+  // A refused scan stays in the outbox's failed list (the shell counts it) until the counter retries or dismisses it.
   document.addEventListener("outbox:failed", (event) => {
     const { entry, status, reason } = event.detail;
     if (entry.group !== text("group")) return;
@@ -127,13 +133,12 @@
       scan.reason = reason;
       render();
     }
-    // The counter has seen it here (with its way out: attach, retry): the outbox need not keep it.
-    if (scan) window.jxcOutbox.dismiss(entry.key);
   });
 
   document.addEventListener("click", (event) => {
     const undo = event.target.closest("[data-undo]");
     const retry = event.target.closest("[data-retry]");
+    const dismiss = event.target.closest("[data-dismiss]");
     if (undo && screen()) {
       const scan = find(undo.dataset.undo);
       if (!scan) return;
@@ -150,7 +155,15 @@
       scan.state = "waiting";
       scan.reason = "";
       render();
-      enqueue(scan); // same scan_id: it was never counted, so it counts once now
+      // The same scan_id: it was never counted, so it counts once now (after the barcode was attached, say).
+      window.jxcOutbox.dismiss(scan.id).then(() => enqueue(scan));
+      focusScan();
+    } else if (dismiss && screen()) {
+      const index = scans.findIndex((scan) => scan.id === dismiss.dataset.dismiss);
+      if (index < 0) return;
+      window.jxcOutbox.dismiss(scans[index].id);
+      scans.splice(index, 1);
+      render();
       focusScan();
     }
   });
@@ -163,11 +176,13 @@
     recent.forEach((scan) => { if (!find(scan.id)) scans.push(scan); });
     render();
     if (!window.jxcOutbox) return;
-    window.jxcOutbox.waiting(text("group")).then((entries) => {
-      entries.filter((entry) => entry.url === text("scanUrl") && !find(entry.body.scan_id)).reverse()
-        .forEach((entry) => {
-          scans.unshift({ id: entry.body.scan_id, code: entry.body.barcode, qty: entry.body.qty, state: "waiting" });
-        });
+    Promise.all([window.jxcOutbox.failed(), window.jxcOutbox.waiting(text("group"))]).then(([failed, waiting]) => {
+      const kept = (entry) => entry.group === text("group") && entry.url === text("scanUrl") && !find(entry.body.scan_id);
+      failed.concat(waiting).filter(kept).forEach((entry) => {
+        const state = entry.state === "failed" ? (entry.status === 404 ? "unknown" : "failed") : "waiting";
+        scans.unshift({ id: entry.body.scan_id, code: entry.body.barcode, qty: entry.body.qty, state, at: entry.body.counted_at,
+                        reason: entry.reason || "" });
+      });
       render();
     }).catch(() => undefined);
   }
