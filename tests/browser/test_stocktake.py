@@ -1,0 +1,246 @@
+"""Issue 6's proof for the counting screen, in Chromium at 390 px: a warehouse counter counts with a keyboard-wedge
+scanner (bursts 60 ms apart all count, none merged or lost), a typed quantity, undo, an unknown barcode; with the
+phone's camera filming a real EAN-13; offline, where the scans wait in the outbox, sync once the connection is back
+and count exactly once even when replayed; and on a count closed while the page was open, which refuses the scan.
+
+The counts are read from the database the live server writes to, never from the screen alone.
+"""
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.stocktake import services as stocktakes
+from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
+from tests import factories
+from tests.browser.conftest import PHONE
+from tests.browser.scan_fixtures import CAMERA_CODE, camera_browser, camera_video  # noqa: F401 (fixtures)
+
+# Real EAN-13s (valid check digits), CASE being the one the fake camera films.
+CASE, CABLE, CHARGER = CAMERA_CODE, "4006381333931", "9780201379624"
+UNKNOWN = "5901234123457"  # a valid EAN-13 no product has
+
+SYNCED = "() => window.jxcOutbox && window.jxcOutbox.counts.waiting === 0"
+# The keys of the writes the server took (an undo's row says "Undone" at once, before its write is sent).
+SENT_RECORDER = """() => {
+  window.sent = [];
+  document.addEventListener("outbox:sent", (e) => window.sent.push(e.detail.entry.key));
+}"""
+
+
+@pytest.fixture
+def count(app):
+    """A warehouse with three products in stock, a count open on it, and the counter who will scan."""
+    warehouse = factories.warehouse(code="MAIN", name="主仓", is_default=True)
+    products = {code: factories.product(sku=sku, name=name, barcode=code)
+                for code, sku, name in [(CASE, "CASE-1", "Phone case"), (CABLE, "CABLE-1", "USB cable"),
+                                        (CHARGER, "CHG-1", "Charger")]}
+    for product in products.values():
+        factories.stock(product, warehouse, 20)
+    owner = factories.user("owner")
+    stocktake = stocktakes.open_stocktake(owner, warehouse.id, name="Month end")
+    db.session.commit()
+    return {"id": stocktake.id, "owner": owner, "counter": factories.user("warehouse"),
+            "products": {code: product.id for code, product in products.items()}}
+
+
+def sign_in(page, user):
+    """Through the real form; Enter submits it whatever the page's language."""
+    page.goto("/login")
+    page.locator("input[name=username]").fill(user.username)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    with page.expect_navigation():
+        page.locator("input[name=password]").press("Enter")
+
+
+def open_counting_screen(page, count):
+    sign_in(page, count["counter"])
+    page.goto(f"/stocktakes/{count['id']}")
+    page.wait_for_function("() => window.jxcOutbox && window.jxcScanner !== undefined && window.jxcStocktake")
+    page.evaluate(SENT_RECORDER)
+    field = page.locator("#st-scan-input")
+    expect(field).to_be_focused()  # the screen puts the hardware scanner's keystrokes in the scan field
+    return field
+
+
+def wedge(page, codes, gap_ms=60):
+    """Type like a keyboard-wedge scanner: each code in a burst, Enter, then the next one gap_ms later."""
+    for code in codes:
+        page.keyboard.type(code, delay=0)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(gap_ms)
+
+
+def rows_in(page, state, n):
+    """Until `n` of "My last scans" are in `state` and the outbox has nothing waiting."""
+    page.wait_for_function(f"() => document.querySelectorAll('#st-scans li.st-{state}').length === {n}"
+                           f" && ({SYNCED})()")
+
+
+def counted(count) -> dict[str, int]:
+    """What the server counted per barcode (products never scanned: 0), and how many scans it kept."""
+    db.session.rollback()  # end the test's snapshot: the live server wrote since
+    by_product = dict(db.session.execute(select(StocktakeLine.product_id, StocktakeLine.counted)
+                                         .where(StocktakeLine.stocktake_id == count["id"])).all())
+    return {code: by_product.get(product_id, 0) for code, product_id in count["products"].items()}
+
+
+def scans_kept(count) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(StocktakeScan)
+                             .where(StocktakeScan.stocktake_id == count["id"], StocktakeScan.voided_at.is_(None)))
+
+
+def test_wedge_bursts_typed_quantity_undo_and_unknown_barcode(new_page, app, count):
+    page = new_page(PHONE, locale="en-US")
+    field = open_counting_screen(page, count)
+
+    burst = [CASE, CABLE, CASE, CHARGER, CASE, CABLE, CHARGER, CASE, CASE, CABLE]  # 10 scans, 60 ms apart
+    wedge(page, burst)
+    expect(field).to_have_value("")
+    expect(field).to_be_focused()
+    rows_in(page, "counted", len(burst))
+
+    assert counted(count) == {CASE: 5, CABLE: 3, CHARGER: 2}, "scans were lost or merged"
+    assert scans_kept(count) == 10
+    names = {CASE: "Phone case", CABLE: "USB cable", CHARGER: "Charger"}
+    scans = page.locator("#st-scans li")
+    expect(scans.locator(".st-what")).to_have_text([names[code] for code in reversed(burst)])  # newest first
+    expect(scans.locator(".st-scan-qty")).to_have_text(["× 1"] * len(burst))
+    expect(scans.locator(".st-state")).to_have_text(["Counted"] * len(burst))
+    # The running totals (every counter together) refresh after the sync.
+    expect(page.locator(f"#st-counted [data-product-id='{count['products'][CASE]}'] [data-counted]")).to_have_text("5")
+
+    # A typed quantity counts for the next scan only, then the field is back to 1.
+    page.locator("#st-qty").fill("12")
+    field.tap()  # back to the scan field, as the counter does before pulling the trigger
+    wedge(page, [CABLE])
+    rows_in(page, "counted", len(burst) + 1)
+    expect(page.locator("#st-qty")).to_have_value("1")
+    expect(scans.first.locator(".st-scan-qty")).to_have_text("× 12")
+    assert counted(count) == {CASE: 5, CABLE: 15, CHARGER: 2}
+
+    # Undo the 12: the count goes down by that scan and no other.
+    undone = scans.first.get_attribute("data-scan-id")
+    scans.first.get_by_role("button", name="Undo").tap()
+    page.wait_for_function(f"() => window.sent.includes('undo-{undone}') && ({SYNCED})()")
+    expect(scans.first).to_have_class(re.compile(r"\bst-undone\b"))
+    expect(scans.first.get_by_role("button", name="Undo")).to_have_count(0)
+    assert counted(count) == {CASE: 5, CABLE: 3, CHARGER: 2}
+    assert scans_kept(count) == 10
+
+    # An unknown barcode: said so, with a way to attach it to a product; nothing counted.
+    field.focus()
+    wedge(page, [UNKNOWN])
+    rows_in(page, "unknown", 1)
+    unknown = scans.first
+    expect(unknown).to_contain_text(UNKNOWN)
+    expect(unknown.locator(".st-state")).to_contain_text("Unknown barcode")
+    attach = unknown.get_by_role("link", name="Attach to a product")
+    expect(attach).to_have_attribute("href", f"/products/scan?code={UNKNOWN}")
+    expect(unknown.get_by_role("button", name="Count it now")).to_be_visible()
+    assert counted(count) == {CASE: 5, CABLE: 3, CHARGER: 2}
+    assert scans_kept(count) == 10
+    # The refused scan is kept (never dropped silently): the shell counts it until the counter dismisses it.
+    page.wait_for_function("() => window.jxcOutbox.counts.failed === 1")
+    expect(page.locator("[data-outbox-failed]")).to_have_text("1 failed")
+    unknown.get_by_role("button", name="Dismiss").tap()
+    page.wait_for_function("() => window.jxcOutbox.counts.failed === 0")
+    expect(page.locator("[data-outbox-failed]")).to_be_hidden()
+    expect(scans).to_have_count(len(burst) + 1)
+    expect(scans.first.locator(".st-scan-qty")).to_have_text("× 12")  # the undone scan is on top again
+    assert counted(count) == {CASE: 5, CABLE: 3, CHARGER: 2}
+
+
+@pytest.fixture
+def camera_page(app, camera_browser, live_server):  # noqa: F811 (scan_fixtures' own is in Chinese)
+    """A phone-sized page in the Chromium whose fake camera films an EAN-13 of CASE (one launch per video)."""
+    context = camera_browser.new_context(viewport=PHONE, locale="en-US", base_url=live_server, has_touch=True,
+                                         service_workers="block")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_camera_counts_a_filmed_barcode_on_its_product(camera_page, count):
+    page = camera_page
+    open_counting_screen(page, count)
+
+    page.locator("[data-stocktake] [data-scan-camera]").tap()
+    expect(page.locator("[data-stocktake] video")).to_be_visible()
+    # Counted, or the scan box says why not (no camera, the decoder blocked).
+    page.wait_for_function("() => document.querySelector('#st-scans li.st-counted')"
+                           " || !document.querySelector('[data-stocktake] [data-scan-notice]').hidden")
+    notice = page.locator("[data-stocktake] [data-scan-notice]")
+    assert notice.is_hidden(), notice.text_content()
+    page.wait_for_function(SYNCED)
+
+    totals = counted(count)
+    assert totals[CASE] >= 1 and totals[CABLE] == totals[CHARGER] == 0, totals
+    assert scans_kept(count) == totals[CASE]  # each camera scan counted once, all on the filmed product
+    expect(page.locator("#st-scans li").first.locator(".st-what")).to_have_text("Phone case")
+    page.locator("[data-stocktake] [data-scan-close]").tap()
+    expect(page.locator("[data-stocktake] video")).to_be_hidden()
+
+
+def test_offline_scans_wait_in_the_outbox_sync_once_and_replay_changes_nothing(new_page, app, count):
+    page = new_page(PHONE, locale="en-US")
+    open_counting_screen(page, count)
+    page.context.set_offline(True)
+    page.wait_for_function("() => !navigator.onLine")
+
+    offline = [CASE, CABLE, CASE, CHARGER, CASE]
+    wedge(page, offline)
+    page.wait_for_function(f"() => window.jxcOutbox.counts.waiting === {len(offline)}")
+    expect(page.locator("#st-scans li.st-waiting")).to_have_count(len(offline))
+    expect(page.locator("[data-outbox-waiting]")).to_have_text(f"{len(offline)} waiting to sync")
+    expect(page.locator("[data-pwa-net-label]")).to_have_text("Offline")
+    assert counted(count) == {CASE: 0, CABLE: 0, CHARGER: 0}, "the server counted while offline"
+    assert scans_kept(count) == 0
+
+    page.context.set_offline(False)  # Chromium fires `online`: the outbox replays by itself
+    rows_in(page, "counted", len(offline))
+    expect(page.locator("[data-outbox-bar]")).to_be_hidden()
+    assert counted(count) == {CASE: 3, CABLE: 1, CHARGER: 1}
+    assert scans_kept(count) == 5
+    made = list(reversed(page.locator("#st-scans li").evaluate_all("rows => rows.map((row) => row.dataset.scanId)")))
+    assert db.session.scalars(select(StocktakeScan.scan_id).where(StocktakeScan.stocktake_id == count["id"])
+                              .order_by(StocktakeScan.id)).all() == made, "replayed out of order"
+
+    # Replaying again changes nothing: the outbox once more, then one of the same scans POSTed again by hand.
+    page.evaluate("() => window.jxcOutbox.flush()")
+    scan_id = page.locator("#st-scans li").last.get_attribute("data-scan-id")  # the first scan made: CASE
+    again = page.evaluate("""async ([url, scanId, code]) => {
+      const token = (await (await fetch("/pwa/csrf", {headers: {Accept: "application/json"}})).json()).token;
+      const response = await fetch(url, {
+        method: "POST", body: JSON.stringify({scan_id: scanId, barcode: code, qty: "1"}),
+        headers: {"Content-Type": "application/json", "X-CSRFToken": token, "Idempotency-Key": scanId}});
+      return {status: response.status, body: await response.json()};
+    }""", [f"/stocktakes/{count['id']}/scans", scan_id, CASE])
+    assert again["status"] == 200 and again["body"]["created"] is False, again
+    assert again["body"]["counted"] == "3", again
+    assert counted(count) == {CASE: 3, CABLE: 1, CHARGER: 1}
+    assert scans_kept(count) == 5
+
+
+def test_a_count_closed_while_the_page_is_open_refuses_the_scan(new_page, app, count):
+    page = new_page(PHONE, locale="en-US")
+    open_counting_screen(page, count)
+    wedge(page, [CABLE])
+    rows_in(page, "counted", 1)
+
+    db.session.rollback()
+    stocktakes.post_stocktake(count["owner"], db.session.get(Stocktake, count["id"]), stocktakes.UNCOUNTED_KEEP)
+    db.session.commit()
+
+    wedge(page, [CASE])
+    page.wait_for_function(f"() => document.querySelector('#st-scans li.st-failed') && ({SYNCED})()")
+    refused = page.locator("#st-scans li").first
+    expect(refused.locator(".st-state")).to_contain_text(re.compile(r"ST-\S+ is Posted: it takes no more scans"))
+    expect(refused.get_by_role("button", name="Undo")).to_have_count(0)
+    expect(page.locator("[data-outbox-failed]")).to_have_text("1 failed")  # kept with its reason, not dropped
+    assert counted(count) == {CASE: 0, CABLE: 1, CHARGER: 0}
+    assert scans_kept(count) == 1
+    assert db.session.get(Stocktake, count["id"]).status == StocktakeStatus.POSTED
