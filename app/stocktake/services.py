@@ -120,33 +120,35 @@ def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at
     if not 8 <= len(scan_id) <= 64:
         raise BusinessRuleError(_("Each scan needs its own id (a UUID)."), "scan_id")
     head = _open_head(stocktake_id)
-    seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
-    if seen is not None:
-        return _result(False, scan_id, seen.line_id, seen.qty)
     code = (barcode or "").strip()
-    found = db.session.execute(_BARCODE, {"code": code}).first() if code else None
+    # The usual scan is new: its barcode, product and count line in one query, and no look for the scan_id
+    # first (the INSERT's ON CONFLICT finds a replay); a refused barcode still answers a replay as seen.
+    found = db.session.execute(_BARCODE_LINE, {"code": code, "stocktake_id": head.id}).first() if code else None
     if found is None:
-        raise BusinessRuleError(_("Unknown barcode %(code)s: nothing was counted.", code=code[:64]), "barcode",
-                                problem="not-found")
+        return _seen_or_refuse(head, scan_id, _("Unknown barcode %(code)s: nothing was counted.", code=code[:64]),
+                               "not-found")
     units = _quantity(qty) * Decimal(found.ratio or 1)
     if head.category_id is not None and not _in_category(found.category_id, head.category_id):
-        raise BusinessRuleError(_("%(name)s is not part of this count: nothing was counted.", name=found.name),
-                                "barcode")
-    line_id = _line_for(head, found.product_id)
+        return _seen_or_refuse(head, scan_id, _("%(name)s is not part of this count: nothing was counted.",
+                                                name=found.name), None)
+    line_id = found.line_id or _line_for(head, found.product_id)
     when = _when(counted_at, head.opened_at)
-    inserted = db.session.execute(
-        _insert(StocktakeScan).values(stocktake_id=head.id, scan_id=scan_id, line_id=line_id, barcode=code[:64],
-                                      qty=units, counted_at=when, user_id=getattr(actor, "id", None),
-                                      created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["stocktake_id", "scan_id"]).returning(StocktakeScan.id)).first()
-    if inserted is None:  # the same scan from another connection, an instant earlier
+    inserted = db.session.execute(_INSERT_SCAN, {
+        "stocktake_id": head.id, "scan_id": scan_id, "line_id": line_id, "barcode": code[:64], "qty": units,
+        "counted_at": when, "user_id": getattr(actor, "id", None), "created_at": utcnow()}).first()
+    if inserted is None:  # seen before (a replay), maybe from another connection an instant earlier
         seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
         return _result(False, scan_id, seen.line_id, seen.qty)
-    last, moment = StocktakeLine.last_counted_at, _instant(when)
-    db.session.execute(update(StocktakeLine).where(StocktakeLine.id == line_id).values(
-        counted=StocktakeLine.counted + units, scans=StocktakeLine.scans + 1, recount=False,
-        last_counted_at=case((or_(last.is_(None), last < moment), moment), else_=last)))
-    return _result(True, scan_id, line_id, units)
+    line = db.session.execute(_COUNT, {"line_id": line_id, "units": units, "moment": when}).one()
+    return ScanResult(True, scan_id, found.product_id, found.name, found.unit, units, line.counted, line.expected)
+
+
+def _seen_or_refuse(head, scan_id: str, message, problem) -> ScanResult:
+    """A scan counted before answers as seen, even if its barcode would be refused now; any other is refused."""
+    seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
+    if seen is None:
+        raise BusinessRuleError(message, "barcode", problem=problem)
+    return _result(False, scan_id, seen.line_id, seen.qty)
 
 
 def record_scans(actor, stocktake_id: int, scans: list[dict]) -> list[dict]:
@@ -318,11 +320,8 @@ _SEEN = (select(StocktakeScan.line_id, StocktakeScan.qty)
 def _open_head(stocktake_id):
     """The count's few columns a scan needs; refuses a count that is not open. On PostgreSQL the row is held in
     share mode, so posting waits for scans under way and scans after it see it closed."""
-    query = select(Stocktake.id, Stocktake.status, Stocktake.number, Stocktake.warehouse_id, Stocktake.category_id,
-                   Stocktake.opened_at, Stocktake.snapshot_move_id).where(Stocktake.id == _int(stocktake_id))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    head = db.session.execute(query).first()
+    query = _HEAD.with_for_update(read=True) if db.engine.dialect.name == "postgresql" else _HEAD
+    head = db.session.execute(query, {"stocktake_id": _int(stocktake_id)}).first()
     if head is None:
         raise BusinessRuleError(_("No such stocktake."), problem="not-found")
     if head.status != StocktakeStatus.OPEN:
@@ -332,18 +331,15 @@ def _open_head(stocktake_id):
 
 
 def _result(created: bool, scan_id: str, line_id: int, qty: Decimal) -> ScanResult:
-    line = db.session.execute(select(StocktakeLine.product_id, StocktakeLine.counted, StocktakeLine.expected,
-                                     Product.name, Product.unit).join(Product, Product.id == StocktakeLine.product_id)
-                              .where(StocktakeLine.id == line_id)).one()
+    line = db.session.execute(_RESULT, {"line_id": line_id}).one()
     return ScanResult(created, scan_id, line.product_id, line.name, line.unit, qty, line.counted, line.expected)
 
 
 def _line_for(head, product_id: int) -> int:
     """The count's line for a product, made on its first scan if the product had no stock when the count opened:
     expected is then what the books said at opening (now, less the moves since)."""
-    query = select(StocktakeLine.id).where(StocktakeLine.stocktake_id == head.id,
-                                           StocktakeLine.product_id == product_id)
-    line_id = db.session.scalar(query)
+    params = {"stocktake_id": head.id, "product_id": product_id}
+    line_id = db.session.scalar(_LINE, params)
     if line_id is not None:
         return line_id
     on_hand = db.session.scalar(select(StockLevel.on_hand).where(StockLevel.product_id == product_id,
@@ -354,13 +350,39 @@ def _line_for(head, product_id: int) -> int:
     db.session.execute(_insert(StocktakeLine).values(
         stocktake_id=head.id, product_id=product_id, expected=on_hand - Decimal(since), counted=ZERO, scans=0,
         recount=False).on_conflict_do_nothing(index_elements=["stocktake_id", "product_id"]))
-    return db.session.scalar(query)
+    return db.session.scalar(_LINE, params)
 
 
-_BARCODE = (select(Barcode.product_id, PackUnit.ratio, Product.category_id, Product.name)
-            .join(Product, Product.id == Barcode.product_id)
-            .outerjoin(PackUnit, PackUnit.id == Barcode.pack_unit_id)
-            .where(Barcode.code == bindparam("code")))
+# SQLAlchemy does not cache the dialects' INSERT ... ON CONFLICT (their Insert classes opt out), so the ORM
+# construct was compiled again on every scan; this text is the same on SQLite and PostgreSQL and is cached.
+_INSERT_SCAN = text(
+    "INSERT INTO stocktake_scan (stocktake_id, scan_id, line_id, barcode, qty, counted_at, user_id, created_at)"
+    " VALUES (:stocktake_id, :scan_id, :line_id, :barcode, :qty, :counted_at, :user_id, :created_at)"
+    " ON CONFLICT (stocktake_id, scan_id) DO NOTHING RETURNING id").bindparams(
+    bindparam("qty", type_=StocktakeScan.__table__.c.qty.type),
+    bindparam("counted_at", type_=StocktakeScan.__table__.c.counted_at.type),
+    bindparam("created_at", type_=StocktakeScan.__table__.c.created_at.type))
+_LAST = StocktakeLine.last_counted_at
+_COUNT = (update(StocktakeLine).where(StocktakeLine.id == bindparam("line_id")).values(
+    counted=StocktakeLine.counted + bindparam("units", type_=StocktakeLine.__table__.c.counted.type),
+    scans=StocktakeLine.scans + 1, recount=False,
+    last_counted_at=case((or_(_LAST.is_(None), _LAST < bindparam("moment", type_=UTCDateTime())),
+                          bindparam("moment", type_=UTCDateTime())), else_=_LAST))
+    .returning(StocktakeLine.counted, StocktakeLine.expected))
+_RESULT = (select(StocktakeLine.product_id, StocktakeLine.counted, StocktakeLine.expected, Product.name, Product.unit)
+           .join(Product, Product.id == StocktakeLine.product_id).where(StocktakeLine.id == bindparam("line_id")))
+_LINE = select(StocktakeLine.id).where(StocktakeLine.stocktake_id == bindparam("stocktake_id"),
+                                       StocktakeLine.product_id == bindparam("product_id"))
+_HEAD = select(Stocktake.id, Stocktake.status, Stocktake.number, Stocktake.warehouse_id, Stocktake.category_id,
+               Stocktake.opened_at, Stocktake.snapshot_move_id).where(Stocktake.id == bindparam("stocktake_id"))
+
+_BARCODE_LINE = (select(Barcode.product_id, PackUnit.ratio, Product.category_id, Product.name, Product.unit,
+                        StocktakeLine.id.label("line_id"))
+                 .join(Product, Product.id == Barcode.product_id)
+                 .outerjoin(PackUnit, PackUnit.id == Barcode.pack_unit_id)
+                 .outerjoin(StocktakeLine, (StocktakeLine.product_id == Barcode.product_id)
+                            & (StocktakeLine.stocktake_id == bindparam("stocktake_id")))
+                 .where(Barcode.code == bindparam("code")))
 
 
 def _in_category(product_category_id, category_id: int) -> bool:
