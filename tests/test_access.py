@@ -23,6 +23,8 @@ RECEIVERS = {Role.OWNER, Role.PURCHASING, Role.WAREHOUSE}
 SUPPLIER_READERS = {Role.OWNER, Role.PURCHASING, Role.FINANCE}
 BUYING = {Role.OWNER, Role.PURCHASING}  # purchase orders and suppliers: write
 PAYABLES = {Role.OWNER, Role.PURCHASING, Role.FINANCE}
+SALES_REPORTS = {Role.OWNER, Role.SALES, Role.FINANCE}
+FINANCE = {Role.OWNER, Role.FINANCE}
 # Who may reach what. A new endpoint fails test_every_endpoint_is_in_the_table until it is added here.
 ROUTE_ROLES = {
     "home.index": ALL,
@@ -197,6 +199,24 @@ ROUTE_ROLES = {
     "api.stocktakes_scan_batch": STOCK_WRITERS,
     "api.stocktakes_variance": OWNER,
     "api.stocktakes_post": OWNER,
+    # reports: sales for salespeople (their own customers), inventory for those who look after stock, money for
+    # the owner and finance
+    "reports.sales": SALES_REPORTS,
+    "api.reports_sales": SALES_REPORTS,
+    "reports.stock_value": STOCK_READERS,
+    "reports.inventory_summary": STOCK_READERS,
+    "reports.turnover": STOCK_READERS,
+    "reports.abc": STOCK_READERS,
+    "reports.slow_movers": STOCK_READERS,
+    "reports.best_sellers": STOCK_READERS,
+    "reports.stockout_risk": STOCK_READERS,
+    "api.reports_inventory": STOCK_READERS,
+    "reports.receivables_aging": FINANCE,
+    "reports.payables_aging": FINANCE,
+    "reports.statements": FINANCE,
+    "reports.statement": FINANCE,
+    "reports.cash": FINANCE,
+    "reports.cash_payments": FINANCE,
 }
 
 

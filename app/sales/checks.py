@@ -8,7 +8,7 @@ from app.extensions import db
 from app.finance.models import CreditAllocation, PaymentAllocation
 from app.inventory.models import StockLevel
 from app.sales.models import (OrderStatus, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder,
-                              SalesOrderLine, SalesReturnLine)
+                              SalesOrderLine, SalesReturn, SalesReturnLine)
 
 HOLDING = [OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED]
 
@@ -64,4 +64,29 @@ def invoices_match_their_allocations():
                             f"vs allocations {paid.get(invoice.id) or 0} / {credited.get(invoice.id) or 0}")
         if invoice.open_amount < 0:
             breaches.append(f"invoice {invoice.number}: settled beyond its total")
+    return breaches
+
+
+@invariant
+def sales_facts_match_their_documents():
+    """Sales facts (what the reports sum) equal their invoices and credit notes, in quantity and net amount"""
+    from app.reports.models import SalesFact  # here: the reports package imports the sales screens
+    breaches = []
+    for document, key, lines, credit in ((SalesInvoice, SalesFact.invoice_id, SalesInvoiceLine, False),
+                                         (SalesReturn, SalesFact.return_id, SalesReturnLine, True)):
+        facts = {row[0]: (row[1], row[2]) for row in db.session.execute(
+            select(key, func.sum(SalesFact.qty), func.sum(SalesFact.revenue)).where(key.is_not(None)).group_by(key))}
+        parent = lines.return_id if credit else lines.invoice_id
+        qty = lines.credited_qty if credit else lines.qty
+        rows = db.session.execute(select(document.id, document.number, document.subtotal, func.sum(qty))
+                                  .join(lines, parent == document.id).group_by(document.id, document.number,
+                                                                              document.subtotal))
+        sign = -1 if credit else 1
+        for id_, number, subtotal, counted in rows:
+            expected = (sign * (counted or 0), sign * subtotal)
+            found = facts.pop(id_, (0, 0))
+            if expected[0] or expected[1] or any(found):
+                if tuple(Decimal(v) for v in found) != tuple(Decimal(v) for v in expected):
+                    breaches.append(f"{number}: facts {found[0]} / {found[1]}, document {expected[0]} / {expected[1]}")
+        breaches += [f"facts for a missing document {id_}" for id_ in facts]
     return breaches

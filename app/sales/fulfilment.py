@@ -21,6 +21,7 @@ from app.sales.models import (ZERO, InvoiceStatus, OrderStatus, SalesDelivery, S
 from app.sales.services import lock
 
 COST = Decimal("0.0001")
+CENT = Decimal("0.01")
 
 
 def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) -> SalesDelivery:
@@ -73,6 +74,7 @@ def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
     invoice.refresh_status()  # a free order's zero invoice is settled at once, not left open
     db.session.add(invoice)
     db.session.flush()
+    _record_invoice_facts(order, invoice)
     before = order.status
     refresh_status(order)
     audit.record(actor, "sales_order.invoice", order, {"status": (before, order.status),
@@ -104,6 +106,7 @@ def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=N
     sales_return.tax = sum((rl.tax for rl in sales_return.lines), ZERO)
     sales_return.total = sales_return.subtotal + sales_return.tax
     db.session.flush()
+    _record_return_facts(order, sales_return)
     post_moves(actor, Source("sales_return", sales_return.id, sales_return.number),
                [Move(rl.product_id, warehouse.id, rl.qty, MoveKind.SALES_RETURN, unit_cost=rl.unit_cost, line_id=rl.id)
                 for rl in sales_return.lines])
@@ -122,6 +125,26 @@ def delivered_cost(line: SalesOrderLine) -> Decimal:
     qty = sum((dl.qty for dl in shipped), ZERO)
     value = sum((dl.qty * dl.unit_cost for dl in shipped), ZERO)
     return (value / qty).quantize(COST, ROUND_HALF_UP) if qty else ZERO
+
+
+def _record_invoice_facts(order: SalesOrder, invoice: SalesInvoice) -> None:
+    """The invoice's lines as sales facts for the reports: revenue before tax, cost at what the goods left at."""
+    from app.reports.models import SalesFact  # here, not at the top: the reports package imports the sales screens
+    db.session.add_all(SalesFact(day=invoice.issued_on, invoice_id=invoice.id, product_id=il.product_id,
+                                 customer_id=invoice.customer_id, salesperson_id=order.salesperson_id,
+                                 warehouse_id=order.warehouse_id, qty=il.qty, revenue=il.amount,
+                                 cost=(il.qty * delivered_cost(il.order_line)).quantize(CENT, ROUND_HALF_UP))
+                       for il in invoice.lines)
+
+
+def _record_return_facts(order: SalesOrder, sales_return: SalesReturn) -> None:
+    """The credited part of a return as negative sales facts; goods never invoiced were never counted as sold."""
+    from app.reports.models import SalesFact
+    db.session.add_all(SalesFact(day=business_today(), return_id=sales_return.id, product_id=rl.product_id,
+                                 customer_id=sales_return.customer_id, salesperson_id=order.salesperson_id,
+                                 warehouse_id=sales_return.warehouse_id, qty=-rl.credited_qty, revenue=-rl.amount,
+                                 cost=-(rl.credited_qty * rl.unit_cost).quantize(CENT, ROUND_HALF_UP))
+                       for rl in sales_return.lines if rl.credited_qty > 0)
 
 
 def _allocate_credit(sales_return: SalesReturn) -> None:

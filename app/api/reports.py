@@ -1,0 +1,80 @@
+"""Reports over the API (shared/API.md "Reports"): the same services as the report screens, the same data scope.
+
+Cost and margin leave the server only for roles that see costs; a salesperson's figures are their own
+customers' (applied in app.reports.sales).
+"""
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
+from app.api.spec import operation
+from app.auth.roles import Role, allow
+from app.reports import sales
+from app.reports.periods import period_from_args
+
+# Who may read the sales report: as the screen (reports.sales_routes.SALES_REPORT_READERS).
+SALES_REPORT_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
+COST = "Absent for roles that may not see costs"
+
+
+class GroupKey(Field):
+    openapi = {"type": ["string", "integer", "null"],
+               "description": "The bucket's first day (YYYY-MM-DD) for day/week/month; else the id "
+                              "(null: no category / no salesperson)"}
+
+
+FIGURES = {"qty": DecimalString(3), "revenue": DecimalString(2, description="Net of discount, before tax"),
+           "cost": DecimalString(2, description=COST), "margin": DecimalString(2, description=COST),
+           "margin_pct": DecimalString(1, nullable=True, description=COST + "; null without revenue"),
+           "prev_revenue": DecimalString(2, description="The same group in the previous period of the same length"),
+           "change_pct": DecimalString(1, nullable=True, description="Revenue against prev_revenue; null when that is 0")}
+SALES_ROW = Schema("SalesReportRow", {"key": GroupKey(), "label": String(), **FIGURES})
+SALES_REPORT = Schema("SalesReport", {
+    "from": String(description="YYYY-MM-DD"), "to": String(description="YYYY-MM-DD"),
+    "previous_from": String(description="YYYY-MM-DD"), "previous_to": String(description="YYYY-MM-DD"),
+    "group_by": String(), "rows": ListOf(Nested(SALES_ROW)),
+    "total": Nested(Schema("SalesReportTotal", {"label": String(), **FIGURES}))})
+DATE = {"type": "string", "format": "date"}
+
+
+def _id_arg(name: str) -> int | None:
+    """An optional id in the query string; anything but a positive whole number is a 422."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValidationFailed({name: [_("Must be a whole number.")]})
+    return int(value)
+
+
+def _row_json(row: sales.SalesRow, key: bool = True) -> dict:
+    data = {"key": row.key.isoformat() if hasattr(row.key, "isoformat") else row.key} if key else {}
+    data |= {"label": row.label, "qty": decimal_str(row.qty, 3), "revenue": decimal_str(row.revenue, 2)}
+    if row.cost is not None:
+        data |= {"cost": decimal_str(row.cost, 2), "margin": decimal_str(row.margin, 2),
+                 "margin_pct": decimal_str(row.margin_pct, 1)}
+    return data | {"prev_revenue": decimal_str(row.prev_revenue, 2), "change_pct": decimal_str(row.change_pct, 1)}
+
+
+@bp.route("/reports/sales")
+@allow(SALES_REPORT_READERS)
+@operation("Sales report: quantity, revenue (cost and margin for roles that see costs) per group, with the "
+           "previous period", response=SALES_REPORT, problems=(422,), query={
+               "from": DATE, "to": DATE,
+               "period": {"type": "string", "enum": ["today", "week", "month", "quarter", "year"],
+                          "description": "Instead of from/to (default: this month)"},
+               "group_by": {"type": "string", "enum": list(sales.GROUPS), "default": "day"},
+               "product_id": {"type": "integer"}, "customer_id": {"type": "integer"},
+               "category_id": {"type": "integer", "description": "With its subcategories"},
+               "salesperson_id": {"type": "integer", "description": "Ignored for a salesperson (always their own)"}})
+def reports_sales():
+    """Every group of the period (a salesperson: their own customers' sales), biggest first for non-time groups."""
+    period = period_from_args(request.args)
+    filters = sales.SalesFilters(product_id=_id_arg("product_id"), customer_id=_id_arg("customer_id"),
+                                 category_id=_id_arg("category_id"), salesperson_id=_id_arg("salesperson_id"))
+    report = sales.sales_summary(g.user, period, request.args.get("group_by") or "day", filters)
+    return jsonify({"from": period.start.isoformat(), "to": period.end.isoformat(),
+                    "previous_from": report.previous.start.isoformat(), "previous_to": report.previous.end.isoformat(),
+                    "group_by": report.group_by, "rows": [_row_json(row) for row in report.rows],
+                    "total": _row_json(report.total, key=False)})

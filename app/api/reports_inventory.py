@@ -1,0 +1,68 @@
+"""GET /reports/inventory: per product on hand, value, days of stock, last sale and ABC class (shared/API.md)."""
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.pagination import MAX_PER_PAGE
+from app.api.schema import (Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed,
+                            decimal_str)
+from app.api.spec import operation
+from app.auth.roles import Role, allow, sees_cost
+from app.reports import inventory as reports
+from app.reports.periods import period_from_args
+
+INVENTORY_REPORT_READERS = (Role.OWNER, Role.FINANCE, Role.PURCHASING, Role.WAREHOUSE)
+
+ROW = Schema("InventoryReportRow", {
+    "product_id": Integer(), "sku": String(), "name": String(), "on_hand": DecimalString(3),
+    "value": DecimalString(2, description="On hand x average cost; only for roles that may see costs"),
+    "sold_qty": DecimalString(3, description="Sold in the period, net of returns"),
+    "turnover_days": DecimalString(1, nullable=True, description=(
+        "Days of stock: days in the period x average stock ((opening + closing) / 2) / quantity sold; "
+        "null when nothing sold")),
+    "last_sale_at": DateTime(nullable=True), "class": Choice(("A", "B", "C"), description=(
+        "ABC by cost of goods sold in the period: A up to 80 %, B the next 15 %, C the rest"))})
+
+
+def _paging() -> tuple[int, int]:
+    page, per_page = request.args.get("page", "1"), request.args.get("per_page", "50")
+    errors = {}
+    if not page.isdigit() or int(page) < 1:
+        errors["page"] = [_("Must be a whole number from 1.")]
+    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+        errors["per_page"] = [_("Must be a whole number from 1 to %(n)d.", n=MAX_PER_PAGE)]
+    if errors:
+        raise ValidationFailed(errors)
+    return int(page), int(per_page)
+
+
+def _row(row: dict, with_value: bool) -> dict:
+    data = {"product_id": row["product_id"], "sku": row["sku"], "name": row["name"],
+            "on_hand": decimal_str(row["on_hand"], 3), "sold_qty": decimal_str(row["sold_qty"], 3),
+            "turnover_days": decimal_str(row["turnover_days"], 1),
+            "last_sale_at": row["last_sale_at"].isoformat() if row["last_sale_at"] else None, "class": row["abc"]}
+    if with_value:
+        data["value"] = decimal_str(row["value"], 2)
+    return data
+
+
+@bp.route("/reports/inventory")
+@allow(*INVENTORY_REPORT_READERS)
+@operation("Inventory report: stock, value, days of stock, last sale and ABC class per product", response=ROW,
+           listing=True, query={"warehouse_id": {"type": "integer"}, "category_id": {"type": "integer"},
+                                "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                                "period": {"type": "string", "enum": ["today", "week", "month", "quarter", "year"],
+                                           "description": "Default quarter (to date); from/to win"},
+                                "class": {"type": "string", "enum": ["A", "B", "C"]}})
+def reports_inventory():
+    """Products A first (biggest cost of goods sold first); value absent for roles that may not see costs."""
+    page, per_page = _paging()
+    period = period_from_args(request.args, default="quarter")
+    scope = reports.Scope(request.args.get("warehouse_id", type=int), request.args.get("category_id", type=int))
+    abc = request.args.get("class", "")
+    if abc and abc not in ("A", "B", "C"):
+        raise ValidationFailed({"class": [_("Must be one of: %(values)s.", values="A, B, C")]})
+    found = reports.turnover(period, scope, abc, page=page, per_page=per_page)
+    with_value = sees_cost(g.user)
+    return jsonify({"items": [_row(row, with_value) for row in found.rows], "total": found.count, "page": page,
+                    "per_page": per_page, "from": period.start.isoformat(), "to": period.end.isoformat()})
