@@ -94,7 +94,8 @@ class StockMove(db.Model):
 
     __table_args__ = (
         Index("ix_stock_move_product_warehouse", "product_id", "warehouse_id", "id"),
-        Index("ix_stock_move_created_at", "created_at"),
+        # Reports read the ledger by time: with these columns in the index they never visit the table's rows.
+        Index("ix_stock_move_created_cover", "created_at", "product_id", "warehouse_id", "kind", "qty", "unit_cost"),
         Index("ix_stock_move_source", "source_type", "source_id"),
     )
 
