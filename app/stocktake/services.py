@@ -123,7 +123,7 @@ def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at
     code = (barcode or "").strip()
     # The usual scan is new: its barcode, product and count line in one query, and no look for the scan_id
     # first (the INSERT's ON CONFLICT finds a replay); a refused barcode still answers a replay as seen.
-    found = db.session.execute(_BARCODE_LINE, {"code": code, "stocktake_id": head.id}).first() if code else None
+    found = _run(_BARCODE_LINE, {"code": code, "stocktake_id": head.id}).first() if code else None
     if found is None:
         return _seen_or_refuse(head, scan_id, _("Unknown barcode %(code)s: nothing was counted.", code=code[:64]),
                                "not-found")
@@ -133,19 +133,19 @@ def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at
                                                 name=found.name), None)
     line_id = found.line_id or _line_for(head, found.product_id)
     when = _when(counted_at, head.opened_at)
-    inserted = db.session.execute(_INSERT_SCAN, {
+    inserted = _run(_INSERT_SCAN, {
         "stocktake_id": head.id, "scan_id": scan_id, "line_id": line_id, "barcode": code[:64], "qty": units,
         "counted_at": when, "user_id": getattr(actor, "id", None), "created_at": utcnow()}).first()
     if inserted is None:  # seen before (a replay), maybe from another connection an instant earlier
-        seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
+        seen = _run(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
         return _result(False, scan_id, seen.line_id, seen.qty)
-    line = db.session.execute(_COUNT, {"line_id": line_id, "units": units, "moment": when}).one()
+    line = _run(_COUNT, {"line_id": line_id, "units": units, "moment": when}).one()
     return ScanResult(True, scan_id, found.product_id, found.name, found.unit, units, line.counted, line.expected)
 
 
 def _seen_or_refuse(head, scan_id: str, message, problem) -> ScanResult:
     """A scan counted before answers as seen, even if its barcode would be refused now; any other is refused."""
-    seen = db.session.execute(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
+    seen = _run(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
     if seen is None:
         raise BusinessRuleError(message, "barcode", problem=problem)
     return _result(False, scan_id, seen.line_id, seen.qty)
@@ -313,15 +313,11 @@ def recent_scans(stocktake: Stocktake, actor, limit: int = 10) -> list[dict]:
 
 # --- the parts of a scan -----------------------------------------------------------------------------------
 
-_SEEN = (select(StocktakeScan.line_id, StocktakeScan.qty)
-         .where(StocktakeScan.stocktake_id == bindparam("stocktake_id"), StocktakeScan.scan_id == bindparam("scan_id")))
-
-
 def _open_head(stocktake_id):
     """The count's few columns a scan needs; refuses a count that is not open. On PostgreSQL the row is held in
     share mode, so posting waits for scans under way and scans after it see it closed."""
-    query = _HEAD.with_for_update(read=True) if db.engine.dialect.name == "postgresql" else _HEAD
-    head = db.session.execute(query, {"stocktake_id": _int(stocktake_id)}).first()
+    query = _HEAD_SHARED if db.engine.dialect.name == "postgresql" else _HEAD
+    head = _run(query, {"stocktake_id": _int(stocktake_id)}).first()
     if head is None:
         raise BusinessRuleError(_("No such stocktake."), problem="not-found")
     if head.status != StocktakeStatus.OPEN:
@@ -331,7 +327,7 @@ def _open_head(stocktake_id):
 
 
 def _result(created: bool, scan_id: str, line_id: int, qty: Decimal) -> ScanResult:
-    line = db.session.execute(_RESULT, {"line_id": line_id}).one()
+    line = _run(_RESULT, {"line_id": line_id}).one()
     return ScanResult(created, scan_id, line.product_id, line.name, line.unit, qty, line.counted, line.expected)
 
 
@@ -339,7 +335,7 @@ def _line_for(head, product_id: int) -> int:
     """The count's line for a product, made on its first scan if the product had no stock when the count opened:
     expected is then what the books said at opening (now, less the moves since)."""
     params = {"stocktake_id": head.id, "product_id": product_id}
-    line_id = db.session.scalar(_LINE, params)
+    line_id = _run(_LINE, params).scalar()
     if line_id is not None:
         return line_id
     on_hand = db.session.scalar(select(StockLevel.on_hand).where(StockLevel.product_id == product_id,
@@ -350,39 +346,48 @@ def _line_for(head, product_id: int) -> int:
     db.session.execute(_insert(StocktakeLine).values(
         stocktake_id=head.id, product_id=product_id, expected=on_hand - Decimal(since), counted=ZERO, scans=0,
         recount=False).on_conflict_do_nothing(index_elements=["stocktake_id", "product_id"]))
-    return db.session.scalar(_LINE, params)
+    return _run(_LINE, params).scalar()
 
 
-# SQLAlchemy does not cache the dialects' INSERT ... ON CONFLICT (their Insert classes opt out), so the ORM
-# construct was compiled again on every scan; this text is the same on SQLite and PostgreSQL and is cached.
+# A scan is the hottest write there is (32 phones at once): its statements are Core statements on the table
+# columns, built once and run on the session's connection, which skips the ORM's per-statement work. The INSERT is
+# text because SQLAlchemy does not cache the dialects' INSERT ... ON CONFLICT; the text is the same on both engines.
+_SCAN, _LINE_T, _ST = StocktakeScan.__table__.c, StocktakeLine.__table__.c, Stocktake.__table__.c
+_BARCODE_T, _PACK_T, _PRODUCT_T = Barcode.__table__.c, PackUnit.__table__.c, Product.__table__.c
 _INSERT_SCAN = text(
     "INSERT INTO stocktake_scan (stocktake_id, scan_id, line_id, barcode, qty, counted_at, user_id, created_at)"
     " VALUES (:stocktake_id, :scan_id, :line_id, :barcode, :qty, :counted_at, :user_id, :created_at)"
     " ON CONFLICT (stocktake_id, scan_id) DO NOTHING RETURNING id").bindparams(
-    bindparam("qty", type_=StocktakeScan.__table__.c.qty.type),
-    bindparam("counted_at", type_=StocktakeScan.__table__.c.counted_at.type),
-    bindparam("created_at", type_=StocktakeScan.__table__.c.created_at.type))
-_LAST = StocktakeLine.last_counted_at
-_COUNT = (update(StocktakeLine).where(StocktakeLine.id == bindparam("line_id")).values(
-    counted=StocktakeLine.counted + bindparam("units", type_=StocktakeLine.__table__.c.counted.type),
-    scans=StocktakeLine.scans + 1, recount=False,
-    last_counted_at=case((or_(_LAST.is_(None), _LAST < bindparam("moment", type_=UTCDateTime())),
-                          bindparam("moment", type_=UTCDateTime())), else_=_LAST))
-    .returning(StocktakeLine.counted, StocktakeLine.expected))
-_RESULT = (select(StocktakeLine.product_id, StocktakeLine.counted, StocktakeLine.expected, Product.name, Product.unit)
-           .join(Product, Product.id == StocktakeLine.product_id).where(StocktakeLine.id == bindparam("line_id")))
-_LINE = select(StocktakeLine.id).where(StocktakeLine.stocktake_id == bindparam("stocktake_id"),
-                                       StocktakeLine.product_id == bindparam("product_id"))
-_HEAD = select(Stocktake.id, Stocktake.status, Stocktake.number, Stocktake.warehouse_id, Stocktake.category_id,
-               Stocktake.opened_at, Stocktake.snapshot_move_id).where(Stocktake.id == bindparam("stocktake_id"))
+    bindparam("qty", type_=_SCAN.qty.type), bindparam("counted_at", type_=_SCAN.counted_at.type),
+    bindparam("created_at", type_=_SCAN.created_at.type))
+_MOMENT = bindparam("moment", type_=_LINE_T.last_counted_at.type)
+_COUNT = (update(StocktakeLine.__table__).where(_LINE_T.id == bindparam("line_id")).values(
+    counted=_LINE_T.counted + bindparam("units", type_=_LINE_T.counted.type), scans=_LINE_T.scans + 1,
+    recount=False, last_counted_at=case((or_(_LINE_T.last_counted_at.is_(None), _LINE_T.last_counted_at < _MOMENT),
+                                         _MOMENT), else_=_LINE_T.last_counted_at))
+    .returning(_LINE_T.counted, _LINE_T.expected))
+_SEEN = select(_SCAN.line_id, _SCAN.qty).where(_SCAN.stocktake_id == bindparam("stocktake_id"),
+                                               _SCAN.scan_id == bindparam("scan_id"))
+_RESULT = (select(_LINE_T.product_id, _LINE_T.counted, _LINE_T.expected, _PRODUCT_T.name, _PRODUCT_T.unit)
+           .join_from(StocktakeLine.__table__, Product.__table__, _PRODUCT_T.id == _LINE_T.product_id)
+           .where(_LINE_T.id == bindparam("line_id")))
+_LINE = select(_LINE_T.id).where(_LINE_T.stocktake_id == bindparam("stocktake_id"),
+                                 _LINE_T.product_id == bindparam("product_id"))
+_HEAD = select(_ST.id, _ST.status, _ST.number, _ST.warehouse_id, _ST.category_id, _ST.opened_at,
+               _ST.snapshot_move_id).where(_ST.id == bindparam("stocktake_id"))
+_HEAD_SHARED = _HEAD.with_for_update(read=True)
+_BARCODE_LINE = (select(_BARCODE_T.product_id, _PACK_T.ratio, _PRODUCT_T.category_id, _PRODUCT_T.name,
+                        _PRODUCT_T.unit, _LINE_T.id.label("line_id"))
+                 .select_from(Barcode.__table__)
+                 .join(Product.__table__, _PRODUCT_T.id == _BARCODE_T.product_id)
+                 .outerjoin(PackUnit.__table__, _PACK_T.id == _BARCODE_T.pack_unit_id)
+                 .outerjoin(StocktakeLine.__table__, (_LINE_T.product_id == _BARCODE_T.product_id)
+                            & (_LINE_T.stocktake_id == bindparam("stocktake_id")))
+                 .where(_BARCODE_T.code == bindparam("code")))
 
-_BARCODE_LINE = (select(Barcode.product_id, PackUnit.ratio, Product.category_id, Product.name, Product.unit,
-                        StocktakeLine.id.label("line_id"))
-                 .join(Product, Product.id == Barcode.product_id)
-                 .outerjoin(PackUnit, PackUnit.id == Barcode.pack_unit_id)
-                 .outerjoin(StocktakeLine, (StocktakeLine.product_id == Barcode.product_id)
-                            & (StocktakeLine.stocktake_id == bindparam("stocktake_id")))
-                 .where(Barcode.code == bindparam("code")))
+
+def _run(statement, params: dict):
+    return db.session.connection().execute(statement, params)
 
 
 def _in_category(product_category_id, category_id: int) -> bool:
