@@ -10,7 +10,7 @@ SCANNER_VENDOR := $(shell $(VENDOR) scanner-files)
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
 APT_TEST := chromium poppler-utils
 
-.PHONY: run test bench static translations messages system-deps system-deps-test db clean
+.PHONY: run test bench bench-reports bench-stocktake static translations messages system-deps system-deps-test db clean
 
 run: $(VENV)/.installed static translations system-deps db
 	@$(FLASK) demo --if-empty
@@ -26,6 +26,18 @@ test: $(VENV)/.installed static translations system-deps system-deps-test
 bench: $(VENV)/.installed static translations
 	$(PY) bench/run.py
 	$(PY) bench/sales_flow.py
+	$(PY) bench/stocktake.py
+	$(PY) bench/reports.py
+
+# The dashboard and every report against 1,000,000 sales lines (made once, then kept: see bench/reports.py);
+# SQLite by default, PostgreSQL with DATABASE_URL (its public schema is rebuilt when the data is missing).
+bench-reports: $(VENV)/.installed static translations
+	$(PY) bench/reports.py $(BENCH_REPORTS_ARGS)
+
+# 32 scanners on one stocktake over the API, closed loop then open loop at 520 scans/s (bench/README.md);
+# PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1 (a fresh database is made and dropped).
+bench-stocktake: $(VENV)/.installed static translations
+	$(PY) bench/stocktake.py
 
 $(VENV)/.installed: pyproject.toml
 	@test -d $(VENV) || python3 -m venv $(VENV)

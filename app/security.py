@@ -1,4 +1,5 @@
 """Security headers on every response."""
+from flask import has_request_context
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -17,6 +18,11 @@ CSP = "; ".join([
 ])
 
 
+def _is_fragment() -> bool:
+    from app.web import wants_fragment
+    return has_request_context() and wants_fragment()
+
+
 def add_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -24,6 +30,10 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if _is_fragment():
+        # An htmx fragment of whatever type: the service worker's Cache Storage ignores Vary, so a stored fragment
+        # would later stand in for the full page of the same URL. Kept if a view chose a private cache itself.
+        headers.setdefault("Cache-Control", "no-store")
     if response.mimetype == "text/html":
         # Pages carry personal data and a CSRF token: never from a shared or back-forward cache.
         headers.setdefault("Cache-Control", "no-store")

@@ -1,44 +1,116 @@
-// JXC service worker: static assets stale-while-revalidate under a versioned cache; pages network-only with
-// an offline page as fallback. Pages are never cached here, so one user's pages never reach another.
-const VERSION = "jxc-v1";
-const STATIC_CACHE = `${VERSION}-static`;
+// JXC service worker. Served by /sw.js (app/pwa/routes.py), which stamps VERSION with a digest of the static
+// files and PRECACHE with the app shell's URLs: a deploy that changes any static file changes these bytes, so
+// the browser installs the new worker, which waits until the user chooses to reload (static/js/app.js).
+//
+// Caches, all named after VERSION (activate deletes every other version's):
+//   static: the precached app shell (offline page, stylesheets, scripts, htmx, icons): cache first;
+//   assets: other files under /static/: stale-while-revalidate;
+//   pages:  full pages (navigations, htmx boosted navigations and history restores): network first, the last
+//           good copy when offline, else the offline page. Cleared on sign-out and on the sign-in page.
+// htmx fragments never touch a cache: Cache Storage keeps one response per URL whatever Vary says, so a
+// fragment stored there would later be served as the page of the same URL.
+const VERSION = "__VERSION__";
+const PRECACHE = ["__PRECACHE__"];
+const PREFIX = "jxc-";
+const STATIC_CACHE = `${PREFIX}${VERSION}-static`;
+const ASSET_CACHE = `${PREFIX}${VERSION}-assets`;
+const PAGE_CACHE = `${PREFIX}${VERSION}-pages`;
 const OFFLINE_URL = "/offline";
-const PRECACHE = [OFFLINE_URL, "/static/css/app.css", "/static/js/app.js", "/static/icons/icon-192.png"];
+const MAX_PAGES = 60; // the most recently visited pages kept for offline use
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));
+  // The offline page is fetched without cookies: it must not carry the name or CSRF token of whoever
+  // happened to be signed in when the worker installed. "reload" skips the HTTP cache, so a new version
+  // never precaches an old file.
+  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(PRECACHE.map((url) =>
+    new Request(url, { cache: "reload", credentials: url === OFFLINE_URL ? "omit" : "same-origin" })))));
+  // No skipWaiting here: open pages keep the worker they started with until the user reloads.
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((key) => !key.startsWith(VERSION)).map((key) => caches.delete(key))))
+    .then((keys) => Promise.all(keys.filter((key) => !key.startsWith(`${PREFIX}${VERSION}-`))
+      .map((key) => caches.delete(key))))
     .then(() => self.clients.claim()));
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "signed-out") {
-    event.waitUntil(caches.keys().then((keys) => Promise.all(
-      keys.filter((key) => key !== STATIC_CACHE).map((key) => caches.delete(key)))));
+  const type = event.data && event.data.type;
+  if (type === "SKIP_WAITING") {
+    self.skipWaiting();
+  } else if (type === "signed-out") {
+    event.waitUntil(clearPages());
   }
 });
+
+function clearPages() {
+  // Every version's pages: a page of the user who signed out must not be shown to the next one.
+  return caches.keys().then((keys) => Promise.all(
+    keys.filter((key) => key.endsWith("-pages")).map((key) => caches.delete(key))));
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
-    // Stale-while-revalidate: fast from cache, refreshed in the background after a deploy.
-    event.respondWith(caches.open(STATIC_CACHE).then((cache) => cache.match(request).then((hit) => {
-      const fresh = fetch(request).then((response) => {
-        if (response.ok) cache.put(request, response.clone());
-        return response;
-      });
-      if (hit) { event.waitUntil(fresh.catch(() => undefined)); return hit; }
-      return fresh;
-    })));
+    event.respondWith(staticFile(event, request, url));
     return;
   }
-  if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
-  }
+  if (isFullPage(request)) event.respondWith(page(event, request, url));
+  // Anything else (htmx fragments, JSON, downloads) goes to the network untouched.
 });
+
+function isFullPage(request) {
+  if (request.mode === "navigate") return true;
+  const headers = request.headers;
+  return headers.get("HX-Request") === "true" &&
+    (headers.get("HX-Boosted") === "true" || headers.get("HX-History-Restore-Request") === "true");
+}
+
+async function staticFile(event, request, url) {
+  const precached = await caches.match(url.href, { cacheName: STATIC_CACHE });
+  if (precached) return precached;
+  const cache = await caches.open(ASSET_CACHE);
+  const hit = await cache.match(request);
+  const fresh = fetch(request).then((response) => {
+    if (response.ok) return cache.put(request, response.clone()).then(() => response);
+    return response;
+  });
+  if (hit) {
+    event.waitUntil(fresh.catch(() => undefined));
+    return hit;
+  }
+  return fresh;
+}
+
+async function page(event, request, url) {
+  try {
+    const response = await fetch(request);
+    if (cacheable(response)) {
+      // Keyed by URL alone, and looked up ignoring Vary: a boosted request and a navigation of the same URL
+      // both get the full page.
+      const copy = response.clone();
+      event.waitUntil(caches.open(PAGE_CACHE).then((cache) => cache.put(url.href, copy))
+        .then(trimPages).catch(() => undefined));
+    }
+    return response;
+  } catch (error) {
+    const cached = await caches.match(url.href, { cacheName: PAGE_CACHE, ignoreVary: true });
+    if (cached) return cached;
+    const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE, ignoreVary: true });
+    return offline || Response.error();
+  }
+}
+
+function cacheable(response) {
+  // Not a redirect (a signed-out visit to / lands on the sign-in page) and not an error or a download.
+  return response.ok && response.type === "basic" && !response.redirected &&
+    (response.headers.get("Content-Type") || "").startsWith("text/html");
+}
+
+async function trimPages() {
+  const cache = await caches.open(PAGE_CACHE);
+  const keys = await cache.keys(); // insertion order: the oldest first
+  await Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_PAGES)).map((key) => cache.delete(key)));
+}

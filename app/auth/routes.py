@@ -44,7 +44,9 @@ def logout():
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     response = redirect(url_for("auth.login"))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    # The HTTP cache goes; the app's own stores stay: the shell empties its pages cache on sign-out (and on the
+    # sign-in page), and writes still waiting in the outbox belong to this user and are sent at their next sign-in.
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 

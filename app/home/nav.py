@@ -49,6 +49,10 @@ NAV = (
             _l("What customers owe, overdue first"), primary=frozenset({Role.FINANCE})),
     NavItem("finance.receipts", _l("Receipts"), "cash", MONEY_READERS,
             _l("Money received and what it paid"), primary=frozenset({Role.FINANCE})),
+    # Every report the role may open, the owner's and finance's dashboard first (their home also shows today's
+    # tiles and links to it). One entry, not two: the owner's side bar must still fit a 768 px high tablet.
+    NavItem("reports.index", _l("Reports"), "stock", EVERYONE,
+            _l("Dashboard, sales, stock and money reports, with charts, Excel and PDF"), primary=False),
     NavItem("users.index", _l("Users"), "users", frozenset({Role.OWNER}),
             _l("Add staff, set their roles, reset passwords"), primary=False),
     NavItem("audit.index", _l("Audit log"), "log", frozenset({Role.OWNER}),
@@ -57,6 +61,10 @@ NAV = (
             _l("Company name, logo, tax rate, currency"), primary=False),
     NavItem("purchasing.receiving", _l("Receive"), "box", RECEIVERS,
             _l("Goods in at the door: scan against the purchase order"), primary=frozenset({Role.WAREHOUSE})),
+    # The warehouse's bar is full (deliveries, receiving, stock) and the owner's side bar too: a home tile for the
+    # warehouse, and a link on the stock page (and the owner's dashboard) for everyone who counts.
+    NavItem("stocktake.index", _l("Stocktake"), "scan", frozenset({Role.WAREHOUSE}),
+            _l("Count a warehouse by scanning, review the differences, post them"), primary=False),
     NavItem("purchasing.index", _l("Purchasing"), "cart", PURCHASE_READERS - {Role.WAREHOUSE},
             _l("Purchase orders, reorder suggestions, supplier invoices"), primary=frozenset({Role.PURCHASING})),
     NavItem("purchasing.suppliers", _l("Suppliers"), "people", SUPPLIER_READERS,

@@ -1,12 +1,22 @@
-"""The installable app's files: manifest, service worker, offline page."""
-from flask import current_app, jsonify, send_from_directory, url_for
-from flask_babel import gettext as _
+"""The installable app's files: manifest, service worker, offline page, and a CSRF token for the outbox."""
+import json
+from pathlib import Path
 
-from app.auth.roles import public
-from app.pwa import bp
+from flask import current_app, jsonify, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from app.auth.roles import EVERYONE, allow, public
+from app.pwa import bp, shell
 from app.web import render
 
 THEME_COLOUR = "#1d4ed8"
+
+
+@bp.app_context_processor
+def shell_context():
+    """The area stylesheets every page links, from the list the service worker precaches."""
+    return {"shell_stylesheets": shell.STYLESHEETS}
 
 
 @bp.route("/manifest.webmanifest")
@@ -19,8 +29,9 @@ def manifest():
         {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
          "type": "image/png", "purpose": "maskable"},
     ]
-    response = jsonify(name=_("JXC Sales & Inventory"), short_name=_("JXC"), lang="zh-CN",
-                       start_url=url_for("home.index"), scope="/", display="standalone",
+    # `id` fixes the app's identity, so a later change of start_url does not make it a second app.
+    response = jsonify(id=url_for("home.index"), name=_("JXC Sales & Inventory"), short_name=_("JXC"),
+                       lang="zh-CN", start_url=url_for("home.index"), scope="/", display="standalone",
                        background_color="#ffffff", theme_color=THEME_COLOUR, icons=icons)
     response.mimetype = "application/manifest+json"
     return response
@@ -29,9 +40,12 @@ def manifest():
 @bp.route("/sw.js")
 @public
 def service_worker():
-    """The service worker, from the root so its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript",
-                                   max_age=0)
+    """The service worker, from the root so its scope is the whole app, stamped with the shell's version."""
+    source = Path(current_app.static_folder, "sw.js").read_text(encoding="utf-8")
+    source = (source.replace('"__VERSION__"', json.dumps(shell.shell_version()))
+              .replace('["__PRECACHE__"]', json.dumps(shell.precache_urls())))
+    response = current_app.response_class(source, mimetype="text/javascript")
+    # Browsers check the worker for changes on navigation; no-cache makes that check reach us every time.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
@@ -42,3 +56,12 @@ def service_worker():
 def offline():
     """Shown by the service worker when a page cannot be fetched."""
     return render("pwa/offline.html")
+
+
+@bp.route("/pwa/csrf")
+@allow(EVERYONE)
+def csrf_token():
+    """A fresh CSRF token for the outbox: writes kept offline may outlive the token of the page that made them."""
+    response = jsonify(token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
