@@ -39,10 +39,11 @@ def _weasyprint() -> tuple[FontConfiguration, URLFetcher]:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """WeasyPrint makes hundreds of thousands of short-lived objects, which set off full collections of
     the whole heap every few documents (+25 % mean CPU on a 20-line invoice, twice the time at worst).
-    Paused, the render's garbage is then freed by one young-generation pass over its own objects."""
+    Paused, the render's garbage is then freed by one young-generation pass over its own objects. Reports
+    that build tens of thousands of per-product rows pause it too (150-200 ms of a 300 ms report otherwise)."""
     with _gc_lock:
         if _gc["renders"] == 0:
             _gc["was_enabled"] = gc.isenabled()
@@ -64,7 +65,7 @@ def render_pdf(template: str, **context) -> bytes:
     logo = _logo_uri(settings.logo_png) if settings.logo_png else None
     html = render_template(template, company=settings, company_logo=logo, **context)
     font_config, fetcher = _weasyprint()
-    with _collector_paused():
+    with collector_paused():
         return HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=font_config)
 
 

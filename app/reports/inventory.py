@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import BigInteger, and_, case, func, literal, literal_column, or_, select, type_coerce
 
 from app.catalog.models import Category, Product
-from app.db_types import Quantity, ScaledDecimal, business_today
+from app.db_types import Quantity, ScaledDecimal, business_today, utcnow
+from app.documents import collector_paused
 from app.extensions import db
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
 from app.reports.periods import Period
@@ -125,6 +126,74 @@ def category_paths() -> dict[int | None, str]:
     return {c.id: c.path for c in categories}
 
 
+# ---- shared: per-product aggregates merged in Python ------------------------------------------------------------
+#
+# The movement summary and turnover are a few grouped queries each, which the database answers from an index (stock
+# levels by product; the ledger's covering time index over a range of created_at), merged here per product: at most
+# one entry per product (20,000 at bench size), never one per move. Joining the grouped subqueries to every product
+# in SQL let SQLite plan them badly (seconds at a million moves), and ranking in SQL ran the whole query twice.
+
+def _int(value) -> int:
+    return int(value) if value is not None else 0
+
+
+def _decimal(scaled: int, kind: ScaledDecimal) -> Decimal:
+    """A scaled integer back to the Decimal the column type gives."""
+    return Decimal(scaled).scaleb(-kind.places).quantize(kind.quantum)
+
+
+QTY = Quantity()
+
+
+def _products(scope: Scope, text: str = "") -> list:
+    """The scope's products in the reports' order: sku (by the database's own collation), then id. Just what
+    every row needs; names are read for the page shown (_names)."""
+    query = (select(Product.id, raw(Product.avg_cost).label("avg_cost"), Product.active)
+             .where(*_product_filter(scope)).order_by(Product.sku, Product.id))
+    if text:
+        query = query.where(or_(Product.sku.icontains(text, autoescape=True),
+                                Product.name.icontains(text, autoescape=True)))
+    return db.session.execute(query).all()
+
+
+MANY = 500  # more ids than this (an export): read every row and pick, rather than a huge IN list
+
+
+def _names(product_ids: list[int]) -> dict[int, dict]:
+    if not product_ids:
+        return {}
+    query = select(Product.id, Product.sku, Product.name, Product.unit)
+    if len(product_ids) <= MANY:
+        query = query.where(Product.id.in_(product_ids))
+    return {row.id: {"product_id": row.id, "sku": row.sku, "name": row.name, "unit": row.unit}
+            for row in db.session.execute(query)}
+
+
+def _levels(scope: Scope) -> dict[int, tuple[int, int]]:
+    """Per product: (on hand, reserved) now as scaled integers, in the scope's warehouse or summed over all."""
+    query = select(StockLevel.product_id, raw(func.sum(StockLevel.on_hand)), raw(func.sum(StockLevel.reserved)))
+    if scope.warehouse_id:
+        query = query.where(StockLevel.warehouse_id == scope.warehouse_id)
+    return {pid: (_int(on_hand), _int(reserved))
+            for pid, on_hand, reserved in db.session.execute(query.group_by(StockLevel.product_id))}
+
+
+def _when(condition, what):
+    return case((condition, what), else_=0)
+
+
+def _sums(scope: Scope, since: datetime | None, until: datetime | None, figures: list) -> dict[int, tuple]:
+    """Per product with a move in the scope from `since` to before `until` (None: unbounded): the raw sums of
+    `figures`, in the order given. Callers split time ranges into separate calls rather than CASE on created_at:
+    every expression is worked out for each move of the range, and that, not the index scan, is most of the cost."""
+    query = _recent(select(PRODUCT, *(raw(func.sum(what)) for what in figures)).where(*_move_filter(scope)))
+    if since is not None:
+        query = query.where(StockMove.created_at >= since)
+    if until is not None:
+        query = query.where(StockMove.created_at < until)
+    return {row[0]: tuple(_int(v) for v in row[1:]) for row in db.session.execute(query)}
+
+
 # ---- 2. 进销存汇总: opening, in, out, closing per product -------------------------------------------------------
 
 MOVEMENT_FIELDS = ("opening_qty", "in_qty", "out_qty", "closing_qty")
@@ -139,41 +208,36 @@ class Movement:
     has_next: bool
 
 
-def _movement_query(period: Period, scope: Scope, with_value: bool, text: str = ""):
-    """One pass over the ledger up to the period's end, grouped by product, with whole-report totals as windows."""
+def _movement_figures(period: Period, scope: Scope, with_value: bool) -> dict[int, tuple]:
+    """Per product, raw: opening, in, out and closing quantities (and, with values, the same four values).
+
+    Quantities alone are worked back from the stock on hand now, so only the moves since the period's start are
+    read: closing = on hand - what moved after the end, opening = closing - what moved in the period. The opening
+    VALUE at the moves' own costs is the sum over every move before the start, which no stored figure holds (stock
+    levels carry quantities only), so with values the ledger up to the period's end is read once, forwards.
+    """
     start, after = period.bounds()
-    before = StockMove.created_at < start
-    inbound, outbound = and_(~before, StockMove.qty > 0), and_(~before, StockMove.qty < 0)
-    worth = StockMove.qty * StockMove.unit_cost
-
-    def total(condition, what, kind):
-        return type_coerce(func.coalesce(func.sum(case((condition, what), else_=0)), 0), kind)
-
-    figures = [total(before, StockMove.qty, Quantity()).label("opening_qty"),
-               total(inbound, StockMove.qty, Quantity()).label("in_qty"),
-               total(outbound, -StockMove.qty, Quantity()).label("out_qty"),
-               type_coerce(func.sum(StockMove.qty), Quantity()).label("closing_qty")]
+    qty, worth = StockMove.qty, StockMove.qty * StockMove.unit_cost
+    moved = _sums(scope, start, after, [qty, _when(qty > 0, qty)] + ([worth, _when(qty > 0, worth)] if with_value else []))
     if with_value:
-        figures += [total(before, worth, VALUE).label("opening_value"), total(inbound, worth, VALUE).label("in_value"),
-                    total(outbound, -worth, VALUE).label("out_value"),
-                    type_coerce(func.sum(worth), VALUE).label("closing_value")]
-    # Everything before the period's end is read; on SQLite straight through the table, not in index order.
-    moves = (select(StockMove.product_id, *figures)
-             .where(StockMove.created_at < after, *_move_filter(scope))
-             .group_by(StockMove.product_id).subquery("moves"))
-    names = [f for f in MOVEMENT_FIELDS + (MOVEMENT_VALUES if with_value else ())]
-    columns = [moves.c[name] for name in names]
-    # A product with nothing before, in or after the period: every figure 0, left out.
-    moving = or_(*(moves.c[name] != 0 for name in ("opening_qty", "in_qty", "out_qty")))
-    query = (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit, *columns,
-                    *(type_coerce(func.sum(moves.c[name]).over(), moves.c[name].type).label("total_" + name)
-                      for name in names), func.count().over().label("total_count"))
-             .join(moves, moves.c.product_id == Product.id)
-             .where(moving, *_product_filter(scope)))
-    if text:
-        query = query.where(or_(Product.sku.icontains(text, autoescape=True),
-                                Product.name.icontains(text, autoescape=True)))
-    return query.order_by(Product.sku, Product.id), names
+        opening = _sums(scope, None, start, [qty, worth])
+    else:
+        later = _sums(scope, after, None, [qty])
+        levels = _levels(scope)
+        opening = {}
+        for pid in levels.keys() | moved.keys() | later.keys():
+            closing = levels.get(pid, (0, 0))[0] - later.get(pid, (0,))[0]
+            opening[pid] = (closing - moved.get(pid, (0,))[0],)
+    figures = {}
+    for pid in opening.keys() | moved.keys():
+        net, in_qty, *values = moved.get(pid, (0, 0, 0, 0))
+        opened = opening.get(pid, (0, 0))
+        row = (opened[0], in_qty, in_qty - net, opened[0] + net)
+        if with_value:
+            worth_net, in_value = values
+            row += (opened[1], in_value, in_value - worth_net, opened[1] + worth_net)
+        figures[pid] = row
+    return figures
 
 
 def movement(period: Period, scope: Scope, with_value: bool, text: str = "", page: int = 1,
@@ -182,19 +246,36 @@ def movement(period: Period, scope: Scope, with_value: bool, text: str = "", pag
 
     Opening is every move before the first day, in and out the period's moves by sign, closing = opening + in - out
     (so, for a period ending today, closing is the on-hand stock). Values are each move's quantity x the unit cost
-    it carried. `per_page=None` gives every row (exports).
+    it carried. A product with nothing before or in the period is left out. `per_page=None` gives every row
+    (exports).
     """
-    query, names = _movement_query(period, scope, with_value, text)
-    if per_page:
-        query = query.offset((max(page, 1) - 1) * per_page).limit(per_page + 1)
-    rows = db.session.execute(query).all()
-    shown = rows[:per_page] if per_page else rows
-    totals = {name: (rows[0]._mapping["total_" + name] if rows else ZERO) for name in names}
-    result = [{"product_id": r.product_id, "sku": r.sku, "name": r.name, "unit": r.unit,
-               **{name: (money(r._mapping[name]) if name.endswith("value") else r._mapping[name]) for name in names}}
-              for r in shown]
-    totals = {name: (money(v) if name.endswith("value") else v) for name, v in totals.items()}
-    return Movement(result, totals, rows[0].total_count if rows else 0, bool(per_page) and len(rows) > per_page)
+    names = MOVEMENT_FIELDS + (MOVEMENT_VALUES if with_value else ())
+    kinds = [QTY] * 4 + [VALUE] * (4 if with_value else 0)
+    with collector_paused():
+        figures = _movement_figures(period, scope, with_value)
+        products = _products(scope, text)
+    found, totals = [], [0] * len(names)
+    for product in products:
+        row = figures.get(product.id)
+        if row is None or not (row[0] or row[1] or row[2]):
+            continue
+        found.append((product, row))
+        totals = [t + v for t, v in zip(totals, row)]
+    first = (max(page, 1) - 1) * per_page if per_page else 0
+    shown = found[first:first + per_page] if per_page else found
+
+    def figure(name, kind, value):
+        value = _decimal(value, kind)
+        return money(value) if kind is VALUE else value
+
+    named = _names([p.id for p, _ in shown])
+    rows = [{**named[p.id], **{name: figure(name, kind, v) for name, kind, v in zip(names, kinds, row)}}
+            for p, row in shown]
+    if found:
+        totals = {name: figure(name, kind, v) for name, kind, v in zip(names, kinds, totals)}
+    else:
+        totals = {name: (money(ZERO) if kind is VALUE else ZERO) for name, kind in zip(names, kinds)}
+    return Movement(rows, totals, len(found), bool(per_page) and len(found) > first + per_page)
 
 
 # ---- 3. turnover and ABC --------------------------------------------------------------------------------------
@@ -208,46 +289,46 @@ def _on_hand(scope: Scope):
     return query.group_by(StockLevel.product_id).subquery("levels")
 
 
-def _turnover_query(period: Period, scope: Scope):
-    """Per product: stock now, opening and closing quantities, quantity and cost sold in the period, ABC class.
+@dataclass
+class _Ranked:
+    product: object
+    on_hand: int
+    opening: int
+    closing: int
+    sold_qty: int
+    sold_cost: int
+    abc: str = "C"
+
+
+def _ranked(period: Period, scope: Scope) -> list[_Ranked]:
+    """Per product (in sku order): stock now, opening and closing quantities, quantity and cost sold, ABC class.
 
     Closing = on hand now less what moved after the period; opening = closing less what moved in it. So only the
-    moves since the period's start are read. ABC ranks products by cost of goods sold (net of returns) in the period:
-    A while the products ranked above hold under 80 % of it, B under 95 %, C the rest and those that sold nothing.
+    moves since the period's start are read, in one grouped pass. Listed: active products, and inactive ones with
+    stock or a move in the period. ABC ranks products by cost of goods sold (net of returns) in the period: A while
+    the products ranked above hold under 80 % of it, B under 95 %, C the rest and those that sold nothing.
     """
     start, after = period.bounds()
-    levels = _on_hand(scope)
-    in_period = select(StockMove.product_id, func.sum(StockMove.qty).label("net"),
-                       func.sum(case((StockMove.kind.in_(SOLD), -StockMove.qty), else_=0)).label("sold_qty"),
-                       func.sum(case((StockMove.kind.in_(SOLD), -StockMove.qty * StockMove.unit_cost), else_=0))
-                       .label("sold_cost")).where(StockMove.created_at >= start, StockMove.created_at < after,
-                                                  *_move_filter(scope))
-    # Grouped by plain product_id: these are outer-joined to every product, which on SQLite needs the automatic
-    # index it builds only on a plain column (with `+ 0` it rescans them per product). TODO: still ~9 s at 1M moves.
-    in_period = _recent(in_period).subquery("period")
-    later = _recent(select(StockMove.product_id, func.sum(StockMove.qty).label("net"))
-                    .where(StockMove.created_at >= after, *_move_filter(scope))).subquery("later")
-    on_hand = func.coalesce(levels.c.on_hand, 0)
-    closing = on_hand - func.coalesce(later.c.net, 0)
-    opening = closing - func.coalesce(in_period.c.net, 0)
-    sold_cost = func.coalesce(in_period.c.sold_cost, 0)
-    ranked = raw(case((sold_cost > 0, sold_cost), else_=0))
-    running = func.sum(ranked).over(order_by=(ranked.desc(), Product.id)) - ranked  # what ranks above
-    everything = func.sum(ranked).over()
-    abc = case((ranked <= 0, "C"), (running * 100 < everything * A_SHARE, "A"),
-               (running * 100 < everything * B_SHARE, "B"), else_="C")
-    return (select(Product.id.label("product_id"), Product.sku, Product.name, Product.unit,
-                   type_coerce(on_hand, Quantity()).label("on_hand"),
-                   type_coerce(on_hand * Product.avg_cost, VALUE).label("value"),
-                   type_coerce(opening, Quantity()).label("opening_qty"),
-                   type_coerce(closing, Quantity()).label("closing_qty"),
-                   type_coerce(func.coalesce(in_period.c.sold_qty, 0), Quantity()).label("sold_qty"),
-                   type_coerce(sold_cost, VALUE).label("sold_cost"), abc.label("abc"))
-            .outerjoin(levels, levels.c.product_id == Product.id)
-            .outerjoin(in_period, in_period.c.product_id == Product.id)
-            .outerjoin(later, later.c.product_id == Product.id)
-            .where(or_(Product.active, levels.c.on_hand != 0, in_period.c.product_id.is_not(None)),
-                   *_product_filter(scope)))
+    sold = StockMove.kind.in_(SOLD)
+    moved = _sums(scope, start, after, [StockMove.qty, _when(sold, -StockMove.qty),
+                                        _when(sold, -StockMove.qty * StockMove.unit_cost), literal_column("1")])
+    later = _sums(scope, after, None, [StockMove.qty])
+    levels = _levels(scope)
+    rows = []
+    for product in _products(scope):
+        on_hand = levels.get(product.id, (0, 0))[0]
+        net, sold_qty, sold_cost, in_period = moved.get(product.id, (0, 0, 0, 0))
+        if not (product.active or on_hand != 0 or in_period):
+            continue
+        closing = on_hand - later.get(product.id, (0,))[0]
+        rows.append(_Ranked(product, on_hand, closing - net, closing, sold_qty, sold_cost))
+    # Ranked by cost sold, biggest first (ties by product id); what ranks above a product decides its class.
+    ranking = sorted((r for r in rows if r.sold_cost > 0), key=lambda r: (-r.sold_cost, r.product.id))
+    everything, running = sum(r.sold_cost for r in ranking), 0
+    for r in ranking:
+        r.abc = "A" if running * 100 < everything * A_SHARE else "B" if running * 100 < everything * B_SHARE else "C"
+        running += r.sold_cost
+    return rows
 
 
 def turnover_days(period: Period, opening: Decimal, closing: Decimal, sold: Decimal) -> Decimal | None:
@@ -265,48 +346,82 @@ class Turnover:
     classes: dict  # class -> (products, cost sold)
 
 
+def _days_key(r: _Ranked, position: int) -> tuple:
+    """Most days of stock first (days x 1000 cut towards zero, as integer division in SQL did), unsold last."""
+    if r.sold_qty <= 0:
+        return (1, 0, position)
+    stock = (r.opening + r.closing) * 1000
+    days = abs(stock) // r.sold_qty * (1 if stock >= 0 else -1)
+    return (0, -days, position)
+
+
 def turnover(period: Period, scope: Scope, abc: str = "", page: int = 1, per_page: int | None = 100,
              with_last_sale: bool = True, order: str = "abc") -> Turnover:
     """Per product: on hand, value, sold quantity and cost, days of stock, ABC class, last sale.
 
     order="abc": A first, biggest cost sold first; order="days": most days of stock first, unsold products last.
     """
-    ranked = _turnover_query(period, scope).subquery("ranked")
-    query = select(ranked)
-    if abc in ("A", "B", "C"):
-        query = query.where(ranked.c.abc == abc)
+    with collector_paused():
+        ranked = _ranked(period, scope)
+    classes: dict[str, list[int]] = {}
+    for r in ranked:
+        counts = classes.setdefault(r.abc, [0, 0])
+        counts[0] += 1
+        counts[1] += r.sold_cost
+    chosen = [(position, r) for position, r in enumerate(ranked) if abc not in ("A", "B", "C") or r.abc == abc]
     if order == "days":
-        sold = raw(ranked.c.sold_qty)
-        days = (raw(ranked.c.opening_qty) + raw(ranked.c.closing_qty)) * 1000 // case((sold > 0, sold), else_=None)
-        query = query.order_by(case((sold > 0, 0), else_=1), days.desc(), ranked.c.sku)
+        chosen.sort(key=lambda item: _days_key(item[1], item[0]))
     else:
-        query = query.order_by(ranked.c.abc, ranked.c.sold_cost.desc(), ranked.c.sold_qty.desc(), ranked.c.sku)
-    if per_page:
-        query = query.offset((max(page, 1) - 1) * per_page).limit(per_page + 1)
-    rows = db.session.execute(query).all()
-    shown = rows[:per_page] if per_page else rows
-    last = last_sales([r.product_id for r in shown], scope) if with_last_sale else {}
-    result = [{"product_id": r.product_id, "sku": r.sku, "name": r.name, "unit": r.unit, "on_hand": r.on_hand,
-               "value": money(r.value), "opening_qty": r.opening_qty, "closing_qty": r.closing_qty,
-               "sold_qty": r.sold_qty, "sold_cost": money(r.sold_cost), "abc": r.abc,
-               "turnover_days": turnover_days(period, r.opening_qty, r.closing_qty, r.sold_qty),
-               "last_sale_at": last.get(r.product_id)} for r in shown]
-    classes = {row.abc: (row[1], money(row[2])) for row in db.session.execute(
-        select(ranked.c.abc, func.count(), type_coerce(func.sum(ranked.c.sold_cost), VALUE)).group_by(ranked.c.abc))}
-    return Turnover(result, sum(c[0] for c in classes.values()) if not abc else classes.get(abc, (0,))[0],
-                    bool(per_page) and len(rows) > per_page, classes)
+        chosen.sort(key=lambda item: (item[1].abc, -item[1].sold_cost, -item[1].sold_qty, item[0]))
+    first = (max(page, 1) - 1) * per_page if per_page else 0
+    shown = [r for _, r in (chosen[first:first + per_page] if per_page else chosen)]
+    last = last_sales([r.product.id for r in shown], scope) if with_last_sale else {}
+    named = _names([r.product.id for r in shown])
+    result = []
+    for r in shown:
+        p = r.product
+        opening, closing, sold_qty = _decimal(r.opening, QTY), _decimal(r.closing, QTY), _decimal(r.sold_qty, QTY)
+        result.append({**named[p.id],
+                       "on_hand": _decimal(r.on_hand, QTY), "value": money(_decimal(r.on_hand * p.avg_cost, VALUE)),
+                       "opening_qty": opening, "closing_qty": closing, "sold_qty": sold_qty,
+                       "sold_cost": money(_decimal(r.sold_cost, VALUE)), "abc": r.abc,
+                       "turnover_days": turnover_days(period, opening, closing, sold_qty),
+                       "last_sale_at": last.get(p.id)})
+    return Turnover(result, len(chosen), bool(per_page) and len(chosen) > first + per_page,
+                    {k: (n, money(_decimal(cost, VALUE))) for k, (n, cost) in classes.items()})
+
+
+LAST_SALE_WINDOW = timedelta(days=35)
 
 
 def last_sales(product_ids: list[int], scope: Scope) -> dict[int, datetime]:
-    """When each of these products last left on a sales delivery (in the scope's warehouse)."""
+    """When each of these products last left on a sales delivery (in the scope's warehouse).
+
+    First the last few weeks, from the ledger's time index alone: a delivery found there is the latest there is.
+    Only products not sold in that window are looked up by product, and those have few sales (a best seller's
+    whole history looked up row by row cost a few hundred ms for one page).
+    """
     if not product_ids:
         return {}
-    query = (select(StockMove.product_id, func.max(StockMove.created_at))
-             .where(StockMove.product_id.in_(product_ids), StockMove.kind == MoveKind.SALES_DELIVERY)
-             .group_by(StockMove.product_id))
-    if scope.warehouse_id:
-        query = query.where(StockMove.warehouse_id == scope.warehouse_id)
-    return {pid: at for pid, at in db.session.execute(query) if at is not None}
+    found = {}
+    for since in (utcnow() - LAST_SALE_WINDOW, None):
+        wanted = [pid for pid in product_ids if pid not in found]
+        if not wanted:
+            break
+        # By product only for a few products' histories; otherwise `+ 0`, so SQLite reads the time index (the
+        # window's range, or all of it for an export) instead of fetching every move's row by product.
+        product = StockMove.product_id if since is None and len(wanted) <= MANY else _PLUS_ZERO
+        query = (select(product, func.max(StockMove.created_at))
+                 .where(StockMove.kind == MoveKind.SALES_DELIVERY).group_by(product))
+        if len(wanted) <= MANY:
+            query = query.where(product.in_(wanted))
+        if since is not None:
+            query = query.where(StockMove.created_at >= since)
+        if scope.warehouse_id:
+            query = query.where(StockMove.warehouse_id == scope.warehouse_id)
+        found.update((pid, at) for pid, at in db.session.execute(query) if at is not None)
+    wanted = set(product_ids)
+    return {pid: at for pid, at in found.items() if pid in wanted}
 
 
 # ---- 4. slow movers and dead stock ----------------------------------------------------------------------------
