@@ -457,34 +457,50 @@ def best_sellers(period: Period, scope: Scope, by: str = "qty", limit: int = 20,
     """The top `limit` products by net quantity sold (deliveries less returns) or by revenue before tax.
 
     Revenue is each sale move's quantity at its order line's price less discount, so it counts what left the
-    warehouse in the period, whether or not it is invoiced yet.
+    warehouse in the period, whether or not it is invoiced yet. Ranked by quantity, the ledger's time index alone
+    finds the top products and only their moves are priced; ranked by revenue, every sale move of the period is.
     """
     start, after = period.bounds()
-    delivery = SalesDeliveryLine.__table__.alias("dl")
-    returned = SalesReturnLine.__table__.alias("rl")
-    line = SalesOrderLine.__table__.alias("ol")
     sold_qty = func.sum(-StockMove.qty)
     figures = [type_coerce(sold_qty, Quantity()).label("sold_qty"),
                type_coerce(func.sum(-StockMove.qty * StockMove.unit_cost), VALUE).label("sold_cost")]
-    query = (select(PRODUCT, *figures)
-             .where(StockMove.created_at >= start, StockMove.created_at < after, StockMove.kind.in_(SOLD),
-                    *_move_filter(scope)))
-    if with_revenue:
-        revenue = func.sum(-raw(StockMove.qty) * raw(line.c.unit_price) * (10000 - raw(line.c.discount_pct)))
-        query = (query.add_columns(type_coerce(func.coalesce(revenue, 0), REVENUE).label("revenue"))
-                 .outerjoin(delivery, and_(StockMove.kind == MoveKind.SALES_DELIVERY,
-                                           delivery.c.id == StockMove.source_line_id))
-                 .outerjoin(returned, and_(StockMove.kind == MoveKind.SALES_RETURN,
-                                           returned.c.id == StockMove.source_line_id))
-                 .outerjoin(line, line.c.id == func.coalesce(delivery.c.order_line_id, returned.c.order_line_id)))
+    where = [StockMove.created_at >= start, StockMove.created_at < after, StockMove.kind.in_(SOLD),
+             *_move_filter(scope)]
+    by_revenue = with_revenue and by == "revenue"
+    query = select(PRODUCT, *figures).where(*where)
+    if by_revenue:
+        query = _priced(query)
     sold = _recent(query).subquery("sold")
-    rank = sold.c.revenue if with_revenue and by == "revenue" else sold.c.sold_qty
+    rank = sold.c.revenue if by_revenue else sold.c.sold_qty
     rows = db.session.execute(
         select(sold, Product.sku, Product.name, Product.unit).join(Product, Product.id == sold.c.product_id)
         .where(sold.c.sold_qty > 0, *_product_filter(scope)).order_by(rank.desc(), Product.sku).limit(limit)).all()
+    revenue = {}
+    if with_revenue and not by_revenue and rows:
+        ids = [r.product_id for r in rows]
+        revenue = dict(db.session.execute(_priced(
+            select(StockMove.product_id).where(*where, StockMove.product_id.in_(ids))).group_by(StockMove.product_id)
+            .with_only_columns(StockMove.product_id, _REVENUE)).all())
     return [{"product_id": r.product_id, "sku": r.sku, "name": r.name, "unit": r.unit, "sold_qty": r.sold_qty,
-             "sold_cost": money(r.sold_cost), "revenue": money(r.revenue) if with_revenue else None}
+             "sold_cost": money(r.sold_cost),
+             "revenue": money(r.revenue if by_revenue else revenue.get(r.product_id, ZERO)) if with_revenue else None}
             for r in rows]
+
+
+_ORDER_LINE = SalesOrderLine.__table__.alias("ol")
+_REVENUE = type_coerce(func.coalesce(func.sum(-raw(StockMove.qty) * raw(_ORDER_LINE.c.unit_price)
+                                              * (10000 - raw(_ORDER_LINE.c.discount_pct))), 0), REVENUE).label("revenue")
+
+
+def _priced(query):
+    """The query with each sale move's revenue: its quantity at its order line's price less discount."""
+    delivery = SalesDeliveryLine.__table__.alias("dl")
+    returned = SalesReturnLine.__table__.alias("rl")
+    return (query.add_columns(_REVENUE)
+            .outerjoin(delivery, and_(StockMove.kind == MoveKind.SALES_DELIVERY, delivery.c.id == StockMove.source_line_id))
+            .outerjoin(returned, and_(StockMove.kind == MoveKind.SALES_RETURN, returned.c.id == StockMove.source_line_id))
+            .outerjoin(_ORDER_LINE, _ORDER_LINE.c.id == func.coalesce(delivery.c.order_line_id,
+                                                                      returned.c.order_line_id)))
 
 
 # ---- 6. stock-out risk ----------------------------------------------------------------------------------------
