@@ -6,7 +6,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.config import TestConfig, database_url
@@ -18,9 +18,25 @@ from tests import factories
 PASSWORD = factories.PASSWORD
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database, named after the one DATABASE_URL names
+    (made on first use), since every run drops and rebuilds the schema it tests in."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _fresh_database_url(tmp_path_factory) -> str:
     if os.environ.get("DATABASE_URL"):
-        url = database_url()
+        url = _worker_database(database_url())
         engine = create_engine(url)
         with engine.begin() as connection:  # start from nothing, so migrations are tested for real
             connection.execute(text("DROP SCHEMA public CASCADE"))
