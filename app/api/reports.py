@@ -9,12 +9,10 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation
-from app.auth.roles import Role, allow
+from app.auth.roles import SALES_REPORT_READERS, Role, allow
 from app.reports import sales
 from app.reports.periods import period_from_args
 
-# Who may read the sales report: as the screen (reports.sales_routes.SALES_REPORT_READERS).
-SALES_REPORT_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
 COST = "Absent for roles that may not see costs"
 
 

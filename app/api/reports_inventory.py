@@ -7,11 +7,10 @@ from app.api.pagination import MAX_PER_PAGE
 from app.api.schema import (Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed,
                             decimal_str)
 from app.api.spec import operation
-from app.auth.roles import Role, allow, sees_cost
+from app.auth.roles import INVENTORY_REPORT_READERS, Role, allow, sees_cost
 from app.reports import inventory as reports
 from app.reports.periods import period_from_args
 
-INVENTORY_REPORT_READERS = (Role.OWNER, Role.FINANCE, Role.PURCHASING, Role.WAREHOUSE)
 
 ROW = Schema("InventoryReportRow", {
     "product_id": Integer(), "sku": String(), "name": String(), "on_hand": DecimalString(3),
@@ -47,7 +46,7 @@ def _row(row: dict, with_value: bool) -> dict:
 
 
 @bp.route("/reports/inventory")
-@allow(*INVENTORY_REPORT_READERS)
+@allow(INVENTORY_REPORT_READERS)
 @operation("Inventory report: stock, value, days of stock, last sale and ABC class per product", response=ROW,
            listing=True, query={"warehouse_id": {"type": "integer"}, "category_id": {"type": "integer"},
                                 "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},

@@ -85,6 +85,13 @@ def sees_cost(user) -> bool:
 
 def sees_sale_price(user) -> bool:
     return user is not None and user.role in SEES_SALE_PRICE
+# Products: who edits the catalogue (and attaches an unknown scanned barcode).
+PRODUCT_EDITORS = frozenset({Role.OWNER, Role.PURCHASING, Role.WAREHOUSE})
+# Reports: sales for salespeople too (their own customers, without cost), stock for those who look after it
+# (the warehouse without values), money and the dashboard for the owner and finance.
+SALES_REPORT_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
+INVENTORY_REPORT_READERS = frozenset({Role.OWNER, Role.FINANCE, Role.PURCHASING, Role.WAREHOUSE})
+MONEY_REPORT_READERS = frozenset({Role.OWNER, Role.FINANCE})
 # Stocktake: the warehouse opens counts and counts; the owner reviews the differences and posts them.
 STOCKTAKE_COUNTERS = frozenset({Role.OWNER, Role.WAREHOUSE})
 STOCKTAKE_REVIEWERS = frozenset({Role.OWNER})

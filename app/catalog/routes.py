@@ -8,7 +8,7 @@ from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.auth.roles import EVERYONE, Role, allow, sees_cost, sees_sale_price
+from app.auth.roles import EVERYONE, PRODUCT_EDITORS, Role, allow, sees_cost, sees_sale_price
 from app.catalog import barcodes, bp, services
 from app.catalog.files import IMPORTERS
 from app.catalog.forms import (BarcodeForm, CategoryForm, GenerateBarcodeForm, PackUnitForm, ProductForm,
@@ -22,7 +22,7 @@ from app.inventory.models import StockLevel, StockMove, Warehouse
 from app.settings.services import company
 from app.web import HTMX_VARY, render
 
-EDITORS = frozenset({Role.OWNER, Role.PURCHASING, Role.WAREHOUSE})
+EDITORS = PRODUCT_EDITORS
 PER_PAGE = 30
 MOVES_SHOWN = 20
 STATUSES = ("active", "inactive", "all")

@@ -2,13 +2,13 @@
 from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.auth.roles import EVERYONE, PUBLIC, Role, allow, allowed_roles
+from app.auth.roles import EVERYONE, MONEY_REPORT_READERS, PUBLIC, Role, allow, allowed_roles
 from app.formatting import date_, money
 from app.reports import bp, dashboard
 from app.reports.periods import period_from_args, preset, preset_of
 from app.web import render
 
-DASHBOARD_ROLES = frozenset({Role.OWNER, Role.FINANCE})
+DASHBOARD_ROLES = MONEY_REPORT_READERS  # the owner and finance
 SWITCH = ("today", "week", "month")
 
 # Every report screen the dashboard and the report list may point to, in the order the list shows them. Only

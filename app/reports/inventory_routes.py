@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.roles import Role, allow, allowed_roles, sees_cost
+from app.auth.roles import INVENTORY_REPORT_READERS, Role, allow, allowed_roles, sees_cost
 from app.catalog.models import Category
 from app.errors import BusinessRuleError
 from app.extensions import db
@@ -23,7 +23,6 @@ from app.reports.export import xlsx_response
 from app.reports.printing import report_pdf
 from app.web import render
 
-INVENTORY_REPORT_READERS = frozenset({Role.OWNER, Role.FINANCE, Role.PURCHASING, Role.WAREHOUSE})
 SCREEN_ROWS = 100   # a page of products on screen
 PRINT_ROWS = 500    # a printed report longer than this is not read; the spreadsheet has every row
 CLASSES = ("A", "B", "C")

@@ -9,7 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.roles import Role, allow
+from app.auth.roles import MONEY_REPORT_READERS, Role, allow
 from app.db_types import business_today
 from app.documents import pdf_response, render_pdf
 from app.errors import BusinessRuleError
@@ -25,7 +25,7 @@ from app.reports.printing import report_pdf
 from app.search import narrow
 from app.web import render
 
-MONEY_REPORTS = frozenset({Role.OWNER, Role.FINANCE})
+MONEY_REPORTS = MONEY_REPORT_READERS
 CUSTOMERS_SHOWN = 50
 AGING_ROWS_SHOWN = 100  # the largest; the rest are one summed row on screen and paper (the spreadsheet has all)
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.auth.roles import Role, allow
+from app.auth.roles import SALES_REPORT_READERS, Role, allow
 from app.catalog.models import Category, Product
 from app.errors import BusinessRuleError
 from app.extensions import db
@@ -21,7 +21,6 @@ from app.web import render
 bp.context_processor(periods.template_context)  # the preset links of reports/_layout.html, for every report
 
 # Owner and finance see all sales; a salesperson their own customers' sales, without cost (applied in the service).
-SALES_REPORT_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})
 TITLES = {"day": _l("Sales by day"), "week": _l("Sales by week"), "month": _l("Sales by month"),
           "product": _l("Sales by product"), "category": _l("Sales by category"), "customer": _l("Sales by customer"),
           "salesperson": _l("Sales by salesperson")}

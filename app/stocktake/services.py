@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit import services as audit
+from app.auth.roles import Role
 from app.catalog.models import Barcode, Category, PackUnit, Product
 from app.db_types import UTCDateTime, utcnow
 from app.errors import BusinessRuleError, InvalidState
@@ -178,6 +179,8 @@ def undo_scan(actor, stocktake: Stocktake, scan_id: str) -> StocktakeScan:
                                                          StocktakeScan.scan_id == str(scan_id)))
     if scan is None:
         raise BusinessRuleError(_("That scan is not on this count."), "scan_id", problem="not-found")
+    if scan.user_id != actor.id and actor.role != Role.OWNER:
+        raise BusinessRuleError(_("Only the person who scanned it can undo a scan."), "scan_id")
     if scan.voided_at is None:
         scan.voided_at = utcnow()
         db.session.execute(update(StocktakeLine).where(StocktakeLine.id == scan.line_id).values(
@@ -230,6 +233,20 @@ def variance(stocktake: Stocktake) -> list[VarianceRow]:
         result.append(VarianceRow(row.id, row.product_id, row.sku, row.name, row.unit, row.expected, book, counted,
                                   cost or ZERO, row.recount))
     return result
+
+
+REVIEW_FILTERS = {"all": lambda row: True, "differences": lambda row: bool(row.difference),
+                  "uncounted": lambda row: row.counted is None, "recount": lambda row: row.recount}
+
+
+def review(stocktake: Stocktake, shown: str = "all") -> tuple[list[VarianceRow], dict]:
+    """The review's rows (all, or one filter's) and the totals of the whole count: products with a difference,
+    not counted, to count again, and the value gained and lost."""
+    rows = variance(stocktake)
+    values = [row.value for row in rows if row.value]
+    totals = {"gain": sum((v for v in values if v > 0), ZERO), "loss": sum((v for v in values if v < 0), ZERO),
+              **{name: sum(1 for row in rows if keep(row)) for name, keep in REVIEW_FILTERS.items() if name != "all"}}
+    return [row for row in rows if REVIEW_FILTERS[shown](row)], totals
 
 
 def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_ZERO) -> Stocktake:
