@@ -13,6 +13,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(check)
+    app.cli.add_command(inventory)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -88,6 +89,20 @@ def check():
     if breaches:
         raise SystemExit(1)
     click.echo("all invariants hold")
+
+
+@click.group()
+def inventory():
+    """Stock ledger maintenance."""
+
+
+@inventory.command("rebuild-totals")
+def inventory_rebuild_totals():
+    """Rewrite the ledger's month and year totals from its moves (after JXC_TIMEZONE changes)."""
+    from app.inventory import totals
+    written = totals.rebuild()
+    db.session.commit()
+    click.echo(f"{written} month and year totals written")
 
 
 @click.command("backup")

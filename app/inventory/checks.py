@@ -3,6 +3,7 @@ from sqlalchemy import and_, exists, func, select
 
 from app.checks import invariant
 from app.extensions import db
+from app.inventory import totals
 from app.inventory.models import StockLevel, StockMove
 from app.settings.services import company
 
@@ -35,3 +36,9 @@ def stock_is_not_negative_unless_allowed():
     rows = db.session.execute(select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand)
                               .where(StockLevel.on_hand < 0)).all()
     return [f"product {p} warehouse {w}: on hand {q}" for p, w, q in rows]
+
+
+@invariant
+def totals_match_the_ledger():
+    """The ledger's month and year totals equal its moves summed afresh"""
+    return totals.mismatches()

@@ -19,6 +19,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import number
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
+from app.inventory.totals import add_moves
 from app.settings.services import company
 
 COST_PLACES = Decimal("0.0001")
@@ -48,7 +49,8 @@ class Source:
 
 
 def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
-    """Apply `moves` in order: ledger rows, stock levels and moving-average cost, all or nothing."""
+    """Apply `moves` in order: ledger rows, stock levels, moving-average cost and the ledger's month and year
+    totals, all or nothing."""
     if not moves:
         raise BusinessRuleError(_("Add at least one line."), "lines")
     products = _lock_products(sorted({m.product_id for m in moves}))
@@ -76,6 +78,7 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
             source_line_id=move.line_id, user_id=getattr(actor, "id", None)))
     db.session.add_all(posted)
     db.session.flush()
+    add_moves(posted)
     return posted
 
 

@@ -1,10 +1,10 @@
 """Warehouses, the append-only stock ledger, stock levels, and the documents that post to them."""
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy import BigInteger, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import Quantity, ScaledDecimal, UTCDateTime, enum_column, utcnow
@@ -98,6 +98,32 @@ class StockMove(db.Model):
         Index("ix_stock_move_created_cover", "created_at", "product_id", "warehouse_id", "kind", "qty", "unit_cost"),
         Index("ix_stock_move_source", "source_type", "source_id"),
     )
+
+
+class StockMoveTotal(db.Model):
+    """The ledger summed per product, warehouse and month (grain "month") or year (grain "year"), months and years
+    of the business calendar (JXC_TIMEZONE). Written by post_moves in the same transaction as its moves, so reports
+    over long periods read one row per product and month or year instead of every move (app/inventory/totals.py).
+
+    Figures are the scaled integers the ledger stores: quantities in 10**-3, values (qty x unit cost) in 10**-7.
+    Transfers are kept in rows of their own (`transfer`), because across all warehouses they cancel out and reports
+    leave them out.
+    """
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)
+    transfer: Mapped[bool] = mapped_column(primary_key=True)
+    moves: Mapped[int] = mapped_column(default=0)
+    qty: Mapped[int] = mapped_column(BigInteger, default=0)        # net: in less out
+    in_qty: Mapped[int] = mapped_column(BigInteger, default=0)     # moves in only
+    value: Mapped[int] = mapped_column(BigInteger, default=0)      # net qty x unit cost
+    in_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    sold_qty: Mapped[int] = mapped_column(BigInteger, default=0)   # sales deliveries less sales returns
+    sold_cost: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 @event.listens_for(StockMove, "before_update")

@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, and_, case, func, literal, literal_column, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, func, literal, or_, select, type_coerce
 
 from app.catalog.models import Category, Product
 from app.db_types import Quantity, ScaledDecimal, business_today, utcnow
 from app.documents import collector_paused
 from app.extensions import db
+from app.inventory import totals
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
+from app.inventory.totals import PLUS_ZERO, SOLD, TRANSFERS
 from app.reports.periods import Period
 from app.sales.models import SalesDeliveryLine, SalesOrderLine, SalesReturnLine
 
 VALUE = ScaledDecimal(7)     # quantity (3 places) x unit cost (4 places)
 REVENUE = ScaledDecimal(9)   # quantity (3) x price (2) x (100 % - discount) (4: the rate's 2 places and the %)
-SOLD = (MoveKind.SALES_DELIVERY, MoveKind.SALES_RETURN)
-TRANSFERS = (MoveKind.TRANSFER_OUT, MoveKind.TRANSFER_IN)
 ZERO, TENTH, CENT = Decimal("0"), Decimal("0.1"), Decimal("0.01")
 RISK_WINDOW = 30        # stock-out risk: the sales rate of the last 30 days
 A_SHARE, B_SHARE = 80, 95  # ABC: A up to 80 % of the value sold, B the next 15 %, C the rest
@@ -71,15 +71,12 @@ def _product_filter(scope: Scope, column=Product.category_id) -> list:
     return [column.in_(ids)] if ids is not None else []
 
 
-# Moves of a recent span are grouped by `product_id + 0`, not product_id: SQLite's planner would otherwise walk the
-# (product, warehouse) index to save the GROUP BY's sort, a million random row reads instead of the created_at
-# index's few thousand. PostgreSQL hashes either way.
-_PLUS_ZERO = StockMove.product_id + literal_column("0")  # inline, so PostgreSQL sees one and the same expression
-PRODUCT = _PLUS_ZERO.label("product_id")
+# Moves of a recent span are grouped by `product_id + 0` (see app.inventory.totals.PLUS_ZERO).
+PRODUCT = PLUS_ZERO.label("product_id")
 
 
 def _recent(query):
-    return query.group_by(_PLUS_ZERO)
+    return query.group_by(PLUS_ZERO)
 
 
 def _move_filter(scope: Scope) -> list:
@@ -178,20 +175,15 @@ def _levels(scope: Scope) -> dict[int, tuple[int, int]]:
             for pid, on_hand, reserved in db.session.execute(query.group_by(StockLevel.product_id))}
 
 
-def _when(condition, what):
-    return case((condition, what), else_=0)
+def _sums(scope: Scope, first: date | None, after: date | None, names: tuple[str, ...]) -> dict[int, tuple]:
+    """Per product with a move in the scope from the day `first` up to the day `after` (None: open): the scaled sums
+    of `names` (app.inventory.totals.FIGURES), read from the ledger's month and year totals and its ragged ends."""
+    return {pid: tuple(values) for pid, values in totals.sums(first, after, names, scope.warehouse_id).items()}
 
 
-def _sums(scope: Scope, since: datetime | None, until: datetime | None, figures: list) -> dict[int, tuple]:
-    """Per product with a move in the scope from `since` to before `until` (None: unbounded): the raw sums of
-    `figures`, in the order given. Callers split time ranges into separate calls rather than CASE on created_at:
-    every expression is worked out for each move of the range, and that, not the index scan, is most of the cost."""
-    query = _recent(select(PRODUCT, *(raw(func.sum(what)) for what in figures)).where(*_move_filter(scope)))
-    if since is not None:
-        query = query.where(StockMove.created_at >= since)
-    if until is not None:
-        query = query.where(StockMove.created_at < until)
-    return {row[0]: tuple(_int(v) for v in row[1:]) for row in db.session.execute(query)}
+def _days(period: Period) -> tuple[date, date]:
+    """The period's first day and the day after its last."""
+    return period.start, period.end + timedelta(days=1)
 
 
 # ---- 2. 进销存汇总: opening, in, out, closing per product -------------------------------------------------------
@@ -216,13 +208,12 @@ def _movement_figures(period: Period, scope: Scope, with_value: bool) -> dict[in
     VALUE at the moves' own costs is the sum over every move before the start, which no stored figure holds (stock
     levels carry quantities only), so with values the ledger up to the period's end is read once, forwards.
     """
-    start, after = period.bounds()
-    qty, worth = StockMove.qty, StockMove.qty * StockMove.unit_cost
-    moved = _sums(scope, start, after, [qty, _when(qty > 0, qty)] + ([worth, _when(qty > 0, worth)] if with_value else []))
+    start, after = _days(period)
+    moved = _sums(scope, start, after, ("qty", "in_qty") + (("value", "in_value") if with_value else ()))
     if with_value:
-        opening = _sums(scope, None, start, [qty, worth])
+        opening = _sums(scope, None, start, ("qty", "value"))
     else:
-        later = _sums(scope, after, None, [qty])
+        later = _sums(scope, after, None, ("qty",))
         levels = _levels(scope)
         opening = {}
         for pid in levels.keys() | moved.keys() | later.keys():
@@ -308,11 +299,9 @@ def _ranked(period: Period, scope: Scope) -> list[_Ranked]:
     stock or a move in the period. ABC ranks products by cost of goods sold (net of returns) in the period: A while
     the products ranked above hold under 80 % of it, B under 95 %, C the rest and those that sold nothing.
     """
-    start, after = period.bounds()
-    sold = StockMove.kind.in_(SOLD)
-    moved = _sums(scope, start, after, [StockMove.qty, _when(sold, -StockMove.qty),
-                                        _when(sold, -StockMove.qty * StockMove.unit_cost), literal_column("1")])
-    later = _sums(scope, after, None, [StockMove.qty])
+    start, after = _days(period)
+    moved = _sums(scope, start, after, ("qty", "sold_qty", "sold_cost", "moves"))
+    later = _sums(scope, after, None, ("qty",))
     levels = _levels(scope)
     rows = []
     for product in _products(scope):
@@ -410,7 +399,7 @@ def last_sales(product_ids: list[int], scope: Scope) -> dict[int, datetime]:
             break
         # By product only for a few products' histories; otherwise `+ 0`, so SQLite reads the time index (the
         # window's range, or all of it for an export) instead of fetching every move's row by product.
-        product = StockMove.product_id if since is None and len(wanted) <= MANY else _PLUS_ZERO
+        product = StockMove.product_id if since is None and len(wanted) <= MANY else PLUS_ZERO
         query = (select(product, func.max(StockMove.created_at))
                  .where(StockMove.kind == MoveKind.SALES_DELIVERY).group_by(product))
         if len(wanted) <= MANY:
@@ -457,34 +446,58 @@ def best_sellers(period: Period, scope: Scope, by: str = "qty", limit: int = 20,
     """The top `limit` products by net quantity sold (deliveries less returns) or by revenue before tax.
 
     Revenue is each sale move's quantity at its order line's price less discount, so it counts what left the
-    warehouse in the period, whether or not it is invoiced yet. Ranked by quantity, the ledger's time index alone
-    finds the top products and only their moves are priced; ranked by revenue, every sale move of the period is.
+    warehouse in the period, whether or not it is invoiced yet. Ranked by quantity, the ledger's totals find the top
+    products and only their moves are priced; ranked by revenue, every sale move of the period is.
     """
+    if with_revenue and by == "revenue":
+        return _best_by_revenue(period, scope, limit)
+    with collector_paused():
+        sold = {pid: (qty, cost) for pid, (qty, cost) in _sums(scope, *_days(period), ("sold_qty", "sold_cost")).items()
+                if qty > 0}
+        allowed = category_ids(scope.category_id)
+        if allowed is not None:
+            inside = _in_categories(set(allowed), sold)
+            sold = {pid: figures for pid, figures in sold.items() if pid in inside}
+    # Ties at the cut are ordered by sku, so every product selling as much as the last one shown is a candidate.
+    cut = sorted((qty for qty, _cost in sold.values()), reverse=True)[limit - 1] if len(sold) >= limit else 0
+    names = _names([pid for pid, (qty, _cost) in sold.items() if qty >= cut])
+    top = sorted(names.values(), key=lambda p: (-sold[p["product_id"]][0], p["sku"]))[:limit]
+    revenue = _revenue(period, scope, [p["product_id"] for p in top]) if with_revenue else {}
+    return [{**p, "sold_qty": _decimal(sold[p["product_id"]][0], QTY),
+             "sold_cost": money(_decimal(sold[p["product_id"]][1], VALUE)),
+             "revenue": money(revenue.get(p["product_id"], ZERO)) if with_revenue else None} for p in top]
+
+
+def _in_categories(allowed: set[int], sold: dict) -> set[int]:
+    """Of the products sold, those in the allowed categories."""
+    rows = db.session.execute(select(Product.id, Product.category_id).where(Product.id.in_(list(sold)))
+                              if len(sold) <= MANY else select(Product.id, Product.category_id))
+    return {pid for pid, category in rows if category in allowed}
+
+
+def _sale_moves(period: Period, scope: Scope) -> list:
     start, after = period.bounds()
-    sold_qty = func.sum(-StockMove.qty)
-    figures = [type_coerce(sold_qty, Quantity()).label("sold_qty"),
+    return [StockMove.created_at >= start, StockMove.created_at < after, StockMove.kind.in_(SOLD), *_move_filter(scope)]
+
+
+def _revenue(period: Period, scope: Scope, product_ids: list[int]) -> dict[int, Decimal]:
+    if not product_ids:
+        return {}
+    return dict(db.session.execute(_priced(
+        select(StockMove.product_id).where(*_sale_moves(period, scope), StockMove.product_id.in_(product_ids)))
+        .group_by(StockMove.product_id).with_only_columns(StockMove.product_id, _REVENUE)).all())
+
+
+def _best_by_revenue(period: Period, scope: Scope, limit: int) -> list:
+    figures = [type_coerce(func.sum(-StockMove.qty), Quantity()).label("sold_qty"),
                type_coerce(func.sum(-StockMove.qty * StockMove.unit_cost), VALUE).label("sold_cost")]
-    where = [StockMove.created_at >= start, StockMove.created_at < after, StockMove.kind.in_(SOLD),
-             *_move_filter(scope)]
-    by_revenue = with_revenue and by == "revenue"
-    query = select(PRODUCT, *figures).where(*where)
-    if by_revenue:
-        query = _priced(query)
-    sold = _recent(query).subquery("sold")
-    rank = sold.c.revenue if by_revenue else sold.c.sold_qty
+    sold = _recent(_priced(select(PRODUCT, *figures).where(*_sale_moves(period, scope)))).subquery("sold")
     rows = db.session.execute(
         select(sold, Product.sku, Product.name, Product.unit).join(Product, Product.id == sold.c.product_id)
-        .where(sold.c.sold_qty > 0, *_product_filter(scope)).order_by(rank.desc(), Product.sku).limit(limit)).all()
-    revenue = {}
-    if with_revenue and not by_revenue and rows:
-        ids = [r.product_id for r in rows]
-        revenue = dict(db.session.execute(_priced(
-            select(StockMove.product_id).where(*where, StockMove.product_id.in_(ids))).group_by(StockMove.product_id)
-            .with_only_columns(StockMove.product_id, _REVENUE)).all())
+        .where(sold.c.sold_qty > 0, *_product_filter(scope)).order_by(sold.c.revenue.desc(), Product.sku)
+        .limit(limit)).all()
     return [{"product_id": r.product_id, "sku": r.sku, "name": r.name, "unit": r.unit, "sold_qty": r.sold_qty,
-             "sold_cost": money(r.sold_cost),
-             "revenue": money(r.revenue if by_revenue else revenue.get(r.product_id, ZERO)) if with_revenue else None}
-            for r in rows]
+             "sold_cost": money(r.sold_cost), "revenue": money(r.revenue)} for r in rows]
 
 
 _ORDER_LINE = SalesOrderLine.__table__.alias("ol")
