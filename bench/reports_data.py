@@ -92,6 +92,7 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
     from app.auth.roles import Role
     from app.catalog.models import Product
     from app.extensions import db
+    from app.inventory import totals
     from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
     from app.partners.models import Customer, PriceLevel, Supplier
     from app.purchasing.models import (PurchaseInvoice, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt,
@@ -381,6 +382,7 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
     connection.execute(StockLevel.__table__.delete())
     catalogue.bulk_insert(StockLevel.__table__, ["product_id", "warehouse_id", "on_hand", "reserved"],
                           [(pid, wid, qty, reserved.get((pid, wid), 0)) for (pid, wid), qty in sorted(levels.items())])
+    totals.rebuild()  # the ledger's month and year totals, as post_moves would have written them
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as connection:
