@@ -175,10 +175,10 @@ def _levels(scope: Scope) -> dict[int, tuple[int, int]]:
             for pid, on_hand, reserved in db.session.execute(query.group_by(StockLevel.product_id))}
 
 
-def _sums(scope: Scope, first: date | None, after: date | None, names: tuple[str, ...]) -> dict[int, tuple]:
+def _sums(scope: Scope, first: date | None, after: date | None, names: tuple[str, ...]) -> dict[int, list[int]]:
     """Per product with a move in the scope from the day `first` up to the day `after` (None: open): the scaled sums
     of `names` (app.inventory.totals.FIGURES), read from the ledger's month and year totals and its ragged ends."""
-    return {pid: tuple(values) for pid, values in totals.sums(first, after, names, scope.warehouse_id).items()}
+    return totals.sums(first, after, names, scope.warehouse_id)
 
 
 def _days(period: Period) -> tuple[date, date]:
