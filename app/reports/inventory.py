@@ -1,8 +1,9 @@
 """Inventory reports: stock value, 进销存汇总 (movement summary), turnover with ABC classes, slow movers and dead
 stock, best sellers and stock-out risk.
 
-Every figure is an aggregate the database computes over the stock ledger (StockMove) or the stock levels; Python
-only turns the scaled integers back into Decimals. Quantities are stored in thousandths and unit costs in
+Every figure is an aggregate the database computes over the stock ledger (StockMove), its month and year totals
+(StockMoveTotal, app/inventory/totals.py) or the stock levels; Python merges per-product sums and turns the scaled
+integers back into Decimals. Quantities are stored in thousandths and unit costs in
 ten-thousandths (app/db_types.py), so qty x unit_cost is an exact integer in units of 10**-7 (VALUE).
 
 Sales quantities come from the ledger's own sale moves (deliveries less returns), so these reports do not depend on
@@ -125,10 +126,11 @@ def category_paths() -> dict[int | None, str]:
 
 # ---- shared: per-product aggregates merged in Python ------------------------------------------------------------
 #
-# The movement summary and turnover are a few grouped queries each, which the database answers from an index (stock
-# levels by product; the ledger's covering time index over a range of created_at), merged here per product: at most
-# one entry per product (20,000 at bench size), never one per move. Joining the grouped subqueries to every product
-# in SQL let SQLite plan them badly (seconds at a million moves), and ranking in SQL ran the whole query twice.
+# The movement summary, turnover and best sellers are a few grouped queries each, which the database answers from
+# the ledger's month and year totals, the ledger's covering time index (a period's ragged ends) and stock levels,
+# merged here per product: at most one entry per product (20,000 at bench size), never one per move. Joining the
+# grouped subqueries to every product in SQL let SQLite plan them badly (seconds at a million moves), and ranking in
+# SQL ran the whole query twice.
 
 def _int(value) -> int:
     return int(value) if value is not None else 0
@@ -203,22 +205,12 @@ class Movement:
 def _movement_figures(period: Period, scope: Scope, with_value: bool) -> dict[int, tuple]:
     """Per product, raw: opening, in, out and closing quantities (and, with values, the same four values).
 
-    Quantities alone are worked back from the stock on hand now, so only the moves since the period's start are
-    read: closing = on hand - what moved after the end, opening = closing - what moved in the period. The opening
-    VALUE at the moves' own costs is the sum over every move before the start, which no stored figure holds (stock
-    levels carry quantities only), so with values the ledger up to the period's end is read once, forwards.
+    Opening is everything before the period and closing = opening + what moved in it, both read from the ledger's
+    totals (app/inventory/totals.py), so the figures are those of the moves themselves at the costs they carried.
     """
     start, after = _days(period)
     moved = _sums(scope, start, after, ("qty", "in_qty") + (("value", "in_value") if with_value else ()))
-    if with_value:
-        opening = _sums(scope, None, start, ("qty", "value"))
-    else:
-        later = _sums(scope, after, None, ("qty",))
-        levels = _levels(scope)
-        opening = {}
-        for pid in levels.keys() | moved.keys() | later.keys():
-            closing = levels.get(pid, (0, 0))[0] - later.get(pid, (0,))[0]
-            opening[pid] = (closing - moved.get(pid, (0,))[0],)
+    opening = _sums(scope, None, start, ("qty", "value") if with_value else ("qty",))
     figures = {}
     for pid in opening.keys() | moved.keys():
         net, in_qty, *values = moved.get(pid, (0, 0, 0, 0))
