@@ -166,7 +166,9 @@ def _totals(product_ids: set[int]) -> dict[int, Decimal]:
     if not product_ids:
         return {}
     totals = dict.fromkeys(product_ids, Decimal("0"))
-    totals.update(db.session.execute(select(StockLevel.product_id, func.sum(StockLevel.on_hand))
-                                     .where(StockLevel.product_id.in_(product_ids))
-                                     .group_by(StockLevel.product_id)).all())
+    totals.update(db.session.execute(_ON_HAND, {"ids": sorted(product_ids)}).all())
     return totals
+
+
+_ON_HAND = (select(StockLevel.product_id, func.sum(StockLevel.on_hand))
+            .where(StockLevel.product_id.in_(bindparam("ids", expanding=True))).group_by(StockLevel.product_id))
