@@ -1,5 +1,6 @@
 """JXC: the app factory."""
 from flask import Flask, current_app, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
@@ -15,6 +16,10 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = (app.config.get("SQLALCHEMY_DATABASE_URI")
                                              or config_module.database_url())
     app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection to lose: pinging it before every checkout was ~4 % of a stocktake scan.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+    app.session_interface = PageSessions()
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -81,6 +86,17 @@ def _register_hooks(app):
         from app.home.nav import nav_items
         from app.settings.services import company
         return {"nav_items": nav_items, "company": company, "htmx_script": vendor.HTMX_SCRIPT}
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """Signed cookie sessions for pages only. The API takes bearer tokens and never a session cookie
+    (access.api_user), so its requests skip the cookie altogether (about 7 % of a stocktake scan's CPU)."""
+
+    def open_session(self, app, request):
+        from app.errors import is_api_request
+        if is_api_request():
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def select_locale():

@@ -209,6 +209,7 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
     from app.db_types import utcnow
     from app.demo import DEMO_PRODUCTS
     from app.extensions import db
+    from app.inventory import totals
     from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
     from app.inventory.services import create_warehouse
 
@@ -391,6 +392,8 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
     level_rows = [(pid, wid, qty, 0) for (pid, wid), qty in sorted(balance.items())]
     bulk_insert(StockLevel.__table__, ["product_id", "warehouse_id", "on_hand", "reserved"], level_rows)
     lap("levels inserted")
+    totals.rebuild()  # the ledger's month and year totals, as post_moves would have written them
+    lap("totals rebuilt")
     db.session.commit()
     lap("commit")
     if db.engine.dialect.name == "postgresql":

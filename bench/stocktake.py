@@ -25,7 +25,6 @@ quantities answered 201 for it, and `flask check` holds. Exit status 0 if all of
 got 201 (200 for a replay), 1 otherwise, 2 if the run could not be set up. Figures also go to
 bench/results/stocktake.json. See bench/README.md ("Stocktake scans") for the knobs and figures.
 """
-import http.client
 import json
 import math
 import os
@@ -33,6 +32,7 @@ import random
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -115,14 +115,53 @@ def read_count(stocktake_id: int) -> dict:
 
 # -- the scanners --------------------------------------------------------------------------------------------
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection doing as little per request as it can, since the load generator shares
+    the server's cores: http.client (which parses headers with the email package) took about twice its CPU a scan.
+    It opens again after the server said `Connection: close` (gunicorn's sync workers do after every response)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.opened = 0
+
+    def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send one whole request, return the answer's status and body."""
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.opened += 1
+        self.sock.sendall(request)
+        data = b""
+        while (end := data.find(b"\r\n\r\n")) < 0:
+            data += self._receive()
+        head, body = data[:end].lower(), data[end + 4:]
+        length = int(head.split(b"\r\ncontent-length:", 1)[1].split(b"\r\n", 1)[0])
+        while len(body) < length:
+            body += self._receive()
+        if b"\r\nconnection: close" in head:
+            self.close()
+        return int(head[9:12]), body
+
+    def _receive(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection before answering in full")
+        return chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
 class Scanner:
-    """One hardware scanner: its own token and keep-alive connection (http.client reopens it when the server
-    closes it, as gunicorn's sync workers do after every response), its own random stream of barcodes."""
+    """One hardware scanner: its own token and keep-alive connection, its own random stream of barcodes."""
 
     def __init__(self, index: int, port: int, token: str, stocktake_id: int, barcodes: list, retry: float):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self.path = f"/api/v1/stocktakes/{stocktake_id}/scans"
+        self.connection = Connection(port)
+        self.head = (f"POST /api/v1/stocktakes/{stocktake_id}/scans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n")
         self.barcodes, self.retry = barcodes, retry
         self.random = random.Random(1000 + index)
         self.sent: list[tuple[str, str, Decimal]] = []  # (scan_id, barcode, qty) answered 201, for replays
@@ -130,7 +169,6 @@ class Scanner:
         self.created = self.replayed = 0
         self.errors: Counter = Counter()
         self.error_samples: list[str] = []
-        self.connections = 0
 
     def scan(self) -> None:
         """Send one scan and check its answer; errors are tallied, never raised (the run goes on)."""
@@ -145,14 +183,11 @@ class Scanner:
         body = {"scan_id": scan_id, "barcode": code}
         if qty != 1:
             body["qty"] = str(qty)
+        payload = json.dumps(body).encode()
         try:
-            if self.connection.sock is None:
-                self.connections += 1
-            self.connection.request("POST", self.path, body=json.dumps(body), headers=self.headers)
-            response = self.connection.getresponse()
-            data = response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as error:
+            status, data = self.connection.exchange(
+                f"{self.head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        except (OSError, ValueError, IndexError) as error:  # refused, reset, timed out, or not HTTP
             self.connection.close()
             self._error(type(error).__name__, str(error))
             return
@@ -208,7 +243,7 @@ def measure(scanners: list[Scanner], seconds: float, rate: float | None, server_
     count = len(scanners)
     latencies: list[list[float]] = [[] for _ in scanners]
     service: list[list[float]] = [[] for _ in scanners]
-    before = [(s.created, s.replayed, sum(s.errors.values())) for s in scanners]
+    before = [(s.created, s.replayed, sum(s.errors.values()), s.connection.opened) for s in scanners]
     start = time.perf_counter() + 0.05  # every thread is waiting before the first scan is due
     deadline = start + seconds
     interval = count / rate if rate else 0.0
@@ -257,6 +292,7 @@ def measure(scanners: list[Scanner], seconds: float, rate: float | None, server_
     created = sum(s.created - b[0] for s, b in zip(scanners, before))
     replayed = sum(s.replayed - b[1] for s, b in zip(scanners, before))
     errors = sum(sum(s.errors.values()) - b[2] for s, b in zip(scanners, before))
+    connections = sum(s.connection.opened - b[3] for s, b in zip(scanners, before))
     figures = {
         "mode": f"open loop, {rate:g}/s offered" if rate else "closed loop",
         "offered_per_s": rate, "scans": len(values), "created": created, "replayed": replayed, "errors": errors,
@@ -265,6 +301,8 @@ def measure(scanners: list[Scanner], seconds: float, rate: float | None, server_
         "max_ms": values[-1] if values else None,
         "app_cpu_ms": round(app_cpu * 1000 / len(values), 2) if values and workers else None,
         "loadgen_cpu_s": round(load_cpu, 2),
+        "loadgen_cpu_ms": round(load_cpu * 1000 / len(values), 2) if values else None,
+        "connections_opened": connections,
     }
     if rate:
         figures.update(service_p50_ms=percentile(own, 0.50), service_p95_ms=percentile(own, 0.95),
@@ -276,7 +314,8 @@ def print_table(rows: list[dict]) -> None:
     columns = [("mode", "mode", "<", None), ("scans", "scans", ">", "d"), ("errors", "errors", ">", "d"),
                ("scans/s", "scans_per_s", ">", ".1f"), ("p50 ms", "p50_ms", ">", ".1f"),
                ("p95 ms", "p95_ms", ">", ".1f"), ("p99 ms", "p99_ms", ">", ".1f"), ("max ms", "max_ms", ">", ".1f"),
-               ("app cpu ms", "app_cpu_ms", ">", ".2f")]
+               ("app cpu ms", "app_cpu_ms", ">", ".2f"), ("loadgen cpu ms", "loadgen_cpu_ms", ">", ".2f"),
+               ("connections", "connections_opened", ">", "d")]
     cells = [["-" if row.get(key) is None else format(row[key], spec) if spec else str(row[key])
               for _, key, _, spec in columns] for row in rows]
     widths = [max([len(title)] + [len(r[i]) for r in cells]) for i, (title, *_) in enumerate(columns)]

@@ -120,28 +120,27 @@ def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at
     scan_id = str(scan_id or "").strip()
     if not 8 <= len(scan_id) <= 64:
         raise BusinessRuleError(_("Each scan needs its own id (a UUID)."), "scan_id")
-    head = _open_head(stocktake_id)
     code = (barcode or "").strip()
-    # The usual scan is new: its barcode, product and count line in one query, and no look for the scan_id
-    # first (the INSERT's ON CONFLICT finds a replay); a refused barcode still answers a replay as seen.
-    found = _run(_BARCODE_LINE, {"code": code, "stocktake_id": head.id}).first() if code else None
-    if found is None:
+    # The usual scan is new: the count, the barcode's product and its count line in one query, and no look for
+    # the scan_id first (the INSERT's ON CONFLICT finds a replay); a refused barcode still answers a replay as seen.
+    head = _open_head(stocktake_id, code)
+    if head.product_id is None:
         return _seen_or_refuse(head, scan_id, _("Unknown barcode %(code)s: nothing was counted.", code=code[:64]),
                                "not-found")
-    units = _quantity(qty) * Decimal(found.ratio or 1)
-    if head.category_id is not None and not _in_category(found.category_id, head.category_id):
+    units = _quantity(qty) * Decimal(head.ratio or 1)
+    if head.category_id is not None and not _in_category(head.product_category_id, head.category_id):
         return _seen_or_refuse(head, scan_id, _("%(name)s is not part of this count: nothing was counted.",
-                                                name=found.name), None)
-    line_id = found.line_id or _line_for(head, found.product_id)
+                                                name=head.name), None)
+    line_id = head.line_id or _line_for(head, head.product_id)
     when = _when(counted_at, head.opened_at)
     inserted = _run(_INSERT_SCAN, {
         "stocktake_id": head.id, "scan_id": scan_id, "line_id": line_id, "barcode": code[:64], "qty": units,
-        "counted_at": when, "user_id": getattr(actor, "id", None), "created_at": utcnow()}).first()
-    if inserted is None:  # seen before (a replay), maybe from another connection an instant earlier
+        "counted_at": when, "user_id": getattr(actor, "id", None), "created_at": utcnow()}).rowcount
+    if not inserted:  # seen before (a replay), maybe from another connection an instant earlier
         seen = _run(_SEEN, {"stocktake_id": head.id, "scan_id": scan_id}).first()
         return _result(False, scan_id, seen.line_id, seen.qty)
     line = _run(_COUNT, {"line_id": line_id, "units": units, "moment": when}).one()
-    return ScanResult(True, scan_id, found.product_id, found.name, found.unit, units, line.counted, line.expected)
+    return ScanResult(True, scan_id, head.product_id, head.name, head.unit, units, line.counted, line.expected)
 
 
 def _seen_or_refuse(head, scan_id: str, message, problem) -> ScanResult:
@@ -330,11 +329,12 @@ def recent_scans(stocktake: Stocktake, actor, limit: int = 10) -> list[dict]:
 
 # --- the parts of a scan -----------------------------------------------------------------------------------
 
-def _open_head(stocktake_id):
-    """The count's few columns a scan needs; refuses a count that is not open. On PostgreSQL the row is held in
+def _open_head(stocktake_id, code: str = ""):
+    """The count's few columns a scan needs and what the barcode `code` names (its product, pack ratio and the
+    count's line; None if nothing); refuses a count that is not open. On PostgreSQL the count's row is held in
     share mode, so posting waits for scans under way and scans after it see it closed."""
     query = _HEAD_SHARED if db.engine.dialect.name == "postgresql" else _HEAD
-    head = _run(query, {"stocktake_id": _int(stocktake_id)}).first()
+    head = _run(query, {"stocktake_id": _int(stocktake_id), "code": code}).first()
     if head is None:
         raise BusinessRuleError(_("No such stocktake."), problem="not-found")
     if head.status != StocktakeStatus.OPEN:
@@ -374,7 +374,7 @@ _BARCODE_T, _PACK_T, _PRODUCT_T = Barcode.__table__.c, PackUnit.__table__.c, Pro
 _INSERT_SCAN = text(
     "INSERT INTO stocktake_scan (stocktake_id, scan_id, line_id, barcode, qty, counted_at, user_id, created_at)"
     " VALUES (:stocktake_id, :scan_id, :line_id, :barcode, :qty, :counted_at, :user_id, :created_at)"
-    " ON CONFLICT (stocktake_id, scan_id) DO NOTHING RETURNING id").bindparams(
+    " ON CONFLICT (stocktake_id, scan_id) DO NOTHING").bindparams(
     bindparam("qty", type_=_SCAN.qty.type), bindparam("counted_at", type_=_SCAN.counted_at.type),
     bindparam("created_at", type_=_SCAN.created_at.type))
 _MOMENT = bindparam("moment", type_=_LINE_T.last_counted_at.type)
@@ -390,17 +390,20 @@ _RESULT = (select(_LINE_T.product_id, _LINE_T.counted, _LINE_T.expected, _PRODUC
            .where(_LINE_T.id == bindparam("line_id")))
 _LINE = select(_LINE_T.id).where(_LINE_T.stocktake_id == bindparam("stocktake_id"),
                                  _LINE_T.product_id == bindparam("product_id"))
-_HEAD = select(_ST.id, _ST.status, _ST.number, _ST.warehouse_id, _ST.category_id, _ST.opened_at,
-               _ST.snapshot_move_id).where(_ST.id == bindparam("stocktake_id"))
-_HEAD_SHARED = _HEAD.with_for_update(read=True)
-_BARCODE_LINE = (select(_BARCODE_T.product_id, _PACK_T.ratio, _PRODUCT_T.category_id, _PRODUCT_T.name,
-                        _PRODUCT_T.unit, _LINE_T.id.label("line_id"))
-                 .select_from(Barcode.__table__)
-                 .join(Product.__table__, _PRODUCT_T.id == _BARCODE_T.product_id)
-                 .outerjoin(PackUnit.__table__, _PACK_T.id == _BARCODE_T.pack_unit_id)
-                 .outerjoin(StocktakeLine.__table__, (_LINE_T.product_id == _BARCODE_T.product_id)
-                            & (_LINE_T.stocktake_id == bindparam("stocktake_id")))
-                 .where(_BARCODE_T.code == bindparam("code")))
+# The count, and (outer joined, so an unknown barcode still finds the count) the scanned barcode's product, pack
+# and line on this count. A barcode always has its product, so the product can be joined to the barcode's row.
+_HEAD = (select(_ST.id, _ST.status, _ST.number, _ST.warehouse_id, _ST.category_id, _ST.opened_at,
+                _ST.snapshot_move_id, _BARCODE_T.product_id, _PACK_T.ratio,
+                _PRODUCT_T.category_id.label("product_category_id"), _PRODUCT_T.name, _PRODUCT_T.unit,
+                _LINE_T.id.label("line_id"))
+         .select_from(Stocktake.__table__)
+         .outerjoin(Barcode.__table__, _BARCODE_T.code == bindparam("code"))
+         .outerjoin(Product.__table__, _PRODUCT_T.id == _BARCODE_T.product_id)
+         .outerjoin(PackUnit.__table__, _PACK_T.id == _BARCODE_T.pack_unit_id)
+         .outerjoin(StocktakeLine.__table__, (_LINE_T.product_id == _BARCODE_T.product_id)
+                    & (_LINE_T.stocktake_id == _ST.id))
+         .where(_ST.id == bindparam("stocktake_id")))
+_HEAD_SHARED = _HEAD.with_for_update(read=True, of=Stocktake.__table__)
 
 
 def _run(statement, params: dict):
