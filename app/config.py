@@ -31,7 +31,7 @@ def database_url() -> str:
 class Config:
     SECRET_KEY = None  # filled by create_app so importing this module never writes files
     SQLALCHEMY_DATABASE_URI = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # a server drops connections; off for SQLite (create_app)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     TIMEZONE = os.environ.get("JXC_TIMEZONE", "Asia/Shanghai")  # the business's calendar: due dates, overdue
 
