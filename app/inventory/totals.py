@@ -67,8 +67,11 @@ def add_moves(moves: list[StockMove]) -> None:
     scale = StockMove.qty.type.process_bind_param, StockMove.unit_cost.type.process_bind_param
     rows = summed(((m.created_at, m.product_id, m.warehouse_id, m.kind.value, scale[0](m.qty, None),
                     scale[1](m.unit_cost, None)) for m in moves), _zone())
-    db.session.connection().execute(_UPSERT, [dict(zip(KEY + FIGURES, key + tuple(figures)))
-                                                for key, figures in rows.items()])
+    db.session.connection().execute(_UPSERT, _as_rows(rows))
+
+
+def _as_rows(totals: dict[tuple, list[int]]) -> list[dict]:
+    return [dict(zip(KEY + FIGURES, key + tuple(figures))) for key, figures in totals.items()]
 
 
 # Adds to a total, making it if missing. Text, not an insert() construct: SQLAlchemy cannot cache SQLite's
@@ -93,7 +96,7 @@ def rebuild() -> int:
     """Rewrite every total from the ledger (in the caller's transaction); returns how many rows were written."""
     rows = _from_ledger()
     db.session.execute(delete(StockMoveTotal))
-    values = [dict(zip(KEY + FIGURES, key + tuple(figures))) for key, figures in rows.items()]
+    values = _as_rows(rows)
     for first in range(0, len(values), 5000):
         db.session.execute(insert(StockMoveTotal), values[first:first + 5000])
     return len(values)
