@@ -9,7 +9,8 @@ from app.extensions import db
 MAX_PER_PAGE = 200
 
 
-def paginate(query, to_json, default_per_page: int = 50) -> dict:
+def page_args(default_per_page: int = 50) -> tuple[int, int]:
+    """The request's `page` and `per_page`, checked (a 422 naming each bad one)."""
     page = request.args.get("page", "1")
     per_page = request.args.get("per_page", str(default_per_page))
     errors = {}
@@ -19,7 +20,11 @@ def paginate(query, to_json, default_per_page: int = 50) -> dict:
         errors["per_page"] = [_("Must be a whole number from 1 to %(n)d.", n=MAX_PER_PAGE)]
     if errors:
         raise ValidationFailed(errors)
-    page, per_page = int(page), int(per_page)
+    return int(page), int(per_page)
+
+
+def paginate(query, to_json, default_per_page: int = 50) -> dict:
+    page, per_page = page_args(default_per_page)
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     if page == 1 and len(rows) < per_page:
         total = len(rows)  # all of it is on this page: no second pass over the table to count it

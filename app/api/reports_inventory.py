@@ -3,11 +3,11 @@ from flask import g, jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.pagination import MAX_PER_PAGE
+from app.api.pagination import page_args
 from app.api.schema import (Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed,
                             decimal_str)
 from app.api.spec import operation
-from app.auth.roles import INVENTORY_REPORT_READERS, Role, allow, sees_cost
+from app.auth.roles import INVENTORY_REPORT_READERS, allow, sees_cost
 from app.reports import inventory as reports
 from app.reports.periods import period_from_args
 
@@ -21,18 +21,6 @@ ROW = Schema("InventoryReportRow", {
         "null when nothing sold")),
     "last_sale_at": DateTime(nullable=True), "class": Choice(("A", "B", "C"), description=(
         "ABC by cost of goods sold in the period: A up to 80 %, B the next 15 %, C the rest"))})
-
-
-def _paging() -> tuple[int, int]:
-    page, per_page = request.args.get("page", "1"), request.args.get("per_page", "50")
-    errors = {}
-    if not page.isdigit() or int(page) < 1:
-        errors["page"] = [_("Must be a whole number from 1.")]
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
-        errors["per_page"] = [_("Must be a whole number from 1 to %(n)d.", n=MAX_PER_PAGE)]
-    if errors:
-        raise ValidationFailed(errors)
-    return int(page), int(per_page)
 
 
 def _row(row: dict, with_value: bool) -> dict:
@@ -55,7 +43,7 @@ def _row(row: dict, with_value: bool) -> dict:
                                 "class": {"type": "string", "enum": ["A", "B", "C"]}})
 def reports_inventory():
     """Products A first (biggest cost of goods sold first); value absent for roles that may not see costs."""
-    page, per_page = _paging()
+    page, per_page = page_args()
     period = period_from_args(request.args, default="quarter")
     scope = reports.Scope(request.args.get("warehouse_id", type=int), request.args.get("category_id", type=int))
     abc = request.args.get("class", "")
