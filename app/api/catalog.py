@@ -7,7 +7,7 @@ from app.api import bp
 from app.api.pagination import paginate
 from app.api.schema import Boolean, DecimalString, Integer, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation, parse_body
-from app.auth.roles import EVERYONE, PRODUCT_EDITORS, Role, allow, sees_cost, sees_sale_price
+from app.auth.roles import EVERYONE, PRODUCT_EDITORS, allow, sees_cost, sees_sale_price
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
 from app.extensions import db

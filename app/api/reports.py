@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation
-from app.auth.roles import SALES_REPORT_READERS, Role, allow
+from app.auth.roles import SALES_REPORT_READERS, allow
 from app.reports import sales
 from app.reports.periods import period_from_args
 

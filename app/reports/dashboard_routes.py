@@ -2,7 +2,7 @@
 from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.auth.roles import EVERYONE, MONEY_REPORT_READERS, PUBLIC, Role, allow, allowed_roles
+from app.auth.roles import EVERYONE, MONEY_REPORT_READERS, PUBLIC, allow, allowed_roles
 from app.formatting import date_, money
 from app.reports import bp, dashboard
 from app.reports.periods import period_from_args, preset, preset_of

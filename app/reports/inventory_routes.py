@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.roles import INVENTORY_REPORT_READERS, Role, allow, allowed_roles, sees_cost
+from app.auth.roles import INVENTORY_REPORT_READERS, allow, allowed_roles, sees_cost
 from app.catalog.models import Category
 from app.errors import BusinessRuleError
 from app.extensions import db

@@ -9,7 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.roles import MONEY_REPORT_READERS, Role, allow
+from app.auth.roles import MONEY_REPORT_READERS, allow
 from app.db_types import business_today
 from app.documents import pdf_response, render_pdf
 from app.errors import BusinessRuleError
