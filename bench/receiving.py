@@ -26,8 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import (ROOT, BenchError, Postgres, check_invariants, env_float, env_int, free_port, run,  # noqa: E402
-                 start_gunicorn, stop, venv_bin, wait_healthy)
+from run import (ROOT, BenchError, Postgres, check_invariants, clean_up, env_float, env_int,  # noqa: E402
+                 free_port, run, start_gunicorn, stop, venv_bin, wait_healthy)
 
 CODE = "BENCH-RCV-0001"
 PASSWORD = "bench receiving 2026"
@@ -200,9 +200,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 2
     finally:
-        stop(server)
-        if postgres:
-            postgres.drop()
+        clean_up(server, postgres, instance)
 
 
 if __name__ == "__main__":

@@ -172,6 +172,17 @@ def stop(proc: subprocess.Popen | None) -> None:
         proc.wait()
 
 
+def clean_up(server: subprocess.Popen | None, postgres: "Postgres | None", instance: Path) -> None:
+    """After a bench, whatever happened: stop the server, drop its PostgreSQL database, remove its instance folder."""
+    stop(server)
+    if postgres:
+        try:
+            postgres.drop()
+        except BenchError as error:
+            print(f"warning: {error}", file=sys.stderr)
+    shutil.rmtree(instance, ignore_errors=True)
+
+
 def tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -299,13 +310,7 @@ def main() -> int:
         stop(server)  # quiet, so the check sees the final state
         checks["after_run"] = check_invariants(flask, env, "after the run")
     finally:
-        stop(server)
-        if postgres:
-            try:
-                postgres.drop()
-            except BenchError as error:
-                print(f"warning: {error}", file=sys.stderr)
-        shutil.rmtree(instance, ignore_errors=True)
+        clean_up(server, postgres, instance)
 
     print()
     print_table(results)

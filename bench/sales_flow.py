@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import (BenchError, Postgres, check_invariants, env_float, env_int, free_port, run,  # noqa: E402
+from run import (BenchError, Postgres, check_invariants, clean_up, env_float, env_int, free_port, run,  # noqa: E402
                  start_gunicorn, stop, venv_bin, wait_healthy)
 
 STEPS = ("create", "confirm", "deliver", "invoice")
@@ -126,9 +126,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 2
     finally:
-        stop(server)
-        if postgres:
-            postgres.drop()
+        clean_up(server, postgres, instance)
 
 
 if __name__ == "__main__":

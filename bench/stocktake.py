@@ -30,7 +30,6 @@ import math
 import os
 import random
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -45,7 +44,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from run import (ROOT, BenchError, Postgres, check_invariants, env_float, env_int,  # noqa: E402
+from run import (ROOT, BenchError, Postgres, check_invariants, clean_up, env_float, env_int,  # noqa: E402
                  free_port, load_average, run, start_gunicorn, stop, tail, venv_bin, wait_healthy)
 
 PASSWORD = "bench stocktake 2026"
@@ -442,13 +441,7 @@ def main() -> int:
         print(f"bench: {error}", file=sys.stderr)
         return 2
     finally:
-        stop(server)
-        if postgres:
-            try:
-                postgres.drop()
-            except BenchError as error:
-                print(f"warning: {error}", file=sys.stderr)
-        shutil.rmtree(instance, ignore_errors=True)
+        clean_up(server, postgres, instance)
 
 
 if __name__ == "__main__":
