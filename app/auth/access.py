@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from app import database
 from app.auth.models import ApiToken, User
+from app.auth.redirects import safe_next
 from app.auth.roles import PUBLIC, allowed_roles
 from app.db_types import utcnow
 from app.errors import is_api_request, problem
@@ -75,15 +76,6 @@ def _unauthenticated():
         response.headers["HX-Redirect"] = login
         return response
     return redirect(login)
-
-
-def safe_next(target: str | None) -> str | None:
-    """A same-site path to return to after sign-in, or None (never another host)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if target.startswith(url_for("auth.login")):
-        return None
-    return target
 
 
 @login_manager.user_loader

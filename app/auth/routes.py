@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app import idempotency
 from app.auth import bp, services, throttle
-from app.auth.access import safe_next
+from app.auth.redirects import safe_next
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm, TokenForm
 from app.auth.roles import EVERYONE, allow, public
 from app.errors import BusinessRuleError
@@ -20,7 +20,7 @@ def login():
     """Sign in with username and password, throttled per account and per address."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    form = LoginForm(next=request.args.get("next"))
+    form = LoginForm(next=safe_next(request.args.get("next")))
     if form.validate_on_submit():
         if not throttle.login_allowed(form.username.data, request.remote_addr or "?"):
             form.password.errors.append(_("Too many attempts. Please wait a minute and try again."))
