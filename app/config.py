@@ -41,6 +41,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_NAME = "remember_token"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # only when "remember me" is ticked; sign-out ends it anyway
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; phones keep a form open for hours

@@ -1,7 +1,7 @@
 """Sign-in and account forms: input shape only."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -13,6 +13,8 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
+    # Off unless ticked: a remember-me cookie outlives the browser session, which a shared phone should not.
+    remember = BooleanField(_l("Remember me on this device"), default=False)
     next = HiddenField()
 
 

@@ -1,10 +1,10 @@
 """Sign-in, sign-out, language, and the user's own account and API tokens."""
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app import idempotency
-from app.auth import bp, services, throttle
+from app.auth import bp, devices, services, throttle
 from app.auth.redirects import safe_next
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm, TokenForm
 from app.auth.roles import EVERYONE, allow, public
@@ -17,30 +17,35 @@ from app.web import render
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """Sign in with username and password, throttled per account and per address."""
+    """Sign in with username and password, throttled per account and per address (per device once trusted)."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm(next=safe_next(request.args.get("next")))
     if form.validate_on_submit():
-        if not throttle.login_allowed(form.username.data, request.remote_addr or "?"):
+        device = devices.trusted(form.username.data)
+        if not throttle.login_allowed(form.username.data, request.remote_addr or "?", device):
             form.password.errors.append(_("Too many attempts. Please wait a minute and try again."))
             return render("auth/login.html", form=form, status=429)
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
-            throttle.login_failed(form.username.data)
+            throttle.login_failed(form.username.data, device)
             form.password.errors.append(_("Wrong username or password."))
             return render("auth/login.html", form=form, status=422)
         db.session.commit()
         session.clear()
-        login_user(user, remember=True)
-        return redirect(safe_next(form.next.data) or url_for("home.index"))
+        login_user(user, remember=form.remember.data)
+        response = redirect(safe_next(form.next.data) or url_for("home.index"))
+        devices.remember(response, user.username)
+        return response
     return render("auth/login.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 @allow(EVERYONE)
 def logout():
-    """Sign out of this device."""
+    """Sign out: every session of this user ends, on every device, remember-me cookies included."""
+    services.end_sessions(g.user)
+    db.session.commit()
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     response = redirect(url_for("auth.login"))
@@ -85,13 +90,16 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(g.user, form.current_password.data, form.new_password.data)
+            revoked = services.change_own_password(g.user, form.current_password.data, form.new_password.data)
         except BusinessRuleError as error:
             apply_error(form, error)
         else:
             db.session.commit()
-            login_user(g.user, remember=True)  # this device keeps going with the new session version
-            flash(_("Your password was changed."), "success")
+            # This device keeps going with the new session version, remembered only if it was before.
+            login_user(g.user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
+            flash(_("Your password was changed. Your other devices were signed out and your %(count)s API "
+                    "tokens were revoked.", count=revoked) if revoked else
+                  _("Your password was changed. Your other devices were signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=422)
 

@@ -93,7 +93,7 @@ def set_active(actor, user: User, active: bool) -> User:
         return user
     if not active:
         _ensure_another_owner(user)
-        user.session_version += 1
+        end_sessions(user)
         for token in user.tokens:
             token.revoked_at = token.revoked_at or utcnow()
     audit.record(actor, "user.activate" if active else "user.deactivate", user,
@@ -108,21 +108,43 @@ def _ensure_another_owner(user: User) -> None:
         raise InvalidState(_("The last active owner cannot be deactivated."))
 
 
+def end_sessions(user: User) -> None:
+    """End every session of `user`, on every device, remember-me cookies included.
+
+    Session and remember-me cookies are signed, not stored, so they cannot be deleted server-side;
+    both carry the user's session_version (User.get_id), and the user loader refuses an older one.
+    """
+    user.session_version += 1
+
+
 def reset_password(actor, user: User, new_password: str) -> None:
-    """The owner sets a new password; the user's other sessions end."""
+    """The owner sets a new password; the user's sessions end and their API tokens are revoked."""
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    end_sessions(user)
+    _revoke_all_tokens(actor, user)
     audit.record(actor, "user.reset_password", user, {"password": ("***", "***")})
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+def change_own_password(user: User, current: str, new: str) -> int:
+    """Change the password; every session ends (the caller signs this device in again) and every API token
+    is revoked, since a password is changed when it may have leaked. Returns the number of tokens revoked."""
     if not check_password_hash(user.password_hash, current or ""):
         raise BusinessRuleError(_("The current password is not correct."), "current_password")
     check_password_rules(new, "new_password")
     user.password_hash = hash_password(new)
-    user.session_version += 1  # other devices sign in again; the caller re-signs this one
+    end_sessions(user)
+    revoked = _revoke_all_tokens(user, user)
     audit.record(user, "user.change_password", user, {"password": ("***", "***")})
+    return revoked
+
+
+def _revoke_all_tokens(actor, user: User) -> int:
+    live = [token for token in user.tokens if token.revoked_at is None]
+    for token in live:
+        token.revoked_at = utcnow()
+        audit.record(actor, "token.revoke", token, {"revoked": (False, True)})
+    return len(live)
 
 
 def set_locale(user: User, locale: str) -> None:

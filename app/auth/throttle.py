@@ -106,21 +106,29 @@ def _limits():
     return parse_many(per_account), parse_many(per_address)
 
 
-def login_allowed(username: str, address: str) -> bool:
-    """Whether another sign-in attempt may be made now; counts the attempt against the address."""
+def login_allowed(username: str, address: str, device: str | None = None) -> bool:
+    """Whether another sign-in attempt may be made now; counts the attempt against the address.
+
+    `device` is the nonce of a valid device cookie for this username (auth.devices): such attempts
+    are limited per device cookie only, so locking out the account or the address does not lock out a
+    device that has signed in as this user before.
+    """
     limiter = _limiter()
     per_account, per_address = _limits()
+    if device:
+        return all(limiter.test(item, "login-device", device) for item in per_account)
     account_key = username.strip().lower()
     if not all(limiter.test(item, "login-account", account_key) for item in per_account):
         return False
     return all([limiter.hit(item, "login-address", address) for item in per_address])
 
 
-def login_failed(username: str) -> None:
-    """Count a failed attempt against the account."""
+def login_failed(username: str, device: str | None = None) -> None:
+    """Count a failed attempt against the device cookie it carried, or else against the account."""
     limiter = _limiter()
+    scope, key = ("login-device", device) if device else ("login-account", username.strip().lower())
     for item in _limits()[0]:
-        limiter.hit(item, "login-account", username.strip().lower())
+        limiter.hit(item, scope, key)
 
 
 def reset() -> None:

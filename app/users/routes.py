@@ -92,7 +92,8 @@ def reset_password(user_id):
             apply_error(form, error)
         else:
             db.session.commit()
-            flash(_("The password was reset; the user's sessions were ended."), "success")
+            flash(_("The password was reset; the user was signed out everywhere and their API tokens were revoked."),
+                  "success")
             return redirect(url_for("users.show", user_id=user.id))
     return render("users/show.html", user=user, form=UserEditForm(obj=user, role=user.role.value),
                   reset_form=form, status=422)
