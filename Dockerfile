@@ -8,7 +8,9 @@ COPY . .
 # The Makefile's own targets vendor htmx and compile the translations; .installed marks the venv done.
 RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir . \
     && touch .venv/.installed && make static translations && rm -rf node_modules
-ENV JXC_INSTANCE=/data JXC_PROXY_HOPS=1
+# No proxy is assumed: `docker run -p 8000:8000` faces clients directly, and trusting X-Forwarded-For there
+# would let anyone pick the address that sign-in throttling counts. Behind nginx/Caddy: -e JXC_PROXY_HOPS=1.
+ENV JXC_INSTANCE=/data JXC_PROXY_HOPS=0
 VOLUME /data
 EXPOSE 8000
 CMD ["sh", "-c", ".venv/bin/flask --app wsgi db upgrade && exec .venv/bin/gunicorn --workers ${WEB_CONCURRENCY:-4} --bind 0.0.0.0:8000 wsgi:app"]

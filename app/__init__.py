@@ -16,6 +16,8 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = (app.config.get("SQLALCHEMY_DATABASE_URI")
                                              or config_module.database_url())
     app.config.update(overrides)
+    if not app.config.get("TESTING"):  # the test suite signs with a short fixed key on purpose
+        config_module.check_secret_key(app.config["SECRET_KEY"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A file has no connection to lose: pinging it before every checkout was ~4 % of a stocktake scan.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}

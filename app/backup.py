@@ -1,14 +1,16 @@
 """Consistent backups while the app runs, and restores that refuse another schema version."""
+import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from flask_babel import gettext as _
 from sqlalchemy import inspect, text
 
-from app.config import ROOT
+from app.config import ROOT, create_private
 from app.errors import BusinessRuleError
 from app.extensions import db
 
@@ -24,14 +26,26 @@ def current_revision() -> str | None:
 
 
 def backup(path: Path) -> None:
-    """Write a snapshot of the live database to `path`."""
+    """Write a snapshot of the live database to `path`, readable by this user only (mode 0600).
+
+    It is written beside `path` and renamed over it when complete, so a failed run never leaves half a
+    backup where a good one was; the file is private before a byte is written (it holds every customer,
+    price and password hash).
+    """
     url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        # The online backup API copies a consistent snapshot while other connections write.
-        with sqlite3.connect(url.database) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        return
-    _run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", _libpq(url)])
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    create_private(partial)
+    try:
+        if url.get_backend_name() == "sqlite":
+            # The online backup API copies a consistent snapshot while other connections write.
+            with closing(sqlite3.connect(url.database)) as source, closing(sqlite3.connect(partial)) as target:
+                source.backup(target)
+        else:
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq(url)])
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def restore(path: Path) -> None:

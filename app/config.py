@@ -7,16 +7,54 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("JXC_INSTANCE", ROOT / "instance"))
 
 
+PRIVATE = 0o600  # the secret key, the SQLite database and backups: readable by the app's own user only
+MIN_SECRET_KEY = 32
+# Values that appear in documentation and tutorials (ours: docs/deploy.md); anyone can sign cookies with them.
+EXAMPLE_SECRET_KEYS = ("change-me", "changeme", "change_me", "replace-me", "your-secret", "secret-key",
+                       "secret_key", "secretkey", "dev-key", "development", "not-secret", "insecure")
+
+
+class InsecureSecretKey(RuntimeError):
+    """SECRET_KEY is an example value or too short: refused at start, before it signs any cookie."""
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a known example or a short SECRET_KEY, saying how to make a good one."""
+    how = ("Generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))', "
+           "or leave SECRET_KEY unset to use the key generated in the instance folder.")
+    lowered = (key or "").lower()
+    if any(example in lowered for example in EXAMPLE_SECRET_KEYS):
+        raise InsecureSecretKey(f"SECRET_KEY is an example value from the documentation; anyone could sign "
+                                f"sessions with it. {how}")
+    if len(key or "") < MIN_SECRET_KEY:
+        raise InsecureSecretKey(f"SECRET_KEY has {len(key or '')} characters; use at least {MIN_SECRET_KEY}. {how}")
+
+
 def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated on first run and kept in instance/."""
+    """SECRET_KEY from the environment, else one generated on first run and kept in instance/ (mode 0600)."""
     if key := os.environ.get("SECRET_KEY"):
         return key
     path = INSTANCE / "secret_key"
     if not path.exists():
         INSTANCE.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it does not exist (never readable by others, not even briefly)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+    except FileExistsError:
+        pass
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `path` with mode 0600, whatever the umask."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    os.chmod(path, PRIVATE)
 
 
 def database_url() -> str:

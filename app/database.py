@@ -13,12 +13,14 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from flask import g, request
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.config import create_private
 from app.extensions import db
 
 # True unless the current request is a safe method (GET, HEAD, OPTIONS). CLI commands, tasks and
@@ -82,6 +84,17 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 
 BUSY_TIMEOUT_MS = 10000
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_private_file(dialect, _record, cargs, cparams):
+    """Create a new SQLite database file with mode 0600 before SQLite does (it would use 0644 under the usual
+    umask). SQLite gives the -wal and -shm files the database file's mode, so they are private too."""
+    if dialect.name != "sqlite" or cparams.get("uri") or not cargs:
+        return
+    name = str(cargs[0])
+    if name and name != ":memory:" and not name.startswith("file:"):
+        create_private(Path(name))
 
 
 @event.listens_for(Engine, "connect")
