@@ -8,17 +8,19 @@ signed with the app's secret key, so no server keeps state between the two reque
 import base64
 import csv
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app.catalog import barcodes
+from app.catalog import barcodes, workload
 from app.catalog import services as catalog
 from app.catalog.models import Barcode, Category, Product
 from app.errors import BusinessRuleError
@@ -148,13 +150,18 @@ def check_size(data: bytes) -> None:
 # --- reading ---------------------------------------------------------------------------------------
 
 def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """The header row and the (row number, cells) of the rows below it, blank rows left out."""
+    """The header row and the (row number, cells) of the rows below it, blank rows left out.
+
+    Every way a file can be unreadable or too costly to read ends here as a BusinessRuleError with a
+    plain message; the work is bounded by size, cells, XML elements and time (catalog.workload).
+    """
     check_size(data)
+    budget = workload.Budget()
     kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if kind == "xlsx":
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, budget)
     elif kind == "csv":
-        rows = _csv_rows(data)
+        rows = _csv_rows(data, budget)
     else:
         raise BusinessRuleError(_("Upload an Excel workbook (.xlsx) or a CSV file (.csv). Save older .xls files "
                                   "as .xlsx first."), "file")
@@ -174,20 +181,31 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, l
     return [_text(cell) for cell in header[1]], body
 
 
-def _xlsx_rows(data: bytes):
+def _xlsx_rows(data: bytes, budget: workload.Budget):
+    unreadable = _("This file is not an Excel workbook (.xlsx) that can be read.")
     try:
-        if sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist()) > MAX_UNZIPPED_BYTES:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if sum(item.file_size for item in archive.infolist()) > MAX_UNZIPPED_BYTES:
             raise BusinessRuleError(_("This workbook is too large once unpacked. Split it into smaller files."),
                                     "file")
+        workload.scan_workbook(archive, budget)  # before openpyxl parses anything
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise BusinessRuleError(_("This file is not an Excel workbook (.xlsx) that can be read."), "file") from None
-    sheet = workbook.worksheets[0]
-    for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-        yield number, list(cells)
+        try:
+            sheet = workbook.worksheets[0]
+            for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+                budget.check_time()
+                yield number, list(cells)
+        finally:
+            workbook.close()
+    except BusinessRuleError:
+        raise
+    except DefusedXmlException:  # openpyxl parses through defusedxml; the scan should have refused it first
+        workload.refuse_doctype()
+    except Exception:  # noqa: BLE001 - a damaged upload fails inside the zip or XML readers in many ways
+        raise BusinessRuleError(unreadable, "file") from None
 
 
-def _csv_rows(data: bytes):
+def _csv_rows(data: bytes, budget: workload.Budget):
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
         try:
             text = data.decode(encoding)
@@ -200,7 +218,25 @@ def _csv_rows(data: bytes):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+    reader = csv.reader(io.StringIO(text), dialect)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # Past csv's field limit (131,072 characters) or a broken quote: no product's text is that long.
+            raise BusinessRuleError(_("Row %(row)s could not be read: a field is far too long or a quote is not "
+                                      "closed. Check the file in Excel and save it as CSV again.", row=number + 1),
+                                    "file") from None
+        number += 1
+        budget.counted["cells"] += len(cells)
+        if budget.counted["cells"] > workload.MAX_CELLS:
+            raise workload.TooMuchWork(_("This file has more than %(max)s cells. Keep only the product rows and "
+                                         "columns, or split it into smaller files.", max=f"{workload.MAX_CELLS:,}"),
+                                       budget.counted)
+        budget.check_time()
         yield number, cells[:MAX_COLUMNS]
 
 
@@ -269,8 +305,13 @@ def _check_row(number: int, raw: dict, result: Preview) -> RowPlan:
     def problem(name, message):
         result.add(number, name, message)
 
+    unstorable = {name for name, text in raw.items() if _unstorable(text)}
+    for name in unstorable:
+        problem(name, _("Contains a character that cannot be saved (a NUL or another control character). "
+                        "Remove it and upload the file again."))
+        raw[name] = ""  # checked no further
     for name in REQUIRED:
-        if not raw.get(name):
+        if not raw.get(name) and name not in unstorable:
             problem(name, _("This is required."))
     for name, limit in LENGTHS.items():
         if len(raw.get(name, "")) > limit:
@@ -294,6 +335,12 @@ def _check_row(number: int, raw: dict, result: Preview) -> RowPlan:
     qty = numbers.get("opening_qty") or None
     cost = numbers.get("opening_cost", numbers.get("purchase_price", Decimal("0"))) if qty else None
     return RowPlan(number, values, code, category, qty, cost)
+
+
+def _unstorable(text: str) -> bool:
+    """NUL (PostgreSQL refuses it in text), lone surrogates (no encoding can store them) and other control
+    characters except tab and line breaks; Excel's _x0000_ escapes and CSV files can carry all of them."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in "\t\n\r" for char in text)
 
 
 def _number(text: str, places: int) -> Decimal:
