@@ -54,6 +54,32 @@ def test_sign_out_ends_replayed_session_and_remember_cookies(client):
     assert sign_in(client.application.test_client(), "boss").status_code == 302  # signing in again works
 
 
+def test_sign_out_ends_only_this_devices_session(client):
+    factories.user(username="boss")
+    sign_in(client, "boss", remember="y")
+    phone = client.application.test_client()
+    sign_in(phone, "boss", remember="y")
+    saved = _cookies(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert _replay(client.application, saved).get("/").status_code == 302
+    assert phone.get("/").status_code == 200  # the user's other device carries on
+    assert _replay(client.application, {"remember_token": _cookies(phone)["remember_token"]}).get("/").status_code == 200
+
+
+def test_sign_out_everywhere_ends_every_session_and_remember_cookie(client):
+    factories.user(username="boss")
+    sign_in(client, "boss")
+    phone = client.application.test_client()
+    sign_in(phone, "boss", remember="y")
+    saved_phone = _cookies(phone)
+    page = client.get("/account").get_data(as_text=True)
+    assert "在所有设备上退出" in page
+    client.post("/logout", data={"everywhere": "1", "csrf_token": csrf_token(client, "/")})
+    assert client.get("/").status_code == 302
+    assert phone.get("/").status_code == 302
+    assert _replay(client.application, {"remember_token": saved_phone["remember_token"]}).get("/").status_code == 302
+
+
 def test_password_change_revokes_api_tokens_and_says_so(app, client):
     user, secret = factories.user_with_token(role="finance", username="money")
     sign_in(client, "money")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from app import database
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, User, UserSession
 from app.auth.redirects import safe_next
 from app.auth.roles import PUBLIC, allowed_roles
 from app.db_types import utcnow
@@ -80,11 +80,17 @@ def _unauthenticated():
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    """The session's user, unless deactivated or signed out everywhere since (session_version)."""
-    user_id, _sep, version = session_id.partition(":")
-    if not user_id.isdigit():
+    """The session's user while its session row exists (sign-out deletes it) and its version is current."""
+    user_id, version, row_id = (session_id.split(":") + ["", ""])[:3]
+    if not user_id.isdigit() or not row_id:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_SESSION_USER, {"user_id": int(user_id), "row_id": row_id})
     if user is None or not user.active or str(user.session_version) != version:
         return None
+    user.session_id = row_id
     return user
+
+
+# One round trip per page request: the user, if this session of theirs is still open.
+_SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
+                 .where(User.id == bindparam("user_id"), UserSession.id == bindparam("row_id")))

@@ -21,8 +21,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
-    # Bumped on deactivation and password changes; a session cookie carrying an older
-    # value no longer signs in, which is how "signed out everywhere" works without server state.
+    # Bumped whenever all sessions end (UserSession rows deleted too): a cookie carrying an older value no
+    # longer signs in, whatever rows exist.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -33,8 +33,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # The signed-in session this object was loaded for (set by auth.sessions); not a column.
+    session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session and remember-me cookies carry: user, session version and the session's row."""
+        return f"{self.id}:{self.session_version}:{self.session_id or ''}"
 
     def __repr__(self):
         return f"<User {self.username} {self.role}>"
@@ -66,3 +70,11 @@ class ApiToken(db.Model):
     @property
     def usable(self) -> bool:
         return self.revoked_at is None and self.user.active
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Cookies are signed, not stored, so a cookie cannot be taken back; deleting its row
+    can: the user loader accepts a session or remember-me cookie only while its row exists (auth.sessions)."""
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)  # secrets.token_urlsafe(32)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

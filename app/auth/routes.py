@@ -31,6 +31,7 @@ def login():
             throttle.login_failed(form.username.data, device)
             form.password.errors.append(_("Wrong username or password."))
             return render("auth/login.html", form=form, status=422)
+        services.open_session(user)
         db.session.commit()
         session.clear()
         login_user(user, remember=form.remember.data)
@@ -43,8 +44,18 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(EVERYONE)
 def logout():
-    """Sign out: every session of this user ends, on every device, remember-me cookies included."""
-    services.end_sessions(g.user)
+    """Sign out of this device, or with everywhere=1 of every device (a lost phone, a shared computer).
+
+    The session ends server-side, so a copied session or remember-me cookie is void too.
+    """
+    if request.form.get("everywhere") == "1":
+        services.end_sessions(g.user)
+    else:
+        services.close_session(g.user)
+    return _signed_out()
+
+
+def _signed_out():
     db.session.commit()
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
@@ -94,8 +105,9 @@ def change_password():
         except BusinessRuleError as error:
             apply_error(form, error)
         else:
+            services.open_session(g.user)  # this device keeps going in a new session
             db.session.commit()
-            # This device keeps going with the new session version, remembered only if it was before.
+            # Remembered only if it was before.
             login_user(g.user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
             flash(_("Your password was changed. Your other devices were signed out and your %(count)s API "
                     "tokens were revoked.", count=revoked) if revoked else

@@ -1,13 +1,15 @@
 """Users, passwords and API tokens: the rules, without HTTP."""
 import re
+import secrets
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, User, UserSession
 from app.auth.roles import Role
 from app.db_types import utcnow
 from app.errors import BusinessRuleError, Duplicate, InvalidState
@@ -108,13 +110,29 @@ def _ensure_another_owner(user: User) -> None:
         raise InvalidState(_("The last active owner cannot be deactivated."))
 
 
-def end_sessions(user: User) -> None:
-    """End every session of `user`, on every device, remember-me cookies included.
+def open_session(user: User) -> UserSession:
+    """A new signed-in session of `user` (its id goes into the cookies through User.get_id); sessions older
+    than the longest a cookie may live are dropped on the way."""
+    oldest = utcnow() - timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"])
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < oldest))
+    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id)
+    db.session.add(row)
+    user.session_id = row.id
+    return row
 
-    Session and remember-me cookies are signed, not stored, so they cannot be deleted server-side;
-    both carry the user's session_version (User.get_id), and the user loader refuses an older one.
-    """
+
+def close_session(user: User) -> None:
+    """End the session `user` was loaded for (sign-out on this device); its cookies stop working everywhere."""
+    if user.session_id:
+        db.session.execute(delete(UserSession).where(UserSession.id == user.session_id))
+    user.session_id = None
+
+
+def end_sessions(user: User) -> None:
+    """End every session of `user` on every device, remember-me cookies included."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     user.session_version += 1
+    user.session_id = None
 
 
 def reset_password(actor, user: User, new_password: str) -> None:
@@ -127,7 +145,7 @@ def reset_password(actor, user: User, new_password: str) -> None:
 
 
 def change_own_password(user: User, current: str, new: str) -> int:
-    """Change the password; every session ends (the caller signs this device in again) and every API token
+    """Change the password; every session ends (the caller opens a new one here) and every API token
     is revoked, since a password is changed when it may have leaked. Returns the number of tokens revoked."""
     if not check_password_hash(user.password_hash, current or ""):
         raise BusinessRuleError(_("The current password is not correct."), "current_password")
