@@ -1,6 +1,7 @@
 """Sign-in, sign-out, language, and the user's own account and API tokens."""
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from app import idempotency
@@ -109,8 +110,9 @@ def change_password():
             db.session.commit()
             # Remembered only if it was before.
             login_user(g.user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
-            flash(_("Your password was changed. Your other devices were signed out and your %(count)s API "
-                    "tokens were revoked.", count=revoked) if revoked else
+            flash(ngettext("Your password was changed. Your other devices were signed out and your %(num)s API "
+                           "token was revoked.", "Your password was changed. Your other devices were signed out "
+                           "and your %(num)s API tokens were revoked.", revoked) if revoked else
                   _("Your password was changed. Your other devices were signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=422)
