@@ -30,7 +30,7 @@ def _free_port() -> int:
 def server(app, database, tmp_path):
     """gunicorn with 4 worker processes on the test database."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "races-test-key-" + "x" * 32, "JXC_INSTANCE": str(tmp_path)}
+    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "k" * 40, "JXC_INSTANCE": str(tmp_path)}
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "--workers", "4", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)

@@ -31,7 +31,7 @@ def test_pages_have_no_inline_script(client, login):
 def test_session_cookie_is_httponly_and_samesite(client):
     user = factories.user(role="sales")
     signed_in = client.post("/login", data={"username": user.username, "password": factories.PASSWORD,
-                                            "csrf_token": csrf_token(client)})
+                                            "remember": "y", "csrf_token": csrf_token(client)})
     set_cookies = signed_in.headers.getlist("Set-Cookie")
     session_cookie = next(c for c in set_cookies if c.startswith("session="))
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
