@@ -222,3 +222,18 @@ def test_every_string_the_code_and_templates_use_is_translated(tmp_path):
                   if string}
     assert any(ctx for ctx, _id in used), "pgettext contexts were not extracted"
     assert sorted(used - translated, key=str) == []
+
+
+# The audit log: codes are stored, people read words.
+
+def test_the_audit_log_reads_in_words_not_codes(client, login, shop):
+    owner, warehouse, case = shop
+    customer = factories.customer()
+    factories.order(customer, [(case, 5)], actor=owner, warehouse=warehouse, confirm=True)
+    login("owner")
+    html = page(client, "/audit")
+    assert "确认订单" in html and "销售订单" in html and "单价" in html and "已确认" in html
+    assert ">sales_order.confirm<" not in html and ">SalesOrder<" not in html and "<dt>unit_price</dt>" not in html
+    assert 'data-action="sales_order.confirm"' in html  # the stored code stays, for filters and support
+    english = client.get("/audit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Order confirmed" in english and "Sales order" in english
