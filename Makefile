@@ -78,6 +78,9 @@ clean:
 	rm -rf $(VENV) node_modules static/vendor
 
 # Re-extract translatable strings and merge them into the Chinese catalog (then translate the new ones).
+# pgettext and its lazy form carry a message context (msgctxt): an English word with several meanings
+# gets one entry per meaning (docs/glossary.md). tests/test_translations.py extracts with the same keywords.
+BABEL_KEYWORDS = -k _l -k lazy_gettext -k pgettext:1c,2 -k npgettext:1c,2,3 -k lazy_pgettext:1c,2
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv --ignore-dirs=node_modules -o /tmp/jxc-messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=.venv --ignore-dirs=node_modules -o /tmp/jxc-messages.pot .
 	$(VENV)/bin/pybabel update -i /tmp/jxc-messages.pot -d app/translations --no-fuzzy-matching

@@ -2,7 +2,7 @@
 from flask import request
 from sqlalchemy import distinct, select
 
-from app.audit import bp
+from app.audit import bp, labels
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.auth.roles import Role, allow
@@ -24,7 +24,7 @@ def index():
         if value is not None:
             query = query.where(getattr(AuditEntry, field) == value)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    return render("audit/index.html", "audit/_entries.html", page=page, filters=filters,
+    return render("audit/index.html", "audit/_entries.html", page=page, filters=filters, labels=labels,
                   filter_args={k: v for k, v in filters.items() if v is not None},
                   users=db.session.scalars(select(User).order_by(User.username)).all(),
                   object_types=db.session.scalars(select(distinct(AuditEntry.object_type)).order_by(

@@ -2,6 +2,7 @@
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 
 class Role(enum.StrEnum):
@@ -19,7 +20,7 @@ class Role(enum.StrEnum):
 ROLE_LABELS = {
     Role.OWNER: _l("Owner"),
     Role.SALES: _l("Sales"),
-    Role.WAREHOUSE: _l("Warehouse"),
+    Role.WAREHOUSE: lazy_pgettext("role", "Warehouse"),
     Role.PURCHASING: _l("Purchasing"),
     Role.FINANCE: _l("Finance"),
 }

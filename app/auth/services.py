@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -80,7 +81,7 @@ def update_user(actor, user: User, *, role=None, display_name=None) -> User:
             raise BusinessRuleError(_("You cannot change your own role."), "role")
     if display_name is not None:
         if not display_name.strip():
-            raise BusinessRuleError(_("Enter a name."), "display_name")
+            raise BusinessRuleError(pgettext("person", "Enter a name."), "display_name")
         values["display_name"] = display_name.strip()
     if changes := audit.apply_changes(user, values):
         audit.record(actor, "user.update", user, changes)

@@ -1,5 +1,6 @@
 """Product, pack unit, barcode and category forms: input shape only (the services hold the rules)."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -56,7 +57,8 @@ class ProductForm(FlaskForm):
     max_stock = _number(_l("Maximum stock"), 3)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
     active = BooleanField(_l("Active (can be sold and bought)"), default=True)
-    photo = FileField(_l("Photo"), validators=[FileAllowed(IMAGE_TYPES, _l("Upload a PNG, JPEG or WebP image."))],
+    photo = FileField(lazy_pgettext("product", "Photo"),
+                      validators=[FileAllowed(IMAGE_TYPES, _l("Upload a PNG, JPEG or WebP image."))],
                       render_kw={"accept": "image/*"})
     remove_photo = BooleanField(_l("Remove the photo"))
     idempotency_key = HiddenField()

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -19,7 +20,7 @@ FORM_KINDS = (AdjustmentKind.OTHER_IN, AdjustmentKind.OTHER_OUT, AdjustmentKind.
 class WarehouseForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"autocapitalize": "characters", "autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("warehouse", "Name"), validators=[DataRequired(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
     is_default = BooleanField(_l("Default warehouse"))
     idempotency_key = HiddenField()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,8 +43,10 @@ class PurchaseStatus(enum.StrEnum):
 
 PURCHASE_STATUS_LABELS = {
     PurchaseStatus.DRAFT: _l("Draft"), PurchaseStatus.CONFIRMED: _l("Confirmed"),
-    PurchaseStatus.PARTIALLY_RECEIVED: _l("Partially received"), PurchaseStatus.RECEIVED: _l("Received"),
-    PurchaseStatus.INVOICED: _l("Invoiced"), PurchaseStatus.PAID: _l("Paid"), PurchaseStatus.CANCELLED: _l("Cancelled"),
+    PurchaseStatus.PARTIALLY_RECEIVED: _l("Partially received"),
+    PurchaseStatus.RECEIVED: lazy_pgettext("purchase order status", "Received"),
+    PurchaseStatus.INVOICED: lazy_pgettext("purchase order status", "Invoiced"),
+    PurchaseStatus.PAID: lazy_pgettext("purchase order status", "Paid"), PurchaseStatus.CANCELLED: _l("Cancelled"),
 }
 
 

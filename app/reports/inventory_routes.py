@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from app.auth.roles import INVENTORY_REPORT_READERS, allow, allowed_roles, sees_cost
@@ -188,7 +189,8 @@ def _turnover(endpoint: str, title: str, order: str):
     every = _output() in ("xlsx", "pdf")
     found = reports.turnover(period, _scope(), abc, page=_page(), per_page=None if every else SCREEN_ROWS,
                              order=order)
-    columns = _product_columns(("abc", _l("Class"), "class"), ("on_hand", _l("On hand"), "qty"))
+    columns = _product_columns(("abc", lazy_pgettext("ABC analysis", "Class"), "class"),
+                              ("on_hand", _l("On hand"), "qty"))
     if show_value:
         columns.append(("value", _l("Value"), "money"))
     columns += [("opening_qty", _l("Opening"), "qty"), ("closing_qty", _l("Closing"), "qty"),

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -173,8 +174,10 @@ class InvoiceStatus(enum.StrEnum):
         return INVOICE_STATUS_LABELS[self]
 
 
-INVOICE_STATUS_LABELS = {InvoiceStatus.OPEN: _l("Unpaid"), InvoiceStatus.PARTIALLY_PAID: _l("Partially paid"),
-                         InvoiceStatus.PAID: _l("Paid")}
+# Sales and purchase invoices share these labels, so they name the settlement, not who pays whom.
+INVOICE_STATUS_LABELS = {InvoiceStatus.OPEN: lazy_pgettext("invoice status", "Unpaid"),
+                         InvoiceStatus.PARTIALLY_PAID: lazy_pgettext("invoice status", "Partially paid"),
+                         InvoiceStatus.PAID: lazy_pgettext("invoice status", "Paid")}
 
 
 class Settled:

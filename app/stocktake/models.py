@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,8 +29,9 @@ class StocktakeStatus(enum.StrEnum):
         return STATUS_LABELS[self]
 
 
-STATUS_LABELS = {StocktakeStatus.OPEN: _l("Counting"), StocktakeStatus.POSTED: _l("Posted"),
-                 StocktakeStatus.CANCELLED: _l("Cancelled")}
+STATUS_LABELS = {StocktakeStatus.OPEN: _l("Counting"),
+                 StocktakeStatus.POSTED: lazy_pgettext("stocktake status", "Posted"),
+                 StocktakeStatus.CANCELLED: lazy_pgettext("stocktake status", "Cancelled")}
 
 
 class Stocktake(db.Model):

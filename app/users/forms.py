@@ -1,5 +1,6 @@
 """User management forms (owner only)."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -16,7 +17,7 @@ def role_choices():
 class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)],
                            render_kw={"autocapitalize": "none", "autocomplete": "off"})
-    display_name = StringField(_l("Name"), validators=[Length(max=100)])
+    display_name = StringField(lazy_pgettext("person", "Name"), validators=[Length(max=100)])
     role = SelectField(_l("Role"), choices=role_choices)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD)],
                              render_kw={"autocomplete": "new-password"})
@@ -24,7 +25,7 @@ class UserCreateForm(FlaskForm):
 
 
 class UserEditForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), choices=role_choices)
 
 

@@ -11,7 +11,7 @@ from tests.browser.conftest import PHONE, SMALL_PHONE, TABLET
 ROLES = {
     "owner": ("王老板", "老板"),
     "sales": ("李销售", "销售"),
-    "warehouse": ("张仓管", "仓库"),
+    "warehouse": ("张仓管", "仓管"),
     "purchasing": ("赵采购", "采购"),
     "finance": ("钱会计", "财务"),
 }

@@ -1,0 +1,179 @@
+"""Words for the audit log's codes: what was done, to what, which field, which state.
+
+Entries store codes (`sales_order.confirm`, `SalesOrder`, `unit_price`, `draft`) so the log means the same in every
+language and nothing is lost when wording changes; these maps name them for people. A code with no label (one
+added later, or from an older version) shows as it was stored.
+"""
+from flask_babel import lazy_pgettext
+
+from app.auth.roles import Role
+from app.finance.models import PaymentMethod
+from app.inventory.models import AdjustmentKind
+from app.partners.models import PriceLevel
+from app.purchasing.models import PurchaseStatus
+from app.sales.models import OrderStatus
+from app.stocktake.models import StocktakeStatus
+
+ACTIONS = {
+    "adjustment.create": lazy_pgettext("audit action", "Stock adjustment posted"),
+    "category.create": lazy_pgettext("audit action", "Category added"),
+    "customer.create": lazy_pgettext("audit action", "Customer added"),
+    "customer.update": lazy_pgettext("audit action", "Customer changed"),
+    "customer.reassign": lazy_pgettext("audit action", "Customer given to another salesperson"),
+    "payment.create": lazy_pgettext("audit action", "Payment recorded"),
+    "product.create": lazy_pgettext("audit action", "Product added"),
+    "product.update": lazy_pgettext("audit action", "Product changed"),
+    "purchase_order.cancel": lazy_pgettext("audit action", "Purchase order cancelled"),
+    "purchase_order.confirm": lazy_pgettext("audit action", "Purchase order confirmed"),
+    "purchase_order.create": lazy_pgettext("audit action", "Purchase order created"),
+    "purchase_order.invoice": lazy_pgettext("audit action", "Supplier invoice booked"),
+    "purchase_order.line_add": lazy_pgettext("audit action", "Purchase order line added"),
+    "purchase_order.line_remove": lazy_pgettext("audit action", "Purchase order line removed"),
+    "purchase_order.line_update": lazy_pgettext("audit action", "Purchase order line changed"),
+    "purchase_order.receive": lazy_pgettext("audit action", "Goods received"),
+    "purchase_return.create": lazy_pgettext("audit action", "Goods returned to the supplier"),
+    "sales_order.approve_over_limit": lazy_pgettext("audit action", "Order over the credit limit approved"),
+    "sales_order.cancel": lazy_pgettext("audit action", "Order cancelled"),
+    "sales_order.confirm": lazy_pgettext("audit action", "Order confirmed"),
+    "sales_order.create": lazy_pgettext("audit action", "Order created"),
+    "sales_order.deliver": lazy_pgettext("audit action", "Goods delivered"),
+    "sales_order.invoice": lazy_pgettext("audit action", "Invoice issued"),
+    "sales_order.line_add": lazy_pgettext("audit action", "Order line added"),
+    "sales_order.line_remove": lazy_pgettext("audit action", "Order line removed"),
+    "sales_order.line_update": lazy_pgettext("audit action", "Order line changed"),
+    "sales_order.update": lazy_pgettext("audit action", "Order changed"),
+    "sales_return.create": lazy_pgettext("audit action", "Return taken back"),
+    "settings.update": lazy_pgettext("audit action", "Settings changed"),
+    "stocktake.cancel": lazy_pgettext("audit action", "Stocktake cancelled"),
+    "stocktake.open": lazy_pgettext("audit action", "Stocktake opened"),
+    "stocktake.post": lazy_pgettext("audit action", "Stocktake posted"),
+    "stocktake.recount": lazy_pgettext("audit action", "Products sent back for counting"),
+    "stocktake.undo_scan": lazy_pgettext("audit action", "Scan undone"),
+    "supplier.create": lazy_pgettext("audit action", "Supplier added"),
+    "supplier.item": lazy_pgettext("audit action", "Supplier's product saved"),
+    "supplier.update": lazy_pgettext("audit action", "Supplier changed"),
+    "token.create": lazy_pgettext("audit action", "API token created"),
+    "token.revoke": lazy_pgettext("audit action", "API token revoked"),
+    "transfer.create": lazy_pgettext("audit action", "Transfer posted"),
+    "user.activate": lazy_pgettext("audit action", "User reactivated"),
+    "user.change_password": lazy_pgettext("audit action", "Password changed"),
+    "user.create": lazy_pgettext("audit action", "User created"),
+    "user.deactivate": lazy_pgettext("audit action", "User deactivated"),
+    "user.reset_password": lazy_pgettext("audit action", "Password reset"),
+    "user.update": lazy_pgettext("audit action", "User changed"),
+    "warehouse.create": lazy_pgettext("audit action", "Warehouse added"),
+}
+
+OBJECTS = {
+    "ApiToken": lazy_pgettext("audit object", "API token"),
+    "Category": lazy_pgettext("audit object", "Category"),
+    "CompanySettings": lazy_pgettext("audit object", "Company settings"),
+    "Customer": lazy_pgettext("audit object", "Customer"),
+    "Payment": lazy_pgettext("audit object", "Payment"),
+    "Product": lazy_pgettext("audit object", "Product"),
+    "PurchaseOrder": lazy_pgettext("audit object", "Purchase order"),
+    "PurchaseReturn": lazy_pgettext("audit object", "Purchase return"),
+    "SalesOrder": lazy_pgettext("audit object", "Sales order"),
+    "SalesReturn": lazy_pgettext("audit object", "Sales return"),
+    "StockAdjustment": lazy_pgettext("audit object", "Stock adjustment"),
+    "StockTransfer": lazy_pgettext("audit object", "Transfer"),
+    "Stocktake": lazy_pgettext("audit object", "Stocktake"),
+    "Supplier": lazy_pgettext("audit object", "Supplier"),
+    "User": lazy_pgettext("audit object", "User"),
+    "Warehouse": lazy_pgettext("audit object", "Warehouse"),
+}
+
+FIELDS = {
+    "active": lazy_pgettext("audit field", "Active"),
+    "address": lazy_pgettext("audit field", "Address"),
+    "allow_negative_stock": lazy_pgettext("audit field", "Negative stock allowed"),
+    "amount": lazy_pgettext("audit field", "Amount"),
+    "bank_account": lazy_pgettext("audit field", "Bank account"),
+    "bank_name": lazy_pgettext("audit field", "Bank"),
+    "barcode": lazy_pgettext("audit field", "Barcode"),
+    "brand": lazy_pgettext("audit field", "Brand"),
+    "category_id": lazy_pgettext("audit field", "Category"),
+    "code": lazy_pgettext("audit field", "Code"),
+    "contact": lazy_pgettext("audit field", "Contact person"),
+    "credit": lazy_pgettext("audit field", "Credit note"),
+    "credit_limit": lazy_pgettext("audit field", "Credit limit"),
+    "currency": lazy_pgettext("audit field", "Currency"),
+    "customer": lazy_pgettext("audit field", "Customer"),
+    "default_tax_rate": lazy_pgettext("audit field", "Default tax rate"),
+    "delivery": lazy_pgettext("audit field", "Delivery"),
+    "discount_pct": lazy_pgettext("audit field", "Discount %"),
+    "display_name": lazy_pgettext("audit field", "Name"),
+    "email": lazy_pgettext("audit field", "Email"),
+    "from": lazy_pgettext("audit field", "From warehouse"),
+    "invoice": lazy_pgettext("audit field", "Invoice"),
+    "kind": lazy_pgettext("audit field", "Kind"),
+    "lead_time_days": lazy_pgettext("audit field", "Lead time (days)"),
+    "lines": lazy_pgettext("audit field", "Lines"),
+    "locale": lazy_pgettext("audit field", "Language"),
+    "max_stock": lazy_pgettext("audit field", "Maximum stock"),
+    "method": lazy_pgettext("audit field", "Paid by"),
+    "min_order_qty": lazy_pgettext("audit field", "Minimum order"),
+    "min_stock": lazy_pgettext("audit field", "Minimum stock"),
+    "mobile": lazy_pgettext("audit field", "Mobile"),
+    "name": lazy_pgettext("audit field", "Name"),
+    "notes": lazy_pgettext("audit field", "Notes"),
+    "order": lazy_pgettext("audit field", "Order"),
+    "order_status": lazy_pgettext("audit field", "Order status"),
+    "pack_unit": lazy_pgettext("audit field", "Pack unit"),
+    "password": lazy_pgettext("audit field", "Password"),
+    "payment_terms_days": lazy_pgettext("audit field", "Payment terms (days)"),
+    "phone": lazy_pgettext("audit field", "Phone"),
+    "photo": lazy_pgettext("audit field", "Photo"),
+    "preferred": lazy_pgettext("audit field", "Preferred supplier"),
+    "price_level": lazy_pgettext("audit field", "Price level"),
+    "product": lazy_pgettext("audit field", "Product"),
+    "products": lazy_pgettext("audit field", "Products"),
+    "purchase_price": lazy_pgettext("audit field", "Purchase price"),
+    "qty": lazy_pgettext("audit field", "Quantity"),
+    "reason": lazy_pgettext("audit field", "Reason"),
+    "receipt": lazy_pgettext("audit field", "Goods receipt"),
+    "revoked": lazy_pgettext("audit field", "Revoked"),
+    "role": lazy_pgettext("audit field", "Role"),
+    "sale_price": lazy_pgettext("audit field", "Sale price"),
+    "salesperson_id": lazy_pgettext("audit field", "Salesperson"),
+    "scan": lazy_pgettext("audit field", "Scan"),
+    "sku": lazy_pgettext("audit field", "SKU"),
+    "spec": lazy_pgettext("audit field", "Specification"),
+    "status": lazy_pgettext("audit field", "Status"),
+    "supplier": lazy_pgettext("audit field", "Supplier"),
+    "supplier_sku": lazy_pgettext("audit field", "Supplier's item code"),
+    "tags": lazy_pgettext("audit field", "Tags"),
+    "tax_number": lazy_pgettext("audit field", "Tax number"),
+    "tax_rate": lazy_pgettext("audit field", "Tax rate"),
+    "to": lazy_pgettext("audit field", "To warehouse"),
+    "total": lazy_pgettext("audit field", "Total"),
+    "unit": lazy_pgettext("audit field", "Unit"),
+    "unit_price": lazy_pgettext("audit field", "Unit price"),
+    "warehouse": lazy_pgettext("audit field", "Warehouse"),
+    "wholesale_price": lazy_pgettext("audit field", "Wholesale price"),
+}
+
+# Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.
+_STATUS_BY_OBJECT = {"SalesOrder": OrderStatus, "PurchaseOrder": PurchaseStatus, "Stocktake": StocktakeStatus}
+_VALUES = {"order_status": OrderStatus, "role": Role, "method": PaymentMethod, "kind": AdjustmentKind,
+           "price_level": PriceLevel}
+
+
+def action(code: str) -> str:
+    return str(ACTIONS.get(code, code))
+
+
+def object_type(code: str) -> str:
+    return str(OBJECTS.get(code, code))
+
+
+def field(name: str) -> str:
+    return str(FIELDS.get(name, name))
+
+
+def value(object_code: str, name: str, stored):
+    """A changed value as people read it: an enum code by its label, anything else as stored."""
+    kind = _STATUS_BY_OBJECT.get(object_code) if name == "status" else _VALUES.get(name)
+    if kind is not None and stored in {member.value for member in kind}:
+        return kind(stored).label
+    return stored
