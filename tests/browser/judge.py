@@ -26,8 +26,10 @@ WATCH_SCRIPT = r"""
     if (typeof window.__jxcJudge === "function") window.__jxcJudge(finding).catch(() => {});
   };
   document.addEventListener("securitypolicyviolation", (event) => {
+    // An inline handler's violation is fired at its element: name it, the policy gives no sample.
+    const where = event.target instanceof Element ? ` in ${event.target.outerHTML.slice(0, 160)}` : "";
     report("csp", `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
-                  + ` at ${event.sourceFile}:${event.lineNumber} (${(event.sample || "").slice(0, 80)})`);
+                  + ` at ${event.sourceFile || "the page"}:${event.lineNumber}${where} ${(event.sample || "").slice(0, 80)}`);
   }, true);
   // htmx dispatches its events with EventTarget.dispatchEvent (each also in kebab-case: reported once).
   const dispatch = EventTarget.prototype.dispatchEvent;

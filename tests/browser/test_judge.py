@@ -39,12 +39,16 @@ def test_an_inline_script_blocked_by_the_csp_is_caught(watched, live_server):
     assert "script-src 'self'" in policy
     page.route("**/judge-probe", lambda route: route.fulfill(
         status=200, content_type="text/html", headers={"Content-Security-Policy": policy},
-        body="<!doctype html><title>p</title><form onsubmit=\"return confirm('?')\"><button>go</button></form>"
+        body="<!doctype html><title>p</title><button type=button onclick=\"document.title = 'clicked'\">go</button>"
              "<script>document.title = 'ran'</script>"))
     page.goto("/judge-probe")
     page.wait_for_function("() => window.__jxcJudgeFindings.some(f => f.kind === 'csp')")
     assert page.title() == "p"  # the inline script did not run
     assert "csp" in kinds(judge) and "console" in kinds(judge)  # Chromium also logs the refusal
+    page.locator("button").click()  # an inline handler is refused too, and the finding names its element
+    page.wait_for_function("() => window.__jxcJudgeFindings.some(f => f.message.includes('onclick'))")
+    assert page.title() == "p"
+    assert any(f["kind"] == "csp" and '<button type="button" onclick' in f["message"] for f in judge.unexpected())
 
 
 def test_console_errors_and_uncaught_exceptions_are_caught(watched):
