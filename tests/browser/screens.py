@@ -1,6 +1,8 @@
 """The main screens of each role, on the demo company (app/demo.py), for the checks that walk them all: axe-core
 and touch targets (test_axe_screens.py), table layout (test_layout_tables.py)."""
 import json
+import os
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -60,6 +62,27 @@ def screens(role: str, ids: dict) -> list[tuple[str, str]]:
     }[role]
 
 
+def other_screens(ids: dict) -> list[tuple[str, str]]:
+    """The owner's less-travelled screens: the 44 px rule and axe hold everywhere, not only on the main ones."""
+    return [
+        ("orders", "/orders"), ("invoices", "/invoices"), ("new receipt", f"/receipts/new?customer_id={ids['customer']}"),
+        ("receipt", f"/receipts/{ids['receipt']}"), ("delivery", f"/deliveries/{ids['delivery']}"),
+        ("new product", "/products/new"), ("categories", "/categories"), ("import", "/products/import"),
+        ("labels", "/products/labels"), ("new customer", "/customers/new"),
+        ("edit customer", f"/customers/{ids['customer']}/edit"), ("ledger", f"/stock/ledger/{ids['product']}"),
+        ("adjustments", "/adjustments"), ("new adjustment", "/adjustments/new"), ("transfers", "/transfers"),
+        ("new transfer", "/transfers/new"), ("warehouses", "/warehouses"), ("purchase orders", "/purchase-orders"),
+        ("new purchase order", "/purchase-orders/new"), ("suggestions", "/purchase-orders/suggestions"),
+        ("analysis", "/purchase-orders/analysis"), ("suppliers", "/suppliers"), ("receiving", "/receiving"),
+        ("stocktakes", "/stocktakes/"), ("sales report", "/reports/sales"), ("cash", "/reports/cash"),
+        ("payables", "/reports/payables"), ("statements", "/reports/statements"),
+        ("statement", f"/reports/customers/{ids['customer']}/statement"), ("stock value", "/reports/inventory/value"),
+        ("best sellers", "/reports/inventory/best-sellers"), ("slow movers", "/reports/inventory/slow-movers"),
+        ("stockout risk", "/reports/inventory/stockout-risk"), ("users", "/users"), ("audit", "/audit"),
+        ("settings", "/settings"), ("account", "/account"),
+    ]
+
+
 def sign_in(page, role: str):
     page.goto("/login")
     page.locator("input[name=username]").fill(LOGINS[role])
@@ -72,3 +95,12 @@ def open_screen(page, address: str):
     """Open a screen and let its after-load requests (nav badges, lazy lists) settle."""
     response = page.goto(address, wait_until="networkidle")
     assert response.ok, f"{address} answered {response.status}"
+
+
+def snapshot(page, name: str):
+    """With JXC_SCREENSHOTS=<folder>, keep a full-page picture of the screen for a person to look at."""
+    folder = os.environ.get("JXC_SCREENSHOTS")
+    if folder:
+        size = f"{page.viewport_size['width']}x{page.viewport_size['height']}"
+        page.screenshot(path=str(Path(folder) / f"judge-{re.sub(r'[^a-z0-9]+', '-', name.lower())}-{size}.png"),
+                        full_page=True)

@@ -4,7 +4,7 @@ company: a product name keeps a readable width, a number stays on one line, a wi
 import pytest
 
 from tests.browser.conftest import PHONE, TABLET
-from tests.browser.screens import load_company, open_screen, sign_in
+from tests.browser.screens import load_company, open_screen, sign_in, snapshot
 
 REPORTS = [("inventory-summary", "/reports/inventory/summary"), ("turnover", "/reports/inventory/turnover"),
            ("abc", "/reports/inventory/abc"), ("sales", "/reports/sales?group_by=product"),
@@ -70,8 +70,7 @@ def test_report_tables_scroll_in_their_card_with_names_readable_and_numbers_whol
     problems = []
     for name, address in REPORTS:
         open_screen(page, address)
-        size = "tablet" if viewport == TABLET else "phone"
-        page.screenshot(path=f"/tmp/judge-{name}-{size}.png", full_page=True)
+        snapshot(page, name)
         tables = page.evaluate(MEASURE)
         assert tables, f"{address} has no table"
         for table in tables:
@@ -104,7 +103,7 @@ def test_dashboard_amounts_stay_on_one_line(new_page, app, viewport):
     page = new_page(viewport)
     sign_in(page, "owner")
     open_screen(page, "/reports/")
-    page.screenshot(path=f"/tmp/judge-dashboard-{'tablet' if viewport == TABLET else 'phone'}.png", full_page=True)
+    snapshot(page, "dashboard")
     figures = page.evaluate("""() => { const lines = """ + LINES + """;
       return [...document.querySelectorAll(".dash-figure, .dash-top-figures")].map((el) => [el.textContent.trim(), lines(el)]);
     }""")
