@@ -87,13 +87,14 @@ def sign_in(page, role: str):
     page.goto("/login")
     page.locator("input[name=username]").fill(LOGINS[role])
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    with page.expect_navigation(wait_until="load"):
+    with page.expect_navigation(wait_until="load", timeout=15_000):
         page.locator("form button[type=submit]").first.click()
 
 
 def open_screen(page, address: str):
-    """Open a screen and let its after-load requests (nav badges, lazy lists) settle."""
-    response = page.goto(address, wait_until="networkidle")
+    """Open a screen and let its after-load requests (nav badges, lazy lists) settle (a walk of many screens on
+    a shared CI machine gets more than the usual 5 s for each)."""
+    response = page.goto(address, wait_until="networkidle", timeout=15_000)
     assert response.ok, f"{address} answered {response.status}"
 
 
