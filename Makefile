@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HTMX_VERSION := $(shell $(if $(wildcard $(PY)),$(PY),python3) -c "import json;print(json.load(open('package.json'))['dependencies']['htmx.org'])")
 HTMX := static/vendor/htmx-$(HTMX_VERSION).min.js
+# axe-core: the accessibility checker the browser tests inject into pages (never loaded by the app's own pages).
+AXE_VERSION := $(shell $(if $(wildcard $(PY)),$(PY),python3) -c "import json;print(json.load(open('package.json'))['dependencies']['axe-core'])")
+AXE := static/vendor/axe-core-$(AXE_VERSION).min.js
 VENDOR := $(if $(wildcard $(PY)),$(PY),python3) app/vendor.py
 SCANNER_VENDOR := $(shell $(VENDOR) scanner-files)
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
@@ -49,7 +52,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Front-end libraries come from npm, pinned in package.json (+ package-lock.json), copied into static/vendor
 # with their versions in the paths. npm writes node_modules/.package-lock.json on every install.
-static: $(HTMX) $(SCANNER_VENDOR)
+static: $(HTMX) $(AXE) $(SCANNER_VENDOR)
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm (or install Node.js 20+)"; exit 1; }
 	npm ci --no-audit --no-fund --silent
@@ -57,6 +60,10 @@ $(HTMX): node_modules/.package-lock.json
 	@mkdir -p static/vendor
 	rm -f static/vendor/htmx-*.min.js
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+$(AXE): node_modules/.package-lock.json
+	@mkdir -p static/vendor
+	rm -f static/vendor/axe-core-*.min.js
+	cp node_modules/axe-core/axe.min.js $@
 # The camera scanner's decoder (barcode-detector ES modules + its own zxing-wasm's reader .wasm): app/vendor.py
 # names the files and copies them, so the Makefile and the app cannot disagree.
 $(SCANNER_VENDOR) &: node_modules/.package-lock.json app/vendor.py

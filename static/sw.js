@@ -16,6 +16,7 @@ const STATIC_CACHE = `${PREFIX}${VERSION}-static`;
 const ASSET_CACHE = `${PREFIX}${VERSION}-assets`;
 const PAGE_CACHE = `${PREFIX}${VERSION}-pages`;
 const OFFLINE_URL = "/offline";
+const MANIFEST_URL = "/manifest.webmanifest"; // precached too: offline, the browser asks for it on every page
 const MAX_PAGES = 60; // the most recently visited pages kept for offline use
 
 self.addEventListener("install", (event) => {
@@ -53,6 +54,11 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname === MANIFEST_URL) {  // network first (it follows the language), the precached copy offline
+    event.respondWith(fetch(request).catch(() => caches.match(url.href, { cacheName: STATIC_CACHE })
+      .then((cached) => cached || Response.error())));
+    return;
+  }
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(staticFile(event, request, url));
     return;

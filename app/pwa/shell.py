@@ -23,9 +23,9 @@ _versions: dict[tuple, str] = {}
 
 
 def precache_urls() -> list[str]:
-    """The app shell: the offline page and the static files every page needs."""
+    """The app shell: the offline page, the manifest and the static files every page needs."""
     files = [f"css/{sheet}.css" for sheet in STYLESHEETS] + [*SCRIPTS, vendor.HTMX_SCRIPT, *ICONS]
-    return [url_for("pwa.offline")] + [url_for("static", filename=name) for name in files]
+    return [url_for("pwa.offline"), url_for("pwa.manifest")] + [url_for("static", filename=name) for name in files]
 
 
 def _shell_files() -> list[tuple[str, Path]]:

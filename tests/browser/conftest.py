@@ -2,6 +2,10 @@
 
 The server is a separate app instance on the same database as the `app` fixture, so tests make their
 users with tests.factories inside `app` and get the usual table cleanup after each test.
+
+Every page is judged (tests/browser/judge.py): a console error, an uncaught exception, a CSP violation, an htmx
+error event or a page that scrolls sideways fails the test, unless it names what it expects with
+`@pytest.mark.browser_expects(kind, pattern)`.
 """
 import os
 import threading
@@ -11,6 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import TestConfig
+from tests.browser.judge import judge_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -18,6 +23,33 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 1024, "height": 768}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser_expects(kind, pattern): this browser test provokes a finding of "
+                                       "that kind (console, pageerror, csp, sideways, htmx:...Error) whose message "
+                                       "matches the pattern; the judge lets it pass (tests/browser/judge.py)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Judge the pages once the test body has run, before any fixture closes them: findings fail the test itself."""
+    judge = item.funcargs.get("judge")
+    try:
+        result = yield
+    except BaseException:
+        if judge is not None:  # the findings often explain the failure: show them beside it
+            item.add_report_section("call", "browser", judge.summary())
+        raise
+    if judge is not None:
+        judge.verdict()
+    return result
+
+
+@pytest.fixture
+def judge(request):
+    """The judge of this test's pages: fixtures that make their own contexts hand them to `judge.watch`."""
+    return judge_for(request)
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +81,8 @@ def chromium():
 
 
 @pytest.fixture
-def new_page(app, chromium, live_server):
-    """Open a page in a new browser context (own cookies), Chinese like a phone in China.
+def new_page(app, chromium, live_server, judge):
+    """Open a page in a new browser context (own cookies), Chinese like a phone in China, watched by the judge.
 
     Depends on `app`, so every context is closed before the tables are emptied.
     """
@@ -63,6 +95,7 @@ def new_page(app, chromium, live_server):
                                        has_touch=viewport["width"] < 768, service_workers="block")
         context.set_default_timeout(5_000)
         contexts.append(context)
+        judge.watch(context)
         return context.new_page()
 
     yield open_page

@@ -145,10 +145,11 @@ def camera_browser(chromium, camera_video):
 
 
 @pytest.fixture
-def camera_page(app, camera_browser, live_server):
+def camera_page(app, camera_browser, live_server, judge):
     """A phone-sized page in the filming browser; closed before `app` empties the tables."""
     context = camera_browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server, has_touch=True,
                                          service_workers="block")
     context.set_default_timeout(10_000)
+    judge.watch(context)
     yield context.new_page()
     context.close()

@@ -13,13 +13,14 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 
 @pytest.fixture
-def installed(app, chromium, live_server, tmp_path):
+def installed(app, chromium, live_server, tmp_path, judge):
     """A page in a persistent profile with service workers on (a default context is incognito, and Chromium
     reports `in-incognito` there as an installability error)."""
     context = chromium.browser_type.launch_persistent_context(
         str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
         viewport=PHONE, locale="zh-CN", base_url=live_server, has_touch=True)
     context.set_default_timeout(10_000)
+    judge.watch(context)
     yield context.pages[0] if context.pages else context.new_page()
     context.close()
 
@@ -30,6 +31,8 @@ def sign_in(page, user):
     page.locator("input[name=password]").fill(factories.PASSWORD)
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="登录", exact=True).click()
+    # The nav badges load after the page: a test that goes offline at once would fail them (htmx:sendError).
+    page.wait_for_load_state("networkidle")
 
 
 def controlled(page):
@@ -193,7 +196,7 @@ def test_a_write_made_offline_waits_then_is_sent_once(new_page, app):
     user = factories.user(role="warehouse", display_name="张仓管")
     calls = probe(page, [(201, {"id": 7})])
     sign_in(page, user)
-    page.goto("/account")
+    page.goto("/account", wait_until="networkidle")
     bar = page.locator("[data-outbox-bar]")
     expect(bar).to_be_hidden()
 
@@ -227,6 +230,7 @@ def test_a_write_made_offline_waits_then_is_sent_once(new_page, app):
     assert len(calls) == 1 and waiting_keys(page) == []
 
 
+@pytest.mark.browser_expects("console", r"status of 503 .* at .*/outbox-probe$")  # the probe's own outage
 def test_writes_replay_in_order_and_wait_through_a_server_error(new_page, app):
     page = new_page(PHONE)
     calls = probe(page, [(503, {}), (201, {}), (201, {})])
@@ -246,6 +250,7 @@ def test_writes_replay_in_order_and_wait_through_a_server_error(new_page, app):
     assert [call["body"] for call in calls] == [{"n": 1}, {"n": 1}, {"n": 2}]
 
 
+@pytest.mark.browser_expects("console", r"status of 422 .* at .*/outbox-probe$")  # the probe refuses
 def test_a_refused_write_shows_its_reason_and_is_not_retried(new_page, app):
     page = new_page(PHONE)
     calls = probe(page, [(422, {"type": "validation-error", "title": "输入有误", "status": 422,

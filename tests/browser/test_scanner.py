@@ -85,6 +85,7 @@ def test_a_page_that_consumes_scans_stops_the_request(new_page, app):
     assert responder.requests == []
 
 
+@pytest.mark.browser_expects("console", r"status of 404 .* at .*/scan-test\?code=1234$")  # the unknown answer
 def test_unknown_barcode_shows_the_servers_fragment(new_page, app):
     page = new_page(PHONE)
     page.route(re.compile(rf".*{SCAN_ACTION}\?.*"), Responder(status=404))

@@ -174,6 +174,7 @@ def test_phone_nav_touch_targets_are_44px(new_page):
             assert box["width"] >= 44, f"{label!r} is {box['width']} px wide at {viewport['width']} px"
 
 
+@pytest.mark.browser_expects("console", r"status of 422 .* at .*/login$")  # the form comes back with its error
 def test_wrong_password_shows_an_error_and_stays_on_sign_in(new_page):
     user = factories.user(role="sales", display_name="李销售")
     page = new_page(PHONE)

@@ -93,6 +93,7 @@ def scans_kept(count) -> int:
                              .where(StocktakeScan.stocktake_id == count["id"], StocktakeScan.voided_at.is_(None)))
 
 
+@pytest.mark.browser_expects("console", r"status of 404 .* at .*/stocktakes/\d+/scans$")  # the unknown barcode
 def test_wedge_bursts_typed_quantity_undo_and_unknown_barcode(new_page, app, count):
     page = new_page(PHONE, locale="en-US")
     field = open_counting_screen(page, count)
@@ -155,11 +156,12 @@ def test_wedge_bursts_typed_quantity_undo_and_unknown_barcode(new_page, app, cou
 
 
 @pytest.fixture
-def camera_page(app, camera_browser, live_server):  # noqa: F811 (scan_fixtures' own is in Chinese)
+def camera_page(app, camera_browser, live_server, judge):  # noqa: F811 (scan_fixtures' own is in Chinese)
     """A phone-sized page in the Chromium whose fake camera films an EAN-13 of CASE (one launch per video)."""
     context = camera_browser.new_context(viewport=PHONE, locale="en-US", base_url=live_server, has_touch=True,
                                          service_workers="block")
     context.set_default_timeout(10_000)
+    judge.watch(context)
     yield context.new_page()
     context.close()
 
@@ -225,6 +227,7 @@ def test_offline_scans_wait_in_the_outbox_sync_once_and_replay_changes_nothing(n
     assert scans_kept(count) == 5
 
 
+@pytest.mark.browser_expects("console", r"status of 409 .* at .*/stocktakes/\d+/scans$")  # the closed count
 def test_a_count_closed_while_the_page_is_open_refuses_the_scan(new_page, app, count):
     page = new_page(PHONE, locale="en-US")
     open_counting_screen(page, count)
