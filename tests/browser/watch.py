@@ -8,7 +8,8 @@ LISTEN = """
 (() => {
   const report = (kind, text) => { try { window.jxcBrowserProblem(kind, String(text)); } catch (error) {} };
   document.addEventListener("securitypolicyviolation",
-    (event) => report("csp", `${event.violatedDirective} blocked ${event.blockedURI || "inline"}`));
+    (event) => report("csp", `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ` +
+                             `${location.pathname} (${event.sourceFile || "the page"}:${event.lineNumber})`));
   for (const name of %s) {
     document.addEventListener(name, (event) => {
       const xhr = event.detail && event.detail.xhr;
