@@ -131,8 +131,9 @@ def product_options(order_id):
     """Search as you type for a line to add: the matching products, each a button that adds it."""
     order = queries.order(g.user, order_id) or abort(404)
     text = request.args.get("q", "").strip()[:100]
+    # exact: the text is a barcode or SKU, so order.js adds its one product as if scanned (a name only lists).
     return render("orders/_product_options.html", "orders/_product_options.html", order=order, text=text,
-                  options=find_products(text))
+                  options=find_products(text), exact=bool(text) and find_exact(text) is not None)
 
 
 @bp.route("/orders/<int:order_id>/lines", methods=["POST"])

@@ -15,7 +15,7 @@
   const LOG_SIZE = 5;
   const MESSAGES = {
     queued: "Waiting", sending: "Looking up…", found: "Found", unknown: "Unknown barcode", error: "Failed",
-    handled: "Scanned", refused: "Refused", nothing: "No barcode found in the photo",
+    handled: "Scanned", refused: "Refused", searched: "Searched", nothing: "No barcode found in the photo",
     camera: "No camera: take a photo instead",
     decoder: "The barcode reader could not start",
   };
