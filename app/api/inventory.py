@@ -28,7 +28,9 @@ STOCK_LEVEL = Schema("StockLevel", {"product_id": Integer(), "warehouse_id": Int
                                     "reserved": DecimalString(3), "available": DecimalString(3)})
 MOVE = Schema("StockMove", {
     "id": Integer(), "product_id": Integer(), "warehouse_id": Integer(), "qty": DecimalString(3, description="Signed"),
-    "kind": Choice(MoveKind), "document": String(), "created_at": DateTime(), "user": String(nullable=True),
+    "kind": Choice(MoveKind),
+    "document": String(description="Blank (and user null) for a salesperson, but on their own documents"),
+    "created_at": DateTime(), "user": String(nullable=True),
     "unit_cost": DecimalString(4, description="Only for roles that may see costs")})
 LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True), "qty": DecimalString(3, required=True),
                                     "unit_cost": DecimalString(4, description="Inbound cost (roles that see costs)")})
