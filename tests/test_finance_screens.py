@@ -1,5 +1,6 @@
 """Receipt screens: the list, picking a customer, allocation oldest first (and recalculated), 422s that write
 nothing, double taps, and a salesperson kept to their own customers."""
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -130,6 +131,49 @@ def test_allocation_is_prefilled_oldest_first_and_recalculated_as_a_fragment(cli
     assert f'name="alloc-{older.id}" value="80.00"' in fragment and f'name="alloc-{later.id}" value=""' in fragment
     over = html(get(client, f"/receipts/new?customer_id={customer.id}&amount=301", **HX))
     assert "That is more than the ¥300.00 open on these invoices." in over
+
+
+def test_a_receipt_started_from_an_invoice_pays_that_invoice_first(client, login, owing):
+    customer, older, later = owing()
+    login("finance")
+    link = f"/receipts/new?customer_id={customer.id}&invoice_id={later.id}"
+    assert f'href="{link.replace("&", "&amp;")}"' in html(get(client, f"/invoices/{later.id}"))  # the invoice's link
+    page = html(get(client, link))
+    # Its open amount is the amount, all of it set against this invoice, which comes first; the older one waits.
+    assert re.search(r'<input[^>]*name="amount"[^>]*value="200.00"', page)
+    assert f'name="alloc-{later.id}" value="200.00"' in page and f'name="alloc-{older.id}" value=""' in page
+    assert page.index(f"alloc-{later.id}") < page.index(f"alloc-{older.id}")
+    assert f'<input type="hidden" name="invoice_id" value="{later.id}">' in page  # kept when the form comes back
+    assert f"Filled in for {later.number} first" in page
+    # Typing a bigger amount spreads the rest oldest first, still this invoice first; the invoice alone names its
+    # customer.
+    more = html(get(client, f"/receipts/new?customer_id={customer.id}&invoice_id={later.id}&amount=250", **HX))
+    assert f'name="alloc-{later.id}" value="200.00"' in more and f'name="alloc-{older.id}" value="50.00"' in more
+    assert f'name="alloc-{later.id}" value="200.00"' in html(get(client, f"/receipts/new?invoice_id={later.id}"))
+    response = post(client, "/receipts", **receipt(customer, amount="200.00", invoice_id=str(later.id),
+                                                   **{f"alloc-{later.id}": "200.00", f"alloc-{older.id}": ""}))
+    assert response.status_code == 302
+    assert fresh(later).status == InvoiceStatus.PAID and fresh(older).paid == 0
+
+
+def test_a_refused_receipt_started_from_an_invoice_keeps_it_first(client, login, owing):
+    customer, older, later = owing()
+    login("finance")
+    response = post(client, "/receipts", **receipt(customer, amount="", invoice_id=str(later.id)))
+    assert response.status_code == 422
+    assert response.headers["HX-Push-Url"] == f"/receipts/new?customer_id={customer.id}&invoice_id={later.id}"
+    page = html(response)
+    assert page.index(f"alloc-{later.id}") < page.index(f"alloc-{older.id}")
+
+
+def test_an_invoice_out_of_scope_or_of_another_customer_is_not_found(client, login, owing):
+    someone = factories.user(role="sales")
+    theirs, their_invoice, _ = owing(someone, name="别人的客户")
+    me = login("sales")
+    mine, _older, _later = owing(me, name="我的客户")
+    assert get(client, f"/receipts/new?invoice_id={their_invoice.id}").status_code == 404
+    assert get(client, f"/receipts/new?customer_id={mine.id}&invoice_id={their_invoice.id}").status_code == 404
+    assert get(client, f"/receipts/new?customer_id={mine.id}&invoice_id={_later.id}").status_code == 200
 
 
 def test_a_receipt_follows_the_edited_allocation(client, login, owing):

@@ -9,8 +9,9 @@ from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, L
 from app.api.spec import operation, parse_body
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.extensions import db
+from app.inventory import queries
 from app.inventory import services as inventory
-from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockMove, StockTransfer,
+from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockTransfer,
                                   Warehouse)
 from app.inventory.services import LineInput
 
@@ -27,7 +28,9 @@ STOCK_LEVEL = Schema("StockLevel", {"product_id": Integer(), "warehouse_id": Int
                                     "reserved": DecimalString(3), "available": DecimalString(3)})
 MOVE = Schema("StockMove", {
     "id": Integer(), "product_id": Integer(), "warehouse_id": Integer(), "qty": DecimalString(3, description="Signed"),
-    "kind": Choice(MoveKind), "document": String(), "created_at": DateTime(), "user": String(nullable=True),
+    "kind": Choice(MoveKind),
+    "document": String(description="Blank (and user null) for a salesperson, but on their own documents"),
+    "created_at": DateTime(), "user": String(nullable=True),
     "unit_cost": DecimalString(4, description="Only for roles that may see costs")})
 LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True), "qty": DecimalString(3, required=True),
                                     "unit_cost": DecimalString(4, description="Inbound cost (roles that see costs)")})
@@ -61,10 +64,11 @@ def level_json(level: StockLevel) -> dict:
             "reserved": decimal_str(level.reserved, 3), "available": decimal_str(level.available, 3)}
 
 
-def move_json(move: StockMove) -> dict:
+def move_json(move) -> dict:
+    """A row of inventory.queries.moves_query: document and user are blank outside the caller's data scope."""
     data = {"id": move.id, "product_id": move.product_id, "warehouse_id": move.warehouse_id, "qty": decimal_str(move.qty, 3),
             "kind": move.kind.value, "document": move.source_number, "created_at": move.created_at.isoformat(),
-            "user": move.user.username if move.user else None}
+            "user": move.username}
     if sees_cost(g.user):
         data["unit_cost"] = decimal_str(move.unit_cost, 4)
     return data
@@ -135,12 +139,10 @@ def stock_index():
 @operation("The stock ledger (append-only)", response=MOVE, listing=True,
            query={"product_id": {"type": "integer"}, "warehouse_id": {"type": "integer"}})
 def stock_moves():
-    """Ledger rows, newest first."""
-    query = select(StockMove).order_by(StockMove.id.desc())
-    for field in ("product_id", "warehouse_id"):
-        if (value := request.args.get(field, type=int)) is not None:
-            query = query.where(getattr(StockMove, field) == value)
-    return jsonify(paginate(query, move_json))
+    """Ledger rows, newest first; a salesperson sees colleagues' documents and names blank (the data scope)."""
+    query = queries.moves_query(g.user, request.args.get("product_id", type=int),
+                                request.args.get("warehouse_id", type=int))
+    return jsonify(paginate(query, move_json, whole_rows=True))
 
 
 @bp.route("/stock/adjustments", methods=["POST"])

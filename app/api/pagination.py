@@ -23,9 +23,11 @@ def page_args(default_per_page: int = 50) -> tuple[int, int]:
     return int(page), int(per_page)
 
 
-def paginate(query, to_json, default_per_page: int = 50) -> dict:
+def paginate(query, to_json, default_per_page: int = 50, whole_rows: bool = False) -> dict:
+    """One page of `query` in the envelope; `whole_rows=True` hands to_json rows (a query of columns), not objects."""
     page, per_page = page_args(default_per_page)
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    rows = result.all() if whole_rows else result.scalars().all()
     if page == 1 and len(rows) < per_page:
         total = len(rows)  # all of it is on this page: no second pass over the table to count it
     else:

@@ -3,7 +3,7 @@
 Cost and margin leave the server only for roles that see costs; a salesperson's figures are their own
 customers' (applied in app.reports.sales).
 """
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp
@@ -58,19 +58,23 @@ def _row_json(row: sales.SalesRow, key: bool = True) -> dict:
 @bp.route("/reports/sales")
 @allow(SALES_REPORT_READERS)
 @operation("Sales report: quantity, revenue (cost and margin for roles that see costs) per group, with the "
-           "previous period", response=SALES_REPORT, problems=(422,), query={
+           "previous period", response=SALES_REPORT, query={
                "from": DATE, "to": DATE,
                "period": {"type": "string", "enum": ["today", "week", "month", "quarter", "year"],
                           "description": "Instead of from/to (default: this month)"},
                "group_by": {"type": "string", "enum": list(sales.GROUPS), "default": "day"},
-               "product_id": {"type": "integer"}, "customer_id": {"type": "integer"},
+               "product_id": {"type": "integer"}, "customer_id": {"type": "integer",
+                                                                 "description": "Outside the caller's scope: 404"},
                "category_id": {"type": "integer", "description": "With its subcategories"},
-               "salesperson_id": {"type": "integer", "description": "Ignored for a salesperson (always their own)"}})
+               "salesperson_id": {"type": "integer", "description": "Ignored for a salesperson (always their own)"}},
+           problems=(404, 422))
 def reports_sales():
     """Every group of the period (a salesperson: their own customers' sales), biggest first for non-time groups."""
     period = period_from_args(request.args)
     filters = sales.SalesFilters(product_id=_id_arg("product_id"), customer_id=_id_arg("customer_id"),
                                  category_id=_id_arg("category_id"), salesperson_id=_id_arg("salesperson_id"))
+    if sales.filter_names(g.user, filters) is None:  # a filter naming what the caller may not see: 404, as the object would
+        abort(404)
     report = sales.sales_summary(g.user, period, request.args.get("group_by") or "day", filters)
     return jsonify({"from": period.start.isoformat(), "to": period.end.isoformat(),
                     "previous_from": report.previous.start.isoformat(), "previous_to": report.previous.end.isoformat(),

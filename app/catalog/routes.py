@@ -18,7 +18,8 @@ from app.errors import BusinessRuleError
 from app.extensions import db, htmx
 from app.formatting import plain
 from app.forms import apply_error, commit_and_redirect, new_key, sent_before
-from app.inventory.models import StockLevel, StockMove, Warehouse
+from app.inventory import queries as inventory_queries
+from app.inventory.models import StockLevel, Warehouse
 from app.settings.services import company
 from app.web import HTMX_VARY, render
 
@@ -109,11 +110,10 @@ def _show(product: Product, unit_form=None, status=200):
         select(Warehouse.name, StockLevel.on_hand, StockLevel.reserved)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .where(StockLevel.product_id == product.id).order_by(Warehouse.name)).all()
+    seen = inventory_queries.moves_query(g.user, product.id).subquery()  # colleagues' documents blank for sales
     moves = db.session.execute(
-        select(StockMove.created_at, StockMove.kind, StockMove.qty, StockMove.source_number,
-               Warehouse.name.label("warehouse"))
-        .join(Warehouse, Warehouse.id == StockMove.warehouse_id)
-        .where(StockMove.product_id == product.id).order_by(StockMove.id.desc()).limit(MOVES_SHOWN)).all()
+        select(seen.c.created_at, seen.c.kind, seen.c.qty, seen.c.source_number, Warehouse.name.label("warehouse"))
+        .join(Warehouse, Warehouse.id == seen.c.warehouse_id).order_by(seen.c.id.desc()).limit(MOVES_SHOWN)).all()
     on_hand = sum((level.on_hand for level in levels), start=Decimal(0))
     return render("catalog/show.html", product=_view(product), levels=levels, moves=moves, on_hand=on_hand,
                   reserved=sum((level.reserved for level in levels), start=Decimal(0)),

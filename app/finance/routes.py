@@ -66,30 +66,49 @@ def _owing_customers(text: str) -> list[tuple]:
     return [(customer, total - paid - credited, count) for customer, total, paid, credited, count in rows]
 
 
-def _receipt_page(customer: Customer, form: ReceiptForm, values: dict, status: int = 200):
-    """The receipt form for `customer`, each open invoice showing `values` (invoice id -> typed allocation)."""
-    invoices = services.open_invoices(customer)
+def _receipt_page(customer: Customer, form: ReceiptForm, values: dict, status: int = 200, first: int | None = None):
+    """The receipt form for `customer`, each open invoice showing `values` (invoice id -> typed allocation); the
+    invoice `first` (the one the receipt was started from) on top."""
+    invoices = services.open_invoices(customer, first)
     owed = sum((invoice.open_amount for invoice in invoices), Decimal("0"))
     amount = amount_or_none(form.amount.data)
+    first_invoice = invoices[0] if invoices and invoices[0].id == first else None
     return render("finance/receipt_new.html", "finance/_allocation.html", customer=customer, form=form,
                   invoices=invoices, owed=owed, values=values, today=business_today(), methods=list(PaymentMethod),
-                  over=amount is not None and amount > owed, status=status)
+                  over=amount is not None and amount > owed, first=first_invoice, status=status)
+
+
+def _started_from(customer_id, invoice_id) -> tuple[Customer | None, SalesInvoice | None]:
+    """The customer and the invoice a receipt is started for: an invoice names its customer; either outside the
+    user's scope, or the two not belonging together, is 404."""
+    invoice = None
+    if invoice_id is not None:
+        invoice = scope.get(scope.invoices(g.user), SalesInvoice, invoice_id) or abort(404)
+    customer = _customer(customer_id) if customer_id is not None else (invoice.customer if invoice else None)
+    if invoice is not None and invoice.customer_id != customer.id:
+        abort(404)
+    return customer, invoice
 
 
 @bp.route("/receipts/new")
 @allow(MONEY_WRITERS)
 def receipt_new():
-    """Pick a customer, then the amount, method and how it settles their open invoices (oldest first)."""
-    customer = _customer(request.args.get("customer_id", type=int))
+    """Pick a customer, then the amount, method and how it settles their open invoices: oldest first, or,
+    started from an invoice, that invoice first with its open amount filled in."""
+    customer, invoice = _started_from(request.args.get("customer_id", type=int),
+                                      request.args.get("invoice_id", type=int))
     if customer is None:
         text = request.args.get("q", "")
         return render("finance/receipt_new.html", "finance/_customer_options.html", customer=None, text=text,
                       options=_owing_customers(text))
+    first = invoice.id if invoice is not None and invoice.open_amount > 0 else None
+    typed = request.args.get("amount")
     form = ReceiptForm(formdata=None, idempotency_key=new_key(), paid_on=business_today(),
-                       amount=request.args.get("amount", ""), method=request.args.get("method"))
+                       amount=typed if typed is not None else (str(invoice.open_amount) if first else ""),
+                       method=request.args.get("method"))
     amount = amount_or_none(form.amount.data)
-    prefill = services.oldest_first(services.open_invoices(customer), amount) if amount and amount > 0 else []
-    return _receipt_page(customer, form, {given.invoice_id: given.amount for given in prefill})
+    prefill = services.oldest_first(services.open_invoices(customer, first), amount) if amount and amount > 0 else []
+    return _receipt_page(customer, form, {given.invoice_id: given.amount for given in prefill}, first=first)
 
 
 @bp.route("/receipts", methods=["POST"])
@@ -106,10 +125,11 @@ def receipt_create():
             lambda payment: (url_for("finance.receipt_show", payment_id=payment.id),
                              _("Receipt %(number)s was recorded.", number=payment.number)))):
         return response
+    first = request.form.get("invoice_id", type=int)  # the invoice the receipt was started from, kept on top
     response = _receipt_page(customer, form, {invoice.id: request.form.get(allocation_field(invoice), "")
-                                              for invoice in services.open_invoices(customer)}, status=422)
+                                              for invoice in services.open_invoices(customer)}, status=422, first=first)
     # A boosted form would put the POST's URL (the receipt list) in the address bar; keep the form's.
-    response.headers["HX-Push-Url"] = url_for("finance.receipt_new", customer_id=customer.id)
+    response.headers["HX-Push-Url"] = url_for("finance.receipt_new", customer_id=customer.id, invoice_id=first)
     return response
 
 

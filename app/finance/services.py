@@ -28,11 +28,13 @@ class AllocationInput:
     amount: object
 
 
-def open_invoices(customer: Customer) -> list[SalesInvoice]:
-    """The customer's invoices with something left to pay, oldest due first."""
-    return db.session.scalars(select(SalesInvoice).where(
+def open_invoices(customer: Customer, first: int | None = None) -> list[SalesInvoice]:
+    """The customer's invoices with something left to pay, oldest due first; the invoice `first` (an id) ahead of
+    them when it is one of them, as a receipt started from that invoice pays it first."""
+    invoices = db.session.scalars(select(SalesInvoice).where(
         SalesInvoice.customer_id == customer.id, SalesInvoice.status != InvoiceStatus.PAID)
         .order_by(SalesInvoice.due_on, SalesInvoice.id)).all()
+    return sorted(invoices, key=lambda invoice: invoice.id != first)  # stable: the rest keep their order
 
 
 def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[AllocationInput]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, literal, null, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
@@ -142,22 +142,42 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
 
 
-def ledger_page(product_id: int, filters: LedgerFilter, page: int, per_page: int, cost: bool) -> Page:
-    """A product's moves, newest first, each with the balance after it.
+def _documents_shown(user):
+    """The data scope's condition on moves (app/sales/scope.py), imported late: the sales package imports this one."""
+    from app.sales import scope
+    return scope.move_documents(user)
+
+
+def move_columns(user) -> list:
+    """A move's columns as `user` may see them, for every screen, export and API that lists moves.
+
+    Outside the user's data scope (app/sales/scope.py: a salesperson's colleagues' documents) a move keeps its
+    product, warehouse, quantity, kind and time, but its document (number and id, so no link) and its poster
+    read as empty. Masking in the query, not the template, keeps filters by number or user from finding them.
+    """
+    shown = _documents_shown(user)
+
+    def masked(column, hidden):
+        return column if shown is None else case((shown, column), else_=hidden).label(column.key)
+    return [StockMove.id, StockMove.product_id, StockMove.warehouse_id, StockMove.created_at, StockMove.kind,
+            StockMove.qty, StockMove.source_type, masked(StockMove.source_id, null()),
+            masked(StockMove.source_number, literal("")), masked(StockMove.user_id, null())]
+
+
+def ledger_page(user, product_id: int, filters: LedgerFilter, page: int, per_page: int, cost: bool) -> Page:
+    """A product's moves, newest first, each with the balance after it, as `user` may see them (move_columns).
 
     The balance is a running sum over all of the product's moves (in the chosen warehouse, or in
     all), computed before the other filters apply, so it is the real stock after each move on every
     page and under every filter. `cost=False` leaves out unit costs.
     """
-    scope = [StockMove.product_id == product_id]
+    where = [StockMove.product_id == product_id]
     if filters.warehouse_id:
-        scope.append(StockMove.warehouse_id == filters.warehouse_id)
-    columns = [StockMove.id, StockMove.created_at, StockMove.kind, StockMove.qty, StockMove.source_type,
-               StockMove.source_id, StockMove.source_number, StockMove.warehouse_id, StockMove.user_id,
-               func.sum(StockMove.qty).over(order_by=StockMove.id).label("balance")]
+        where.append(StockMove.warehouse_id == filters.warehouse_id)
+    columns = [*move_columns(user), func.sum(StockMove.qty).over(order_by=StockMove.id).label("balance")]
     if cost:
         columns.append(StockMove.unit_cost)
-    moves = select(*columns).where(*scope).subquery("moves")
+    moves = select(*columns).where(*where).subquery("moves")
     query = (select(moves, Warehouse.code.label("warehouse_code"), Warehouse.name.label("warehouse_name"),
                     User.display_name.label("user_name"))
              .join(Warehouse, Warehouse.id == moves.c.warehouse_id)
@@ -176,11 +196,26 @@ def ledger_page(product_id: int, filters: LedgerFilter, page: int, per_page: int
     return _page(query, page, per_page)
 
 
-def ledger_users(product_id: int) -> list:
-    """The people who moved this product, for the ledger's user filter."""
+def ledger_users(user, product_id: int) -> list:
+    """The people who moved this product, for the ledger's user filter: only those `user` may see (move_columns)."""
     movers = select(StockMove.user_id).where(StockMove.product_id == product_id)
+    if (shown := _documents_shown(user)) is not None:
+        movers = movers.where(shown)
     return db.session.execute(select(User.id, User.display_name, User.username)
                               .where(User.id.in_(movers)).order_by(User.username)).all()
+
+
+def moves_query(user, product_id: int | None = None, warehouse_id: int | None = None):
+    """The moves (of a product, in a warehouse, when given) as `user` may see them (move_columns), with the poster's
+    username and the unit cost, newest first."""
+    moves = select(*move_columns(user), StockMove.unit_cost)
+    if product_id is not None:
+        moves = moves.where(StockMove.product_id == product_id)
+    if warehouse_id is not None:
+        moves = moves.where(StockMove.warehouse_id == warehouse_id)
+    moves = moves.subquery("moves")
+    return (select(moves, User.username.label("username")).outerjoin(User, User.id == moves.c.user_id)
+            .order_by(moves.c.id.desc()))
 
 
 # ---- documents ------------------------------------------------------------------------------------

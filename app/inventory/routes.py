@@ -58,14 +58,14 @@ def ledger(product_id):
                                    request.args.get("number", "").strip(), request.args.get("user_id", type=int),
                                    _date("date_from"), _date("date_to"))
     show_cost = sees_cost(g.user)
-    page = queries.ledger_page(product_id, filters, _page(), PER_PAGE, cost=show_cost)
+    page = queries.ledger_page(g.user, product_id, filters, _page(), PER_PAGE, cost=show_cost)
     filter_args = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(filters).items() if v}
     return render("inventory/ledger.html", "inventory/_ledger.html" if page.page == 1 else "inventory/_ledger_rows.html",
                   product=product, page=page, filters=filters, filter_args=filter_args, show_cost=show_cost,
                   show_levels=g.user.role != Role.SALES, kinds=list(MoveKind),
                   levels=queries.stock_by_warehouse([product_id]).get(product_id, []),
                   warehouses=db.session.scalars(db.select(Warehouse).order_by(Warehouse.code)).all(),
-                  users=queries.ledger_users(product_id), document_url=document_url)
+                  users=queries.ledger_users(g.user, product_id), document_url=document_url)
 
 
 def document_url(move) -> str | None:

@@ -40,6 +40,31 @@ class SalesFilters:
     salesperson_id: int | None = None
 
 
+FILTERED = (("product_id", Product, Product.name), ("customer_id", Customer, Customer.name),
+            ("category_id", Category, Category.name), ("salesperson_id", User, User.display_name))
+
+
+def filter_names(user, filters: SalesFilters) -> list[tuple[str, str]] | None:
+    """(argument, name) of each narrowing filter in force; None when one names nothing the user may see.
+
+    Customers are looked up in the user's data scope (app/sales/scope.py), so a salesperson who types a
+    colleague's customer id learns nothing, not even that it exists: the route answers 404 as for any object
+    out of scope. A salesperson's report ignores salesperson_id (it is theirs), so it names no one either.
+    """
+    from app.sales import scope  # late: the sales package's routes import the report services
+    found = []
+    for arg, model, column in FILTERED:
+        object_id = getattr(filters, arg)
+        if not object_id or (arg == "salesperson_id" and user.role == Role.SALES):
+            continue
+        query = scope.customers(user) if model is Customer else select(model)
+        name = db.session.scalar(query.where(model.id == object_id).with_only_columns(column))
+        if name is None:
+            return None
+        found.append((arg, name or "#%d" % object_id))
+    return found
+
+
 @dataclass
 class SalesRow:
     key: object              # a date (time groups) or an id (None: no category / no salesperson)

@@ -1,18 +1,17 @@
 """Report screens: sales (销售报表), on screen, as .xlsx and as PDF from the same route and filters."""
 from datetime import timedelta
 
-from flask import g, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.auth.roles import SALES_REPORT_READERS, Role, allow
-from app.catalog.models import Category, Product
+from app.catalog.models import Category
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import money
-from app.partners.models import Customer
 from app.reports import bp, periods, sales
 from app.reports.export import xlsx_response
 from app.reports.printing import report_pdf
@@ -34,17 +33,18 @@ def sales_report():
     output = request.args.get("format", "")
     try:
         period, group_by, filters = _choices()
+        names = _filter_names(filters)  # before any figure: a filter out of scope answers 404 in every format
         summary = sales.sales_summary(g.user, period, group_by, filters,
                                       limit=None if output == "xlsx" else SCREEN_ROWS)
     except BusinessRuleError as error:  # a typed date or choice the report cannot use: say so beside the filters
         summary = sales.sales_summary(g.user, periods.preset("month"), "day")
-        return _screen(summary, error=error.message, status=422)
+        return _screen(summary, [], error=error.message, status=422)
     if output == "xlsx":
         return xlsx_response(f"sales-{period.start}-{period.end}.xlsx", _title(summary), *_sheet(summary))
     if output == "pdf":
         return report_pdf(f"sales-{period.start}-{period.end}.pdf", "reports/sales_print.html", **_context(summary),
-                          title=_title(summary), filters=_filter_texts(summary))
-    return _screen(summary)
+                          title=_title(summary), filters=[f"{label}: {name}" for _arg, label, name in names])
+    return _screen(summary, names)
 
 
 def _choices():
@@ -59,10 +59,10 @@ def _choices():
     return periods.period_from_args(args), group_by, filters
 
 
-def _screen(summary, error=None, status=200):
+def _screen(summary, names, error=None, status=200):
     return render("reports/sales.html", status=status, **_context(summary), filter_error=error,
                   drill=_drill(summary), salespeople=_salespeople(), categories=_categories(),
-                  filter_names=_filter_names(summary.filters))
+                  filter_names=names)
 
 
 def _context(summary) -> dict:
@@ -102,21 +102,17 @@ def _drill(summary):
     return link
 
 
+FILTER_LABELS = {"product_id": _l("Product"), "customer_id": _l("Customer"), "category_id": _l("Category"),
+                 "salesperson_id": _l("Salesperson")}
+
+
 def _filter_names(filters) -> list[tuple[str, str, str]]:
-    """The narrowing filters in force as (argument, label, name), so the screen can show and drop them."""
-    found = []
-    for arg, model, column, label in (("product_id", Product, Product.name, _("Product")),
-                                      ("customer_id", Customer, Customer.name, _("Customer")),
-                                      ("category_id", Category, Category.name, _("Category")),
-                                      ("salesperson_id", User, User.display_name, _("Salesperson"))):
-        if object_id := getattr(filters, arg):
-            name = db.session.scalar(select(column).where(model.id == object_id))
-            found.append((arg, label, name or "#%d" % object_id))
-    return found
-
-
-def _filter_texts(summary) -> list[str]:
-    return [f"{label}: {name}" for _arg, label, name in _filter_names(summary.filters)]
+    """The narrowing filters in force as (argument, label, name), so the screen can show and drop them; a filter
+    naming something outside the user's scope (or nothing) is 404, as the object itself would be."""
+    names = sales.filter_names(g.user, filters)
+    if names is None:
+        abort(404)
+    return [(arg, str(FILTER_LABELS[arg]), name) for arg, name in names]
 
 
 def _salespeople():

@@ -118,8 +118,10 @@ def _next_steps(order) -> list[Step]:
         steps.append(Step(_("Invoice"), url_for("sales.invoice_create", order_id=order.id), post=True))
     if role in DELIVERERS and any(line.returnable > 0 for line in lines):
         steps.append(Step(_("Return goods"), url_for("sales.return_new", order_id=order.id)))
-    if role in MONEY_WRITERS and any(invoice.open_amount > 0 for invoice in order.invoices):
-        steps.append(Step(_("Record receipt"), url_for("finance.receipt_new", customer_id=order.customer_id)))
+    owing = [invoice for invoice in order.invoices if invoice.open_amount > 0]
+    if role in MONEY_WRITERS and owing:  # the receipt pays this order's (first open) invoice first
+        steps.append(Step(_("Record receipt"), url_for("finance.receipt_new", customer_id=order.customer_id,
+                                                       invoice_id=owing[0].id)))
     return steps
 
 
@@ -129,8 +131,9 @@ def product_options(order_id):
     """Search as you type for a line to add: the matching products, each a button that adds it."""
     order = queries.order(g.user, order_id) or abort(404)
     text = request.args.get("q", "").strip()[:100]
+    # exact: the text is a barcode or SKU, so order.js adds its one product as if scanned (a name only lists).
     return render("orders/_product_options.html", "orders/_product_options.html", order=order, text=text,
-                  options=find_products(text))
+                  options=find_products(text), exact=bool(text) and find_exact(text) is not None)
 
 
 @bp.route("/orders/<int:order_id>/lines", methods=["POST"])

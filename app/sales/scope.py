@@ -4,11 +4,12 @@ A salesperson sees only their own customers and their own documents; everyone el
 sales screens at all sees every row. Screens, fragments, PDFs, exports and the API all start
 their queries here, and an object outside the scope answers 404 (never revealing it exists).
 """
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from app.auth.roles import Role
 from app.extensions import db
 from app.finance.models import Payment
+from app.inventory.models import StockMove
 from app.partners.models import Customer
 from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
 
@@ -45,6 +46,22 @@ def returns(user):
 def payments(user):
     query = select(Payment).where(Payment.customer_id.is_not(None))
     return query.join(Payment.customer).where(Customer.salesperson_id == user.id) if _own_only(user) else query
+
+
+def move_documents(user):
+    """Which stock moves `user` may see the document and the poster of, as a condition on StockMove; None: all.
+
+    Stock itself is not secret for a salesperson (the ledger's quantities, kinds and balances stay whole), but
+    colleagues' delivery numbers and names are: they see them only for the moves they posted themselves and for
+    the deliveries and returns of their own orders.
+    """
+    if not _own_only(user):
+        return None
+    own_deliveries = deliveries(user).with_only_columns(SalesDelivery.id)
+    own_returns = returns(user).with_only_columns(SalesReturn.id)
+    return or_(StockMove.user_id == user.id,
+               and_(StockMove.source_type == "sales_delivery", StockMove.source_id.in_(own_deliveries)),
+               and_(StockMove.source_type == "sales_return", StockMove.source_id.in_(own_returns)))
 
 
 def get(query, model, object_id):

@@ -6,7 +6,9 @@
 // - an answer replaces all the lines: a figure changed while a save was on its way (a tap, or typing in the next
 //   field) is carried into the new lines and saved in turn, so the last figure given is the one that stays;
 // - Enter in the product search (a scanner typing into it) searches at once and adds the product if only one matches;
-//   after a product is added from the results, the search is cleared.
+//   after a product is added from the results, the search is cleared;
+// - text typed into the scan box by a person (not a wedge scanner's burst of keys) is a search: it goes to the product
+//   search, whose results the user taps; only a barcode or SKU typed in full adds its product at once.
 // Loaded inside the page content so boosted navigation runs it too; the flag keeps one set of listeners.
 (function () {
   "use strict";
@@ -101,11 +103,57 @@
     say(box, `${code}: ${messages.error || "Failed"}`);
   }
 
+  // A keyboard-wedge scanner types a whole code a few ms a key, then Enter; a person types a few keys a second, and
+  // Chinese through an input method (no key per character). Each Enter in the scan box leaves its verdict here, read
+  // when the scan box hands the code over (the scans of a burst are queued, so keyed by code).
+  const WEDGE_MS_PER_KEY = 30; // on average: scanners type 5-20 ms a key, the fastest people over 60
+  const MIN_WEDGE_KEYS = 4;
+  let typing = null; // {keys, first, last, slow} for the text in the scan box now
+  const wedged = new Map(); // code -> true when it came as a burst
+
+  document.addEventListener("keydown", (event) => {
+    const input = event.target;
+    if (!input.matches || !input.matches("[data-order-scan] [data-scan-input]")) return;
+    const now = performance.now();
+    if (event.key === "Enter") {
+      const code = input.value.trim();
+      const burst = typing && !typing.slow && typing.keys >= MIN_WEDGE_KEYS && typing.keys === code.length
+        && (typing.last - typing.first) / (typing.keys - 1) <= WEDGE_MS_PER_KEY;
+      if (code) wedged.set(code, Boolean(burst));
+      typing = null;
+      return;
+    }
+    if (!input.value || !typing) typing = { keys: 0, first: now, last: now, slow: false };
+    if (event.key.length !== 1 || event.isComposing) typing.slow = true; // edited or composed: a person
+    typing.keys += 1;
+    typing.last = now;
+  }, true); // before the scan box's own listener, which empties the input on Enter
+
+  function status(box, uuid, name) {
+    const form = box.querySelector("[data-scanbox]");
+    if (form) form.dispatchEvent(new CustomEvent("scan:status", { detail: { uuid, status: name } }));
+  }
+
+  // Typed text: searched like the product search (its results listed to tap); a barcode or SKU adds its product.
+  function search(box, code, uuid) {
+    const input = document.querySelector("[data-product-search]");
+    if (!input || !window.htmx) return false;
+    input.value = code;
+    input.dataset.pickExact = "1";
+    window.htmx.trigger(input, "search");
+    // After the scan box has marked the scan it handed over as scanned (right after this `scan` event returns).
+    queueMicrotask(() => status(box, uuid, "searched"));
+    return true;
+  }
+
   document.addEventListener("scan", (event) => {
     const box = event.target.closest && event.target.closest("[data-order-scan]");
     if (!box || !box.dataset.addUrl) return;
     event.preventDefault(); // the scan box sends nothing itself
-    const { code, uuid } = event.detail;
+    const { code, uuid, source } = event.detail;
+    const burst = wedged.get(code);
+    wedged.delete(code);
+    if (source === "keyboard" && !burst && search(box, code, uuid)) return;
     chain = chain.then(() => addScan(box, code, uuid));
   });
 
@@ -146,10 +194,12 @@
     const list = event.detail.elt;
     if (!list.matches || !list.matches("#product-options")) return;
     const input = document.querySelector("[data-product-search]");
-    if (!input || !input.dataset.pickSingle) return;
+    if (!input || !(input.dataset.pickSingle || input.dataset.pickExact)) return;
+    const single = input.dataset.pickSingle || list.hasAttribute("data-exact"); // typed into the scan box: exact only
     delete input.dataset.pickSingle;
+    delete input.dataset.pickExact;
     const options = list.querySelectorAll("form[data-add-option]");
-    if (options.length === 1) options[0].requestSubmit();
+    if (single && options.length === 1) options[0].requestSubmit();
   });
 
   document.addEventListener("htmx:afterRequest", (event) => {

@@ -15,7 +15,8 @@
   const LOG_SIZE = 5;
   const MESSAGES = {
     queued: "Waiting", sending: "Looking up…", found: "Found", unknown: "Unknown barcode", error: "Failed",
-    handled: "Scanned", nothing: "No barcode found in the photo", camera: "No camera: take a photo instead",
+    handled: "Scanned", refused: "Refused", searched: "Searched", nothing: "No barcode found in the photo",
+    camera: "No camera: take a photo instead",
     decoder: "The barcode reader could not start",
   };
   const boxes = new WeakMap(); // form -> ScanBox
@@ -119,6 +120,11 @@
         event.preventDefault();
         this.take();
       });
+      // A screen that consumed a scan (the `scan` event) says how it ended: detail {uuid, status}, a MESSAGES key.
+      form.addEventListener("scan:status", (event) => {
+        const row = [...this.log.children].find((item) => item.dataset.uuid === event.detail.uuid);
+        if (row) this.status({ row }, event.detail.status);
+      });
       this.setUpCamera();
     }
 
@@ -212,6 +218,7 @@
       const code = document.createElement("code");
       code.textContent = scan.code;
       row.append(code, document.createElement("span"));
+      row.dataset.uuid = scan.uuid;
       this.log.prepend(row);
       while (this.log.children.length > LOG_SIZE) this.log.lastElementChild.remove();
       scan.row = row;
@@ -220,7 +227,7 @@
 
     status(scan, status) {
       scan.row.dataset.status = status;
-      scan.row.lastElementChild.textContent = this.messages[status];
+      scan.row.lastElementChild.textContent = this.messages[status] || status;
     }
 
     done(scan, status) {

@@ -176,7 +176,7 @@ def receive_all(page, invoice_id) -> int:
     page.get_by_role("link", name="Record receipt").tap()
     arrive(page, "/receipts/new")
     page.get_by_role("link", name=re.compile(r"^All of it: ¥184\.19$")).tap()
-    arrive(page, r"/receipts/new\?customer_id=\d+&amount=184\.19")
+    arrive(page, r"/receipts/new\?customer_id=\d+&invoice_id=\d+&amount=184\.19")
     expect(page.get_by_label("Amount received")).to_have_value("184.19")
     expect(page.locator(f"#alloc-{invoice_id}")).to_have_value("184.19")
     wechat = page.locator("label.choice", has_text="WeChat Pay")
