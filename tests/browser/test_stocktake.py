@@ -17,7 +17,7 @@ from app.inventory.models import StockMove
 from app.stocktake import services as stocktakes
 from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
 from tests import factories
-from tests.browser.conftest import PHONE, TABLET
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
 from tests.browser.scan_fixtures import CAMERA_CODE, camera_browser, camera_video  # noqa: F401 (fixtures)
 
 # Real EAN-13s (valid check digits), CASE being the one the fake camera films.
@@ -383,4 +383,53 @@ def test_the_counted_totals_refresh_by_themselves_and_not_offline(new_page, app,
     page.clock.run_for(16_000)
     expect(line).to_have_text("9")
     assert page.evaluate("window.polls") >= 1
+    assert problems == []
+
+
+@pytest.fixture
+def installed(app, chromium, live_server, tmp_path):
+    """A phone page in a persistent profile with the service worker on (as tests/browser/test_pwa.py does)."""
+    context = chromium.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        viewport=PHONE, locale="zh-CN", base_url=live_server, has_touch=True)
+    context.set_default_timeout(10_000)
+    yield context.pages[0] if context.pages else context.new_page()
+    context.close()
+
+
+def test_a_count_just_opened_counts_offline_after_a_reload(installed, app):
+    page = installed
+    # Requests the page makes while the test has cut the network fail by design (the outbox's replay tries).
+    problems = watch(page, allowed=("net::ERR_INTERNET_DISCONNECTED",))
+    factories.warehouse(code="MAIN", name="主仓", is_default=True)
+    factories.product(sku="CASE-1", name="手机壳", barcode=CASE)
+    counter = factories.user("warehouse")
+    sign_in(page, counter)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()  # the first visit came before the worker (as test_pwa.controlled)
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+
+    page.goto("/stocktakes/new")
+    page.get_by_label("盘点名称").fill("门店抽盘")
+    page.get_by_role("button", name="开始盘点").tap()
+    expect(page).to_have_url(re.compile(r"/stocktakes/\d+$"))
+    expect(page.locator("h1")).to_have_text("门店抽盘")
+    page.wait_for_function("() => window.jxcOutbox && window.jxcStocktake")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("h1")).to_have_text("门店抽盘")
+    field = page.locator("#st-scan-input")
+    expect(field).to_be_focused()
+    page.wait_for_function("() => window.jxcOutbox && window.jxcScanner !== undefined && window.jxcStocktake")
+    wedge(page, [CASE])
+    page.wait_for_function("() => window.jxcOutbox.counts.waiting === 1")
+    expect(page.locator("#st-scans li.st-waiting")).to_have_count(1)
+    expect(page.locator("[data-outbox-waiting]")).to_have_text(re.compile(r"^1\s*条待同步$"))
+    assert scans_kept({"id": int(page.url.rsplit("/", 1)[1])}) == 0
+
+    page.context.set_offline(False)  # and the scan counts once the connection is back
+    page.wait_for_function("() => window.jxcOutbox.counts.waiting === 0")
+    assert scans_kept({"id": int(page.url.rsplit("/", 1)[1])}) == 1
     assert problems == []
