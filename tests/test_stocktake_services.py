@@ -340,3 +340,18 @@ def test_posting_refuses_a_booking_that_changed_since_it_was_shown(shop):
     stocktakes.post_stocktake(shop.owner, count, "zero", stocktakes.booking(count, "zero").digest)
     db.session.commit()
     assert moved(count)[shop.cable.id][0] == D(-7)
+
+
+def test_a_cancelled_count_books_nothing_and_a_posted_one_what_it_moved(shop):
+    count = open_count(shop)
+    scan(shop, count, CASE, uid(1), qty="28")
+    stocktakes.cancel_stocktake(shop.owner, count)
+    db.session.commit()
+    assert stocktakes.booking(count, "zero").moves == []
+    posted = open_count(shop)
+    scan(shop, posted, CASE, uid(2), qty="28")
+    stocktakes.post_stocktake(shop.owner, posted, "zero")
+    db.session.commit()
+    adjust(shop, shop.cable, 4)  # later moves change nothing in what the posted count booked
+    assert {row.product_id: row.qty for row in stocktakes.booking(posted).moves} == {
+        shop.case.id: D(-2), shop.cable.id: D(-10)}

@@ -52,6 +52,8 @@ class BookedRow:
     qty: Decimal  # signed: + 盘盈, - 盘亏
 
     def __getattr__(self, name):  # the variance's columns (name, book, counted ...) read through
+        if name == "row":  # not set yet (copy, unpickling): no endless recursion
+            raise AttributeError(name)
         return getattr(self.row, name)
 
     @property
@@ -117,7 +119,10 @@ def variance(stocktake: Stocktake) -> list[VarianceRow]:
 
 def booking(stocktake: Stocktake, uncounted: str = UNCOUNTED_KEEP) -> Booking:
     """What posting the count moves, product by product: a counted product its difference; one nobody counted
-    nothing (`keep`) or all its book stock out (`zero`, a full count). A posted count: what it moved."""
+    nothing (`keep`) or all its book stock out (`zero`, a full count). A posted count: what it moved; a cancelled
+    one: nothing."""
+    if stocktake.status == StocktakeStatus.CANCELLED:
+        return Booking(uncounted, [BookedRow(row, ZERO) for row in variance(stocktake)])
     if stocktake.status == StocktakeStatus.POSTED:
         differences = dict(db.session.execute(select(StocktakeLine.id, StocktakeLine.difference)
                                               .where(StocktakeLine.stocktake_id == stocktake.id)).all())
