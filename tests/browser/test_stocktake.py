@@ -257,9 +257,11 @@ HTMX_ERRORS = ["htmx:responseError", "htmx:sendError", "htmx:evalDisallowedError
                "htmx:syntax:error", "htmx:invalidPath", "htmx:sendAbort", "htmx:timeout"]
 PROBLEM_LISTENER = """(names) => {
   const report = (what) => (window.__stProblem ? window.__stProblem(what) : undefined);
-  document.addEventListener("securitypolicyviolation",
-    (event) => report(`CSP ${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`));
-  for (const name of names) document.addEventListener(name, (event) => report(`${name} on ${event.target && event.target.id}`));
+  document.addEventListener("securitypolicyviolation", (event) => report(
+    `CSP ${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`));
+  for (const name of names) {
+    document.addEventListener(name, (event) => report(`${name} on ${event.target && event.target.id}`));
+  }
 }"""
 
 
