@@ -5,8 +5,9 @@
 // Caches, all named after VERSION (activate deletes every other version's):
 //   static: the precached app shell (offline page, stylesheets, scripts, htmx, icons): cache first;
 //   assets: other files under /static/: stale-while-revalidate;
-//   pages:  full pages (navigations, htmx boosted navigations and history restores): network first, the last
-//           good copy when offline, else the offline page. Cleared on sign-out and on the sign-in page.
+//   pages:  full pages (navigations, htmx boosted navigations and history restores, and the page a boosted
+//           form's POST redirects to): network first, the last good copy when offline, else the offline page.
+//           Cleared on sign-out and on the sign-in page.
 // htmx fragments never touch a cache: Cache Storage keeps one response per URL whatever Vary says, so a
 // fragment stored there would later be served as the page of the same URL.
 const VERSION = "__VERSION__";
@@ -53,7 +54,12 @@ function clearPages() {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && request.headers.get("HX-Boosted") === "true") {
+    event.respondWith(boostedPost(event, request));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.pathname === MANIFEST_URL) {  // network first (it follows the language), the precached copy offline
     event.respondWith(fetch(request).catch(() => caches.match(url.href, { cacheName: STATIC_CACHE })
       .then((cached) => cached || Response.error())));
@@ -107,6 +113,24 @@ async function page(event, request, url) {
     const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE, ignoreVary: true });
     return offline || Response.error();
   }
+}
+
+// A boosted form's POST is answered with a redirect that the browser follows on the network without asking this
+// worker again, so the page it lands on (a count just opened, to be counted offline) would miss the pages cache.
+// The worker sends the POST itself (once, as the page would) and keeps the page it was redirected to.
+async function boostedPost(event, request) {
+  const response = await fetch(request);
+  // Still a boosted request after the redirect (it keeps its headers), so a full page, not a fragment.
+  if (response.redirected && response.ok && response.type === "basic" &&
+      (response.headers.get("Content-Type") || "").startsWith("text/html")) {
+    const copy = response.clone();
+    // A fresh response: one marked as redirected cannot answer a navigation (the reload offline).
+    event.waitUntil(copy.blob()
+      .then((body) => caches.open(PAGE_CACHE).then((cache) => cache.put(response.url,
+        new Response(body, { status: copy.status, statusText: copy.statusText, headers: copy.headers }))))
+      .then(trimPages).catch(() => undefined));
+  }
+  return response;
 }
 
 function cacheable(response) {

@@ -93,3 +93,32 @@ def test_who_may_count_and_post(api, shop):
     assert api("warehouse").post(f"/stocktakes/{count['id']}/post").status_code == 403
     assert api("owner").get("/stocktakes/999999/variance").status_code == 404
     assert api("owner").post("/stocktakes", json={"warehouse_id": 999999}).status_code == 422
+
+
+def test_posting_keeps_what_nobody_counted_unless_told_to_zero_it(api, shop):
+    warehouse, case, cable = shop
+    counter, owner = api("warehouse"), api("owner")
+
+    def count_and_post(body):
+        count = counter.post("/stocktakes", json={"warehouse_id": warehouse.id}).json
+        assert counter.post(f"/stocktakes/{count['id']}/scans", json={"scan_id": uid(count["id"]), "barcode": CASE,
+                                                                       "qty": "29"}).status_code == 201
+        assert owner.post(f"/stocktakes/{count['id']}/post", json=body).status_code == 200
+        db.session.expire_all()
+        return dict(db.session.execute(select(StockLevel.product_id, StockLevel.on_hand)).all())
+
+    assert count_and_post({}) == {case.id: Decimal(29), cable.id: Decimal(10)}  # the default changes nothing
+    assert count_and_post({"uncounted": "keep"})[cable.id] == Decimal(10)
+    assert count_and_post({"uncounted": "zero"})[cable.id] == Decimal(0)
+    assert owner.post("/stocktakes/1/post", json={"uncounted": "maybe"}).status_code == 422
+
+
+def test_a_second_open_count_of_the_same_products_is_409(api, shop):
+    warehouse, _case, _cable = shop
+    counter = api("warehouse")
+    first = counter.post("/stocktakes", json={"warehouse_id": warehouse.id, "name": "月底盘点"}).json
+    again = counter.post("/stocktakes", json={"warehouse_id": warehouse.id})
+    assert again.status_code == 409 and again.json["type"].endswith("invalid-state")
+    assert first["number"] in again.json["detail"]
+    assert api("owner").post(f"/stocktakes/{first['id']}/post", json={}).status_code == 200
+    assert counter.post("/stocktakes", json={"warehouse_id": warehouse.id}).status_code == 201

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.checks import run_all
 from app.extensions import db
 from app.stocktake import services as stocktakes
-from app.stocktake.models import StocktakeLine, StocktakeScan
+from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan
 from tests import factories
 from tests.test_concurrency import _post, server  # noqa: F401  (server: the gunicorn fixture)
 
@@ -48,4 +48,30 @@ def test_scans_sent_at_once_count_once_each(app, server):  # noqa: F811
         .where(StocktakeLine.stocktake_id == count.id))}
     assert lines == {case.id: (expected[CASE], 20), cable.id: (expected[CABLE], 20), loose.id: (expected[LOOSE], 20)}
     assert db.session.scalar(select(func.count()).select_from(StocktakeScan)) == 60
+    assert run_all() == []
+
+
+def test_counts_opened_at_once_one_per_warehouse_and_category(app, server):  # noqa: F811
+    """Opens race each other and the moves being posted into the warehouse: exactly one count of the same products
+    is opened, the others answer 409, and no move waits forever (a deadlock) or fails."""
+    factories.user(role="owner")
+    _counter, token = factories.user_with_token(role="warehouse")
+    main, shop = factories.warehouse("MAIN", "总仓"), factories.warehouse("SHOP", "门店")
+    cases, cables = factories.category("手机壳"), factories.category("数据线")
+    case = factories.product(name="手机壳", barcode=CASE, category_id=cases.id)
+    factories.stock(case, main, 30)
+    opens = [(f"{server}/api/v1/stocktakes", json.dumps({"warehouse_id": main.id}).encode())] * 12
+    adjustment = json.dumps({"warehouse_id": main.id, "reason": "入库",
+                             "lines": [{"product_id": case.id, "qty": "1"}]}).encode()
+    moves = [(f"{server}/api/v1/stock/adjustments", adjustment)] * 12
+    shelves = [(f"{server}/api/v1/stocktakes", json.dumps({"warehouse_id": shop.id, "category_id": category.id})
+                .encode()) for category in (cases, cables) for _n in range(6)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda request: (request, _post(request[0], token, request[1])),
+                                [item for pair in zip(opens, moves, shelves) for item in pair]))
+    by_kind = Counter((url.rsplit("/", 1)[1], status) for (url, _body), status in results)
+    assert by_kind == {("stocktakes", 201): 3, ("stocktakes", 409): 21, ("adjustments", 201): 12}, by_kind
+    db.session.rollback()
+    opened = db.session.execute(select(Stocktake.warehouse_id, Stocktake.category_id)).all()
+    assert sorted(opened, key=str) == sorted([(main.id, None), (shop.id, cases.id), (shop.id, cables.id)], key=str)
     assert run_all() == []

@@ -1,13 +1,14 @@
 """Stocktake screens: opening a count, the counting screen and its JSON scans (what the outbox sends), undo, the
 running totals (blind counts hide what was expected), the owner's review with values, recount, posting and
 cancelling, and who may open what."""
+import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.inventory.models import StockLevel
+from app.inventory.models import StockLevel, StockMove
 from app.stocktake.models import Stocktake, StocktakeStatus
 from tests import factories
 
@@ -166,3 +167,93 @@ def test_who_may_open_what(client, login, shop, role, index, review):
     login(role)
     assert client.get("/stocktakes/", headers=EN).status_code == index
     assert client.get(f"/stocktakes/{count.id}/review", headers=EN).status_code == review
+
+
+# --- the review shows what posting books, and posting books what the review showed ------------------------------
+
+def shown(page: str, element_id: str) -> str:
+    return re.search(rf'id="{element_id}"[^>]*>([^<]*)<', page).group(1).strip()
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+
+
+@pytest.fixture
+def uncounted_shop(shop):
+    """Besides the case and the cable, six products in stock that nobody will count."""
+    warehouse, case, cable = shop
+    others = []
+    for n in range(6):
+        product = factories.product(name=f"充电器{n}", purchase_price="7.25")
+        factories.stock(product, warehouse, 5 + n, "7.25")
+        others.append(product)
+    return warehouse, case, cable, others
+
+
+@pytest.mark.parametrize("uncounted", ["keep", "zero"])
+def test_the_review_totals_are_what_posting_books(client, login, uncounted_shop, uncounted):
+    warehouse, case, cable, others = uncounted_shop
+    login("owner")
+    stocktake, _ = open_count(client, warehouse)
+    send_scan(client, stocktake, uid(1), CASE, "28")  # 2 missing at ¥10; the cable and six others not counted
+    url = f"/stocktakes/{stocktake.id}/review" + ("" if uncounted == "keep" else "?uncounted=zero")
+    page = html(client.get(url, headers=EN))
+    assert re.search(rf'id="st-uncounted-{uncounted}" value="{uncounted}" checked', page)  # keep by default
+    assert hidden(page, "uncounted") == uncounted
+    zeroed = [cable, *others] if uncounted == "zero" else []
+    expected_net = Decimal("-20") - sum((Decimal(5 + n) * Decimal("7.25") for n in range(6)), Decimal(0)) - 50 \
+        if uncounted == "zero" else Decimal("-20")
+    assert shown(page, "st-net") == shown(page, "st-loss") == f"-¥{-expected_net:,.2f}"
+    assert shown(page, "st-moves") == str(1 + len(zeroed))
+    per_product = dict(re.findall(r'data-product-id="(\d+)".*?data-value>([^<]*)<', page, re.S))
+
+    posted = client.post(f"/stocktakes/{stocktake.id}/post", headers=EN, data={
+        "csrf_token": client.csrf, "uncounted": hidden(page, "uncounted"), "booking": hidden(page, "booking"),
+        "idempotency_key": hidden(page, "idempotency_key")})
+    assert posted.status_code in (302, 303), html(posted)
+    moves = {product_id: qty * cost for product_id, qty, cost in db.session.execute(
+        select(StockMove.product_id, StockMove.qty, StockMove.unit_cost).where(StockMove.source_type == "stocktake"))}
+    assert sum(moves.values()) == expected_net
+    assert set(moves) == {case.id, *(p.id for p in zeroed)}
+    for product_id, value in moves.items():  # each row's value is its move's
+        assert per_product[str(product_id)] == f"-¥{-value:,.2f}"
+    levels = dict(db.session.execute(select(StockLevel.product_id, StockLevel.on_hand)).all())
+    assert levels[cable.id] == (0 if uncounted == "zero" else 10)
+
+
+def test_changing_the_choice_swaps_the_booking_and_a_stale_booking_posts_nothing(client, login, uncounted_shop):
+    warehouse, _case, cable, _others = uncounted_shop
+    login("owner")
+    stocktake, _ = open_count(client, warehouse)
+    send_scan(client, stocktake, uid(1), CASE, "28")
+    fragment = html(client.get(f"/stocktakes/{stocktake.id}/review?show=all&uncounted=zero",
+                               headers={"HX-Request": "true", **EN}))
+    assert fragment.lstrip().startswith('<div id="st-review"') and "<html" not in fragment
+    assert 'hx-trigger="change"' in fragment and 'hx-target="#st-review"' in fragment
+    assert "hx-confirm=" in fragment and "onsubmit" not in fragment  # no inline handler: the CSP would drop it
+    form = {"csrf_token": client.csrf, "uncounted": hidden(fragment, "uncounted"),
+            "booking": hidden(fragment, "booking"), "idempotency_key": hidden(fragment, "idempotency_key")}
+
+    send_scan(client, stocktake, uid(2), CABLE, "9")  # a counter scans while the owner reads the figures
+    stale = client.post(f"/stocktakes/{stocktake.id}/post", data=form, headers=EN)
+    assert stale.status_code == 422
+    assert "The figures changed while you were reviewing them" in html(stale)
+    db.session.expire_all()
+    assert db.session.get(Stocktake, stocktake.id).is_open
+    assert db.session.scalar(select(func.count()).select_from(StockMove)
+                             .where(StockMove.source_type == "stocktake")) == 0
+    assert hidden(html(stale), "booking") != form["booking"]  # the new figures, ready to post
+
+
+def test_a_second_count_of_the_same_warehouse_is_refused_on_the_form(client, login, shop):
+    warehouse, _case, _cable = shop
+    login("warehouse")
+    first, _ = open_count(client, warehouse, name="月底盘点")
+    response = client.post("/stocktakes/new", data={"csrf_token": client.csrf, "warehouse_id": warehouse.id,
+                                                    "category_id": "", "idempotency_key": "k-2"})
+    assert response.status_code == 422
+    page = html(response)
+    assert f"已有一张未完成的盘点单" in page and f"{first.number} 月底盘点" in page
+    assert 'aria-invalid="true"' in page
+    assert db.session.scalar(select(func.count()).select_from(Stocktake)) == 1

@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.catalog import services as catalog
 from app.checks import run_all
@@ -16,7 +16,7 @@ from app.inventory import services as inventory
 from app.inventory.models import AdjustmentKind, MoveKind, StockLevel, StockMove
 from app.inventory.services import LineInput
 from app.stocktake import services as stocktakes
-from app.stocktake.models import StocktakeLine, StocktakeStatus
+from app.stocktake.models import Stocktake, StocktakeLine, StocktakeStatus
 
 D = Decimal
 CASE, BOX, CABLE, LOOSE = "6901234567892", "16901234567899", "4006381333931", "5901234123457"
@@ -86,6 +86,7 @@ def test_opening_takes_what_is_on_hand_for_the_warehouse_or_a_category_with_its_
     whole = open_count(shop, name="年终盘点")
     assert whole.number.startswith("ST-") and whole.status == StocktakeStatus.OPEN and whole.title == "年终盘点"
     assert {line.product_id: line.expected for line in whole.lines} == {shop.case.id: D(30), shop.cable.id: D(10)}
+    stocktakes.cancel_stocktake(shop.owner, whole)  # one open count of the same products at a time
     shelf = open_count(shop, category_id=shop.accessories.id)
     assert {line.product_id: line.expected for line in shelf.lines} == {shop.case.id: D(30)}
 
@@ -189,7 +190,12 @@ def test_posting_makes_gain_and_loss_moves_and_closes_the_count(shop):
     assert run_all() == []
 
 
-def test_products_nobody_counted_are_zeroed_or_kept_as_the_poster_chooses(shop):
+def test_products_nobody_counted_are_kept_unless_the_poster_chooses_to_zero_them(shop):
+    by_default = open_count(shop)
+    scan(shop, by_default, CASE, uid(9), qty="30")
+    stocktakes.post_stocktake(shop.owner, by_default)  # the default changes nothing nobody counted
+    db.session.commit()
+    assert (on_hand(shop, shop.case), on_hand(shop, shop.cable)) == (D(30), D(10))
     full = open_count(shop)
     scan(shop, full, CASE, uid(1), qty="30")
     stocktakes.post_stocktake(shop.owner, full, uncounted="zero")
@@ -258,3 +264,94 @@ def test_a_cancelled_count_moves_nothing_and_takes_no_scans(shop):
     assert on_hand(shop, shop.case) == D(30)
     with pytest.raises(InvalidState):
         stocktakes.record_scans(shop.counter, count.id, [{"scan_id": uid(2), "barcode": CASE}])
+
+
+# --- one open count of the same products at a time -----------------------------------------------------------
+
+@pytest.mark.parametrize("first, second, refused", [
+    (None, None, True), (None, "cases", True), ("cases", None, True),  # the whole warehouse overlaps every shelf
+    ("accessories", "cases", True), ("cases", "accessories", True),  # a category overlaps its subcategories
+    ("cases", "cases", True), ("cases", "cables", False), ("accessories", "cables", False)])
+def test_a_second_open_count_of_the_same_products_is_refused(shop, first, second, refused):
+    category = {None: None, "accessories": shop.accessories, "cases": shop.cases, "cables": shop.cables}
+    under_way = open_count(shop, category_id=category[first] and category[first].id, name="货架A")
+    if not refused:
+        assert open_count(shop, category_id=category[second] and category[second].id).is_open
+        return
+    with pytest.raises(InvalidState) as error:
+        stocktakes.open_stocktake(shop.owner, shop.warehouse.id, category[second] and category[second].id)
+    db.session.rollback()
+    assert error.value.field == "warehouse_id" and error.value.status == 409
+    assert f"{under_way.number} 货架A" in str(error.value.message)
+    assert db.session.scalar(select(func.count()).select_from(Stocktake)) == 1
+
+
+def test_another_warehouse_or_a_closed_count_does_not_stand_in_the_way(shop):
+    from tests import factories
+    first = open_count(shop)
+    assert stocktakes.open_stocktake(shop.owner, factories.warehouse().id).is_open
+    stocktakes.post_stocktake(shop.owner, first)
+    db.session.commit()
+    second = open_count(shop)
+    stocktakes.cancel_stocktake(shop.owner, second)
+    db.session.commit()
+    assert open_count(shop).is_open
+
+
+# --- what the review shows is what posting books ------------------------------------------------------------
+
+def moved(count) -> dict:
+    """The moves a posted count made: {product: (qty, value)}."""
+    return {product_id: (qty, qty * cost) for product_id, qty, cost in db.session.execute(
+        select(StockMove.product_id, StockMove.qty, StockMove.unit_cost)
+        .where(StockMove.source_type == "stocktake", StockMove.source_id == count.id))}
+
+
+@pytest.mark.parametrize("uncounted", ["keep", "zero"])
+def test_posting_books_exactly_the_booking_uncounted_products_included(shop, uncounted):
+    adjust(shop, shop.loose, 50)  # received, then nobody counted it
+    count = open_count(shop)
+    scan(shop, count, CASE, uid(1), qty="28")  # 2 missing at ¥10
+    adjust(shop, shop.cable, 5)  # cable: 15 on the books, nobody counted it
+    shown = stocktakes.booking(count, uncounted)
+    assert {row.product_id: row.qty for row in shown.rows} == {
+        shop.case.id: D(-2), shop.cable.id: D(-15) if uncounted == "zero" else D(0),
+        shop.loose.id: D(-50) if uncounted == "zero" else D(0)}
+    stocktakes.post_stocktake(shop.owner, count, uncounted, shown.digest)
+    db.session.commit()
+    moves = moved(count)
+    assert moves == {row.product_id: (row.qty, row.value) for row in shown.moves}
+    assert sum(value for _qty, value in moves.values()) == shown.net
+    assert sum(value for _qty, value in moves.values() if value < 0) == shown.loss
+    assert stocktakes.booking(count).net == shown.net  # the posted count shows what it booked
+    assert run_all() == []
+
+
+def test_posting_refuses_a_booking_that_changed_since_it_was_shown(shop):
+    count = open_count(shop)
+    scan(shop, count, CASE, uid(1), qty="28")
+    shown = stocktakes.booking(count, "zero").digest
+    assert stocktakes.booking(count, "keep").digest != shown  # the choice is part of what was shown
+    adjust(shop, shop.cable, -3)  # sold meanwhile: zeroing the uncounted cable books other figures
+    with pytest.raises(stocktakes.BookingChanged):
+        stocktakes.post_stocktake(shop.owner, count, "zero", shown)
+    db.session.rollback()
+    assert count.is_open and moved(count) == {}
+    stocktakes.post_stocktake(shop.owner, count, "zero", stocktakes.booking(count, "zero").digest)
+    db.session.commit()
+    assert moved(count)[shop.cable.id][0] == D(-7)
+
+
+def test_a_cancelled_count_books_nothing_and_a_posted_one_what_it_moved(shop):
+    count = open_count(shop)
+    scan(shop, count, CASE, uid(1), qty="28")
+    stocktakes.cancel_stocktake(shop.owner, count)
+    db.session.commit()
+    assert stocktakes.booking(count, "zero").moves == []
+    posted = open_count(shop)
+    scan(shop, posted, CASE, uid(2), qty="28")
+    stocktakes.post_stocktake(shop.owner, posted, "zero")
+    db.session.commit()
+    adjust(shop, shop.cable, 4)  # later moves change nothing in what the posted count booked
+    assert {row.product_id: row.qty for row in stocktakes.booking(posted).moves} == {
+        shop.case.id: D(-2), shop.cable.id: D(-10)}

@@ -44,8 +44,8 @@ VARIANCE_ROW = Schema("StocktakeVarianceRow", {
     "difference": DecimalString(3, nullable=True), "value": DecimalString(2, description="Roles that see costs")})
 VARIANCE = Schema("StocktakeVariance", {"rows": ListOf(Nested(VARIANCE_ROW))})
 POST_IN = Schema("StocktakePost", {"uncounted": Choice(
-    [stocktakes.UNCOUNTED_ZERO, stocktakes.UNCOUNTED_KEEP],
-    description="Products nobody counted: zero (a full count, the default) or keep their stock")})
+    list(stocktakes.UNCOUNTED_CHOICES),
+    description="Products nobody counted: keep their stock (the default, a partial count) or zero it (a full count)")})
 
 
 def stocktake_json(stocktake: Stocktake) -> dict:
@@ -67,9 +67,10 @@ def _stocktake(stocktake_id: int) -> Stocktake:
 
 @bp.route("/stocktakes", methods=["POST"])
 @allow(STOCKTAKE_COUNTERS)
-@operation("Open a stocktake", body=STOCKTAKE_CREATE, response=STOCKTAKE, status=201)
+@operation("Open a stocktake", body=STOCKTAKE_CREATE, response=STOCKTAKE, status=201, problems=(409,))
 def stocktakes_create():
-    """The expected quantities are what the books say is on hand now, in the warehouse (or category)."""
+    """The expected quantities are what the books say is on hand now, in the warehouse (or category). 409
+    invalid-state: a count of the same products is under way (the warehouse's, or an overlapping category's)."""
     data = parse_body()
     stocktake = stocktakes.open_stocktake(g.user, data["warehouse_id"], data.get("category_id"), data.get("name", ""),
                                           data.get("blind", False))
@@ -138,5 +139,5 @@ def stocktakes_post(stocktake_id):
     """Differences become stocktake_gain / stocktake_loss moves through the ledger; the count then takes no scans."""
     data = parse_body() if request.get_data() else {}
     stocktake = stocktakes.post_stocktake(g.user, _stocktake(stocktake_id),
-                                          data.get("uncounted", stocktakes.UNCOUNTED_ZERO))
+                                          data.get("uncounted", stocktakes.UNCOUNTED_KEEP))
     return jsonify(stocktake_json(stocktake))

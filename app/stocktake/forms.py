@@ -2,8 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.stocktake.services import UNCOUNTED_KEEP, UNCOUNTED_ZERO
@@ -18,8 +17,13 @@ class OpenForm(FlaskForm):
     idempotency_key = HiddenField()
 
 
+# What posting does with the products nobody counted; keep first, as it is the default and changes nothing.
+UNCOUNTED_LABELS = {UNCOUNTED_KEEP: _l("Leave their stock as it is (a partial count)"),
+                    UNCOUNTED_ZERO: _l("Not there: post their stock as a loss (a full count)")}
+
+
 class PostForm(FlaskForm):
-    uncounted = RadioField(_l("Products nobody counted"), default=UNCOUNTED_ZERO, choices=lambda: [
-        SelectChoice(UNCOUNTED_ZERO, _l("Not there: post them as losses (a full count)")),
-        SelectChoice(UNCOUNTED_KEEP, _l("Leave their stock as it is (a partial count)"))])
+    """Posts the booking the review showed: its choice for the products nobody counted, and its digest."""
+    uncounted = HiddenField(default=UNCOUNTED_KEEP)
+    booking = HiddenField()
     idempotency_key = HiddenField()

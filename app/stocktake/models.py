@@ -8,8 +8,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import pgettext
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,13 +24,11 @@ class StocktakeStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
     @property
-    def label(self):
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS = {StocktakeStatus.OPEN: _l("Counting"),
-                 StocktakeStatus.POSTED: lazy_pgettext("stocktake status", "Posted"),
-                 StocktakeStatus.CANCELLED: lazy_pgettext("stocktake status", "Cancelled")}
+    def label(self) -> str:
+        # A context: "Posted" alone is also a column of dates (过账时间), "Cancelled" an order's state (已取消).
+        return {StocktakeStatus.OPEN: pgettext("stocktake status", "Counting"),
+                StocktakeStatus.POSTED: pgettext("stocktake status", "Posted"),
+                StocktakeStatus.CANCELLED: pgettext("stocktake status", "Cancelled")}[self]
 
 
 class Stocktake(db.Model):

@@ -13,12 +13,12 @@ from app.catalog.services import category_choices
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import plain
-from app.forms import commit_and_redirect, new_key, post_once
+from app.forms import commit_and_redirect, new_key, post_once, sent_before
 from app.inventory.queries import active_warehouses
 from app.inventory.services import default_warehouse
 from app.stocktake import bp
 from app.stocktake import services as stocktakes
-from app.stocktake.forms import OpenForm, PostForm
+from app.stocktake.forms import UNCOUNTED_LABELS, OpenForm, PostForm
 from app.stocktake.models import Stocktake, StocktakeStatus
 from app.web import render
 
@@ -138,15 +138,21 @@ def undo(stocktake_id, scan_id):
 @bp.route("/<int:stocktake_id>/review")
 @allow(STOCKTAKE_REVIEWERS)
 def review(stocktake_id):
-    """Expected, counted, difference and its value per product, with filters; recount or post from here."""
-    stocktake = _stocktake(stocktake_id)
-    shown = request.args.get("show", "all")
+    """What posting will book per product and in total, for the chosen way with products nobody counted (keep by
+    default); filters; recount or post from here."""
+    choice = request.args.get("uncounted", stocktakes.UNCOUNTED_KEEP)
+    return _review(_stocktake(stocktake_id), request.args.get("show", "all"), choice)
+
+
+def _review(stocktake: Stocktake, shown: str, uncounted: str, status: int = 200):
     shown = shown if shown in stocktakes.REVIEW_FILTERS else "all"
-    rows, totals = stocktakes.review(stocktake, shown)
-    form = PostForm()
-    form.idempotency_key.data = new_key()
-    return render("stocktake/review.html", "stocktake/_review_table.html", stocktake=stocktake, rows=rows,
-                  totals=totals, shown=shown, filters=stocktakes.REVIEW_FILTERS, form=form, with_value=sees_cost(g.user))
+    uncounted = uncounted if uncounted in stocktakes.UNCOUNTED_CHOICES else stocktakes.UNCOUNTED_KEEP
+    rows, counts, booked = stocktakes.review(stocktake, shown, uncounted)
+    # formdata=None: re-shown after a refused post, the form carries the new figures, not the ones posted.
+    form = PostForm(formdata=None, uncounted=uncounted, booking=booked.digest, idempotency_key=new_key())
+    return render("stocktake/review.html", "stocktake/_review.html", status=status, stocktake=stocktake, rows=rows,
+                  counts=counts, booking=booked, shown=shown, filters=stocktakes.REVIEW_FILTERS, form=form,
+                  choices=UNCOUNTED_LABELS, with_value=sees_cost(g.user))
 
 
 @bp.route("/<int:stocktake_id>/recount", methods=["POST"])
@@ -166,13 +172,21 @@ def recount(stocktake_id):
 @bp.route("/<int:stocktake_id>/post", methods=["POST"])
 @allow(STOCKTAKE_REVIEWERS)
 def post(stocktake_id):
+    """Post the booking the review showed; if it changed meanwhile, nothing is posted and the review shows it anew."""
     stocktake = _stocktake(stocktake_id)
     form = PostForm()
     if not form.validate_on_submit():
-        return _back_with(stocktake, _("Choose what to do with products nobody counted."), "error")
-    key = form.idempotency_key.data or new_key()
+        return _back_with(stocktake, _("This form has expired. Please try again."), "error")
+    key, again = sent_before(form)
+    if again:
+        return again
+    uncounted = form.uncounted.data or stocktakes.UNCOUNTED_KEEP
     try:
-        stocktakes.post_stocktake(g.user, stocktake, form.uncounted.data)
+        stocktakes.post_stocktake(g.user, stocktake, uncounted, form.booking.data or None)
+    except stocktakes.BookingChanged as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _review(_stocktake(stocktake_id), "all", uncounted, status=422)
     except BusinessRuleError as error:
         db.session.rollback()
         return _back_with(stocktake, str(error.message), "error")

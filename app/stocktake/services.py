@@ -10,23 +10,24 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, literal, or_, select, text, update
+from sqlalchemy import bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.audit import services as audit
 from app.auth.roles import Role
 from app.catalog.models import Barcode, Category, PackUnit, Product
-from app.db_types import UTCDateTime, utcnow
+from app.db_types import utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
 from app.numbering import next_number
+from app.stocktake.booking import (REVIEW_FILTERS, UNCOUNTED_CHOICES, UNCOUNTED_KEEP, UNCOUNTED_ZERO,  # noqa: F401
+                                   Booking, VarianceRow, booking, review, variance)
 from app.stocktake.models import ZERO, Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
 
 MAX_QTY = Decimal("1000000")
-UNCOUNTED_ZERO, UNCOUNTED_KEEP = "zero", "keep"
 
 
 @dataclass(frozen=True)
@@ -39,28 +40,6 @@ class ScanResult:
     qty: Decimal  # base units this scan counted
     counted: Decimal  # the product's count so far, every counter together
     expected: Decimal
-
-
-@dataclass(frozen=True)
-class VarianceRow:
-    line_id: int
-    product_id: int
-    sku: str
-    name: str
-    unit: str
-    expected: Decimal  # taken when the count opened
-    book: Decimal  # expected plus the moves up to the last scan (or up to now, if not counted)
-    counted: Decimal | None  # None: not counted
-    unit_cost: Decimal
-    recount: bool
-
-    @property
-    def difference(self) -> Decimal | None:
-        return None if self.counted is None else self.counted - self.book
-
-    @property
-    def value(self) -> Decimal | None:
-        return None if self.difference is None else self.difference * self.unit_cost
 
 
 # --- opening -----------------------------------------------------------------------------------------------
@@ -79,6 +58,7 @@ def open_stocktake(actor, warehouse_id, category_id=None, name: str = "", blind:
     name = (name or "").strip()
     if len(name) > 100:
         raise BusinessRuleError(_("Keep the name under 100 characters."), "name")
+    _refuse_overlap(warehouse, category)
     if db.engine.dialect.name == "postgresql":
         # Moves being posted right now must either be in the snapshot or after it, never neither: SHARE mode
         # waits for the writers under way and holds new ones back for the few milliseconds this takes.
@@ -100,6 +80,28 @@ def open_stocktake(actor, warehouse_id, category_id=None, name: str = "", blind:
     audit.record(actor, "stocktake.open", stocktake, {"warehouse": (None, warehouse.code),
                                                       "lines": (None, len(rows))})
     return stocktake
+
+
+def _refuse_overlap(warehouse: Warehouse, category: Category | None) -> None:
+    """At most one open count of any product: a warehouse's open counts must not overlap (a whole-warehouse count
+    overlaps every count of that warehouse, a category count its subcategories' and its ancestors').
+
+    Opens of one warehouse queue on its row, so two at once cannot both find the other missing: PostgreSQL
+    SELECT ... FOR NO KEY UPDATE (not FOR UPDATE, which would also wait for every move being posted into the
+    warehouse, whose foreign keys hold KEY SHARE on the row); on SQLite the write transaction already holds the
+    database's write lock (app/database.py).
+    """
+    db.session.execute(select(Warehouse.id).where(Warehouse.id == warehouse.id).with_for_update(key_share=True))
+    under_way = db.session.scalars(select(Stocktake).where(Stocktake.warehouse_id == warehouse.id,
+                                                           Stocktake.status == StocktakeStatus.OPEN)
+                                   .order_by(Stocktake.id)).all()
+    mine = set(db.session.scalars(_subtree(category.id))) if category is not None else None
+    for other in under_way:
+        if mine is None or other.category_id is None or other.category_id in mine \
+                or category.id in set(db.session.scalars(_subtree(other.category_id))):
+            raise InvalidState(_("%(warehouse)s already has a count under way that takes in these products: "
+                                 "%(count)s. Post or cancel it before opening another.", warehouse=warehouse.name,
+                                 count=f"{other.number} {other.name}".strip()), "warehouse_id")
 
 
 def _subtree(category_id: int):
@@ -207,75 +209,50 @@ def request_recount(actor, stocktake: Stocktake, product_ids) -> int:
 
 # --- review and posting ------------------------------------------------------------------------------------
 
-def variance(stocktake: Stocktake) -> list[VarianceRow]:
-    """Per product: expected, book at counting time, counted and the difference, by product name."""
-    moves = (select(func.coalesce(func.sum(StockMove.qty), 0))
-             .where(StockMove.product_id == StocktakeLine.product_id,
-                    StockMove.warehouse_id == stocktake.warehouse_id,
-                    StockMove.id > stocktake.snapshot_move_id,
-                    # a product not counted yet: every move so far
-                    StockMove.created_at <= func.coalesce(StocktakeLine.last_counted_at,
-                                                          _instant(stocktake.posted_at or utcnow())))
-             .scalar_subquery())
-    rows = db.session.execute(
-        select(StocktakeLine.id, StocktakeLine.product_id, Product.sku, Product.name, Product.unit,
-               StocktakeLine.expected, StocktakeLine.counted, StocktakeLine.scans, StocktakeLine.recount,
-               StocktakeLine.book, StocktakeLine.unit_cost, Product.avg_cost, moves.label("moved"))
-        .join(Product, Product.id == StocktakeLine.product_id)
-        .where(StocktakeLine.stocktake_id == stocktake.id).order_by(Product.name, Product.id))
-    posted = stocktake.status == StocktakeStatus.POSTED
-    result = []
-    for row in rows:
-        book = row.book if posted and row.book is not None else row.expected + Decimal(row.moved or 0)
-        counted = row.counted if row.scans else None
-        cost = row.unit_cost if posted and row.unit_cost is not None else row.avg_cost
-        result.append(VarianceRow(row.id, row.product_id, row.sku, row.name, row.unit, row.expected, book, counted,
-                                  cost or ZERO, row.recount))
-    return result
+class BookingChanged(InvalidState):
+    """Posting would book other moves than the review showed: a scan, an undo or a stock move came in between."""
 
 
-REVIEW_FILTERS = {"all": lambda row: True, "differences": lambda row: bool(row.difference),
-                  "uncounted": lambda row: row.counted is None, "recount": lambda row: row.recount}
+def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_KEEP, shown: str | None = None) -> Stocktake:
+    """Post the booking (see booking.py) as 盘盈/盘亏 moves through the ledger and close the count.
 
-
-def review(stocktake: Stocktake, shown: str = "all") -> tuple[list[VarianceRow], dict]:
-    """The review's rows (all, or one filter's) and the totals of the whole count: products with a difference,
-    not counted, to count again, and the value gained and lost."""
-    rows = variance(stocktake)
-    values = [row.value for row in rows if row.value]
-    totals = {"gain": sum((v for v in values if v > 0), ZERO), "loss": sum((v for v in values if v < 0), ZERO),
-              **{name: sum(1 for row in rows if keep(row)) for name, keep in REVIEW_FILTERS.items() if name != "all"}}
-    return [row for row in rows if REVIEW_FILTERS[shown](row)], totals
-
-
-def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_ZERO) -> Stocktake:
-    """Post the differences as 盘盈/盘亏 moves through the ledger and close the count.
-
-    `uncounted`: "zero" treats a product nobody counted as not there (a full count), "keep" leaves its
-    stock as it is (a partial count).
+    `uncounted`: "keep" (the default) leaves the stock of a product nobody counted as it is (a partial count),
+    "zero" treats it as not there (a full count). `shown`: the digest of the booking the poster was shown; if
+    posting would now book anything else, nothing is posted (BookingChanged).
     """
-    if uncounted not in (UNCOUNTED_ZERO, UNCOUNTED_KEEP):
+    if uncounted not in UNCOUNTED_CHOICES:
         raise BusinessRuleError(_("Choose what to do with products nobody counted."), "uncounted")
     stocktake = lock(stocktake)
     if not stocktake.is_open:
         raise InvalidState(_("Stocktake %(number)s is %(status)s; it cannot be posted.", number=stocktake.number,
                              status=stocktake.status.label))
-    rows = variance(stocktake)
+    booked = booking(stocktake, uncounted)
+    if shown is not None and shown != booked.digest:
+        raise _changed()
     lines = {line.id: line for line in stocktake.lines}
     moves = []
-    for row in rows:
+    for row in booked.rows:
         line = lines[row.line_id]
-        counted = row.counted if row.counted is not None else (ZERO if uncounted == UNCOUNTED_ZERO else row.book)
-        line.book, line.difference, line.unit_cost = row.book, counted - row.book, row.unit_cost
-        if line.difference:
-            kind = MoveKind.STOCKTAKE_GAIN if line.difference > 0 else MoveKind.STOCKTAKE_LOSS
-            moves.append(Move(row.product_id, stocktake.warehouse_id, line.difference, kind, line_id=line.id))
+        line.book, line.difference, line.unit_cost = row.book, row.qty, row.unit_cost
+        if row.qty:
+            kind = MoveKind.STOCKTAKE_GAIN if row.qty > 0 else MoveKind.STOCKTAKE_LOSS
+            moves.append(Move(row.product_id, stocktake.warehouse_id, row.qty, kind, line_id=line.id))
     stocktake.status, stocktake.posted_at, stocktake.posted_by_id = StocktakeStatus.POSTED, utcnow(), actor.id
     if moves:
-        post_moves(actor, Source("stocktake", stocktake.id, stocktake.number), moves)
+        costs = {row.line_id: row.unit_cost for row in booked.moves}
+        # The ledger prices each move at the product's average when it locks the product; a receipt committed
+        # since the booking was read would make that another figure than the one shown and checked.
+        if any(move.unit_cost != costs[move.source_line_id] for move in post_moves(
+                actor, Source("stocktake", stocktake.id, stocktake.number), moves)):
+            raise _changed()
     audit.record(actor, "stocktake.post", stocktake, {"status": (StocktakeStatus.OPEN, StocktakeStatus.POSTED),
-                                                      "moves": (None, len(moves))})
+                                                      "uncounted": (None, uncounted), "moves": (None, len(moves))})
     return stocktake
+
+
+def _changed() -> BookingChanged:
+    return BookingChanged(_("The figures changed while you were reviewing them (a scan or a stock move came in): "
+                            "nothing was posted. Check them again, then post."), "booking")
 
 
 def cancel_stocktake(actor, stocktake: Stocktake) -> Stocktake:
@@ -415,11 +392,6 @@ def _in_category(product_category_id, category_id: int) -> bool:
         return False
     return db.session.scalar(select(func.count()).where(Category.id == product_category_id,
                                                         Category.id.in_(_subtree(category_id)))) > 0
-
-
-def _instant(moment: datetime):
-    """A timestamp bound as the columns store it (SQLite keeps text, so the format must match)."""
-    return literal(moment, UTCDateTime())
 
 
 def _insert(model):

@@ -187,6 +187,16 @@
     }).catch(() => undefined);
   }
 
+  // The running totals poll every 15 s (templates/stocktake/_counted.html), but not while offline: each poll would
+  // only fail. Checked here because an htmx trigger filter ("[navigator.onLine]") needs eval, which the
+  // Content-Security-Policy refuses. The outbox also knows when the network is there but the server is not.
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const element = event.detail && event.detail.elt;
+    if (!element || !element.matches || !element.matches("[data-st-online-only]")) return;
+    const online = window.jxcOutbox ? window.jxcOutbox.counts.online : navigator.onLine;
+    if (!online) event.preventDefault();
+  });
+
   // One copy of this script serves every counting screen opened by boosted navigation: start afresh on each.
   let shown = null;
   function start() {

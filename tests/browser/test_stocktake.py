@@ -6,16 +6,18 @@ and count exactly once even when replayed; and on a count closed while the page 
 The counts are read from the database the live server writes to, never from the screen alone.
 """
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.inventory.models import StockMove
 from app.stocktake import services as stocktakes
 from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
 from tests import factories
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TABLET
 from tests.browser.scan_fixtures import CAMERA_CODE, camera_browser, camera_video  # noqa: F401 (fixtures)
 
 # Real EAN-13s (valid check digits), CASE being the one the fake camera films.
@@ -247,3 +249,192 @@ def test_a_count_closed_while_the_page_is_open_refuses_the_scan(new_page, app, c
     assert counted(count) == {CASE: 0, CABLE: 1, CHARGER: 0}
     assert scans_kept(count) == 1
     assert db.session.get(Stocktake, count["id"]).status == StocktakeStatus.POSTED
+
+
+# ---- Issue 13: the browser as judge. Every test below fails on a console error, an uncaught exception, a
+# Content-Security-Policy violation or an htmx error event. (A local helper: tests/browser/conftest.py is to make
+# this automatic for every test.)
+
+HTMX_ERRORS = ["htmx:responseError", "htmx:sendError", "htmx:evalDisallowedError", "htmx:swapError",
+               "htmx:targetError", "htmx:onLoadError", "htmx:oobErrorNoTarget", "htmx:historyCacheError",
+               "htmx:syntax:error", "htmx:invalidPath", "htmx:sendAbort", "htmx:timeout"]
+PROBLEM_LISTENER = """(names) => {
+  const report = (what) => (window.__stProblem ? window.__stProblem(what) : undefined);
+  document.addEventListener("securitypolicyviolation", (event) => report(
+    `CSP ${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`));
+  for (const name of names) {
+    document.addEventListener(name, (event) => report(`${name} on ${event.target && event.target.id}`));
+  }
+}"""
+
+
+def watch(page, allowed=()):
+    """Record what a user would not see but must not happen; returns the list (assert it stays empty).
+
+    `allowed`: console messages expected in this test (e.g. requests failing while the test has cut the network)."""
+    problems = []
+    page.expose_function("__stProblem", lambda what: problems.append(what))
+    page.add_init_script(f"({PROBLEM_LISTENER})({HTMX_ERRORS!r})")
+    page.on("console", lambda message: message.type == "error" and not any(a in message.text for a in allowed)
+            and problems.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    return problems
+
+
+@pytest.fixture
+def reviewed(app):
+    """A count with one product counted short, one counted over and two in stock that nobody counted."""
+    warehouse = factories.warehouse(code="MAIN", name="主仓", is_default=True)
+    owner, counter = factories.user("owner"), factories.user("warehouse")
+    products = [factories.product(sku=f"P{n}", name=name, barcode=code, purchase_price=cost)
+                for n, (name, code, cost) in enumerate([("手机壳", CASE, "10.00"), ("数据线", CABLE, "5.00"),
+                                                        ("充电器", CHARGER, "35.50"), ("耳机", UNKNOWN, "60.00")])]
+    for product, qty, cost in zip(products, (30, 10, 6, 4), ("10.00", "5.00", "35.50", "60.00")):
+        factories.stock(product, warehouse, qty, cost)
+    count = stocktakes.open_stocktake(counter, warehouse.id, name="月底盘点")
+    stocktakes.record_scan(counter, count.id, "00000000-0000-4000-8000-000000000001", CASE, "28")
+    stocktakes.record_scan(counter, count.id, "00000000-0000-4000-8000-000000000002", CABLE, "11")
+    db.session.commit()
+    return {"id": count.id, "owner": owner, "counter": counter}
+
+
+def stocktake_moves(count_id) -> tuple[int, Decimal]:
+    db.session.rollback()
+    rows = db.session.execute(select(StockMove.qty, StockMove.unit_cost).where(
+        StockMove.source_type == "stocktake", StockMove.source_id == count_id)).all()
+    return len(rows), sum((qty * cost for qty, cost in rows), Decimal(0))
+
+
+def money(text: str) -> Decimal:
+    return Decimal(text.replace("¥", "").replace(",", ""))
+
+
+@pytest.mark.parametrize("viewport, uncounted", [(PHONE, "keep"), (TABLET, "zero")], ids=["phone", "tablet"])
+def test_posting_asks_first_and_books_what_the_review_shows(new_page, reviewed, viewport, uncounted):
+    page = new_page(viewport)  # in Chinese
+    problems = watch(page)
+    sign_in(page, reviewed["owner"])
+    page.goto(f"/stocktakes/{reviewed['id']}/review")
+    keep, zero = page.locator("#st-uncounted-keep"), page.locator("#st-uncounted-zero")
+    expect(keep).to_be_checked()  # the default changes nothing nobody counted
+    expect(page.locator("#st-net")).to_have_text("-¥15.00")  # 2 cases short at ¥10, 1 cable over at ¥5
+    if uncounted == "zero":
+        zero.check()  # the booking for that choice comes in place of the other
+        expect(page).to_have_url(re.compile(r"uncounted=zero"))
+        expect(page.locator("#st-net")).to_have_text("-¥468.00")  # and 6 chargers at ¥35.50, 4 earphones at ¥60
+        expect(zero).to_be_checked()
+    net = money(page.locator("#st-net").text_content())
+    rows = page.locator("#st-review tbody tr[data-product-id]")
+    shown = sum(money(text) for text in rows.locator("[data-value]").all_text_contents() if text.strip() != "—")
+    assert shown == net
+    page.evaluate("""() => { window.posts = 0; document.addEventListener("htmx:beforeRequest", (event) => {
+        if (event.detail.requestConfig.verb === "post") window.posts += 1; }); }""")
+
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    post = page.get_by_role("button", name="过账差异（盘盈/盘亏）并结束盘点")
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    post.tap() if viewport is PHONE else post.click()
+    assert len(questions) == 1 and "净额 " + page.locator("#st-net").text_content() in questions[0], questions
+    assert page.evaluate("window.posts") == 0
+    assert stocktake_moves(reviewed["id"]) == (0, Decimal(0))
+    assert db.session.get(Stocktake, reviewed["id"]).status == StocktakeStatus.OPEN
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    post.tap() if viewport is PHONE else post.click()
+    expect(page.locator(".page-head .badge.status")).to_have_text("已过账")
+    assert len(questions) == 2
+    moves, value = stocktake_moves(reviewed["id"])
+    assert (moves, value) == ((2, net) if uncounted == "keep" else (4, net))
+    expect(page.locator("#st-net")).to_have_text(page.locator("#st-net").text_content())
+    assert money(page.locator("#st-net").text_content()) == value  # the posted count shows what it booked
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+    assert problems == []
+
+
+def test_the_counted_totals_refresh_by_themselves_and_not_offline(new_page, app, count):
+    page = new_page(PHONE, locale="en-US")
+    problems = watch(page)
+    page.clock.install()
+    open_counting_screen(page, count)
+    line = page.locator(f"#st-counted [data-product-id='{count['products'][CABLE]}'] [data-counted]")
+    expect(line).to_have_count(0)
+
+    # Another counter's phone counts 7 cables.
+    db.session.rollback()
+    stocktakes.record_scan(count["owner"], count["id"], "00000000-0000-4000-8000-000000000077", CABLE, "7")
+    db.session.commit()
+    page.clock.run_for(16_000)
+    expect(line).to_have_text("7")
+
+    # Offline: no poll is sent (it could only fail); back online, the next one brings the new figure.
+    page.evaluate("""() => { window.polls = 0; document.addEventListener("htmx:beforeSend", (event) => {
+        if (event.detail.elt.id === "st-counted") window.polls += 1; }); }""")
+    page.context.set_offline(True)
+    page.wait_for_function("() => !navigator.onLine")
+    db.session.rollback()
+    stocktakes.record_scan(count["owner"], count["id"], "00000000-0000-4000-8000-000000000078", CABLE, "2")
+    db.session.commit()
+    page.clock.run_for(31_000)
+    assert page.evaluate("window.polls") == 0
+    expect(line).to_have_text("7")
+    page.context.set_offline(False)
+    page.wait_for_function("() => navigator.onLine")
+    page.clock.run_for(16_000)
+    expect(line).to_have_text("9")
+    assert page.evaluate("window.polls") >= 1
+    assert problems == []
+
+
+@pytest.fixture
+def installed(app, chromium, live_server, tmp_path):
+    """A phone page in a persistent profile with the service worker on (as tests/browser/test_pwa.py does)."""
+    context = chromium.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        viewport=PHONE, locale="zh-CN", base_url=live_server, has_touch=True)
+    context.set_default_timeout(10_000)
+    yield context.pages[0] if context.pages else context.new_page()
+    context.close()
+
+
+def test_a_count_just_opened_counts_offline_after_a_reload(installed, app):
+    page = installed
+    # Requests the page makes while the test has cut the network fail by design (the outbox's replay tries).
+    problems = watch(page, allowed=("net::ERR_INTERNET_DISCONNECTED",))
+    factories.warehouse(code="MAIN", name="主仓", is_default=True)
+    factories.product(sku="CASE-1", name="手机壳", barcode=CASE)
+    counter = factories.user("warehouse")
+    sign_in(page, counter)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()  # the first visit came before the worker (as test_pwa.controlled)
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+
+    page.goto("/stocktakes/new")
+    page.get_by_label("盘点名称").fill("门店抽盘")
+    page.get_by_role("button", name="开始盘点").tap()
+    expect(page).to_have_url(re.compile(r"/stocktakes/\d+$"))
+    expect(page.locator("h1")).to_have_text("门店抽盘")
+    page.wait_for_function("() => window.jxcOutbox && window.jxcStocktake")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("h1")).to_have_text("门店抽盘")
+    field = page.locator("#st-scan-input")
+    expect(field).to_be_focused()
+    page.wait_for_function("() => window.jxcOutbox && window.jxcScanner !== undefined && window.jxcStocktake")
+    wedge(page, [CASE])
+    page.wait_for_function("() => window.jxcOutbox.counts.waiting === 1")
+    expect(page.locator("#st-scans li.st-waiting")).to_have_count(1)
+    expect(page.locator("[data-outbox-waiting]")).to_have_text(re.compile(r"^1\s*条待同步$"))
+    assert scans_kept({"id": int(page.url.rsplit("/", 1)[1])}) == 0
+
+    page.context.set_offline(False)  # and the scan counts once the connection is back
+    page.wait_for_function("() => window.jxcOutbox.counts.waiting === 0")
+    assert scans_kept({"id": int(page.url.rsplit("/", 1)[1])}) == 1
+    assert problems == []
