@@ -31,12 +31,16 @@ class Field:
         return value
 
     def schema(self) -> dict:
+        """The field's JSON Schema for a value (null aside: see document())."""
         schema = dict(self.openapi)
-        if self.nullable:
-            schema["nullable"] = True
         if self.description:
             schema["description"] = self.description
         return schema
+
+    def document(self) -> dict:
+        """schema(), with null allowed for a nullable field (3.1 has no `nullable`: null is one of the types)."""
+        schema = self.schema()
+        return or_null(schema) if self.nullable else schema
 
 
 class String(Field):
@@ -112,8 +116,21 @@ class DecimalString(Field):
             raise ValueError(_("Must be a number.")) from None
 
     def schema(self):
-        return {"type": "string", "format": "decimal", "example": "1." + "0" * self.places,
+        return {"type": "string", "format": "decimal", "examples": ["1." + "0" * self.places],
                 **super().schema()}
+
+
+def or_null(schema: dict) -> dict:
+    """A JSON Schema that also accepts null: "type" becomes a list with "null" (and an enum gains None)."""
+    schema = dict(schema)
+    kinds = schema.get("type")
+    if kinds is None:
+        return {"anyOf": [schema, {"type": "null"}]}
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    schema["type"] = kinds + ["null"] if "null" not in kinds else kinds
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
 
 
 def decimal_str(value, places: int) -> str | None:
@@ -158,7 +175,7 @@ class Schema:
 
     def openapi(self, partial: bool = False) -> dict:
         schema = {"type": "object", "additionalProperties": False,
-                  "properties": {name: field.schema() for name, field in self.fields.items()}}
+                  "properties": {name: field.document() for name, field in self.fields.items()}}
         required = [name for name, field in self.fields.items() if field.required and not partial]
         if required:
             schema["required"] = required
@@ -206,5 +223,5 @@ class ListOf(Field):
         return parsed
 
     def schema(self):
-        return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
+        return {"type": "array", "items": self.item.document(), "minItems": self.min_items,
                 "maxItems": self.max_items, **super().schema()}
