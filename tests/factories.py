@@ -86,3 +86,55 @@ def _system_owner():
 
     from app.auth.models import User
     return db.session.scalar(select(User).where(User.role == "owner").order_by(User.id)) or user("owner")
+
+
+def supplier(name=None, **fields):
+    from app.partners import suppliers
+    made = suppliers.create_supplier(_system_owner(), {"name": name or f"供应商{next(_numbers)}", **fields})
+    db.session.commit()
+    return made
+
+
+def purchase_order(supplier, lines, warehouse=None, confirm=False):
+    """A purchase order from `supplier`; `lines` are (product, qty) or (product, qty, unit_price)."""
+    from app.purchasing import services as purchasing
+    actor = _system_owner()
+    made = purchasing.create_order(actor, supplier, warehouse.id if warehouse else None,
+                                   [purchasing.LineInput(p.id, q, *rest) for p, q, *rest in lines])
+    if confirm:
+        purchasing.confirm_order(actor, made)
+    db.session.commit()
+    return made
+
+
+def api_world(owner, salesperson=None) -> dict:
+    """A small business an API fuzzer can work in: stock to sell, orders at every step, an open count.
+
+    Confirmed orders with stock behind them let deliveries, receipts and invoices succeed, so generated
+    requests reach real objects and real state changes rather than only 404s and refusals.
+    """
+    from app.lines import QtyInput
+    from app.purchasing import receiving
+    from app.sales import fulfilment
+    from app.stocktake import services as stocktakes
+    home = warehouse(code="MAIN", name="主仓", is_default=True)
+    second = warehouse(code="EAST", name="东仓")
+    goods = [product(name=name, barcode=code) for name, code in
+             (("苹果手机壳", "6901234567892"), ("数据线", "6901234567885"), ("充电头", "6901234567878"))]
+    for item in goods:
+        stock(item, home, 500)
+    buyer = customer(name="华强电子", salesperson=salesperson, credit_limit=None)
+    own = customer(name="远方贸易")
+    draft = order(buyer, [(goods[0], 2), (goods[1], 1)], warehouse=home)
+    confirmed = order(buyer, [(goods[0], 5), (goods[2], 3)], warehouse=home, confirm=True)
+    delivered = order(own, [(goods[1], 4)], warehouse=home, confirm=True)
+    fulfilment.deliver(owner, delivered, [QtyInput(line.id, line.qty) for line in delivered.lines])
+    fulfilment.invoice_order(owner, delivered)
+    maker = supplier(name="深圳配件厂")
+    purchase_order(maker, [(goods[0], 20)], warehouse=home)
+    received = purchase_order(maker, [(goods[1], 30), (goods[2], 10)], warehouse=home, confirm=True)
+    receiving.receive(owner, received, [QtyInput(received.lines[0].id, 10)])
+    stocktakes.open_stocktake(owner, second.id, name="东仓盘点")
+    db.session.commit()
+    return {"warehouses": [home, second], "products": goods, "customers": [buyer, own], "supplier": maker,
+            "orders": [draft, confirmed, delivered], "purchase_order": received}

@@ -84,7 +84,7 @@ def _category_id(path: str | None) -> int | None:
 
 @bp.route("/products")
 @allow(EVERYONE)
-@operation("List products", response=PRODUCT, listing=True, query={
+@operation("List products", response=PRODUCT, listing=True, item="api.products_show", query={
     "q": {"type": "string", "description": "Search SKU, name, spec, barcode, pinyin or initials"},
     "active": {"type": "boolean"}, "category_id": {"type": "integer"}})
 def products_index():
@@ -101,7 +101,8 @@ def products_index():
 
 @bp.route("/products", methods=["POST"])
 @allow(*EDITORS)
-@operation("Create a product", body=PRODUCT_CREATE, response=PRODUCT, status=201, problems=(409,))
+@operation("Create a product", body=PRODUCT_CREATE, response=PRODUCT, status=201, problems=(409,),
+           location="api.products_show")
 def products_create():
     """A new product; a barcode's check digit is verified."""
     values, barcode = _values(parse_body())

@@ -146,7 +146,7 @@ def stock_moves():
 @bp.route("/stock/adjustments", methods=["POST"])
 @allow(*STOCK_WRITERS)
 @operation("Post an adjustment (signed quantities)", body=ADJUSTMENT_CREATE, response=ADJUSTMENT, status=201,
-           problems=(409,))
+           problems=(409,), location="api.adjustments_show")
 def adjustments_create():
     """All lines post as moves, or none do (409 insufficient-stock names the product)."""
     data = parse_body()
@@ -168,7 +168,7 @@ def adjustments_show(adjustment_id):
 @bp.route("/stock/transfers", methods=["POST"])
 @allow(*STOCK_WRITERS)
 @operation("Transfer stock between warehouses", body=TRANSFER_CREATE, response=TRANSFER, status=201,
-           problems=(409,))
+           problems=(409,), location="api.transfers_show")
 def transfers_create():
     """Out of one warehouse and into the other, in one transaction."""
     data = parse_body()

@@ -4,7 +4,7 @@ from flask import abort, g, jsonify, request, url_for
 from app.api import bp
 from app.api.pagination import paginate
 from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String, decimal_str
-from app.api.spec import operation, parse_body
+from app.api.spec import Link, operation, parse_body
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
 from app.extensions import db
 from app.partners import services as partners
@@ -48,7 +48,7 @@ def _customer(customer_id) -> Customer:
 
 @bp.route("/customers")
 @allow(CUSTOMER_READERS)
-@operation("List customers", response=CUSTOMER, listing=True, query={
+@operation("List customers", response=CUSTOMER, listing=True, item="api.customers_show", query={
     "q": {"type": "string", "description": "Name, contact, phone, tags, pinyin or initials"},
     "active": {"type": "boolean"}, "salesperson_id": {"type": "integer"}})
 def customers_index():
@@ -65,7 +65,9 @@ def customers_index():
 
 @bp.route("/customers", methods=["POST"])
 @allow(CUSTOMER_WRITERS)
-@operation("Create a customer", body=CUSTOMER_CREATE, response=CUSTOMER, status=201, problems=(409,))
+@operation("Create a customer", body=CUSTOMER_CREATE, response=CUSTOMER, status=201, problems=(409,),
+           location="api.customers_show", links={"order": Link("api.sales_orders_create", body={
+               "customer_id": "$response.body#/id"})})
 def customers_create():
     """A new customer; a salesperson who creates one becomes its salesperson."""
     customer = partners.create_customer(g.user, parse_body())

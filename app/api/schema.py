@@ -30,16 +30,16 @@ class Field:
     def parse(self, value):
         return value
 
-    def schema(self) -> dict:
-        """The field's JSON Schema for a value (null aside: see document())."""
+    def schema(self, incoming: bool = False) -> dict:
+        """The field's JSON Schema for a value (null aside: see document()); `incoming` for what a request may send."""
         schema = dict(self.openapi)
         if self.description:
             schema["description"] = self.description
         return schema
 
-    def document(self) -> dict:
+    def document(self, incoming: bool = False) -> dict:
         """schema(), with null allowed for a nullable field (3.1 has no `nullable`: null is one of the types)."""
-        schema = self.schema()
+        schema = self.schema(incoming)
         return or_null(schema) if self.nullable else schema
 
 
@@ -59,17 +59,26 @@ class String(Field):
             raise ValueError(_("At most %(n)d characters.", n=self.max_length))
         return value
 
-    def schema(self):
-        schema = {"type": "string", **super().schema()}
+    def schema(self, incoming=False):
+        schema = {"type": "string", **super().schema(incoming)}
         if self.min_length:
             schema["minLength"] = self.min_length
         if self.max_length:
             schema["maxLength"] = self.max_length
+        if incoming:  # no control characters; blanks around are trimmed, so a required text needs one non-blank
+            schema["pattern"] = TEXT_PATTERN if self.min_length else OPTIONAL_TEXT_PATTERN
         return schema
 
 
 class Integer(Field):
     openapi = {"type": "integer"}
+
+    def schema(self, incoming=False):
+        schema = super().schema(incoming)
+        for bound in ("minimum", "maximum"):  # the range parse() keeps to, where the field has one
+            if getattr(self, bound, None) is not None:
+                schema[bound] = getattr(self, bound)
+        return schema
 
     def parse(self, value):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -96,8 +105,8 @@ class Choice(Field):
             raise ValueError(_("Must be one of: %(values)s.", values=", ".join(self.values)))
         return value
 
-    def schema(self):
-        return {"type": "string", "enum": self.values, **super().schema()}
+    def schema(self, incoming=False):
+        return {"type": "string", "enum": self.values, **super().schema(incoming)}
 
 
 class DecimalString(Field):
@@ -115,9 +124,33 @@ class DecimalString(Field):
         except (TypeError, ValueError):
             raise ValueError(_("Must be a number.")) from None
 
-    def schema(self):
-        return {"type": "string", "format": "decimal", "examples": ["1." + "0" * self.places],
-                **super().schema()}
+    def schema(self, incoming=False):
+        """Out: a decimal string with exactly `places` places. In: such a string or a JSON number, within
+        the field's bounds (more places are rounded)."""
+        if not incoming:
+            return {"type": "string", "format": "decimal", "pattern": rf"^-?[0-9]+\.[0-9]{{{self.places}}}$",
+                    "examples": ["1." + "0" * self.places], **super().schema()}
+        low, high = getattr(self, "minimum", None), getattr(self, "maximum", None)
+        low = Decimal(low) if low is not None else -MAX_INPUT
+        high = Decimal(high) if high is not None else MAX_INPUT
+        digits = len(str(int(max(abs(low), abs(high))))) - 1 or 1  # whole digits that always stay within bounds
+        sign = "[+-]?" if low < 0 else "[+]?"
+        return {"type": ["string", "number"], "format": "decimal",
+                "pattern": rf"^{sign}(?:[0-9]{{1,{digits}}}(?:\.[0-9]*)?|\.[0-9]+)$", "maxLength": MAX_NUMBER_TEXT,
+                "minimum": _json_number(low), "maximum": _json_number(high),
+                "examples": ["1." + "0" * self.places], **super().schema(incoming)}
+
+
+# What the document promises a request may send (the parsers keep to the same, and more leniently):
+OPTIONAL_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # no control characters but tab and newlines
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # and one non-blank
+MAX_NUMBER_TEXT = 40
+MAX_INPUT = Decimal(10) ** 15  # a number without bounds of its own
+
+
+def _json_number(value: Decimal):
+    """A bound as a JSON number (the document is JSON: a Decimal would go out as a string)."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def or_null(schema: dict) -> dict:
@@ -145,9 +178,10 @@ class DateTime(Field):
 class Schema:
     """An object shape: named fields, nothing else allowed."""
 
-    def __init__(self, name: str, fields: dict[str, Field]):
+    def __init__(self, name: str, fields: dict[str, Field], exactly_one: tuple = ()):
         self.name = name
         self.fields = fields
+        self.exactly_one = exactly_one  # of these fields, a body sends exactly one (checked by its view)
 
     def parse(self, data, partial: bool = False) -> dict:
         """Validate a request body; unknown fields and bad values raise ValidationFailed."""
@@ -173,12 +207,14 @@ class Schema:
             raise ValidationFailed(errors)
         return values
 
-    def openapi(self, partial: bool = False) -> dict:
+    def openapi(self, partial: bool = False, incoming: bool = False) -> dict:
         schema = {"type": "object", "additionalProperties": False,
-                  "properties": {name: field.document() for name, field in self.fields.items()}}
+                  "properties": {name: field.document(incoming) for name, field in self.fields.items()}}
         required = [name for name, field in self.fields.items() if field.required and not partial]
         if required:
             schema["required"] = required
+        if self.exactly_one:
+            schema["oneOf"] = [{"required": [name]} for name in self.exactly_one]
         return schema
 
 
@@ -192,8 +228,8 @@ class Nested(Field):
     def parse(self, value):
         return self.schema_.parse(value)
 
-    def schema(self):
-        return {**self.schema_.openapi(), **super().schema()}
+    def schema(self, incoming=False):
+        return {**self.schema_.openapi(incoming=incoming), **super().schema(incoming)}
 
 
 class ListOf(Field):
@@ -222,6 +258,6 @@ class ListOf(Field):
             raise ValidationFailed(errors)
         return parsed
 
-    def schema(self):
-        return {"type": "array", "items": self.item.document(), "minItems": self.min_items,
-                "maxItems": self.max_items, **super().schema()}
+    def schema(self, incoming=False):
+        return {"type": "array", "items": self.item.document(incoming), "minItems": self.min_items,
+                "maxItems": self.max_items, **super().schema(incoming)}
