@@ -1,10 +1,11 @@
 """Declared request and response shapes: used to validate input and to write the OpenAPI document."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
 from app.db_types import to_decimal
 from app.errors import BusinessRuleError
+from app.limits import MAX_ID, MAX_MAGNITUDE, MAX_NUMBER_TEXT, MIN_INT, Limit, unstorable
 
 
 class ValidationFailed(BusinessRuleError):
@@ -51,6 +52,8 @@ class String(Field):
     def parse(self, value):
         if not isinstance(value, str):
             raise ValueError(_("Must be text."))
+        if unstorable(value):  # NUL, control characters, lone surrogates ("\ud800"): no database stores them
+            raise ValueError(_("Contains characters that cannot be stored (control characters or a broken character)."))
         value = value.strip()
         if len(value) < self.min_length:
             raise ValueError(_("Use at least %(n)d characters.", n=self.min_length) if self.min_length > 1
@@ -71,7 +74,15 @@ class String(Field):
 
 
 class Integer(Field):
+    """A whole number; by default an id's range (a BigInteger), so 2**63 and 10**30 never reach a query.
+
+    `minimum`/`maximum` are the bounds parse() keeps to, for the OpenAPI document to show.
+    """
     openapi = {"type": "integer"}
+
+    def __init__(self, minimum: int = MIN_INT, maximum: int = MAX_ID, **kw):
+        super().__init__(**kw)
+        self.minimum, self.maximum = minimum, maximum
 
     def schema(self, incoming=False):
         schema = super().schema(incoming)
@@ -83,6 +94,8 @@ class Integer(Field):
     def parse(self, value):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(_("Must be a whole number."))
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(_("Must be a whole number from %(low)d to %(high)d.", low=self.minimum, high=self.maximum))
         return value
 
 
@@ -110,15 +123,23 @@ class Choice(Field):
 
 
 class DecimalString(Field):
-    """Money or quantity: a decimal string out; a string or JSON number in, never via float."""
+    """Money or quantity: a decimal string out; a string or JSON number in, never via float.
 
-    def __init__(self, places: int, **kw):
+    With a `limit` (app.limits: PRICE, QUANTITY, AMOUNT, PERCENT...) input is kept to its range, and
+    `minimum`/`maximum` (decimal strings) say so for the OpenAPI document; the services check the same bounds.
+    """
+
+    def __init__(self, places: int, limit: Limit | None = None, **kw):
         super().__init__(**kw)
-        self.places = places
+        self.places, self.limit = places, limit
+        self.minimum = limit.minimum if limit else None
+        self.maximum = limit.maximum if limit else None
 
     def parse(self, value):
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             raise ValueError(_("Must be a number."))
+        if self.limit is not None:
+            return self.limit.parse(value)
         try:
             return to_decimal(value, self.places)
         except (TypeError, ValueError):
@@ -130,22 +151,22 @@ class DecimalString(Field):
         if not incoming:
             return {"type": "string", "format": "decimal", "pattern": rf"^-?[0-9]+\.[0-9]{{{self.places}}}$",
                     "examples": ["1." + "0" * self.places], **super().schema()}
-        low, high = getattr(self, "minimum", None), getattr(self, "maximum", None)
-        low = Decimal(low) if low is not None else -MAX_INPUT
-        high = Decimal(high) if high is not None else MAX_INPUT
+        if self.limit is not None:  # app.limits: within [low, high], both included
+            low, high = self.limit.low, self.limit.high
+            bounds = {"minimum": _json_number(low), "maximum": _json_number(high)}
+        else:  # any number app.limits.parse_decimal reads: below MAX_MAGNITUDE either way
+            low, high = -Decimal(MAX_MAGNITUDE), Decimal(MAX_MAGNITUDE)
+            bounds = {"exclusiveMinimum": -MAX_MAGNITUDE, "exclusiveMaximum": MAX_MAGNITUDE}
         digits = len(str(int(max(abs(low), abs(high))))) - 1 or 1  # whole digits that always stay within bounds
         sign = "[+-]?" if low < 0 else "[+]?"
         return {"type": ["string", "number"], "format": "decimal",
                 "pattern": rf"^{sign}(?:[0-9]{{1,{digits}}}(?:\.[0-9]*)?|\.[0-9]+)$", "maxLength": MAX_NUMBER_TEXT,
-                "minimum": _json_number(low), "maximum": _json_number(high),
-                "examples": ["1." + "0" * self.places], **super().schema(incoming)}
+                **bounds, "examples": ["1." + "0" * self.places], **super().schema(incoming)}
 
 
 # What the document promises a request may send (the parsers keep to the same, and more leniently):
 OPTIONAL_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # no control characters but tab and newlines
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # and one non-blank
-MAX_NUMBER_TEXT = 40
-MAX_INPUT = Decimal(10) ** 15  # a number without bounds of its own
 
 
 def _json_number(value: Decimal):
@@ -168,7 +189,11 @@ def or_null(schema: dict) -> dict:
 
 def decimal_str(value, places: int) -> str | None:
     """How money (2 places), quantities (3) and costs (4) leave the API: exact strings, fixed places."""
-    return None if value is None else str(to_decimal(value, places))
+    if value is None:
+        return None
+    if isinstance(value, Decimal):  # stored figures go out as they are, even one beyond today's bounds
+        return str(value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+    return str(to_decimal(value, places))
 
 
 class DateTime(Field):

@@ -9,11 +9,10 @@ from flask_babel import gettext as _
 
 from app.api.schema import Schema, ValidationFailed
 from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
+from app.api.pagination import MAX_PER_PAGE
 from app.errors import PROBLEM_STATUS
+from app.limits import FIRST_DAY, LAST_DAY, MAX_ID, MAX_PAGE, parse_int
 
-MAX_ID = 2 ** 63 - 1  # ids are BigIntegers
-MAX_PAGE = 1_000_000
-MAX_PER_PAGE = 200
 MAX_QUERY_TEXT = 200
 # YYYY-MM-DD from 2000-01-01 to 2099-12-31, the range of dates the app accepts (reports step beyond the dates
 # they are given); `format: date` then rules out 2026-02-30.
@@ -125,9 +124,11 @@ def _query_error(value: str, schema: dict) -> str | None:
     kind = schema.get("type")
     if kind == "integer":
         low, high = schema.get("minimum", 1), schema.get("maximum", MAX_ID)
-        if re.fullmatch(r"[0-9]{1,19}", value, re.ASCII) and low <= int(value) <= high:
+        try:
+            parse_int(value, low, high)
             return None
-        return _("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)
+        except ValueError:
+            return _("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)
     if kind == "boolean":
         return None if value in ("true", "false") else _("Must be true or false.")
     if schema.get("format") == "date":
@@ -136,7 +137,8 @@ def _query_error(value: str, schema: dict) -> str | None:
                 return None
         except ValueError:
             pass
-        return _("Enter a date from %(first)s to %(last)s as YYYY-MM-DD.", first="2000-01-01", last="2099-12-31")
+        return _("Enter a date from %(first)s to %(last)s as YYYY-MM-DD.", first=FIRST_DAY.isoformat(),
+                 last=LAST_DAY.isoformat())
     if kind == "string" and len(value) > schema.get("maxLength", MAX_QUERY_TEXT):
         return _("At most %(n)d characters.", n=schema.get("maxLength", MAX_QUERY_TEXT))
     return None

@@ -21,6 +21,7 @@ from app.purchasing.forms import (AddLineForm, InvoiceForm, KeyForm, LineForm, N
                                   SuggestionsForm)
 from app.purchasing.models import PurchaseStatus
 from app.web import render, wants_fragment
+from app.limits import DIGITS, MAX_ID
 
 PER_PAGE = 30
 
@@ -267,7 +268,7 @@ def suggestions():
             form, lambda: reorder.draft_orders(g.user, form.warehouse_id.data) or _nothing_to_draft(),
             _drafted)):
         return response
-    drafted = [int(i) for i in request.args.get("drafted", "").split(",") if i.isdigit()][:50]
+    drafted = [int(i) for i in request.args.get("drafted", "").split(",") if DIGITS.fullmatch(i) and int(i) <= MAX_ID][:50]
     return render("purchasing/suggestions.html", "purchasing/_suggestions.html", form=form, warehouses=warehouses,
                   chosen=chosen, rows=reorder.suggestions(chosen) if chosen else [],
                   drafted=[order for i in drafted if (order := queries.order(i))],
