@@ -107,7 +107,7 @@ def purchase_order(supplier, lines, warehouse=None, confirm=False):
     return made
 
 
-def api_world(owner, salesperson=None) -> dict:
+def api_world(owner, salesperson=None, tag="") -> dict:
     """A small business an API fuzzer can work in: stock to sell, orders at every step, an open count.
 
     Confirmed orders with stock behind them let deliveries, receipts and invoices succeed, so generated
@@ -117,24 +117,25 @@ def api_world(owner, salesperson=None) -> dict:
     from app.purchasing import receiving
     from app.sales import fulfilment
     from app.stocktake import services as stocktakes
-    home = warehouse(code="MAIN", name="主仓", is_default=True)
-    second = warehouse(code="EAST", name="东仓")
-    goods = [product(name=name, barcode=code) for name, code in
-             (("苹果手机壳", "6901234567892"), ("数据线", "6901234567885"), ("充电头", "6901234567878"))]
+    home = warehouse(code=f"MAIN{tag}", name=f"主仓{tag}", is_default=not tag)
+    second = warehouse(code=f"EAST{tag}", name=f"东仓{tag}")
+    codes = ("6901234567892", "6901234567885", "6901234567878") if not tag else (None, None, None)
+    goods = [product(name=name, barcode=code) for name, code in zip(("苹果手机壳", "数据线", "充电头"), codes)]
     for item in goods:
         stock(item, home, 500)
-    buyer = customer(name="华强电子", salesperson=salesperson, credit_limit=None)
-    own = customer(name="远方贸易")
-    draft = order(buyer, [(goods[0], 2), (goods[1], 1)], warehouse=home)
-    confirmed = order(buyer, [(goods[0], 5), (goods[2], 3)], warehouse=home, confirm=True)
+    buyer = customer(name=f"华强电子{tag}", salesperson=salesperson, credit_limit=None)
+    own = customer(name=f"远方贸易{tag}")
+    # Oldest first: lists show the newest first, so a listed order's links lead to one open to deliver or receive.
     delivered = order(own, [(goods[1], 4)], warehouse=home, confirm=True)
     fulfilment.deliver(owner, delivered, [QtyInput(line.id, line.qty) for line in delivered.lines])
     fulfilment.invoice_order(owner, delivered)
-    maker = supplier(name="深圳配件厂")
+    draft = order(buyer, [(goods[0], 2), (goods[1], 1)], warehouse=home)
+    confirmed = order(buyer, [(goods[0], 5), (goods[2], 3)], warehouse=home, confirm=True)
+    maker = supplier(name=f"深圳配件厂{tag}")
     purchase_order(maker, [(goods[0], 20)], warehouse=home)
     received = purchase_order(maker, [(goods[1], 30), (goods[2], 10)], warehouse=home, confirm=True)
     receiving.receive(owner, received, [QtyInput(received.lines[0].id, 10)])
-    stocktakes.open_stocktake(owner, second.id, name="东仓盘点")
+    stocktakes.open_stocktake(owner, second.id, name=f"东仓盘点{tag}")
     db.session.commit()
     return {"warehouses": [home, second], "products": goods, "customers": [buyer, own], "supplier": maker,
             "orders": [draft, confirmed, delivered], "purchase_order": received}

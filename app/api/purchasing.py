@@ -133,7 +133,8 @@ def _qty_inputs(data: dict) -> list[QtyInput]:
 @allow(PURCHASE_READERS)
 @operation("List purchase orders", response=ORDER, listing=True, item="api.purchase_orders_show", links={
     "receive": Link("api.purchase_orders_receive", parameters={"path.order_id": "$response.body#/items/0/id"}, body={
-        "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}]})}, query={
+        "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}],
+        "warehouse_id": "$response.body#/items/0/warehouse_id"})}, query={
     "status": {"type": "string", "enum": [s.value for s in PurchaseStatus]}, "supplier_id": {"type": "integer"}})
 def purchase_orders_index():
     """Purchase orders, newest first."""
@@ -179,7 +180,8 @@ def purchase_orders_show(order_id):
 @allow(PURCHASE_WRITERS)
 @operation("Confirm a draft: on order, open for receiving", response=ORDER, problems=(409,), links={
     "receive": Link("api.purchase_orders_receive", parameters={"path.order_id": "$response.body#/id"}, body={
-        "lines": [{"line_id": "$response.body#/lines/0/id", "qty": "1"}]})})
+        "lines": [{"line_id": "$response.body#/lines/0/id", "qty": "1"}],
+        "warehouse_id": "$response.body#/warehouse_id"})})
 def purchase_orders_confirm(order_id):
     """Draft to confirmed; 409 invalid-state otherwise."""
     order = _order(order_id)
@@ -209,7 +211,8 @@ def purchase_orders_cancel(order_id):
                    "path.order_id": "$response.body#/purchase_order_id"}),
                "return": Link("api.purchase_returns_create", body={
                    "purchase_order_id": "$response.body#/purchase_order_id",
-                   "lines": [{"line_id": "$response.body#/lines/0/line_id", "qty": "1"}]})})
+                   "lines": [{"line_id": "$response.body#/lines/0/line_id", "qty": "1"}],
+                   "warehouse_id": "$response.body#/warehouse_id"})})
 def purchase_orders_receive(order_id):
     """Posts stock-in moves at the order's price; never more than ordered plus the owner's tolerance (422)."""
     order = _order(order_id)

@@ -161,7 +161,8 @@ def _qty_inputs(data: dict) -> list[fulfilment.QtyInput]:
 @allow(SALES_READERS)
 @operation("List sales orders", response=ORDER, listing=True, item="api.sales_orders_show", links={
     "deliver": Link("api.sales_orders_deliver", parameters={"path.order_id": "$response.body#/items/0/id"}, body={
-        "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}]})},
+        "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}],
+        "warehouse_id": "$response.body#/items/0/warehouse_id"})},
            query={"status": {"type": "string", "enum": [s.value for s in OrderStatus]},
                   "customer_id": {"type": "integer"}})
 def sales_orders_index():
@@ -179,7 +180,8 @@ def sales_orders_index():
 @operation("Create a draft sales order", body=ORDER_CREATE, response=ORDER, status=201, problems=(404,),
            location="api.sales_orders_show", links={"deliver": Link("api.sales_orders_deliver", parameters={
                "path.order_id": "$response.body#/id"}, body={"lines": [{"line_id": "$response.body#/lines/0/id",
-                                                                          "qty": "1"}]})})
+                                                                          "qty": "1"}],
+                                                               "warehouse_id": "$response.body#/warehouse_id"})})
 def sales_orders_create():
     """A draft; each line's price defaults to the customer's price (errors name lines.N.field)."""
     data = parse_body()
@@ -210,7 +212,8 @@ def sales_orders_show(order_id):
 @operation("Confirm a draft: credit check, stock reserved (body optional)", body=CONFIRM, body_optional=True,
            response=ORDER, problems=(409,), links={"deliver": Link("api.sales_orders_deliver", parameters={
                "path.order_id": "$response.body#/id"}, body={"lines": [{"line_id": "$response.body#/lines/0/id",
-                                                                          "qty": "1"}]})})
+                                                                          "qty": "1"}],
+                                                               "warehouse_id": "$response.body#/warehouse_id"})})
 def sales_orders_confirm(order_id):
     """Draft to confirmed; 409 insufficient-stock, credit-limit-exceeded or invalid-state."""
     order = order_in_scope(order_id)
@@ -238,7 +241,8 @@ def sales_orders_cancel(order_id):
                "invoice": Link("api.sales_orders_invoice", parameters={"path.order_id": "$response.body#/sales_order_id"}),
                "return": Link("api.sales_returns_create", body={
                    "sales_order_id": "$response.body#/sales_order_id",
-                   "lines": [{"line_id": "$response.body#/lines/0/line_id", "qty": "1"}]})})
+                   "lines": [{"line_id": "$response.body#/lines/0/line_id", "qty": "1"}],
+                   "warehouse_id": "$response.body#/warehouse_id"})})
 def sales_orders_deliver(order_id):
     """Posts stock-out moves; the order becomes partially_delivered or delivered."""
     order = order_in_scope(order_id)
