@@ -24,6 +24,7 @@ from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
+from app.limits import AMOUNT
 
 
 class Date(Field):
@@ -52,11 +53,11 @@ INVOICE = Schema("SalesInvoice", {
 ALLOCATION = Schema("PaymentAllocation", {
     "invoice_id": Integer(required=True, description="A sales invoice for a customer's payment, a purchase invoice "
                                                      "for a supplier's"),
-    "amount": DecimalString(2, required=True)})
+    "amount": DecimalString(2, AMOUNT, required=True)})
 PAYMENT_CREATE = Schema("PaymentCreate", {
     "customer_id": Integer(description="Money from this customer (收款); send this or supplier_id"),
     "supplier_id": Integer(description="Money to this supplier (付款); send this or customer_id"),
-    "amount": DecimalString(2, required=True),
+    "amount": DecimalString(2, AMOUNT, required=True),
     "method": Choice(PaymentMethod, required=True),
     "allocations": ListOf(Nested(ALLOCATION), min_items=1, description="Must add up to amount, each within the "
                           "invoice's open amount. Default: the partner's open invoices, oldest due first"),
