@@ -1,6 +1,5 @@
 """Sales invoices, customer receipts (收款) and supplier payments (付款) over the API: app.sales.fulfilment and
 app.finance, scoped per caller."""
-from datetime import datetime
 
 from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
@@ -25,6 +24,7 @@ from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
 from app.limits import AMOUNT
+from app.limits import parse_date
 
 
 class Date(Field):
@@ -32,9 +32,9 @@ class Date(Field):
 
     def parse(self, value):
         try:
-            return datetime.strptime(value, "%Y-%m-%d").date()
-        except (TypeError, ValueError):
-            raise ValueError(_("Use a date like 2026-01-31.")) from None
+            return parse_date(value, "date")
+        except BusinessRuleError as error:
+            raise ValueError(str(error.message)) from None
 
 
 INVOICE = Schema("SalesInvoice", {
