@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.errors import BusinessRuleError
 from app.formatting import number
-from app.limits import QUANTITY, number
+from app.limits import QUANTITY, parse_number
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ def pick_quantities(order, lines: list[QtyInput], limit, too_many: str) -> list[
         line = by_id.get(given.line_id)
         if line is None:
             raise BusinessRuleError(_("This line is not on the order."), "lines")
-        qty = number(given.qty, QUANTITY, "lines")
+        qty = parse_number(given.qty, QUANTITY, "lines")
         if qty > limit(line):
             raise BusinessRuleError(too_many % {"name": line.product.name, "qty": number(limit(line)),
                                                 "unit": line.product.unit}, "lines")

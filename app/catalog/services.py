@@ -15,7 +15,7 @@ from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.numbering import next_number
 from app.search import haystack
-from app.limits import PRICE, QUANTITY, number
+from app.limits import PRICE, QUANTITY, parse_number
 
 EDITABLE = ("sku", "name", "spec", "category_id", "brand", "unit", "sale_price", "wholesale_price", "purchase_price",
             "min_stock", "max_stock", "notes", "active")
@@ -41,7 +41,7 @@ def _clean(values: dict) -> dict:
         if field in OPTIONAL_FIELDS and value in (None, ""):
             value = None
         elif field in MONEY_FIELDS + QUANTITY_FIELDS:
-            value = number(value if value not in (None, "") else 0, PRICE if field in MONEY_FIELDS else QUANTITY, field)
+            value = parse_number(value if value not in (None, "") else 0, PRICE if field in MONEY_FIELDS else QUANTITY, field)
         clean[field] = value
     if "sku" in clean and not clean["sku"]:
         raise BusinessRuleError(_("Enter a SKU."), "sku")
@@ -145,7 +145,7 @@ def add_pack_unit(actor, product: Product, name: str, ratio, barcode: str | None
     name = (name or "").strip()
     if not name:
         raise BusinessRuleError(_("Name the unit, e.g. 箱."), "name")
-    ratio = number(ratio, QUANTITY, "ratio")
+    ratio = parse_number(ratio, QUANTITY, "ratio")
     if ratio <= 1:
         raise BusinessRuleError(_("A pack holds more than one base unit."), "ratio")
     if any(unit.name == name for unit in product.pack_units) or name == product.unit:

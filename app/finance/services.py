@@ -17,7 +17,7 @@ from app.partners.models import Customer, Supplier
 from app.sales.fulfilment import refresh_status
 from app.sales.models import InvoiceStatus, SalesInvoice, spread
 from app.sales.services import lock
-from app.limits import AMOUNT, number
+from app.limits import AMOUNT, parse_number
 
 if TYPE_CHECKING:  # imported where used: app.purchasing's package imports its screens, which import this module
     from app.purchasing.models import PurchaseInvoice
@@ -42,7 +42,7 @@ def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[Allocati
 
 
 def _amount(value, field: str) -> Decimal:
-    amount = number(value, AMOUNT, field)
+    amount = parse_number(value, AMOUNT, field)
     if amount <= 0:
         raise BusinessRuleError(_("Enter an amount above zero."), field)
     return amount

@@ -14,7 +14,7 @@ from app.finance.models import Payment
 from app.partners.models import Customer, PriceLevel
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesReturn
 from app.search import haystack
-from app.limits import AMOUNT, PERCENT, number
+from app.limits import AMOUNT, PERCENT, parse_number
 
 TEXT_FIELDS = {"name": 200, "contact": 100, "phone": 50, "mobile": 50, "email": 200, "address": 300,
                "tax_number": 50, "bank_name": 100, "bank_account": 50, "notes": 2000, "tags": 200}
@@ -39,7 +39,7 @@ def _clean(values: dict) -> dict:
         raise BusinessRuleError(_("Enter a valid email address."), "email")
     if "credit_limit" in values:
         limit = values["credit_limit"]
-        clean["credit_limit"] = None if limit in (None, "") else number(limit, AMOUNT, "credit_limit")
+        clean["credit_limit"] = None if limit in (None, "") else parse_number(limit, AMOUNT, "credit_limit")
     if "payment_terms_days" in values:
         days = values["payment_terms_days"]
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
@@ -51,7 +51,7 @@ def _clean(values: dict) -> dict:
         except ValueError:
             raise BusinessRuleError(_("Choose a price level."), "price_level") from None
     if "discount_pct" in values:
-        clean["discount_pct"] = number(values["discount_pct"] or 0, PERCENT, "discount_pct")
+        clean["discount_pct"] = parse_number(values["discount_pct"] or 0, PERCENT, "discount_pct")
     if "salesperson_id" in values:
         clean["salesperson_id"] = _salesperson(values["salesperson_id"])
     if "active" in values:

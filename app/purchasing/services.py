@@ -17,7 +17,7 @@ from app.numbering import next_number
 from app.partners.models import Supplier, SupplierProduct
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
 from app.settings.services import company
-from app.limits import PERCENT, PRICE, QUANTITY, number
+from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,13 @@ def _price_line(order: PurchaseOrder, line: PurchaseOrderLine, given: LineInput,
     if new:
         line.unit_price = default_price(order.supplier, line.product)
         line.tax_rate = company().default_tax_rate
-    line.qty = number(given.qty, QUANTITY, "qty")
+    line.qty = parse_number(given.qty, QUANTITY, "qty")
     if line.qty <= 0:
         raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
     if given.unit_price is not None:
-        line.unit_price = number(given.unit_price, PRICE, "unit_price")
+        line.unit_price = parse_number(given.unit_price, PRICE, "unit_price")
     if given.tax_rate is not None:
-        line.tax_rate = number(given.tax_rate, PERCENT, "tax_rate")
+        line.tax_rate = parse_number(given.tax_rate, PERCENT, "tax_rate")
     line.price()
 
 
@@ -97,7 +97,7 @@ def add_line(actor, order: PurchaseOrder, given: LineInput) -> PurchaseOrderLine
         raise BusinessRuleError(_("Unknown product."), "product_id")
     existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
     if existing is not None and given.unit_price is None and given.tax_rate is None:
-        _price_line(order, existing, LineInput(product.id, existing.qty + number(given.qty, QUANTITY, "qty")), new=False)
+        _price_line(order, existing, LineInput(product.id, existing.qty + parse_number(given.qty, QUANTITY, "qty")), new=False)
         line = existing
     else:
         line = PurchaseOrderLine(product=product, received_qty=ZERO, invoiced_qty=ZERO, returned_qty=ZERO,

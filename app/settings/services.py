@@ -11,7 +11,7 @@ from app.audit import services as audit
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.settings.models import CURRENCIES, CompanySettings
-from app.limits import PERCENT, number
+from app.limits import PERCENT, parse_number
 
 SETTINGS_ID = 1
 DEFAULT_TAX_RATE = Decimal("13.00")
@@ -40,10 +40,10 @@ def update_company(actor, values: dict) -> CompanySettings:
     values = dict(values)
     if values.get("currency") not in CURRENCIES:
         raise BusinessRuleError(_("Choose a currency."), "currency")
-    values["default_tax_rate"] = number(values["default_tax_rate"], PERCENT, "default_tax_rate")
+    values["default_tax_rate"] = parse_number(values["default_tax_rate"], PERCENT, "default_tax_rate")
     for field in ("max_sales_discount_pct", "receipt_tolerance_pct"):
         if field in values:
-            values[field] = number(values[field], PERCENT, field)
+            values[field] = parse_number(values[field], PERCENT, field)
     if not (values.get("name") or "").strip():
         raise BusinessRuleError(_("Enter the company name."), "name")
     logo = values.pop("logo", None)
