@@ -23,8 +23,7 @@ from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
-from app.limits import AMOUNT
-from app.limits import parse_date
+from app.limits import AMOUNT, parse_date
 
 
 class Date(Field):

@@ -15,7 +15,7 @@ from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.numbering import next_number
 from app.search import haystack
-from app.limits import PRICE, QUANTITY, parse_number
+from app.limits import PRICE, QUANTITY, normalise_code, parse_number
 
 EDITABLE = ("sku", "name", "spec", "category_id", "brand", "unit", "sale_price", "wholesale_price", "purchase_price",
             "min_stock", "max_stock", "notes", "active")
@@ -37,7 +37,7 @@ def _clean(values: dict) -> dict:
         if field not in EDITABLE:
             continue
         if isinstance(value, str):
-            value = value.strip()
+            value = normalise_code(value) if field == "sku" else value.strip()
         if field in OPTIONAL_FIELDS and value in (None, ""):
             value = None
         elif field in MONEY_FIELDS + QUANTITY_FIELDS:
@@ -53,6 +53,7 @@ def _clean(values: dict) -> dict:
 
 
 def _check_unique_sku(sku: str, product: Product | None = None) -> None:
+    """`sku` is normalised (_clean), and so is every SKU stored since: equal codes compare equal."""
     query = select(Product.id).where(func.lower(Product.sku) == sku.lower())
     if product is not None and product.id:
         query = query.where(Product.id != product.id)

@@ -24,7 +24,8 @@ from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
 from app.numbering import next_number
 from app.stocktake.models import ZERO, Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
-from app.limits import parse_decimal
+from app.catalog import barcodes
+from app.limits import parse_decimal, unstorable
 
 MAX_QTY = Decimal("1000000")
 UNCOUNTED_ZERO, UNCOUNTED_KEEP = "zero", "keep"
@@ -119,9 +120,9 @@ def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at
     product outside the count's category or a closed count is refused and nothing is counted.
     """
     scan_id = str(scan_id or "").strip()
-    if not 8 <= len(scan_id) <= 64:
+    if not 8 <= len(scan_id) <= 64 or unstorable(scan_id):
         raise BusinessRuleError(_("Each scan needs its own id (a UUID)."), "scan_id")
-    code = (barcode or "").strip()
+    code = barcodes.normalise(barcode if isinstance(barcode, str) else "")
     # The usual scan is new: the count, the barcode's product and its count line in one query, and no look for
     # the scan_id first (the INSERT's ON CONFLICT finds a replay); a refused barcode still answers a replay as seen.
     head = _open_head(stocktake_id, code)
