@@ -17,6 +17,7 @@ def priced_line(qty: Decimal, unit_price: Decimal, discount_pct: Decimal, tax_ra
     """line_amounts for a line being written: its amount tax included is kept within limits.AMOUNT (a
     BusinessRuleError on `qty` otherwise), since a quantity and a price each within bounds can still multiply
     to a line no report could sum. Invoices and returns take parts of such lines, so they stay within too."""
+    check_amount(qty * unit_price, "qty")  # before discount too: reports multiply quantity by price and rate
     amount, tax = line_amounts(qty, unit_price, discount_pct, tax_rate)
     check_amount(amount + tax, "qty")
     return amount, tax

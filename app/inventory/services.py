@@ -14,7 +14,7 @@ from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockAdjustmentLine, StockTransfer,
                                   StockTransferLine, Warehouse)
 from app.numbering import next_number
-from app.limits import COST, SIGNED_QUANTITY, check_amount, parse_number
+from app.limits import COST, SIGNED_QUANTITY, parse_number
 
 ADJUSTMENT_MOVE_KIND = {
     AdjustmentKind.OTHER_IN: MoveKind.ADJUSTMENT_IN, AdjustmentKind.OTHER_OUT: MoveKind.ADJUSTMENT_OUT,
@@ -75,8 +75,6 @@ def _lines(lines: list[LineInput], sign: int = 0) -> list[LineInput]:
             raise BusinessRuleError(_("This kind of document only adds stock.") if sign > 0
                                     else _("This kind of document only removes stock."), "lines")
         cost = parse_number(line.unit_cost, COST, "lines") if line.unit_cost is not None else None
-        if cost is not None:
-            check_amount(qty * cost, "lines")  # its value, summed by the stock reports
         checked.append(LineInput(line.product_id, qty, cost))
     return checked
 
