@@ -1,7 +1,8 @@
 """What every request brings in, bounded before any view reads it: path ids, query and form values, JSON bodies.
 
 Each class of bad input is stopped here once, not in the 110 places that read an id or a page:
-- <int:...> in a path beyond a BigInteger (2**63, 10**30) is a 404, like any id that does not exist;
+- <int:...> in a path beyond a BigInteger (2**63, 10**30) is a 404, like any id that does not exist, and so
+  is a path segment with NUL or another control character;
 - `request.args.get(name, type=int)` and `request.form.get(..., type=int)` read plain ASCII digits only
   ('1_000' and '١٢' are not numbers), and a number beyond a BigInteger is refused (422 naming the field);
   `page` is at most MAX_PAGE, so page x per_page is an OFFSET the database takes;
@@ -16,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.utils import cached_property
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from app.errors import BusinessRuleError
 from app.limits import MAX_ID, MAX_PAGE, MIN_INT, clean_text, parse_int
@@ -32,6 +33,12 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class TextConverter(UnicodeConverter):
+    """<name> in a path without NUL or other control characters (PostgreSQL refuses NUL in text): 404 otherwise."""
+
+    regex = r"[^/\x00-\x1f]+"
 
 
 class OutOfRange(BusinessRuleError):
@@ -119,4 +126,5 @@ def init_app(app) -> None:
     """Before any blueprint adds its rules: the converter is read when a rule is made."""
     app.request_class = JxcRequest
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.json = JSONProvider(app)

@@ -83,7 +83,7 @@ AMOUNT = Limit(2, Decimal(1_000_000_000))             # a line or a document, a 
 PERCENT = Limit(2, Decimal(100))                      # discounts, tax rates, tolerances
 
 
-def number(value, limit: Limit, field: str) -> Decimal:
+def parse_number(value, limit: Limit, field: str) -> Decimal:
     """A typed number within `limit`, or a BusinessRuleError naming `field` (the service layer's one parser)."""
     try:
         return limit.parse(value)

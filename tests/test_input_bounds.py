@@ -94,3 +94,42 @@ def test_json_nested_a_thousand_deep_is_400(api):
         response = client.call("POST", "/sales-orders", data=depth_body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400
         assert response.get_json()["type"] == "bad-request"
+
+
+DATE_ARGS = ("from", "to", "date_from", "date_to", "start", "end", "as_of")
+BAD_DATES = ("9999-12-31", "0001-01-01", "2026-02-30", "20261", "2026-1-1", "٢٠٢٦-٠١-٠١")
+
+
+@pytest.mark.parametrize("day", BAD_DATES)
+def test_every_report_and_list_with_a_bad_date_is_not_500(client, login, day):
+    """Every GET without path ids (reports, ledgers, lists, their exports and API twins) with each date argument
+    set to a date out of range or no date at all: a page or a 4xx, never a 500."""
+    login("owner")
+    token = factories.user_with_token(role="owner")[1]
+    failures = []
+    for rule in _get_rules(client.application, with_ints=False):
+        headers = {"Authorization": f"Bearer {token}"} if rule.rule.startswith("/api/") else {}
+        for arg in DATE_ARGS:
+            response = client.get(rule.rule, query_string={arg: day}, headers=headers)
+            if response.status_code >= 500:
+                failures.append((rule.rule, arg, response.status_code))
+        response = client.get(rule.rule, query_string={"from": "2025-01-01", "to": day}, headers=headers)
+        if response.status_code >= 500:
+            failures.append((rule.rule, "from+to", response.status_code))
+    assert not failures, "\n".join(map(str, failures))
+
+
+def test_a_ledger_of_a_product_with_a_bad_date_is_not_500(client, login):
+    login("owner")
+    product = factories.product()
+    for day in BAD_DATES:
+        for arg in ("date_from", "date_to"):
+            assert client.get(f"/stock/ledger/{product.id}", query_string={arg: day}).status_code < 500
+
+
+def test_a_report_says_which_dates_it_takes(client, login):
+    login("owner", locale="en")
+    response = client.get("/reports/sales", query_string={"from": "2025-01-01", "to": "9999-12-31"},
+                          headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert "Enter a date from 2000-01-01 to 2099-12-31." in response.get_data(as_text=True)

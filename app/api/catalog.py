@@ -11,6 +11,7 @@ from app.auth.roles import EVERYONE, PRODUCT_EDITORS, allow, sees_cost, sees_sal
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
 from app.extensions import db
+from app.limits import PRICE, QUANTITY
 
 EDITORS = PRODUCT_EDITORS
 PRICE_FIELDS = ("sale_price", "purchase_price")
@@ -30,8 +31,9 @@ _WRITABLE = {
     "sku": String(min_length=1, max_length=64), "name": String(min_length=1, max_length=200),
     "spec": String(max_length=200), "barcode": String(max_length=64), "unit": String(min_length=1, max_length=20),
     "category": String(max_length=300, nullable=True), "brand": String(max_length=100),
-    "sale_price": DecimalString(2), "purchase_price": DecimalString(2), "min_stock": DecimalString(3),
-    "max_stock": DecimalString(3), "active": Boolean(), "notes": String(max_length=2000),
+    "sale_price": DecimalString(2, PRICE), "purchase_price": DecimalString(2, PRICE),
+    "min_stock": DecimalString(3, QUANTITY), "max_stock": DecimalString(3, QUANTITY), "active": Boolean(),
+    "notes": String(max_length=2000),
 }
 PRODUCT_CREATE = Schema("ProductCreate", {**_WRITABLE, "sku": String(required=True, min_length=1, max_length=64),
                                           "name": String(required=True, min_length=1, max_length=200)})

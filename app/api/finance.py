@@ -1,7 +1,5 @@
 """Sales invoices, customer receipts (收款) and supplier payments (付款) over the API: app.sales.fulfilment and
 app.finance, scoped per caller."""
-import re
-from datetime import datetime
 
 from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
@@ -13,7 +11,7 @@ from app.api.pagination import paginate
 from app.api.sales import created, enum_arg, optional_body, order_in_scope, referenced
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Field, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed, decimal_str)
-from app.api.spec import DATE, DATE_PATTERN, Link, operation, parse_body
+from app.api.spec import DATE, Link, operation, parse_body
 from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, PAYABLES, allow
 from app.db_types import business_today
 from app.documents import pdf_response
@@ -25,6 +23,7 @@ from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
+from app.limits import AMOUNT, parse_date
 
 
 class Date(Field):
@@ -35,13 +34,9 @@ class Date(Field):
 
     def parse(self, value):
         try:
-            day = datetime.strptime(value, "%Y-%m-%d").date() if re.fullmatch(DATE_PATTERN, value) else None
-        except (TypeError, ValueError):
-            day = None
-        if day is None:
-            raise ValueError(_("Enter a date from %(first)s to %(last)s as YYYY-MM-DD.", first="2000-01-01",
-                               last="2099-12-31"))
-        return day
+            return parse_date(value, "date")
+        except BusinessRuleError as error:
+            raise ValueError(str(error.message)) from None
 
 
 INVOICE = Schema("SalesInvoice", {
@@ -60,11 +55,11 @@ INVOICE = Schema("SalesInvoice", {
 ALLOCATION = Schema("PaymentAllocation", {
     "invoice_id": Integer(required=True, description="A sales invoice for a customer's payment, a purchase invoice "
                                                      "for a supplier's"),
-    "amount": DecimalString(2, required=True)})
+    "amount": DecimalString(2, AMOUNT, required=True)})
 PAYMENT_CREATE = Schema("PaymentCreate", {
     "customer_id": Integer(description="Money from this customer (收款); send this or supplier_id"),
     "supplier_id": Integer(description="Money to this supplier (付款); send this or customer_id"),
-    "amount": DecimalString(2, required=True),
+    "amount": DecimalString(2, AMOUNT, required=True),
     "method": Choice(PaymentMethod, required=True),
     "allocations": ListOf(Nested(ALLOCATION), min_items=1, description="Must add up to amount, each within the "
                           "invoice's open amount. Default: the partner's open invoices, oldest due first"),

@@ -13,6 +13,7 @@ from app.inventory import services as inventory
 from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockMove, StockTransfer,
                                   Warehouse)
 from app.inventory.services import LineInput
+from app.limits import COST, QUANTITY, SIGNED_QUANTITY
 
 STOCK_WRITERS = (Role.OWNER, Role.WAREHOUSE)
 STOCK_READERS = (Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE)
@@ -29,8 +30,9 @@ MOVE = Schema("StockMove", {
     "id": Integer(), "product_id": Integer(), "warehouse_id": Integer(), "qty": DecimalString(3, description="Signed"),
     "kind": Choice(MoveKind), "document": String(), "created_at": DateTime(), "user": String(nullable=True),
     "unit_cost": DecimalString(4, description="Only for roles that may see costs")})
-LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True), "qty": DecimalString(3, required=True),
-                                    "unit_cost": DecimalString(4, description="Inbound cost (roles that see costs)")})
+LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True),
+                                    "qty": DecimalString(3, SIGNED_QUANTITY, required=True),
+                                    "unit_cost": DecimalString(4, COST, description="Inbound cost (roles that see costs)")})
 ADJUSTMENT_CREATE = Schema("AdjustmentCreate", {
     "warehouse_id": Integer(required=True), "reason": String(required=True, min_length=1, max_length=200),
     "kind": Choice(AdjustmentKind, description="Default correction: signed quantities either way"),
@@ -39,7 +41,7 @@ TRANSFER_CREATE = Schema("TransferCreate", {
     "from_warehouse_id": Integer(required=True), "to_warehouse_id": Integer(required=True),
     "notes": String(max_length=200),
     "lines": ListOf(Nested(Schema("TransferLineInput", {"product_id": Integer(required=True),
-                                                        "qty": DecimalString(3, required=True)})),
+                                                        "qty": DecimalString(3, QUANTITY, required=True)})),
                     min_items=1, required=True)})
 DOC_LINE = Schema("StockDocumentLine", {"id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
                                         "unit_cost": DecimalString(4, description="Only for roles that see costs")})

@@ -11,13 +11,14 @@ from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
 from app.sales import scope
 from app.search import narrow
+from app.limits import AMOUNT, PERCENT
 
 _TEXT = {name: String(max_length=limit) for name, limit in partners.TEXT_FIELDS.items()}
 _WRITABLE = {
     **_TEXT, "name": String(min_length=1, max_length=200),
-    "credit_limit": DecimalString(2, nullable=True, description="null: no limit; 0: nothing on credit"),
+    "credit_limit": DecimalString(2, AMOUNT, nullable=True, description="null: no limit; 0: nothing on credit"),
     "payment_terms_days": Integer(description="0 to 365"), "price_level": Choice(PriceLevel),
-    "discount_pct": DecimalString(2, description="For price_level discount: percent off the retail price"),
+    "discount_pct": DecimalString(2, PERCENT, description="For price_level discount: percent off the retail price"),
     "salesperson_id": Integer(nullable=True, description="Only the owner may change it; a salesperson's new "
                                                          "customers are their own"),
     "active": Boolean(),

@@ -23,6 +23,7 @@ from app.partners.models import Supplier
 from app.purchasing import receiving, reorder
 from app.purchasing import services as purchasing
 from app.purchasing.models import PurchaseOrder, PurchaseReceipt, PurchaseReturn, PurchaseStatus
+from app.limits import PERCENT, PRICE, QUANTITY
 
 COST = "Absent for warehouse users"
 DATE = {"type": "string", "format": "date"}
@@ -41,11 +42,11 @@ ORDER_CREATE = Schema("PurchaseOrderCreate", {
     "supplier_id": Integer(required=True), "warehouse_id": Integer(description="Default: the default warehouse"),
     "notes": String(max_length=2000),
     "lines": ListOf(Nested(Schema("PurchaseOrderLineInput", {
-        "product_id": Integer(required=True), "qty": DecimalString(3, required=True),
-        "unit_price": DecimalString(2, description="Default: the supplier's last price, else the purchase price"),
-        "tax_rate": DecimalString(2, description="Default: the company's rate")})), min_items=1, required=True)})
+        "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
+        "unit_price": DecimalString(2, PRICE, description="Default: the supplier's last price, else the purchase price"),
+        "tax_rate": DecimalString(2, PRICE, description="Default: the company's rate")})), min_items=1, required=True)})
 QTY_LINES = ListOf(Nested(Schema("PurchaseLineQty", {"line_id": Integer(required=True),
-                                                     "qty": DecimalString(3, required=True)})),
+                                                     "qty": DecimalString(3, QUANTITY, required=True)})),
                    min_items=1, required=True)
 RECEIPT_CREATE = Schema("PurchaseReceiptCreate", {"lines": QTY_LINES,
                                                   "warehouse_id": Integer(description="Default: the order's")})

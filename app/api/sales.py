@@ -19,6 +19,7 @@ from app.partners.models import Customer
 from app.sales import fulfilment, scope
 from app.sales import services as sales
 from app.sales.models import OrderStatus, SalesDelivery, SalesOrder, SalesReturn
+from app.limits import PERCENT, PRICE, QUANTITY
 
 NO_PRICE = "Absent for warehouse users"
 NOTHING = Schema("Nothing", {})
@@ -37,14 +38,14 @@ ORDER_CREATE = Schema("SalesOrderCreate", {
     "customer_id": Integer(required=True), "warehouse_id": Integer(description="Default: the default warehouse"),
     "notes": String(max_length=2000),
     "lines": ListOf(Nested(Schema("SalesOrderLineInput", {
-        "product_id": Integer(required=True), "qty": DecimalString(3, required=True),
-        "unit_price": DecimalString(2, description="Default: the customer's last or list price"),
-        "discount_pct": DecimalString(2), "tax_rate": DecimalString(2, description="Default: the company's rate")})),
+        "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
+        "unit_price": DecimalString(2, PRICE, description="Default: the customer's last or list price"),
+        "discount_pct": DecimalString(2, PERCENT), "tax_rate": DecimalString(2, PRICE, description="Default: the company's rate")})),
         min_items=1, required=True)})
 CONFIRM = Schema("SalesOrderConfirm", {
     "approve_over_limit": Boolean(description="Owner only: confirm although the credit limit is exceeded")})
 QTY_LINES = ListOf(Nested(Schema("OrderLineQty", {"line_id": Integer(required=True),
-                                                  "qty": DecimalString(3, required=True)})), min_items=1, required=True)
+                                                  "qty": DecimalString(3, QUANTITY, required=True)})), min_items=1, required=True)
 DELIVERY_CREATE = Schema("SalesDeliveryCreate", {"lines": QTY_LINES,
                                                  "warehouse_id": Integer(description="Default: the order's")})
 COST = "Only for roles that see costs"

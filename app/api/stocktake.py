@@ -13,6 +13,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.stocktake import services as stocktakes
 from app.stocktake.models import Stocktake, StocktakeStatus
+from app.limits import QUANTITY
 
 MAX_BATCH = 500
 
@@ -27,7 +28,7 @@ STOCKTAKE_CREATE = Schema("StocktakeCreate", {
 SCAN_IN = Schema("StocktakeScanInput", {
     "scan_id": String(required=True, min_length=8, max_length=64, description="A UUID made by the client"),
     "barcode": String(required=True, min_length=1, max_length=64),
-    "qty": DecimalString(3, description="Scanned units (a pack's barcode counts its units each); default 1"),
+    "qty": DecimalString(3, QUANTITY, description="Scanned units (a pack's barcode counts its units each); default 1"),
     "counted_at": String(max_length=40, description="When it was scanned (ISO 8601), for scans sent later")})
 SCAN = Schema("StocktakeScan", {
     "scan_id": String(), "product_id": Integer(), "qty": DecimalString(3, description="Base units counted"),

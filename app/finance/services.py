@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import services as audit
-from app.db_types import business_today, to_decimal
+from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import Payment, PaymentAllocation, PaymentMethod
@@ -17,6 +17,7 @@ from app.partners.models import Customer, Supplier
 from app.sales.fulfilment import refresh_status
 from app.sales.models import InvoiceStatus, SalesInvoice, spread
 from app.sales.services import lock
+from app.limits import AMOUNT, parse_number
 
 if TYPE_CHECKING:  # imported where used: app.purchasing's package imports its screens, which import this module
     from app.purchasing.models import PurchaseInvoice
@@ -41,10 +42,7 @@ def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[Allocati
 
 
 def _amount(value, field: str) -> Decimal:
-    try:
-        amount = to_decimal(value, 2)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter an amount."), field) from None
+    amount = parse_number(value, AMOUNT, field)
     if amount <= 0:
         raise BusinessRuleError(_("Enter an amount above zero."), field)
     return amount

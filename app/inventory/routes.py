@@ -15,6 +15,7 @@ from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
 from app.web import render
+from app.limits import optional_date
 
 PER_PAGE = 30
 WRITERS = (Role.OWNER, Role.WAREHOUSE)
@@ -27,10 +28,7 @@ def _page() -> int:
 
 
 def _date(name) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return optional_date(request.args.get(name))
 
 
 @bp.route("/stock")

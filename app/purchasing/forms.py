@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from app.catalog.forms import Amount
 from app.finance.forms import method_choices
 from app.partners.services import EMAIL, TEXT_FIELDS
+from app.limits import AMOUNT, PRICE, QUANTITY
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 SUPPLIER_TEXT = ("name", "contact", "phone", "mobile", "email", "address", "tax_number", "bank_name", "bank_account",
@@ -65,8 +66,8 @@ class SupplierItemForm(FlaskForm):
     product = StringField(_l("Product (SKU or barcode)"), validators=[DataRequired(), Length(max=100)],
                           render_kw={"autocomplete": "off"})
     supplier_sku = StringField(_l("Supplier's item code"), validators=[Length(max=64)], render_kw={"autocomplete": "off"})
-    last_price = StringField(_l("Last price"), validators=[Amount(2)], render_kw=NUMBER)
-    min_order_qty = StringField(_l("Minimum order"), validators=[Amount(3)], default="0", render_kw=NUMBER)
+    last_price = StringField(_l("Last price"), validators=[Amount(PRICE)], render_kw=NUMBER)
+    min_order_qty = StringField(_l("Minimum order"), validators=[Amount(QUANTITY)], default="0", render_kw=NUMBER)
     preferred = BooleanField(_l("Preferred supplier for this product"))
 
 
@@ -108,7 +109,7 @@ class ReturnForm(KeyForm):
 
 
 class PaymentForm(KeyForm):
-    amount = StringField(_l("Amount paid"), validators=[DataRequired(message=_l("Enter an amount.")), Amount(2)],
+    amount = StringField(_l("Amount paid"), validators=[DataRequired(message=_l("Enter an amount.")), Amount(AMOUNT)],
                          render_kw=NUMBER)
     method = RadioField(_l("Paid by"), choices=method_choices, validate_choice=False,
                         validators=[DataRequired(message=_l("Choose how the supplier was paid."))])

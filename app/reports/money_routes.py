@@ -24,6 +24,7 @@ from app.reports.periods import period_from_args, preset
 from app.reports.printing import report_pdf
 from app.search import narrow
 from app.web import render
+from app.limits import parse_date
 
 MONEY_REPORTS = MONEY_REPORT_READERS
 CUSTOMERS_SHOWN = 50
@@ -44,10 +45,7 @@ def _as_of() -> date:
     text = (request.args.get("as_of") or "").strip()
     if not text:
         return business_today()
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise BusinessRuleError(_("Enter a date as YYYY-MM-DD."), field="as_of") from None
+    day = parse_date(text, "as_of")
     if day > business_today():
         raise BusinessRuleError(_("Choose a date no later than today."), field="as_of")
     return day

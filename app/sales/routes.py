@@ -20,6 +20,7 @@ from app.sales import bp, printing, queries, services
 from app.sales.forms import ActionForm, AddLineForm, LineForm, NewOrderForm, OrderFieldsForm
 from app.sales.models import OrderStatus
 from app.web import render, wants_fragment
+from app.limits import optional_date
 
 PER_PAGE = 30
 PRICE_READERS = SALES_READERS & SEES_SALE_PRICE  # warehouse staff never see a price
@@ -33,10 +34,7 @@ def _abilities():
 
 
 def _date(name) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return optional_date(request.args.get(name))
 
 
 @bp.route("/orders")
