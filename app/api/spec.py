@@ -1,7 +1,6 @@
 """Each API view declares its shapes once; validation and the OpenAPI document both read them."""
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from flask import current_app, request
@@ -10,13 +9,13 @@ from flask_babel import gettext as _
 from app.api.schema import Schema, ValidationFailed
 from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
 from app.api.pagination import MAX_PER_PAGE
-from app.errors import PROBLEM_STATUS
+from app.errors import PROBLEM_STATUS, BusinessRuleError
 from app.inputs import MAX_PATH_ID
-from app.limits import FIRST_DAY, LAST_DAY, MAX_ID, MAX_PAGE, parse_int
+from app.limits import MAX_ID, MAX_PAGE, parse_date, parse_int
 
 MAX_QUERY_TEXT = 200
-# YYYY-MM-DD from 2000-01-01 to 2099-12-31, the range of dates the app accepts (reports step beyond the dates
-# they are given); `format: date` then rules out 2026-02-30.
+# YYYY-MM-DD from 2000-01-01 to 2099-12-31, the dates app.limits.parse_date accepts (reports step beyond the
+# dates they are given); `format: date` then rules out 2026-02-30.
 DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -134,12 +133,10 @@ def _query_error(value: str, schema: dict) -> str | None:
         return None if value in ("true", "false") else _("Must be true or false.")
     if schema.get("format") == "date":
         try:
-            if re.fullmatch(DATE_PATTERN, value) and date.fromisoformat(value):
-                return None
-        except ValueError:
-            pass
-        return _("Enter a date from %(first)s to %(last)s as YYYY-MM-DD.", first=FIRST_DAY.isoformat(),
-                 last=LAST_DAY.isoformat())
+            parse_date(value, "date")
+            return None
+        except BusinessRuleError as error:
+            return str(error.message)
     if kind == "string" and len(value) > schema.get("maxLength", MAX_QUERY_TEXT):
         return _("At most %(n)d characters.", n=schema.get("maxLength", MAX_QUERY_TEXT))
     return None
