@@ -15,7 +15,7 @@ import re
 from flask import Request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
-from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from werkzeug.utils import cached_property
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
@@ -56,10 +56,9 @@ class CleanArgs(ImmutableMultiDict):
     """Query and form values without unstorable characters; `type=int` reads bounded ASCII whole numbers."""
 
     def __init__(self, mapping=None):
-        if mapping is not None and not isinstance(mapping, dict):
-            mapping = [(key, clean_text(value) if isinstance(value, str) else value) for key, value in mapping]
-        elif isinstance(mapping, dict):
-            mapping = {key: clean_text(value) if isinstance(value, str) else value for key, value in mapping.items()}
+        if mapping is not None:  # pairs, a dict (of lists) or a MultiDict: every value of every key, cleaned
+            mapping = [(key, clean_text(value) if isinstance(value, str) else value)
+                       for key, value in MultiDict(mapping).items(multi=True)]
         super().__init__(mapping)
 
     def get(self, key, default=None, type=None):

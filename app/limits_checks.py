@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Float, cast, func, or_, select, type_coerce
 from app.checks import invariant
 from app.db_types import ScaledDecimal
 from app.extensions import db
-from app.limits import AMOUNT, COST, PERCENT, PRICE, QUANTITY, Limit
+from app.limits import AMOUNT, COST, PERCENT, PRICE, QUANTITY, Limit, normalise_code
 
 # Column name -> its bound. Signed columns (moves, returns as negative facts, count differences) are held to the
 # bound either way. Stock levels (on_hand, reserved) are sums of moves and are measured with the sums below.
@@ -102,3 +102,15 @@ def report_sums_fit():
         if what.startswith("stock value") and sum(summed or 0 for _group, summed in rows) >= SAFE_SUM:
             breaches.append("stock value of all products (the dashboard's sum) is past 2**62 scaled units")
     return breaches
+
+
+@invariant
+def codes_are_normalised():
+    """SKUs and barcodes are stored NFKC without zero-width characters, so look-ups and duplicates compare equal"""
+    from app.catalog.models import Barcode, Product
+    breaches = []
+    for what, model, column in (("product", Product, Product.sku), ("barcode", Barcode, Barcode.code)):
+        for row_id, code in db.session.execute(select(model.id, column)).yield_per(5000):
+            if code != normalise_code(code):
+                breaches.append(f"{what} {row_id}: {code!r} is stored as typed, not as {normalise_code(code)!r}")
+    return breaches[:NAMED * 2]

@@ -133,3 +133,17 @@ def test_a_report_says_which_dates_it_takes(client, login):
                           headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert "Enter a date from 2000-01-01 to 2099-12-31." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", [str(2 ** 63), str(10 ** 30), "١٢", "1_000"])
+def test_screen_forms_with_a_huge_or_strange_id_are_refused_not_500(client, login, value):
+    login("owner")
+    factories.warehouse()
+    customer = factories.customer()
+    order = factories.order(customer, [])
+    for path, data in (("/orders/new", {"customer_id": value}),
+                       (f"/orders/{order.id}/lines", {"product_id": value, "key": "k-" + value[:8]}),
+                       ("/purchase-orders/new", {"supplier_id": value}),
+                       ("/purchase-orders/suggestions", {"warehouse_id": value})):
+        response = client.post(path, data={"csrf_token": client.csrf, "idempotency_key": "k", **data})
+        assert 200 <= response.status_code < 500 and response.status_code != 302, (path, response.status_code)

@@ -101,3 +101,14 @@ def test_the_api_refuses_a_sku_taken_in_another_width(api):
     response = client.post("/products", {"sku": "ＡＢＣ-１", "name": "手机壳", "unit": "个"})
     assert response.status_code in (409, 422)
     assert products() == 1
+
+
+def test_check_names_codes_stored_before_normalising(app):
+    from sqlalchemy import text
+
+    from app.limits_checks import codes_are_normalised
+    product = factories.product(sku="ABC-1", barcode="6901234567892")
+    assert codes_are_normalised() == []
+    db.session.execute(text("UPDATE product SET sku = :s"), {"s": "ＡＢＣ\u200b-1"})
+    db.session.commit()
+    assert codes_are_normalised() == [f"product {product.id}: 'ＡＢＣ\\u200b-1' is stored as typed, not as 'ABC-1'"]

@@ -19,11 +19,11 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services as finance
 from app.finance.models import Payment, PaymentMethod
+from app.limits import AMOUNT, parse_date
 from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
-from app.limits import AMOUNT, parse_date
 
 
 class Date(Field):

@@ -7,11 +7,11 @@ from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Sc
 from app.api.spec import Link, operation, parse_body
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
 from app.extensions import db
+from app.limits import AMOUNT, PERCENT
 from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
 from app.sales import scope
 from app.search import narrow
-from app.limits import AMOUNT, PERCENT
 
 _TEXT = {name: String(max_length=limit) for name, limit in partners.TEXT_FIELDS.items()}
 _WRITABLE = {

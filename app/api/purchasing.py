@@ -18,12 +18,12 @@ from app.api.suppliers import INVOICE, invoice_json
 from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, allow, sees_cost
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import PERCENT, PRICE, QUANTITY
 from app.lines import QtyInput
 from app.partners.models import Supplier
 from app.purchasing import receiving, reorder
 from app.purchasing import services as purchasing
 from app.purchasing.models import PurchaseOrder, PurchaseReceipt, PurchaseReturn, PurchaseStatus
-from app.limits import PERCENT, PRICE, QUANTITY
 
 COST = "Absent for warehouse users"
 DATE = {"type": "string", "format": "date"}

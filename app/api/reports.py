@@ -10,9 +10,9 @@ from app.api import bp
 from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation
 from app.auth.roles import SALES_REPORT_READERS, allow
+from app.limits import MAX_ID, parse_int
 from app.reports import sales
 from app.reports.periods import period_from_args
-from app.limits import MAX_ID, parse_int
 
 COST = "Absent for roles that may not see costs"
 

@@ -15,11 +15,11 @@ from app.api.spec import Link, operation, parse_body, request_json
 from app.auth.roles import DELIVERERS, SALES_READERS, SALES_WRITERS, allow, sees_cost, sees_sale_price
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import PERCENT, PRICE, QUANTITY
 from app.partners.models import Customer
 from app.sales import fulfilment, scope
 from app.sales import services as sales
 from app.sales.models import OrderStatus, SalesDelivery, SalesOrder, SalesReturn
-from app.limits import PERCENT, PRICE, QUANTITY
 
 NO_PRICE = "Absent for warehouse users"
 NOTHING = Schema("Nothing", {})

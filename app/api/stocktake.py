@@ -11,9 +11,9 @@ from app.api.spec import operation, parse_body
 from app.auth.roles import STOCKTAKE_COUNTERS, STOCKTAKE_REVIEWERS, allow, sees_cost
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import QUANTITY
 from app.stocktake import services as stocktakes
 from app.stocktake.models import Stocktake, StocktakeStatus
-from app.limits import QUANTITY
 
 MAX_BATCH = 500
 

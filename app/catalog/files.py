@@ -21,8 +21,8 @@ from app.extensions import db
 from app.forms import apply_error, new_key
 from app.inventory.models import Warehouse
 from app.inventory.services import active_warehouse, default_warehouse
-from app.web import render
 from app.limits import parse_int
+from app.web import render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORTERS = (Role.OWNER, Role.PURCHASING)

@@ -13,9 +13,9 @@ from app.catalog import barcodes
 from app.catalog.models import Barcode, Category, PackUnit, Product
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
+from app.limits import PRICE, QUANTITY, normalise_code, parse_number
 from app.numbering import next_number
 from app.search import haystack
-from app.limits import PRICE, QUANTITY, normalise_code, parse_number
 
 EDITABLE = ("sku", "name", "spec", "category_id", "brand", "unit", "sale_price", "wholesale_price", "purchase_price",
             "min_stock", "max_stock", "notes", "active")

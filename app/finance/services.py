@@ -12,12 +12,12 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import Payment, PaymentAllocation, PaymentMethod
 from app.formatting import money
+from app.limits import AMOUNT, parse_number
 from app.numbering import next_number
 from app.partners.models import Customer, Supplier
 from app.sales.fulfilment import refresh_status
 from app.sales.models import InvoiceStatus, SalesInvoice, spread
 from app.sales.services import lock
-from app.limits import AMOUNT, parse_number
 
 if TYPE_CHECKING:  # imported where used: app.purchasing's package imports its screens, which import this module
     from app.purchasing.models import PurchaseInvoice

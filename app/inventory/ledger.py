@@ -20,8 +20,8 @@ from app.extensions import db
 from app.formatting import number
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
 from app.inventory.totals import add_moves
-from app.settings.services import company
 from app.limits import check_amount
+from app.settings.services import company
 
 COST_PLACES = Decimal("0.0001")
 

@@ -14,8 +14,8 @@ from app.forms import new_key, post_once
 from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
-from app.web import render
 from app.limits import optional_date
+from app.web import render
 
 PER_PAGE = 30
 WRITERS = (Role.OWNER, Role.WAREHOUSE)

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockAdjustmentLine, StockTransfer,
                                   StockTransferLine, Warehouse)
-from app.numbering import next_number
 from app.limits import COST, SIGNED_QUANTITY, parse_number
+from app.numbering import next_number
 
 ADJUSTMENT_MOVE_KIND = {
     AdjustmentKind.OTHER_IN: MoveKind.ADJUSTMENT_IN, AdjustmentKind.OTHER_OUT: MoveKind.ADJUSTMENT_OUT,

@@ -5,9 +5,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.catalog.forms import Amount, optional_id
+from app.limits import AMOUNT, PERCENT
 from app.partners.models import PriceLevel
 from app.partners.services import EMAIL, TEXT_FIELDS, salesperson_choices
-from app.limits import AMOUNT, PERCENT
 
 NUMERIC = {"inputmode": "decimal", "autocomplete": "off"}
 

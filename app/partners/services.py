@@ -11,10 +11,10 @@ from app.auth.roles import Role
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.finance.models import Payment
+from app.limits import AMOUNT, PERCENT, parse_number
 from app.partners.models import Customer, PriceLevel
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesReturn
 from app.search import haystack
-from app.limits import AMOUNT, PERCENT, parse_number
 
 TEXT_FIELDS = {"name": 200, "contact": 100, "phone": 50, "mobile": 50, "email": 200, "address": 300,
                "tax_number": 50, "bank_name": 100, "bank_account": 50, "notes": 2000, "tags": 200}

@@ -9,11 +9,11 @@ from app.catalog.models import Product
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.finance.models import Payment
+from app.limits import PRICE, QUANTITY, parse_number
 from app.partners.models import Supplier, SupplierProduct
 from app.partners.services import EMAIL, TEXT_FIELDS
 from app.purchasing.models import PurchaseInvoice, PurchaseReturn
 from app.search import haystack
-from app.limits import PRICE, QUANTITY, parse_number
 
 SUPPLIER_TEXT = {field: limit for field, limit in TEXT_FIELDS.items() if field != "tags"}  # suppliers have no tags
 EDITABLE = (*SUPPLIER_TEXT, "payment_terms_days", "lead_time_days", "active")

@@ -4,9 +4,9 @@ from flask import request
 
 from app.auth.roles import SUPPLIER_READERS, allow
 from app.formatting import date_, money
+from app.limits import optional_date
 from app.purchasing import analysis, bp
 from app.web import render
-from app.limits import optional_date
 
 
 @bp.context_processor

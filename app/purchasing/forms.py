@@ -2,13 +2,14 @@
 check the numbers and the rules again."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.catalog.forms import Amount
 from app.finance.forms import method_choices
-from app.partners.services import EMAIL, TEXT_FIELDS
+from app.forms import IdField
 from app.limits import AMOUNT, PRICE, QUANTITY
+from app.partners.services import EMAIL, TEXT_FIELDS
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 SUPPLIER_TEXT = ("name", "contact", "phone", "mobile", "email", "address", "tax_number", "bank_name", "bank_account",
@@ -78,13 +79,13 @@ class KeyForm(FlaskForm):
 
 
 class NewOrderForm(KeyForm):
-    supplier_id = IntegerField(validators=[DataRequired()])
+    supplier_id = IdField(validators=[DataRequired()])
 
 
 class AddLineForm(FlaskForm):
     """A product picked from search (product_id) or scanned/typed (code); `key` makes a double tap add once."""
 
-    product_id = IntegerField(validators=[Optional()])
+    product_id = IdField(validators=[Optional()])
     code = StringField(validators=[Optional(), Length(max=100)])
     units = StringField(validators=[Optional(), Length(max=20)])
     key = HiddenField(validators=[Optional(), Length(max=100)])
@@ -117,4 +118,4 @@ class PaymentForm(KeyForm):
 
 
 class SuggestionsForm(KeyForm):
-    warehouse_id = IntegerField(validators=[DataRequired()])
+    warehouse_id = IdField(validators=[DataRequired()])

@@ -14,6 +14,7 @@ from app.formatting import plain
 from app.forms import commit_and_redirect, new_key, post_once, sent_before
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
+from app.limits import DIGITS, MAX_ID
 from app.lines import QtyInput
 from app.partners.models import Supplier
 from app.purchasing import bp, printing, queries, receiving, reorder, services
@@ -21,7 +22,6 @@ from app.purchasing.forms import (AddLineForm, InvoiceForm, KeyForm, LineForm, N
                                   SuggestionsForm)
 from app.purchasing.models import PurchaseStatus
 from app.web import render, wants_fragment
-from app.limits import DIGITS, MAX_ID
 
 PER_PAGE = 30
 

@@ -13,11 +13,11 @@ from app.db_types import business_today, utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.inventory.services import active_warehouse, default_warehouse
+from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 from app.numbering import next_number
 from app.partners.models import Supplier, SupplierProduct
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
 from app.settings.services import company
-from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 
 
 @dataclass(frozen=True)

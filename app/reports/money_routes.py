@@ -16,6 +16,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import PaymentMethod
 from app.formatting import date_, money as money_text
+from app.limits import parse_date
 from app.partners import services as partners
 from app.partners.models import Customer, Supplier
 from app.reports import bp, money
@@ -24,7 +25,6 @@ from app.reports.periods import period_from_args, preset
 from app.reports.printing import report_pdf
 from app.search import narrow
 from app.web import render
-from app.limits import parse_date
 
 MONEY_REPORTS = MONEY_REPORT_READERS
 CUSTOMERS_SHOWN = 50

@@ -15,12 +15,12 @@ from app.forms import commit_and_redirect, new_key, sent_before
 from app.formatting import plain
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
+from app.limits import optional_date
 from app.partners.services import salesperson_choices
 from app.sales import bp, printing, queries, services
 from app.sales.forms import ActionForm, AddLineForm, LineForm, NewOrderForm, OrderFieldsForm
 from app.sales.models import OrderStatus
 from app.web import render, wants_fragment
-from app.limits import optional_date
 
 PER_PAGE = 30
 PRICE_READERS = SALES_READERS & SEES_SALE_PRICE  # warehouse staff never see a price

@@ -15,12 +15,12 @@ from app.extensions import db
 from app.formatting import money
 from app.inventory.ledger import reserve
 from app.inventory.services import active_warehouse, default_warehouse
+from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 from app.numbering import next_number
 from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
 from app.sales.models import CENT, ZERO, OrderStatus, SalesOrder, SalesOrderLine
 from app.settings.services import company
-from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 
 
 class CreditLimitExceeded(BusinessRuleError):

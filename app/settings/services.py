@@ -10,8 +10,8 @@ from sqlalchemy import inspect
 from app.audit import services as audit
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.settings.models import CURRENCIES, CompanySettings
 from app.limits import PERCENT, parse_number
+from app.settings.models import CURRENCIES, CompanySettings
 
 SETTINGS_ID = 1
 DEFAULT_TAX_RATE = Decimal("13.00")

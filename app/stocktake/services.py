@@ -22,10 +22,10 @@ from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
+from app.limits import parse_decimal, unstorable
 from app.numbering import next_number
 from app.stocktake.models import ZERO, Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
 from app.catalog import barcodes
-from app.limits import parse_decimal, unstorable
 
 MAX_QTY = Decimal("1000000")
 UNCOUNTED_ZERO, UNCOUNTED_KEEP = "zero", "keep"
