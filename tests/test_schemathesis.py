@@ -17,17 +17,19 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from tests import factories
 from app.auth.models import ApiToken
+from tests import factories
 from tests.conftest import _empty_tables, _make_app
 
 SEED = 20261213
 TOKEN = "jxc_schemathesis-stateful-owner-token"
 WORKFLOWS = r"^/(customers|suppliers|sales-(orders|deliveries|invoices)|purchase-(orders|receipts|invoices)|payments)"
-MAX_EXAMPLES = 12
-STATEFUL_EXAMPLES = 60
-# Every check schemathesis has. `ignored_auth` re-sends without the token (every operation must then be 401);
-# `use_after_free` and `ensure_resource_availability` judge the stateful chains.
+MAX_EXAMPLES = 10
+STATEFUL_EXAMPLES = 50
+# Every check schemathesis has but two: max_response_time (a timed test, flaky on a shared CI machine) and
+# object_level_authorization (it needs a second identity's credentials; the salesperson's run below and
+# test_access.py hold the data scope instead). `ignored_auth` re-sends without the token (every operation must
+# then be 401); `use_after_free` and `ensure_resource_availability` judge the stateful chains.
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
           "positive_data_acceptance", "missing_required_header", "unsupported_method", "allow_header_conformance",

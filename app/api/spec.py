@@ -159,6 +159,7 @@ PROBLEMS = {
     "401": "No token, or not a valid one (unauthenticated)",
     "403": "The token's role may not do this (forbidden)",
     "404": "No such object, or outside the caller's data scope (not-found)",
+    "413": "The body is over the size the server takes (payload-too-large)",
     "409": "The state or a unique value does not allow it: insufficient-stock, credit-limit-exceeded, "
            "invalid-state, duplicate",
     "422": "Fields or query values fail validation (validation-error, `errors` says which), or an "
@@ -245,7 +246,7 @@ def _responses(rule, method, op: Operation, roles, schemas: dict, rules, query: 
     codes = {"401"} if roles != PUBLIC else set()
     codes |= {"403"} if roles not in (PUBLIC, None) and roles != EVERYONE else set()
     codes |= {"404"} if rule.arguments else set()
-    codes |= {"400", "422"} if op.body is not None or method == "POST" else set()
+    codes |= {"400", "413", "422"} if op.body is not None or method == "POST" else set()
     codes |= {"422"} if query else set()
     codes |= {"409"} if method in WRITES else set()  # a unique value taken by a concurrent write: duplicate
     codes |= {str(code) for code in op.problems}
