@@ -26,7 +26,7 @@ WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 MAX_JSON_DEPTH = 32  # the API's deepest body is three levels (an order, its lines, a line)
 
 
-MAX_PATH_ID = 10 ** 18 - 1  # the largest id a path can name: 18 digits, below a BigInteger's maximum
+MAX_PATH_ID = 10 ** 9 - 1  # the largest id a path can name: 9 digits, below MAX_ID (2**31 - 1)
 
 
 class IdConverter(IntegerConverter):
@@ -36,7 +36,7 @@ class IdConverter(IntegerConverter):
     405 for the other methods of the same path (PATCH /customers/9223372036854775808: 405, not 404).
     """
 
-    regex = r"[0-9]{1,18}"
+    regex = r"[0-9]{1,9}"
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
