@@ -22,6 +22,8 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
         # A file has no connection to lose: pinging it before every checkout was ~4 % of a stocktake scan.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     app.session_interface = PageSessions()
+    from app import inputs
+    inputs.init_app(app)  # bounded ids, query/form values and JSON bodies, before any rule is added
     config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

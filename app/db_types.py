@@ -1,6 +1,6 @@
 """Exact decimal columns: stored as scaled integers so SQLite and PostgreSQL agree to the cent."""
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
@@ -24,7 +24,9 @@ class ScaledDecimal(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return int(to_decimal(value, self.places).scaleb(self.places))
+        # Computed Decimals (sums, costs) are the app's own and only rounded; typed input went through to_decimal.
+        number = value.quantize(self.quantum, ROUND_HALF_UP) if isinstance(value, Decimal) else to_decimal(value, self.places)
+        return int(number.scaleb(self.places))
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -36,16 +38,9 @@ class ScaledDecimal(TypeDecorator):
 
 
 def to_decimal(value, places: int) -> Decimal:
-    """Parse a number (string, int or Decimal; never float) and round half-up to `places`."""
-    if isinstance(value, float):
-        raise TypeError("floats are not accepted for money or quantities")
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation as exc:
-        raise ValueError(f"not a number: {value!r}") from exc
-    if not number.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """Parse a number (plain digits as text, an int or a Decimal; never float) and round half-up to `places`."""
+    from app.limits import parse_decimal  # the one strict pattern (Decimal() alone takes 1_000, ١٢, NaN, 1e400)
+    return parse_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def Money():

@@ -2,10 +2,26 @@
 import uuid
 
 from flask import flash, g, redirect
+from wtforms import IntegerField
 
 from app import idempotency
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import MAX_ID, parse_int
+
+
+class IdField(IntegerField):
+    """An id posted by a form: ASCII digits from 1 to a BigInteger's maximum (WTForms' IntegerField takes
+    '١٢', '1_000' and 10**30, which then fails in the database)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_int(valuelist[0], 1, MAX_ID)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value.")) from None
 
 
 def new_key() -> str:

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from app.db_types import to_decimal
 from app.errors import BusinessRuleError
 from app.formatting import number
+from app.limits import QUANTITY, parse_number
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,7 @@ def pick_quantities(order, lines: list[QtyInput], limit, too_many: str) -> list[
         line = by_id.get(given.line_id)
         if line is None:
             raise BusinessRuleError(_("This line is not on the order."), "lines")
-        try:
-            qty = to_decimal(given.qty, 3)
-        except (TypeError, ValueError):
-            raise BusinessRuleError(_("Enter a number."), "lines") from None
-        if qty < 0:
-            raise BusinessRuleError(_("Cannot be negative."), "lines")
+        qty = parse_number(given.qty, QUANTITY, "lines")
         if qty > limit(line):
             raise BusinessRuleError(too_many % {"name": line.product.name, "qty": number(limit(line)),
                                                 "unit": line.product.unit}, "lines")

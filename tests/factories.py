@@ -86,3 +86,56 @@ def _system_owner():
 
     from app.auth.models import User
     return db.session.scalar(select(User).where(User.role == "owner").order_by(User.id)) or user("owner")
+
+
+def supplier(name=None, **fields):
+    from app.partners import suppliers
+    made = suppliers.create_supplier(_system_owner(), {"name": name or f"供应商{next(_numbers)}", **fields})
+    db.session.commit()
+    return made
+
+
+def purchase_order(supplier, lines, warehouse=None, confirm=False):
+    """A purchase order from `supplier`; `lines` are (product, qty) or (product, qty, unit_price)."""
+    from app.purchasing import services as purchasing
+    actor = _system_owner()
+    made = purchasing.create_order(actor, supplier, warehouse.id if warehouse else None,
+                                   [purchasing.LineInput(p.id, q, *rest) for p, q, *rest in lines])
+    if confirm:
+        purchasing.confirm_order(actor, made)
+    db.session.commit()
+    return made
+
+
+def api_world(owner, salesperson=None, tag="") -> dict:
+    """A small business an API fuzzer can work in: stock to sell, orders at every step, an open count.
+
+    Confirmed orders with stock behind them let deliveries, receipts and invoices succeed, so generated
+    requests reach real objects and real state changes rather than only 404s and refusals.
+    """
+    from app.lines import QtyInput
+    from app.purchasing import receiving
+    from app.sales import fulfilment
+    from app.stocktake import services as stocktakes
+    home = warehouse(code=f"MAIN{tag}", name=f"主仓{tag}", is_default=not tag)
+    second = warehouse(code=f"EAST{tag}", name=f"东仓{tag}")
+    codes = ("6901234567892", "6901234567885", "6901234567878") if not tag else (None, None, None)
+    goods = [product(name=name, barcode=code) for name, code in zip(("苹果手机壳", "数据线", "充电头"), codes)]
+    for item in goods:
+        stock(item, home, 500)
+    buyer = customer(name=f"华强电子{tag}", salesperson=salesperson, credit_limit=None)
+    own = customer(name=f"远方贸易{tag}")
+    # Oldest first: lists show the newest first, so a listed order's links lead to one open to deliver or receive.
+    delivered = order(own, [(goods[1], 4)], warehouse=home, confirm=True)
+    fulfilment.deliver(owner, delivered, [QtyInput(line.id, line.qty) for line in delivered.lines])
+    fulfilment.invoice_order(owner, delivered)
+    draft = order(buyer, [(goods[0], 2), (goods[1], 1)], warehouse=home)
+    confirmed = order(buyer, [(goods[0], 5), (goods[2], 3)], warehouse=home, confirm=True)
+    maker = supplier(name=f"深圳配件厂{tag}")
+    purchase_order(maker, [(goods[0], 20)], warehouse=home)
+    received = purchase_order(maker, [(goods[1], 30), (goods[2], 10)], warehouse=home, confirm=True)
+    receiving.receive(owner, received, [QtyInput(received.lines[0].id, 10)])
+    stocktakes.open_stocktake(owner, second.id, name=f"东仓盘点{tag}")
+    db.session.commit()
+    return {"warehouses": [home, second], "products": goods, "customers": [buyer, own], "supplier": maker,
+            "orders": [draft, confirmed, delivered], "purchase_order": received}

@@ -11,6 +11,7 @@ from app.auth.roles import EVERYONE, PRODUCT_EDITORS, allow, sees_cost, sees_sal
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
 from app.extensions import db
+from app.limits import PRICE, QUANTITY
 
 EDITORS = PRODUCT_EDITORS
 PRICE_FIELDS = ("sale_price", "purchase_price")
@@ -30,8 +31,9 @@ _WRITABLE = {
     "sku": String(min_length=1, max_length=64), "name": String(min_length=1, max_length=200),
     "spec": String(max_length=200), "barcode": String(max_length=64), "unit": String(min_length=1, max_length=20),
     "category": String(max_length=300, nullable=True), "brand": String(max_length=100),
-    "sale_price": DecimalString(2), "purchase_price": DecimalString(2), "min_stock": DecimalString(3),
-    "max_stock": DecimalString(3), "active": Boolean(), "notes": String(max_length=2000),
+    "sale_price": DecimalString(2, PRICE), "purchase_price": DecimalString(2, PRICE),
+    "min_stock": DecimalString(3, QUANTITY), "max_stock": DecimalString(3, QUANTITY), "active": Boolean(),
+    "notes": String(max_length=2000),
 }
 PRODUCT_CREATE = Schema("ProductCreate", {**_WRITABLE, "sku": String(required=True, min_length=1, max_length=64),
                                           "name": String(required=True, min_length=1, max_length=200)})
@@ -84,7 +86,7 @@ def _category_id(path: str | None) -> int | None:
 
 @bp.route("/products")
 @allow(EVERYONE)
-@operation("List products", response=PRODUCT, listing=True, query={
+@operation("List products", response=PRODUCT, listing=True, item="api.products_show", query={
     "q": {"type": "string", "description": "Search SKU, name, spec, barcode, pinyin or initials"},
     "active": {"type": "boolean"}, "category_id": {"type": "integer"}})
 def products_index():
@@ -101,7 +103,8 @@ def products_index():
 
 @bp.route("/products", methods=["POST"])
 @allow(*EDITORS)
-@operation("Create a product", body=PRODUCT_CREATE, response=PRODUCT, status=201, problems=(409,))
+@operation("Create a product", body=PRODUCT_CREATE, response=PRODUCT, status=201, problems=(409,),
+           location="api.products_show")
 def products_create():
     """A new product; a barcode's check digit is verified."""
     values, barcode = _values(parse_body())

@@ -1,6 +1,5 @@
 """Sales invoices, customer receipts (收款) and supplier payments (付款) over the API: app.sales.fulfilment and
 app.finance, scoped per caller."""
-from datetime import datetime
 
 from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
@@ -12,7 +11,7 @@ from app.api.pagination import paginate
 from app.api.sales import created, enum_arg, optional_body, order_in_scope, referenced
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Field, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed, decimal_str)
-from app.api.spec import operation, parse_body
+from app.api.spec import DATE, Link, operation, parse_body
 from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, PAYABLES, allow
 from app.db_types import business_today
 from app.documents import pdf_response
@@ -20,6 +19,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services as finance
 from app.finance.models import Payment, PaymentMethod
+from app.limits import AMOUNT, parse_date
 from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
@@ -29,11 +29,14 @@ from app.sales.printing import invoice_pdf
 class Date(Field):
     openapi = {"type": "string", "format": "date"}
 
+    def schema(self, incoming=False):
+        return {**super().schema(incoming), **(DATE if incoming else {})}
+
     def parse(self, value):
         try:
-            return datetime.strptime(value, "%Y-%m-%d").date()
-        except (TypeError, ValueError):
-            raise ValueError(_("Use a date like 2026-01-31.")) from None
+            return parse_date(value, "date")
+        except BusinessRuleError as error:
+            raise ValueError(str(error.message)) from None
 
 
 INVOICE = Schema("SalesInvoice", {
@@ -52,16 +55,16 @@ INVOICE = Schema("SalesInvoice", {
 ALLOCATION = Schema("PaymentAllocation", {
     "invoice_id": Integer(required=True, description="A sales invoice for a customer's payment, a purchase invoice "
                                                      "for a supplier's"),
-    "amount": DecimalString(2, required=True)})
+    "amount": DecimalString(2, AMOUNT, required=True)})
 PAYMENT_CREATE = Schema("PaymentCreate", {
     "customer_id": Integer(description="Money from this customer (收款); send this or supplier_id"),
     "supplier_id": Integer(description="Money to this supplier (付款); send this or customer_id"),
-    "amount": DecimalString(2, required=True),
+    "amount": DecimalString(2, AMOUNT, required=True),
     "method": Choice(PaymentMethod, required=True),
     "allocations": ListOf(Nested(ALLOCATION), min_items=1, description="Must add up to amount, each within the "
                           "invoice's open amount. Default: the partner's open invoices, oldest due first"),
     "paid_on": Date(description="Default: today"), "reference": String(max_length=100),
-    "notes": String(max_length=200)})
+    "notes": String(max_length=200)}, exactly_one=("customer_id", "supplier_id"))
 PAYMENT = Schema("Payment", {
     "id": Integer(), "number": String(), "customer_id": Integer(nullable=True),
     "supplier_id": Integer(nullable=True), "amount": DecimalString(2),
@@ -102,7 +105,10 @@ def _invoice(invoice_id) -> SalesInvoice:
 
 @bp.route("/sales-orders/<int:order_id>/invoice", methods=["POST"])
 @allow(INVOICERS)
-@operation("Invoice what is delivered and not yet invoiced", response=INVOICE, status=201, problems=(409,))
+@operation("Invoice what is delivered and not yet invoiced", response=INVOICE, status=201, problems=(409,),
+           location="api.sales_invoices_show", links={"pay": Link("api.payments_create", body={
+               "customer_id": "$response.body#/customer_id", "amount": "1.00", "method": "cash",
+               "allocations": [{"invoice_id": "$response.body#/id", "amount": "1.00"}]})})
 def sales_orders_invoice(order_id):
     """A new invoice, due after the customer's payment terms; 409 invalid-state when nothing waits."""
     order = order_in_scope(order_id)
@@ -113,7 +119,10 @@ def sales_orders_invoice(order_id):
 
 @bp.route("/sales-invoices")
 @allow(MONEY_READERS)
-@operation("List sales invoices", response=INVOICE, listing=True, query={
+@operation("List sales invoices", response=INVOICE, listing=True, item="api.sales_invoices_show", links={
+    "pay": Link("api.payments_create", body={
+        "customer_id": "$response.body#/items/0/customer_id", "amount": "1.00", "method": "wechat",
+        "allocations": [{"invoice_id": "$response.body#/items/0/id", "amount": "1.00"}]})}, query={
     "customer_id": {"type": "integer"}, "sales_order_id": {"type": "integer"},
     "status": {"type": "string", "enum": [s.value for s in InvoiceStatus]},
     "overdue": {"type": "boolean", "description": "true: only those with something open past the due date"}})
@@ -178,6 +187,7 @@ def _missing(field: str, message: str):
 @bp.route("/payments")
 @allow(MONEY_READERS | PAYABLES)
 @operation("List receipts from customers and payments to suppliers", response=PAYMENT, listing=True,
+           item="api.payments_show",
            query={"customer_id": {"type": "integer"}, "supplier_id": {"type": "integer"}})
 def payments_index():
     """Payments the caller may see, newest first."""
@@ -191,7 +201,7 @@ def payments_index():
 @bp.route("/payments", methods=["POST"])
 @allow(MONEY_WRITERS | PAYABLES)
 @operation("Record a receipt from a customer or a payment to a supplier and settle invoices with it",
-           body=PAYMENT_CREATE, response=PAYMENT, status=201, problems=(403, 404))
+           body=PAYMENT_CREATE, response=PAYMENT, status=201, problems=(403, 404), location="api.payments_show")
 def payments_create():
     """Never more than the partner's open invoices, nor more on an invoice than it has open (422)."""
     data = parse_body()

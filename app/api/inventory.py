@@ -14,6 +14,7 @@ from app.inventory import services as inventory
 from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockTransfer,
                                   Warehouse)
 from app.inventory.services import LineInput
+from app.limits import COST, QUANTITY, SIGNED_QUANTITY
 
 STOCK_WRITERS = (Role.OWNER, Role.WAREHOUSE)
 STOCK_READERS = (Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE)
@@ -32,8 +33,9 @@ MOVE = Schema("StockMove", {
     "document": String(description="Blank (and user null) for a salesperson, but on their own documents"),
     "created_at": DateTime(), "user": String(nullable=True),
     "unit_cost": DecimalString(4, description="Only for roles that may see costs")})
-LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True), "qty": DecimalString(3, required=True),
-                                    "unit_cost": DecimalString(4, description="Inbound cost (roles that see costs)")})
+LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True),
+                                    "qty": DecimalString(3, SIGNED_QUANTITY, required=True),
+                                    "unit_cost": DecimalString(4, COST, description="Inbound cost (roles that see costs)")})
 ADJUSTMENT_CREATE = Schema("AdjustmentCreate", {
     "warehouse_id": Integer(required=True), "reason": String(required=True, min_length=1, max_length=200),
     "kind": Choice(AdjustmentKind, description="Default correction: signed quantities either way"),
@@ -42,7 +44,7 @@ TRANSFER_CREATE = Schema("TransferCreate", {
     "from_warehouse_id": Integer(required=True), "to_warehouse_id": Integer(required=True),
     "notes": String(max_length=200),
     "lines": ListOf(Nested(Schema("TransferLineInput", {"product_id": Integer(required=True),
-                                                        "qty": DecimalString(3, required=True)})),
+                                                        "qty": DecimalString(3, QUANTITY, required=True)})),
                     min_items=1, required=True)})
 DOC_LINE = Schema("StockDocumentLine", {"id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
                                         "unit_cost": DecimalString(4, description="Only for roles that see costs")})
@@ -148,7 +150,7 @@ def stock_moves():
 @bp.route("/stock/adjustments", methods=["POST"])
 @allow(*STOCK_WRITERS)
 @operation("Post an adjustment (signed quantities)", body=ADJUSTMENT_CREATE, response=ADJUSTMENT, status=201,
-           problems=(409,))
+           problems=(409,), location="api.adjustments_show")
 def adjustments_create():
     """All lines post as moves, or none do (409 insufficient-stock names the product)."""
     data = parse_body()
@@ -170,7 +172,7 @@ def adjustments_show(adjustment_id):
 @bp.route("/stock/transfers", methods=["POST"])
 @allow(*STOCK_WRITERS)
 @operation("Transfer stock between warehouses", body=TRANSFER_CREATE, response=TRANSFER, status=201,
-           problems=(409,))
+           problems=(409,), location="api.transfers_show")
 def transfers_create():
     """Out of one warehouse and into the other, in one transaction."""
     data = parse_body()

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.api.schema import ValidationFailed
 from app.extensions import db
+from app.limits import MAX_PAGE, parse_int
 
 MAX_PER_PAGE = 200
 
@@ -14,13 +15,17 @@ def page_args(default_per_page: int = 50) -> tuple[int, int]:
     page = request.args.get("page", "1")
     per_page = request.args.get("per_page", str(default_per_page))
     errors = {}
-    if not page.isdigit() or int(page) < 1:
-        errors["page"] = [_("Must be a whole number from 1.")]
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+    try:
+        page = parse_int(page, 1, MAX_PAGE)
+    except ValueError:
+        errors["page"] = [_("Must be a whole number from 1 to %(n)d.", n=MAX_PAGE)]
+    try:
+        per_page = parse_int(per_page, 1, MAX_PER_PAGE)
+    except ValueError:
         errors["per_page"] = [_("Must be a whole number from 1 to %(n)d.", n=MAX_PER_PAGE)]
     if errors:
         raise ValidationFailed(errors)
-    return int(page), int(per_page)
+    return page, per_page
 
 
 def paginate(query, to_json, default_per_page: int = 50, whole_rows: bool = False) -> dict:

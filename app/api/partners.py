@@ -4,9 +4,10 @@ from flask import abort, g, jsonify, request, url_for
 from app.api import bp
 from app.api.pagination import paginate
 from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String, decimal_str
-from app.api.spec import operation, parse_body
+from app.api.spec import Link, operation, parse_body
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
 from app.extensions import db
+from app.limits import AMOUNT, PERCENT
 from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
 from app.sales import scope
@@ -15,9 +16,9 @@ from app.search import narrow
 _TEXT = {name: String(max_length=limit) for name, limit in partners.TEXT_FIELDS.items()}
 _WRITABLE = {
     **_TEXT, "name": String(min_length=1, max_length=200),
-    "credit_limit": DecimalString(2, nullable=True, description="null: no limit; 0: nothing on credit"),
+    "credit_limit": DecimalString(2, AMOUNT, nullable=True, description="null: no limit; 0: nothing on credit"),
     "payment_terms_days": Integer(description="0 to 365"), "price_level": Choice(PriceLevel),
-    "discount_pct": DecimalString(2, description="For price_level discount: percent off the retail price"),
+    "discount_pct": DecimalString(2, PERCENT, description="For price_level discount: percent off the retail price"),
     "salesperson_id": Integer(nullable=True, description="Only the owner may change it; a salesperson's new "
                                                          "customers are their own"),
     "active": Boolean(),
@@ -48,7 +49,7 @@ def _customer(customer_id) -> Customer:
 
 @bp.route("/customers")
 @allow(CUSTOMER_READERS)
-@operation("List customers", response=CUSTOMER, listing=True, query={
+@operation("List customers", response=CUSTOMER, listing=True, item="api.customers_show", query={
     "q": {"type": "string", "description": "Name, contact, phone, tags, pinyin or initials"},
     "active": {"type": "boolean"}, "salesperson_id": {"type": "integer"}})
 def customers_index():
@@ -65,7 +66,9 @@ def customers_index():
 
 @bp.route("/customers", methods=["POST"])
 @allow(CUSTOMER_WRITERS)
-@operation("Create a customer", body=CUSTOMER_CREATE, response=CUSTOMER, status=201, problems=(409,))
+@operation("Create a customer", body=CUSTOMER_CREATE, response=CUSTOMER, status=201, problems=(409,),
+           location="api.customers_show", links={"order": Link("api.sales_orders_create", body={
+               "customer_id": "$response.body#/id"})})
 def customers_create():
     """A new customer; a salesperson who creates one becomes its salesperson."""
     customer = partners.create_customer(g.user, parse_body())

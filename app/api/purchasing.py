@@ -13,11 +13,12 @@ from app.api.pagination import MAX_PER_PAGE, paginate
 from app.api.sales import created, enum_arg, optional_body
 from app.api.schema import (Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed, decimal_str)
-from app.api.spec import operation, parse_body
+from app.api.spec import Link, operation, parse_body
 from app.api.suppliers import INVOICE, invoice_json
 from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, allow, sees_cost
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import PERCENT, PRICE, QUANTITY
 from app.lines import QtyInput
 from app.partners.models import Supplier
 from app.purchasing import receiving, reorder
@@ -41,11 +42,11 @@ ORDER_CREATE = Schema("PurchaseOrderCreate", {
     "supplier_id": Integer(required=True), "warehouse_id": Integer(description="Default: the default warehouse"),
     "notes": String(max_length=2000),
     "lines": ListOf(Nested(Schema("PurchaseOrderLineInput", {
-        "product_id": Integer(required=True), "qty": DecimalString(3, required=True),
-        "unit_price": DecimalString(2, description="Default: the supplier's last price, else the purchase price"),
-        "tax_rate": DecimalString(2, description="Default: the company's rate")})), min_items=1, required=True)})
+        "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
+        "unit_price": DecimalString(2, PRICE, description="Default: the supplier's last price, else the purchase price"),
+        "tax_rate": DecimalString(2, PRICE, description="Default: the company's rate")})), min_items=1, required=True)})
 QTY_LINES = ListOf(Nested(Schema("PurchaseLineQty", {"line_id": Integer(required=True),
-                                                     "qty": DecimalString(3, required=True)})),
+                                                     "qty": DecimalString(3, QUANTITY, required=True)})),
                    min_items=1, required=True)
 RECEIPT_CREATE = Schema("PurchaseReceiptCreate", {"lines": QTY_LINES,
                                                   "warehouse_id": Integer(description="Default: the order's")})
@@ -131,7 +132,10 @@ def _qty_inputs(data: dict) -> list[QtyInput]:
 
 @bp.route("/purchase-orders")
 @allow(PURCHASE_READERS)
-@operation("List purchase orders", response=ORDER, listing=True, query={
+@operation("List purchase orders", response=ORDER, listing=True, item="api.purchase_orders_show", links={
+    "receive": Link("api.purchase_orders_receive", parameters={"path.order_id": "$response.body#/items/0/id"}, body={
+        "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}],
+        "warehouse_id": "$response.body#/items/0/warehouse_id"})}, query={
     "status": {"type": "string", "enum": [s.value for s in PurchaseStatus]}, "supplier_id": {"type": "integer"}})
 def purchase_orders_index():
     """Purchase orders, newest first."""
@@ -145,7 +149,8 @@ def purchase_orders_index():
 
 @bp.route("/purchase-orders", methods=["POST"])
 @allow(PURCHASE_WRITERS)
-@operation("Create a draft purchase order", body=ORDER_CREATE, response=ORDER, status=201, problems=(404,))
+@operation("Create a draft purchase order", body=ORDER_CREATE, response=ORDER, status=201, problems=(404,),
+           location="api.purchase_orders_show")
 def purchase_orders_create():
     """A draft expected after the supplier's lead time; errors name lines.N.field."""
     data = parse_body()
@@ -174,7 +179,10 @@ def purchase_orders_show(order_id):
 
 @bp.route("/purchase-orders/<int:order_id>/confirm", methods=["POST"])
 @allow(PURCHASE_WRITERS)
-@operation("Confirm a draft: on order, open for receiving", response=ORDER, problems=(409,))
+@operation("Confirm a draft: on order, open for receiving", response=ORDER, problems=(409,), links={
+    "receive": Link("api.purchase_orders_receive", parameters={"path.order_id": "$response.body#/id"}, body={
+        "lines": [{"line_id": "$response.body#/lines/0/id", "qty": "1"}],
+        "warehouse_id": "$response.body#/warehouse_id"})})
 def purchase_orders_confirm(order_id):
     """Draft to confirmed; 409 invalid-state otherwise."""
     order = _order(order_id)
@@ -199,7 +207,13 @@ def purchase_orders_cancel(order_id):
 @bp.route("/purchase-orders/<int:order_id>/receipts", methods=["POST"])
 @allow(RECEIVERS)
 @operation("Receive some or all of a confirmed order (stock in; moving-average cost updated)", body=RECEIPT_CREATE,
-           response=RECEIPT, status=201, problems=(409,))
+           response=RECEIPT, status=201, problems=(409,), location="api.purchase_receipts_show", links={
+               "invoice": Link("api.purchase_orders_invoice", parameters={
+                   "path.order_id": "$response.body#/purchase_order_id"}),
+               "return": Link("api.purchase_returns_create", body={
+                   "purchase_order_id": "$response.body#/purchase_order_id",
+                   "lines": [{"line_id": "$response.body#/lines/0/line_id", "qty": "1"}],
+                   "warehouse_id": "$response.body#/warehouse_id"})})
 def purchase_orders_receive(order_id):
     """Posts stock-in moves at the order's price; never more than ordered plus the owner's tolerance (422)."""
     order = _order(order_id)
@@ -222,7 +236,10 @@ def purchase_receipts_show(receipt_id):
 @bp.route("/purchase-orders/<int:order_id>/invoice", methods=["POST"])
 @allow(PAYABLES)
 @operation("Record the supplier's invoice for what was received and not yet invoiced", body=INVOICE_CREATE,
-           response=INVOICE, status=201, problems=(409,))
+           body_optional=True, response=INVOICE, status=201, problems=(409,), location="api.purchase_invoices_show",
+           links={"pay": Link("api.payments_create", body={
+               "supplier_id": "$response.body#/supplier_id", "amount": "1.00", "method": "bank_transfer",
+               "allocations": [{"invoice_id": "$response.body#/id", "amount": "1.00"}]})})
 def purchase_orders_invoice(order_id):
     """A new purchase invoice due after the supplier's payment terms; 409 invalid-state when nothing waits."""
     order = _order(order_id)
@@ -233,7 +250,7 @@ def purchase_orders_invoice(order_id):
 @bp.route("/purchase-returns", methods=["POST"])
 @allow(RECEIVERS)
 @operation("Send received goods back to the supplier (stock out at the received cost; credit)", body=RETURN_CREATE,
-           response=RETURN, status=201, problems=(404, 409))
+           response=RETURN, status=201, problems=(404, 409), location="api.purchase_returns_show")
 def purchase_returns_create():
     """Never more than received and not yet returned (422); what had been invoiced is credited."""
     data = parse_body()
@@ -268,7 +285,7 @@ def suggestion_json(suggestion: reorder.Suggestion) -> dict:
 @bp.route("/reorder-suggestions")
 @allow(PURCHASE_WRITERS)
 @operation("Products to reorder for a warehouse", response=SUGGESTION, listing=True,
-           query={"warehouse_id": {"type": "integer", "description": "Required"}})
+           query={"warehouse_id": {"type": "integer"}}, query_required=("warehouse_id",))
 def reorder_suggestions():
     """Products whose available plus on-order quantity is below min_stock, with the preferred supplier."""
     if (warehouse_id := request.args.get("warehouse_id", type=int)) is None:

@@ -10,6 +10,7 @@ from app.api import bp
 from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation
 from app.auth.roles import SALES_REPORT_READERS, allow
+from app.limits import MAX_ID, parse_int
 from app.reports import sales
 from app.reports.periods import period_from_args
 
@@ -41,9 +42,10 @@ def _id_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
-        raise ValidationFailed({name: [_("Must be a whole number.")]})
-    return int(value)
+    try:
+        return parse_int(value, 1, MAX_ID)
+    except ValueError:
+        raise ValidationFailed({name: [_("Must be a whole number from %(low)d to %(high)d.", low=1, high=MAX_ID)]}) from None
 
 
 def _row_json(row: sales.SalesRow, key: bool = True) -> dict:

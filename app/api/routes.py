@@ -3,8 +3,12 @@ from flask import g, jsonify
 
 from app.api import bp
 from app.api.schema import Choice, Integer, Schema, String
-from app.api.spec import document, operation
+from app.api.spec import check_query, document, operation
 from app.auth.roles import EVERYONE, Role, allow
+
+# Query values that break an operation's declared parameters are refused before its view runs (after the
+# token is checked: a 401 comes first).
+bp.before_request(check_query)
 
 ME = Schema("Me", {"id": Integer(), "username": String(), "role": Choice(Role)})
 

@@ -11,10 +11,11 @@ from app.api import bp
 from app.api.pagination import paginate
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed, decimal_str)
-from app.api.spec import operation, parse_body
+from app.api.spec import Link, operation, parse_body, request_json
 from app.auth.roles import DELIVERERS, SALES_READERS, SALES_WRITERS, allow, sees_cost, sees_sale_price
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import PERCENT, PRICE, QUANTITY
 from app.partners.models import Customer
 from app.sales import fulfilment, scope
 from app.sales import services as sales
@@ -37,14 +38,14 @@ ORDER_CREATE = Schema("SalesOrderCreate", {
     "customer_id": Integer(required=True), "warehouse_id": Integer(description="Default: the default warehouse"),
     "notes": String(max_length=2000),
     "lines": ListOf(Nested(Schema("SalesOrderLineInput", {
-        "product_id": Integer(required=True), "qty": DecimalString(3, required=True),
-        "unit_price": DecimalString(2, description="Default: the customer's last or list price"),
-        "discount_pct": DecimalString(2), "tax_rate": DecimalString(2, description="Default: the company's rate")})),
+        "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
+        "unit_price": DecimalString(2, PRICE, description="Default: the customer's last or list price"),
+        "discount_pct": DecimalString(2, PERCENT), "tax_rate": DecimalString(2, PRICE, description="Default: the company's rate")})),
         min_items=1, required=True)})
 CONFIRM = Schema("SalesOrderConfirm", {
     "approve_over_limit": Boolean(description="Owner only: confirm although the credit limit is exceeded")})
 QTY_LINES = ListOf(Nested(Schema("OrderLineQty", {"line_id": Integer(required=True),
-                                                  "qty": DecimalString(3, required=True)})), min_items=1, required=True)
+                                                  "qty": DecimalString(3, QUANTITY, required=True)})), min_items=1, required=True)
 DELIVERY_CREATE = Schema("SalesDeliveryCreate", {"lines": QTY_LINES,
                                                  "warehouse_id": Integer(description="Default: the order's")})
 COST = "Only for roles that see costs"
@@ -82,7 +83,7 @@ def optional_body() -> dict:
     if not request.get_data():
         return {}
     op = current_app.view_functions[request.endpoint].operation
-    return (op.body or NOTHING).parse(request.get_json(silent=True), partial=op.partial)
+    return (op.body or NOTHING).parse(request_json(), partial=op.partial)
 
 
 def referenced(query, model, object_id, field: str, missing: str):
@@ -159,7 +160,10 @@ def _qty_inputs(data: dict) -> list[fulfilment.QtyInput]:
 
 @bp.route("/sales-orders")
 @allow(SALES_READERS)
-@operation("List sales orders", response=ORDER, listing=True,
+@operation("List sales orders", response=ORDER, listing=True, item="api.sales_orders_show", links={
+    "deliver": Link("api.sales_orders_deliver", parameters={"path.order_id": "$response.body#/items/0/id"}, body={
+        "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}],
+        "warehouse_id": "$response.body#/items/0/warehouse_id"})},
            query={"status": {"type": "string", "enum": [s.value for s in OrderStatus]},
                   "customer_id": {"type": "integer"}})
 def sales_orders_index():
@@ -174,7 +178,11 @@ def sales_orders_index():
 
 @bp.route("/sales-orders", methods=["POST"])
 @allow(SALES_WRITERS)
-@operation("Create a draft sales order", body=ORDER_CREATE, response=ORDER, status=201, problems=(404,))
+@operation("Create a draft sales order", body=ORDER_CREATE, response=ORDER, status=201, problems=(404,),
+           location="api.sales_orders_show", links={"deliver": Link("api.sales_orders_deliver", parameters={
+               "path.order_id": "$response.body#/id"}, body={"lines": [{"line_id": "$response.body#/lines/0/id",
+                                                                          "qty": "1"}],
+                                                               "warehouse_id": "$response.body#/warehouse_id"})})
 def sales_orders_create():
     """A draft; each line's price defaults to the customer's price (errors name lines.N.field)."""
     data = parse_body()
@@ -202,8 +210,11 @@ def sales_orders_show(order_id):
 
 @bp.route("/sales-orders/<int:order_id>/confirm", methods=["POST"])
 @allow(SALES_WRITERS)
-@operation("Confirm a draft: credit check, stock reserved (body optional)", body=CONFIRM, response=ORDER,
-           problems=(409,))
+@operation("Confirm a draft: credit check, stock reserved (body optional)", body=CONFIRM, body_optional=True,
+           response=ORDER, problems=(409,), links={"deliver": Link("api.sales_orders_deliver", parameters={
+               "path.order_id": "$response.body#/id"}, body={"lines": [{"line_id": "$response.body#/lines/0/id",
+                                                                          "qty": "1"}],
+                                                               "warehouse_id": "$response.body#/warehouse_id"})})
 def sales_orders_confirm(order_id):
     """Draft to confirmed; 409 insufficient-stock, credit-limit-exceeded or invalid-state."""
     order = order_in_scope(order_id)
@@ -227,7 +238,12 @@ def sales_orders_cancel(order_id):
 @bp.route("/sales-orders/<int:order_id>/deliveries", methods=["POST"])
 @allow(DELIVERERS)
 @operation("Deliver some or all of a confirmed order (stock out)", body=DELIVERY_CREATE, response=DELIVERY,
-           status=201, problems=(409,))
+           status=201, problems=(409,), location="api.sales_deliveries_show", links={
+               "invoice": Link("api.sales_orders_invoice", parameters={"path.order_id": "$response.body#/sales_order_id"}),
+               "return": Link("api.sales_returns_create", body={
+                   "sales_order_id": "$response.body#/sales_order_id",
+                   "lines": [{"line_id": "$response.body#/lines/0/line_id", "qty": "1"}],
+                   "warehouse_id": "$response.body#/warehouse_id"})})
 def sales_orders_deliver(order_id):
     """Posts stock-out moves; the order becomes partially_delivered or delivered."""
     order = order_in_scope(order_id)
@@ -247,7 +263,7 @@ def sales_deliveries_show(delivery_id):
 @bp.route("/sales-returns", methods=["POST"])
 @allow(DELIVERERS)
 @operation("Take delivered goods back (stock in, credit note)", body=RETURN_CREATE, response=RETURN, status=201,
-           problems=(404, 409))
+           problems=(404, 409), location="api.sales_returns_show")
 def sales_returns_create():
     """Never more than delivered and not yet returned; what had been invoiced is credited."""
     data = parse_body()
@@ -260,7 +276,7 @@ def sales_returns_create():
 
 @bp.route("/sales-returns")
 @allow(SALES_READERS)
-@operation("List sales returns (credit notes)", response=RETURN, listing=True,
+@operation("List sales returns (credit notes)", response=RETURN, listing=True, item="api.sales_returns_show",
            query={"customer_id": {"type": "integer"}, "sales_order_id": {"type": "integer"}})
 def sales_returns_index():
     """Returns in the caller's scope, newest first."""

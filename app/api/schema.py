@@ -1,10 +1,11 @@
 """Declared request and response shapes: used to validate input and to write the OpenAPI document."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
 from app.db_types import to_decimal
 from app.errors import BusinessRuleError
+from app.limits import MAX_ID, MAX_MAGNITUDE, MAX_NUMBER_TEXT, MIN_INT, Limit, unstorable
 
 
 class ValidationFailed(BusinessRuleError):
@@ -30,13 +31,17 @@ class Field:
     def parse(self, value):
         return value
 
-    def schema(self) -> dict:
+    def schema(self, incoming: bool = False) -> dict:
+        """The field's JSON Schema for a value (null aside: see document()); `incoming` for what a request may send."""
         schema = dict(self.openapi)
-        if self.nullable:
-            schema["nullable"] = True
         if self.description:
             schema["description"] = self.description
         return schema
+
+    def document(self, incoming: bool = False) -> dict:
+        """schema(), with null allowed for a nullable field (3.1 has no `nullable`: null is one of the types)."""
+        schema = self.schema(incoming)
+        return or_null(schema) if self.nullable else schema
 
 
 class String(Field):
@@ -47,6 +52,8 @@ class String(Field):
     def parse(self, value):
         if not isinstance(value, str):
             raise ValueError(_("Must be text."))
+        if unstorable(value):  # NUL, control characters, lone surrogates ("\ud800"): no database stores them
+            raise ValueError(_("Contains characters that cannot be stored (control characters or a broken character)."))
         value = value.strip()
         if len(value) < self.min_length:
             raise ValueError(_("Use at least %(n)d characters.", n=self.min_length) if self.min_length > 1
@@ -55,21 +62,40 @@ class String(Field):
             raise ValueError(_("At most %(n)d characters.", n=self.max_length))
         return value
 
-    def schema(self):
-        schema = {"type": "string", **super().schema()}
+    def schema(self, incoming=False):
+        schema = {"type": "string", **super().schema(incoming)}
         if self.min_length:
             schema["minLength"] = self.min_length
         if self.max_length:
             schema["maxLength"] = self.max_length
+        if incoming:  # no control characters; blanks around are trimmed, so a required text needs one non-blank
+            schema["pattern"] = TEXT_PATTERN if self.min_length else OPTIONAL_TEXT_PATTERN
         return schema
 
 
 class Integer(Field):
+    """A whole number; by default an id's range (a BigInteger), so 2**63 and 10**30 never reach a query.
+
+    `minimum`/`maximum` are the bounds parse() keeps to, for the OpenAPI document to show.
+    """
     openapi = {"type": "integer"}
+
+    def __init__(self, minimum: int = MIN_INT, maximum: int = MAX_ID, **kw):
+        super().__init__(**kw)
+        self.minimum, self.maximum = minimum, maximum
+
+    def schema(self, incoming=False):
+        schema = super().schema(incoming)
+        for bound in ("minimum", "maximum"):  # the range parse() keeps to, where the field has one
+            if getattr(self, bound, None) is not None:
+                schema[bound] = getattr(self, bound)
+        return schema
 
     def parse(self, value):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(_("Must be a whole number."))
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(_("Must be a whole number from %(low)d to %(high)d.", low=self.minimum, high=self.maximum))
         return value
 
 
@@ -92,33 +118,82 @@ class Choice(Field):
             raise ValueError(_("Must be one of: %(values)s.", values=", ".join(self.values)))
         return value
 
-    def schema(self):
-        return {"type": "string", "enum": self.values, **super().schema()}
+    def schema(self, incoming=False):
+        return {"type": "string", "enum": self.values, **super().schema(incoming)}
 
 
 class DecimalString(Field):
-    """Money or quantity: a decimal string out; a string or JSON number in, never via float."""
+    """Money or quantity: a decimal string out; a string or JSON number in, never via float.
 
-    def __init__(self, places: int, **kw):
+    With a `limit` (app.limits: PRICE, QUANTITY, AMOUNT, PERCENT...) input is kept to its range, and
+    `minimum`/`maximum` (decimal strings) say so for the OpenAPI document; the services check the same bounds.
+    """
+
+    def __init__(self, places: int, limit: Limit | None = None, **kw):
         super().__init__(**kw)
-        self.places = places
+        self.places, self.limit = places, limit
+        self.minimum = limit.minimum if limit else None
+        self.maximum = limit.maximum if limit else None
 
     def parse(self, value):
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             raise ValueError(_("Must be a number."))
+        if self.limit is not None:
+            return self.limit.parse(value)
         try:
             return to_decimal(value, self.places)
         except (TypeError, ValueError):
             raise ValueError(_("Must be a number.")) from None
 
-    def schema(self):
-        return {"type": "string", "format": "decimal", "example": "1." + "0" * self.places,
-                **super().schema()}
+    def schema(self, incoming=False):
+        """Out: a decimal string with exactly `places` places. In: such a string or a JSON number, within
+        the field's bounds (more places are rounded)."""
+        if not incoming:
+            return {"type": "string", "format": "decimal", "pattern": rf"^-?[0-9]+\.[0-9]{{{self.places}}}$",
+                    "examples": ["1." + "0" * self.places], **super().schema()}
+        if self.limit is not None:  # app.limits: within [low, high], both included
+            low, high = self.limit.low, self.limit.high
+            bounds = {"minimum": _json_number(low), "maximum": _json_number(high)}
+        else:  # any number app.limits.parse_decimal reads: below MAX_MAGNITUDE either way
+            low, high = -Decimal(MAX_MAGNITUDE), Decimal(MAX_MAGNITUDE)
+            bounds = {"exclusiveMinimum": -MAX_MAGNITUDE, "exclusiveMaximum": MAX_MAGNITUDE}
+        digits = len(str(int(max(abs(low), abs(high))))) - 1 or 1  # whole digits that always stay within bounds
+        sign = "[+-]?" if low < 0 else "[+]?"
+        return {"type": ["string", "number"], "format": "decimal",
+                "pattern": rf"^{sign}(?:[0-9]{{1,{digits}}}(?:\.[0-9]*)?|\.[0-9]+)$", "maxLength": MAX_NUMBER_TEXT,
+                **bounds, "examples": ["1." + "0" * self.places], **super().schema(incoming)}
+
+
+# What the document promises a request may send (the parsers keep to the same, and more leniently):
+OPTIONAL_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # no control characters but tab and newlines
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # and one non-blank
+
+
+def _json_number(value: Decimal):
+    """A bound as a JSON number (the document is JSON: a Decimal would go out as a string)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def or_null(schema: dict) -> dict:
+    """A JSON Schema that also accepts null: "type" becomes a list with "null" (and an enum gains None)."""
+    schema = dict(schema)
+    kinds = schema.get("type")
+    if kinds is None:
+        return {"anyOf": [schema, {"type": "null"}]}
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    schema["type"] = kinds + ["null"] if "null" not in kinds else kinds
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
 
 
 def decimal_str(value, places: int) -> str | None:
     """How money (2 places), quantities (3) and costs (4) leave the API: exact strings, fixed places."""
-    return None if value is None else str(to_decimal(value, places))
+    if value is None:
+        return None
+    if isinstance(value, Decimal):  # stored figures go out as they are, even one beyond today's bounds
+        return str(value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+    return str(to_decimal(value, places))
 
 
 class DateTime(Field):
@@ -128,9 +203,10 @@ class DateTime(Field):
 class Schema:
     """An object shape: named fields, nothing else allowed."""
 
-    def __init__(self, name: str, fields: dict[str, Field]):
+    def __init__(self, name: str, fields: dict[str, Field], exactly_one: tuple = ()):
         self.name = name
         self.fields = fields
+        self.exactly_one = exactly_one  # of these fields, a body sends exactly one (checked by its view)
 
     def parse(self, data, partial: bool = False) -> dict:
         """Validate a request body; unknown fields and bad values raise ValidationFailed."""
@@ -156,12 +232,14 @@ class Schema:
             raise ValidationFailed(errors)
         return values
 
-    def openapi(self, partial: bool = False) -> dict:
+    def openapi(self, partial: bool = False, incoming: bool = False) -> dict:
         schema = {"type": "object", "additionalProperties": False,
-                  "properties": {name: field.schema() for name, field in self.fields.items()}}
+                  "properties": {name: field.document(incoming) for name, field in self.fields.items()}}
         required = [name for name, field in self.fields.items() if field.required and not partial]
         if required:
             schema["required"] = required
+        if self.exactly_one:
+            schema["oneOf"] = [{"required": [name]} for name in self.exactly_one]
         return schema
 
 
@@ -175,8 +253,8 @@ class Nested(Field):
     def parse(self, value):
         return self.schema_.parse(value)
 
-    def schema(self):
-        return {**self.schema_.openapi(), **super().schema()}
+    def schema(self, incoming=False):
+        return {**self.schema_.openapi(incoming=incoming), **super().schema(incoming)}
 
 
 class ListOf(Field):
@@ -205,6 +283,6 @@ class ListOf(Field):
             raise ValidationFailed(errors)
         return parsed
 
-    def schema(self):
-        return {"type": "array", "items": self.item.schema(), "minItems": self.min_items,
-                "maxItems": self.max_items, **super().schema()}
+    def schema(self, incoming=False):
+        return {"type": "array", "items": self.item.document(incoming), "minItems": self.min_items,
+                "maxItems": self.max_items, **super().schema(incoming)}

@@ -1,11 +1,37 @@
 """Each API view declares its shapes once; validation and the OpenAPI document both read them."""
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask import current_app, request
+from flask_babel import gettext as _
 
-from app.api.schema import Schema
-from app.auth.roles import PUBLIC, allowed_roles
+from app.api.schema import Schema, ValidationFailed
+from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
+from app.api.pagination import MAX_PER_PAGE
+from app.errors import PROBLEM_STATUS, BusinessRuleError
+from app.inputs import MAX_PATH_ID
+from app.limits import MAX_ID, MAX_PAGE, parse_date, parse_int
+
+MAX_QUERY_TEXT = 200
+# YYYY-MM-DD from 2000-01-01 to 2099-12-31, the dates app.limits.parse_date accepts (reports step beyond the
+# dates they are given); `format: date` then rules out 2026-02-30.
+DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class Link:
+    """An OpenAPI link from this operation's success response to another operation (an endpoint and a method).
+
+    `parameters` and `body` hold runtime expressions ("$response.body#/id"): a client, or schemathesis' stateful
+    run, feeds the object just made into the next step (read it, confirm it, deliver it ...).
+    """
+    endpoint: str
+    method: str = "POST"
+    parameters: dict = field(default_factory=dict)
+    body: dict | None = None
 
 
 @dataclass
@@ -17,7 +43,13 @@ class Operation:
     listing: bool = False
     partial: bool = False
     query: dict = field(default_factory=dict)
+    query_required: tuple = ()  # of `query`, the parameters a request must send
     problems: tuple = ()
+    body_optional: bool = False  # the view reads its body with optional_body(): none at all is fine
+    also: tuple = ()  # other success statuses with the same body (a scan seen before: 200 instead of 201)
+    location: str | None = None  # the endpoint a 201's Location header names: what was made, linked onwards
+    item: str | None = None  # a listing's: the endpoint that reads one of its items, linked from the first
+    links: dict = field(default_factory=dict)  # name -> Link, besides those to `location`'s operations
 
 
 def operation(summary: str, **kwargs):
@@ -28,21 +60,111 @@ def operation(summary: str, **kwargs):
     return mark
 
 
+def request_json():
+    """The request's JSON body, fractions as Decimal (a JSON number 12.5 is never a binary float), or None."""
+    data = request.get_data()
+    if not data:
+        return None
+    try:
+        return current_app.json.loads(data, parse_float=Decimal)
+    except ValueError:  # not JSON, not UTF-8, or nested too deep
+        return None
+
+
 def parse_body():
     """The current view's declared body, validated (unknown fields refused)."""
-    view = current_app.view_functions[request.endpoint]
-    op = view.operation
-    return op.body.parse(request.get_json(silent=True), partial=op.partial)
+    op = current_app.view_functions[request.endpoint].operation
+    return op.body.parse(request_json(), partial=op.partial)
 
+
+# The query string ---------------------------------------------------------------------------------------------------
+
+def query_parameters(op: Operation) -> dict:
+    """The query parameters an operation takes, name -> JSON Schema, with the bounds the server keeps to."""
+    declared = {name: _bounded(name, schema) for name, schema in op.query.items()}
+    if op.listing:
+        declared |= {"page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                     "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}
+    return declared
+
+
+def _bounded(name: str, schema: dict) -> dict:
+    if schema.get("type") == "integer":
+        return {"minimum": 1, "maximum": MAX_ID, **schema}  # every integer filter is an id
+    if schema.get("format") == "date":
+        return {**DATE, **schema}
+    if schema.get("type") == "string" and "enum" not in schema:
+        return {"maxLength": MAX_QUERY_TEXT, **schema}
+    return schema
+
+
+def check_query() -> None:
+    """Refuse (422, naming each) query values that break the operation's declared parameters: what the document
+    says is refused is refused, rather than a typo'd filter quietly ignored."""
+    view = current_app.view_functions.get(request.endpoint)
+    op = getattr(view, "operation", None)
+    if op is None:
+        return
+    errors = {}
+    for name, schema in query_parameters(op).items():
+        values = request.args.getlist(name)
+        if not values and name in op.query_required:
+            errors[name] = [_("Required.")]
+        elif len(values) > 1:
+            errors[name] = [_("Give this at most once.")]
+        elif values and (message := _query_error(values[0], schema)):
+            errors[name] = [message]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _query_error(value: str, schema: dict) -> str | None:
+    if "enum" in schema:
+        return None if value in schema["enum"] else _("Must be one of: %(values)s.", values=", ".join(schema["enum"]))
+    kind = schema.get("type")
+    if kind == "integer":
+        low, high = schema.get("minimum", 1), schema.get("maximum", MAX_ID)
+        try:
+            parse_int(value, low, high)
+            return None
+        except ValueError:
+            return _("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)
+    if kind == "boolean":
+        return None if value in ("true", "false") else _("Must be true or false.")
+    if schema.get("format") == "date":
+        try:
+            parse_date(value, "date")
+            return None
+        except BusinessRuleError as error:
+            return str(error.message)
+    if kind == "string" and len(value) > schema.get("maxLength", MAX_QUERY_TEXT):
+        return _("At most %(n)d characters.", n=schema.get("maxLength", MAX_QUERY_TEXT))
+    return None
+
+
+# The document -------------------------------------------------------------------------------------------------------
 
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "type": {"type": "string", "enum": sorted(PROBLEM_STATUS)}, "title": {"type": "string"},
+        "status": {"type": "integer", "enum": sorted(set(PROBLEM_STATUS.values()))},
         "detail": {"type": "string"},
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     },
+}
+PROBLEMS = {
+    "400": "The body is not JSON, or not an object (bad-request)",
+    "401": "No token, or not a valid one (unauthenticated)",
+    "403": "The token's role may not do this (forbidden)",
+    "404": "No such object, or outside the caller's data scope (not-found)",
+    "413": "The body is over the size the server takes (payload-too-large)",
+    "409": "The state or a unique value does not allow it: insufficient-stock, credit-limit-exceeded, "
+           "invalid-state, duplicate",
+    "422": "Fields or query values fail validation (validation-error, `errors` says which), or an "
+           "Idempotency-Key was reused with another body (idempotency-key-reused)",
+    "429": "Too many attempts (rate-limited)",
 }
 
 
@@ -51,17 +173,19 @@ def _path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.removeprefix("/api/v1"))
 
 
+def _operation_id(endpoint: str, method: str) -> str:
+    return f"{endpoint.removeprefix('api.')}_{method.lower()}"
+
+
 def document() -> dict:
     """The OpenAPI 3.1 document for every route of the API blueprint."""
     paths: dict = {}
     schemas: dict = {"Problem": PROBLEM_SCHEMA}
-    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
-        if not rule.endpoint.startswith("api."):
-            continue
+    rules = sorted((r for r in current_app.url_map.iter_rules() if r.endpoint.startswith("api.")), key=lambda r: r.rule)
+    for rule in rules:
         view = current_app.view_functions[rule.endpoint]
-        op: Operation = view.operation
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(_path(rule.rule), {})[method.lower()] = _operation(rule, method, view, op, schemas)
+            paths.setdefault(_path(rule.rule), {})[method.lower()] = _operation(rule, method, view, schemas, rules)
     return {
         "openapi": "3.1.0",
         "info": {"title": "JXC API", "version": "1.0.0",
@@ -72,49 +196,81 @@ def document() -> dict:
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "responses": {name: {"description": name, "content": {"application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}}}} for name in ("Problem",)},
+            "responses": {code: {"description": text, "content": {"application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"}}}} for code, text in PROBLEMS.items()},
         },
     }
 
 
-def _operation(rule, method, view, op: Operation, schemas: dict) -> dict:
-    spec: dict = {"summary": op.summary, "operationId": f"{rule.endpoint.removeprefix('api.')}_{method.lower()}"}
-    if allowed_roles(view) == PUBLIC:
+def _operation(rule, method, view, schemas: dict, rules) -> dict:
+    op: Operation = view.operation
+    roles = allowed_roles(view)
+    spec: dict = {"summary": op.summary, "operationId": _operation_id(rule.endpoint, method)}
+    if roles == PUBLIC:
         spec["security"] = []
-    parameters = [{"name": arg, "in": "path", "required": True, "schema": {"type": "integer"}}
-                  for arg in sorted(rule.arguments)]
-    parameters += [{"name": name, "in": "query", "required": False, "schema": schema}
-                   for name, schema in op.query.items()]
-    if op.listing:
-        parameters += [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                       {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+    parameters = [{"name": arg, "in": "path", "required": True,
+                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PATH_ID}} for arg in sorted(rule.arguments)]
+    query = query_parameters(op)
+    parameters += [{"name": name, "in": "query", "required": name in op.query_required, "schema": schema}
+                   for name, schema in query.items()]
     if method == "POST":
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                           "schema": {"type": "string", "maxLength": 100}})
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 100}})
     if parameters:
         spec["parameters"] = parameters
     if op.body is not None:
         name = op.body.name + ("Patch" if op.partial else "")
-        schemas[name] = op.body.openapi(partial=op.partial)
-        spec["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{name}"}}}}
-    responses: dict = {}
+        schemas[name] = op.body.openapi(partial=op.partial, incoming=True)
+        spec["requestBody"] = {"required": not op.body_optional,
+                               "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+    spec["responses"] = _responses(rule, method, op, roles, schemas, rules, query)
+    return spec
+
+
+def _responses(rule, method, op: Operation, roles, schemas: dict, rules, query: dict) -> dict:
+    success: dict = {"description": "OK"}
     if op.response is not None:
         schemas[op.response.name] = op.response.openapi()
         ref = {"$ref": f"#/components/schemas/{op.response.name}"}
         body = ({"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
-            "items": {"type": "array", "items": ref}, "total": {"type": "integer"},
+            "items": {"type": "array", "items": ref}, "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer"}, "per_page": {"type": "integer"}}} if op.listing else ref)
-        responses[str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": body}}}
-    else:
-        responses[str(op.status)] = {"description": "OK"}
-    codes = {"401"} if allowed_roles(view) != PUBLIC else set()
-    codes |= {"403"} if allowed_roles(view) not in (PUBLIC, None) and len(allowed_roles(view)) < 5 else set()
+        success["content"] = {"application/json": {"schema": body}}
+    if op.status == 201 and op.location:
+        success["headers"] = {"Location": {"description": "Where what was made can be read",
+                                           "schema": {"type": "string"}}}
+    links = _links(op, rules)
+    if links:
+        success["links"] = links
+    responses = {str(status): success for status in (op.status, *op.also)}
+    codes = {"401"} if roles != PUBLIC else set()
+    codes |= {"403"} if roles not in (PUBLIC, None) and roles != EVERYONE else set()
     codes |= {"404"} if rule.arguments else set()
-    codes |= {"400", "422"} if op.body is not None or method == "POST" else set()
+    codes |= {"400", "413", "422"} if op.body is not None or method == "POST" else set()
+    codes |= {"422"} if query else set()
+    codes |= {"409"} if method in WRITES else set()  # a unique value taken by a concurrent write: duplicate
     codes |= {str(code) for code in op.problems}
     for code in sorted(codes):
-        responses[code] = {"$ref": "#/components/responses/Problem"}
-    spec["responses"] = responses
-    return spec
+        responses[code] = {"$ref": f"#/components/responses/{code}"}
+    return responses
+
+
+def _links(op: Operation, rules) -> dict:
+    """The declared links, and one to every operation on what a 201 made (its Location's path and below), or on
+    a listing's first item."""
+    links = {}
+    if op.location or op.item:
+        made = next(r for r in rules if r.endpoint == (op.location or op.item))
+        made_path, arguments = _path(made.rule), sorted(made.arguments)
+        pointer = "$response.body#/id" if op.location else "$response.body#/items/0/id"
+        for rule in rules:
+            if not _path(rule.rule).startswith(made_path) or sorted(rule.arguments) != arguments:
+                continue
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                target = _operation_id(rule.endpoint, method)
+                links[target] = {"operationId": target, "parameters": {f"path.{arg}": pointer for arg in arguments}}
+    for name, link in op.links.items():
+        links[name] = {"operationId": _operation_id(link.endpoint, link.method),
+                       **({"parameters": link.parameters} if link.parameters else {}),
+                       **({"requestBody": link.body} if link.body is not None else {})}
+    return links

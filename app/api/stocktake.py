@@ -1,15 +1,17 @@
 """Stocktakes over the API: open a count, send scans (one at a time, or a batch replayed by an offline phone),
 read the differences, post them."""
-from flask import abort, g, jsonify, request, url_for
+from flask import abort, g, jsonify, url_for
 from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             decimal_str)
+from app.api.sales import optional_body
 from app.api.spec import operation, parse_body
 from app.auth.roles import STOCKTAKE_COUNTERS, STOCKTAKE_REVIEWERS, allow, sees_cost
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import QUANTITY
 from app.stocktake import services as stocktakes
 from app.stocktake.models import Stocktake, StocktakeStatus
 
@@ -26,7 +28,7 @@ STOCKTAKE_CREATE = Schema("StocktakeCreate", {
 SCAN_IN = Schema("StocktakeScanInput", {
     "scan_id": String(required=True, min_length=8, max_length=64, description="A UUID made by the client"),
     "barcode": String(required=True, min_length=1, max_length=64),
-    "qty": DecimalString(3, description="Scanned units (a pack's barcode counts its units each); default 1"),
+    "qty": DecimalString(3, QUANTITY, description="Scanned units (a pack's barcode counts its units each); default 1"),
     "counted_at": String(max_length=40, description="When it was scanned (ISO 8601), for scans sent later")})
 SCAN = Schema("StocktakeScan", {
     "scan_id": String(), "product_id": Integer(), "qty": DecimalString(3, description="Base units counted"),
@@ -67,7 +69,8 @@ def _stocktake(stocktake_id: int) -> Stocktake:
 
 @bp.route("/stocktakes", methods=["POST"])
 @allow(STOCKTAKE_COUNTERS)
-@operation("Open a stocktake", body=STOCKTAKE_CREATE, response=STOCKTAKE, status=201, problems=(409,))
+@operation("Open a stocktake", body=STOCKTAKE_CREATE, response=STOCKTAKE, status=201, problems=(409,),
+           location="api.stocktakes_show")
 def stocktakes_create():
     """The expected quantities are what the books say is on hand now, in the warehouse (or category). 409
     invalid-state: a count of the same products is under way (the warehouse's, or an overlapping category's)."""
@@ -90,7 +93,8 @@ def stocktakes_show(stocktake_id):
 
 @bp.route("/stocktakes/<int:stocktake_id>/scans", methods=["POST"])
 @allow(STOCKTAKE_COUNTERS)
-@operation("Count a scan", body=SCAN_IN, response=SCAN, status=201, problems=(404, 409))
+@operation("Count a scan (201; 200 when its scan_id was counted before)", body=SCAN_IN, response=SCAN, status=201,
+           also=(200,), problems=(404, 409))
 def stocktakes_scan(stocktake_id):
     """201 counted; 200 this scan_id was counted before (nothing added); 404 unknown barcode; 409 closed."""
     data = parse_body()
@@ -134,10 +138,11 @@ def stocktakes_variance(stocktake_id):
 
 @bp.route("/stocktakes/<int:stocktake_id>/post", methods=["POST"])
 @allow(STOCKTAKE_REVIEWERS)
-@operation("Post the differences and close the count", body=POST_IN, response=STOCKTAKE, problems=(409,))
+@operation("Post the differences and close the count", body=POST_IN, body_optional=True, response=STOCKTAKE,
+           problems=(409,))
 def stocktakes_post(stocktake_id):
     """Differences become stocktake_gain / stocktake_loss moves through the ledger; the count then takes no scans."""
-    data = parse_body() if request.get_data() else {}
+    data = optional_body()
     stocktake = stocktakes.post_stocktake(g.user, _stocktake(stocktake_id),
                                           data.get("uncounted", stocktakes.UNCOUNTED_KEEP))
     return jsonify(stocktake_json(stocktake))

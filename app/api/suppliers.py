@@ -9,7 +9,7 @@ from app.api.finance import Date
 from app.api.sales import created, enum_arg
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             decimal_str)
-from app.api.spec import operation, parse_body
+from app.api.spec import Link, operation, parse_body
 from app.auth.roles import PAYABLES, SUPPLIER_READERS, SUPPLIER_WRITERS, allow
 from app.db_types import business_today
 from app.extensions import db
@@ -80,7 +80,7 @@ def invoice_json(invoice: PurchaseInvoice) -> dict:
 
 @bp.route("/suppliers")
 @allow(SUPPLIER_READERS)
-@operation("List suppliers", response=SUPPLIER, listing=True, query={
+@operation("List suppliers", response=SUPPLIER, listing=True, item="api.suppliers_show", query={
     "q": {"type": "string", "description": "Name, contact, phones, pinyin or initials"}, "active": {"type": "boolean"}})
 def suppliers_index():
     """Suppliers with what we owe each."""
@@ -94,7 +94,9 @@ def suppliers_index():
 
 @bp.route("/suppliers", methods=["POST"])
 @allow(SUPPLIER_WRITERS)
-@operation("Create a supplier", body=SUPPLIER_CREATE, response=SUPPLIER, status=201, problems=(409,))
+@operation("Create a supplier", body=SUPPLIER_CREATE, response=SUPPLIER, status=201, problems=(409,),
+           location="api.suppliers_show", links={"order": Link("api.purchase_orders_create", body={
+               "supplier_id": "$response.body#/id"})})
 def suppliers_create():
     """A new supplier; 409 duplicate when the name is taken."""
     supplier = suppliers.create_supplier(g.user, parse_body())
@@ -124,7 +126,10 @@ def suppliers_update(supplier_id):
 
 @bp.route("/purchase-invoices")
 @allow(PAYABLES)
-@operation("List purchase invoices (what suppliers bill us)", response=INVOICE, listing=True, query={
+@operation("List purchase invoices (what suppliers bill us)", response=INVOICE, listing=True,
+           item="api.purchase_invoices_show", links={"pay": Link("api.payments_create", body={
+               "supplier_id": "$response.body#/items/0/supplier_id", "amount": "1.00", "method": "bank_transfer",
+               "allocations": [{"invoice_id": "$response.body#/items/0/id", "amount": "1.00"}]})}, query={
     "supplier_id": {"type": "integer"}, "purchase_order_id": {"type": "integer"},
     "status": {"type": "string", "enum": [s.value for s in InvoiceStatus]},
     "overdue": {"type": "boolean", "description": "true: only those with something open past the due date"}})

@@ -38,7 +38,7 @@ def user_json(user: User) -> dict:
 
 @bp.route("/users")
 @allow(Role.OWNER)
-@operation("List users", response=USER, listing=True,
+@operation("List users", response=USER, listing=True, item="api.users_show",
            query={"q": {"type": "string"}, "role": {"type": "string"}, "active": {"type": "boolean"}})
 def users_index():
     """Users, filtered by text, role and active flag."""
@@ -54,7 +54,7 @@ def users_index():
 
 @bp.route("/users", methods=["POST"])
 @allow(Role.OWNER)
-@operation("Create a user", body=USER_CREATE, response=USER, status=201, problems=(409,))
+@operation("Create a user", body=USER_CREATE, response=USER, status=201, problems=(409,), location="api.users_show")
 def users_create():
     """A new user with a role and a first password."""
     data = parse_body()

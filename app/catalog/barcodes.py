@@ -8,6 +8,7 @@ import re
 from flask_babel import gettext as _
 
 from app.errors import BusinessRuleError
+from app.limits import normalise_code
 
 # GS1 reserves prefixes 20-29 for in-store numbering: internal codes never clash with a real EAN.
 INTERNAL_PREFIX = "29"
@@ -37,7 +38,9 @@ def symbology(code: str) -> str:
 
 
 def normalise(code: str) -> str:
-    return (code or "").strip()
+    """A code as stored and looked up: NFKC, no zero-width characters (limits.normalise_code), so a code that
+    differs from another only by width or an invisible character is the same code."""
+    return normalise_code(code)
 
 
 def internal_code(sequence: int) -> str:

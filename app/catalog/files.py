@@ -21,6 +21,7 @@ from app.extensions import db
 from app.forms import apply_error, new_key
 from app.inventory.models import Warehouse
 from app.inventory.services import active_warehouse, default_warehouse
+from app.limits import parse_int
 from app.web import render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,7 +78,7 @@ def _chosen_lines(values) -> list[tuple[Product, int]]:
     for index, raw_id in enumerate(ids[:MAX_LINES]):
         raw_qty = quantities[index] if index < len(quantities) else "1"
         try:
-            product_id, qty = int(raw_id), int(raw_qty or 0)
+            product_id, qty = parse_int(raw_id, 1), parse_int(raw_qty or "0")
         except ValueError:
             continue
         if qty > 0:

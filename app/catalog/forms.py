@@ -6,7 +6,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.db_types import to_decimal
+from app.limits import PRICE, QUANTITY, Limit
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp"]
 
@@ -17,25 +17,23 @@ def optional_id(value):
 
 
 class Amount:
-    """A non-negative decimal typed by hand; the service parses it again, this only reports early."""
+    """A decimal typed by hand within an app.limits bound; the service parses it again, this only reports early."""
 
-    def __init__(self, places: int):
-        self.places = places
+    def __init__(self, limit: Limit):
+        self.limit = limit
 
     def __call__(self, form, field):
         text = (field.data or "").strip()
         if not text:
             return
         try:
-            value = to_decimal(text, self.places)
-        except (TypeError, ValueError):
-            raise ValidationError(_l("Enter a number.")) from None
-        if value < 0:
-            raise ValidationError(_l("Cannot be negative."))
+            self.limit.parse(text)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
 
 
-def _number(label, places):
-    return StringField(label, validators=[Amount(places)], render_kw={"inputmode": "decimal", "autocomplete": "off"})
+def _number(label, limit: Limit):
+    return StringField(label, validators=[Amount(limit)], render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
 class ProductForm(FlaskForm):
@@ -50,11 +48,11 @@ class ProductForm(FlaskForm):
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)], default="个")
     barcode = StringField(_l("Barcode"), validators=[Optional(), Length(max=64)],
                           render_kw={"autocomplete": "off", "spellcheck": "false", "enterkeyhint": "next"})
-    sale_price = _number(_l("Sale price"), 2)
-    wholesale_price = _number(_l("Wholesale price"), 2)
-    purchase_price = _number(_l("Purchase price"), 2)
-    min_stock = _number(_l("Minimum stock"), 3)
-    max_stock = _number(_l("Maximum stock"), 3)
+    sale_price = _number(_l("Sale price"), PRICE)
+    wholesale_price = _number(_l("Wholesale price"), PRICE)
+    purchase_price = _number(_l("Purchase price"), PRICE)
+    min_stock = _number(_l("Minimum stock"), QUANTITY)
+    max_stock = _number(_l("Maximum stock"), QUANTITY)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
     active = BooleanField(_l("Active (can be sold and bought)"), default=True)
     photo = FileField(lazy_pgettext("product", "Photo"),
@@ -82,7 +80,7 @@ class WarehouseProductForm(ProductForm):
 
 class PackUnitForm(FlaskForm):
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=20)], render_kw={"placeholder": "箱"})
-    ratio = StringField(_l("Base units in it"), validators=[DataRequired(), Amount(3)],
+    ratio = StringField(_l("Base units in it"), validators=[DataRequired(), Amount(QUANTITY)],
                         render_kw={"inputmode": "decimal", "placeholder": "12", "autocomplete": "off"})
     barcode = StringField(_l("Barcode (optional)"), validators=[Optional(), Length(max=64)],
                           render_kw={"autocomplete": "off", "spellcheck": "false"})

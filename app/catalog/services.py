@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload
 from app.audit import services as audit
 from app.catalog import barcodes
 from app.catalog.models import Barcode, Category, PackUnit, Product
-from app.db_types import to_decimal
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
+from app.limits import PRICE, QUANTITY, normalise_code, parse_number
 from app.numbering import next_number
 from app.search import haystack
 
@@ -37,16 +37,11 @@ def _clean(values: dict) -> dict:
         if field not in EDITABLE:
             continue
         if isinstance(value, str):
-            value = value.strip()
+            value = normalise_code(value) if field == "sku" else value.strip()
         if field in OPTIONAL_FIELDS and value in (None, ""):
             value = None
         elif field in MONEY_FIELDS + QUANTITY_FIELDS:
-            try:
-                value = to_decimal(value if value not in (None, "") else 0, 2 if field in MONEY_FIELDS else 3)
-            except (TypeError, ValueError):
-                raise BusinessRuleError(_("Enter a number."), field) from None
-            if value < 0:
-                raise BusinessRuleError(_("Cannot be negative."), field)
+            value = parse_number(value if value not in (None, "") else 0, PRICE if field in MONEY_FIELDS else QUANTITY, field)
         clean[field] = value
     if "sku" in clean and not clean["sku"]:
         raise BusinessRuleError(_("Enter a SKU."), "sku")
@@ -58,6 +53,7 @@ def _clean(values: dict) -> dict:
 
 
 def _check_unique_sku(sku: str, product: Product | None = None) -> None:
+    """`sku` is normalised (_clean), and so is every SKU stored since: equal codes compare equal."""
     query = select(Product.id).where(func.lower(Product.sku) == sku.lower())
     if product is not None and product.id:
         query = query.where(Product.id != product.id)
@@ -150,10 +146,7 @@ def add_pack_unit(actor, product: Product, name: str, ratio, barcode: str | None
     name = (name or "").strip()
     if not name:
         raise BusinessRuleError(_("Name the unit, e.g. 箱."), "name")
-    try:
-        ratio = to_decimal(ratio, 3)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter a number."), "ratio") from None
+    ratio = parse_number(ratio, QUANTITY, "ratio")
     if ratio <= 1:
         raise BusinessRuleError(_("A pack holds more than one base unit."), "ratio")
     if any(unit.name == name for unit in product.pack_units) or name == product.unit:

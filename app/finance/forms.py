@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from app.db_types import business_today, to_decimal
 from app.finance.models import PaymentMethod
 from app.finance.services import AllocationInput
+from app.limits import FIRST_DAY, LAST_DAY
 
 
 def method_choices():
@@ -19,6 +20,9 @@ def method_choices():
 def not_in_future(form, field):
     if field.data and field.data > business_today():
         raise ValidationError(_("A receipt cannot be dated in the future."))
+    if field.data and field.data < FIRST_DAY:  # 0001-01-01 is a typing mistake, and reports step back from it
+        raise ValidationError(_("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(),
+                                last=LAST_DAY.isoformat()))
 
 
 class ReceiptForm(FlaskForm):

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import services as audit
-from app.db_types import business_today, to_decimal
+from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import Payment, PaymentAllocation, PaymentMethod
 from app.formatting import money
+from app.limits import AMOUNT, parse_number
 from app.numbering import next_number
 from app.partners.models import Customer, Supplier
 from app.sales.fulfilment import refresh_status
@@ -43,10 +44,7 @@ def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[Allocati
 
 
 def _amount(value, field: str) -> Decimal:
-    try:
-        amount = to_decimal(value, 2)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter an amount."), field) from None
+    amount = parse_number(value, AMOUNT, field)
     if amount <= 0:
         raise BusinessRuleError(_("Enter an amount above zero."), field)
     return amount

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.formatting import number
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
 from app.inventory.totals import add_moves
+from app.limits import check_amount
 from app.settings.services import company
 
 COST_PLACES = Decimal("0.0001")
@@ -64,6 +65,7 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
         if move.unit_cost is not None:
             product.avg_cost = moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty)
         unit_cost = move.unit_cost if move.unit_cost is not None else product.avg_cost
+        check_amount(move.qty * unit_cost, "lines")  # the move's value, which the stock reports sum
         if level.on_hand + move.qty < 0 and not company().allow_negative_stock:
             raise InsufficientStock(_(
                 "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",

@@ -20,6 +20,7 @@ from app.db_types import Quantity, ScaledDecimal
 from app.extensions import db
 from app.inventory.models import (MoveKind, StockAdjustment, StockAdjustmentLine, StockLevel, StockMove, StockTransfer,
                                   StockTransferLine, Warehouse)
+from app.limits import normalise_code
 
 VALUE = ScaledDecimal(7)  # quantity (3 places) x unit cost (4 places)
 
@@ -308,7 +309,7 @@ def find_exact(text: str) -> tuple[Product, Decimal] | None:
     barcode = lookup(text)
     if barcode is not None:
         return barcode.product, barcode.quantity
-    product = db.session.scalar(select(Product).where(func.lower(Product.sku) == text.lower()))
+    product = db.session.scalar(select(Product).where(func.lower(Product.sku) == normalise_code(text).lower()))
     return (product, Decimal("1")) if product is not None else None
 
 

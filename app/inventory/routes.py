@@ -14,6 +14,7 @@ from app.forms import new_key, post_once
 from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
+from app.limits import optional_date
 from app.web import render
 
 PER_PAGE = 30
@@ -27,10 +28,7 @@ def _page() -> int:
 
 
 def _date(name) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return optional_date(request.args.get(name))
 
 
 @bp.route("/stock")

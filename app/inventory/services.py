@@ -8,12 +8,12 @@ from sqlalchemy import func, select, update
 from app import database
 from app.audit import services as audit
 from app.catalog.models import Product
-from app.db_types import to_decimal
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockAdjustmentLine, StockTransfer,
                                   StockTransferLine, Warehouse)
+from app.limits import COST, SIGNED_QUANTITY, parse_number
 from app.numbering import next_number
 
 ADJUSTMENT_MOVE_KIND = {
@@ -68,15 +68,13 @@ def _lines(lines: list[LineInput], sign: int = 0) -> list[LineInput]:
         raise BusinessRuleError(_("Unknown product."), "lines")
     checked = []
     for line in lines:
-        qty = to_decimal(line.qty, 3)
+        qty = parse_number(line.qty, SIGNED_QUANTITY, "lines")
         if qty == 0:
             raise BusinessRuleError(_("Quantities cannot be zero."), "lines")
         if sign and qty * sign < 0:
             raise BusinessRuleError(_("This kind of document only adds stock.") if sign > 0
                                     else _("This kind of document only removes stock."), "lines")
-        cost = to_decimal(line.unit_cost, 4) if line.unit_cost is not None else None
-        if cost is not None and cost < 0:
-            raise BusinessRuleError(_("Cannot be negative."), "lines")
+        cost = parse_number(line.unit_cost, COST, "lines") if line.unit_cost is not None else None
         checked.append(LineInput(line.product_id, qty, cost))
     return checked
 

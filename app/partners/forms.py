@@ -5,6 +5,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.catalog.forms import Amount, optional_id
+from app.limits import AMOUNT, PERCENT
 from app.partners.models import PriceLevel
 from app.partners.services import EMAIL, TEXT_FIELDS, salesperson_choices
 
@@ -36,12 +37,12 @@ class CustomerForm(FlaskForm):
     tax_number = _text(_l("Tax number"), "tax_number", render_kw={"autocapitalize": "characters"})
     bank_name = _text(_l("Bank"), "bank_name")
     bank_account = _text(_l("Bank account"), "bank_account", render_kw={"inputmode": "numeric"})
-    credit_limit = StringField(_l("Credit limit"), validators=[Amount(2)], render_kw=NUMERIC)
+    credit_limit = StringField(_l("Credit limit"), validators=[Amount(AMOUNT)], render_kw=NUMERIC)
     payment_terms_days = StringField(_l("Payment terms (days)"), validators=[_days], default="30",
                                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
     price_level = SelectField(_l("Price level"), default=PriceLevel.RETAIL.value,
                               choices=lambda: [(level.value, level.label) for level in PriceLevel])
-    discount_pct = StringField(_l("Discount %"), validators=[Amount(2)], default="0", render_kw=NUMERIC)
+    discount_pct = StringField(_l("Discount %"), validators=[Amount(PERCENT)], default="0", render_kw=NUMERIC)
     salesperson_id = SelectField(_l("Salesperson"), coerce=optional_id)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=TEXT_FIELDS["notes"])])
     tags = _text(_l("Tags"), "tags")

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.roles import Role
-from app.db_types import to_decimal
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.finance.models import Payment
+from app.limits import AMOUNT, PERCENT, parse_number
 from app.partners.models import Customer, PriceLevel
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesReturn
 from app.search import haystack
@@ -38,7 +38,8 @@ def _clean(values: dict) -> dict:
     if clean.get("email") and not EMAIL.match(clean["email"]):
         raise BusinessRuleError(_("Enter a valid email address."), "email")
     if "credit_limit" in values:
-        clean["credit_limit"] = _amount(values["credit_limit"], "credit_limit", optional=True)
+        limit = values["credit_limit"]
+        clean["credit_limit"] = None if limit in (None, "") else parse_number(limit, AMOUNT, "credit_limit")
     if "payment_terms_days" in values:
         days = values["payment_terms_days"]
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
@@ -50,27 +51,12 @@ def _clean(values: dict) -> dict:
         except ValueError:
             raise BusinessRuleError(_("Choose a price level."), "price_level") from None
     if "discount_pct" in values:
-        pct = _amount(values["discount_pct"] or 0, "discount_pct")
-        if pct > 100:
-            raise BusinessRuleError(_("Enter a percentage from 0 to 100."), "discount_pct")
-        clean["discount_pct"] = pct
+        clean["discount_pct"] = parse_number(values["discount_pct"] or 0, PERCENT, "discount_pct")
     if "salesperson_id" in values:
         clean["salesperson_id"] = _salesperson(values["salesperson_id"])
     if "active" in values:
         clean["active"] = bool(values["active"])
     return clean
-
-
-def _amount(value, field: str, optional: bool = False) -> Decimal | None:
-    if optional and (value is None or value == ""):
-        return None
-    try:
-        amount = to_decimal(value, 2)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter a number."), field) from None
-    if amount < 0:
-        raise BusinessRuleError(_("Cannot be negative."), field)
-    return amount
 
 
 def _salesperson(user_id) -> int | None:

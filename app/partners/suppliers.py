@@ -6,10 +6,10 @@ from sqlalchemy import func, select, update
 
 from app.audit import services as audit
 from app.catalog.models import Product
-from app.db_types import to_decimal
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.finance.models import Payment
+from app.limits import PRICE, QUANTITY, parse_number
 from app.partners.models import Supplier, SupplierProduct
 from app.partners.services import EMAIL, TEXT_FIELDS
 from app.purchasing.models import PurchaseInvoice, PurchaseReturn
@@ -79,13 +79,8 @@ def set_item(actor, supplier: Supplier, product_id, supplier_sku: str = "", min_
     product = db.session.get(Product, product_id) if isinstance(product_id, int) else None
     if product is None:
         raise BusinessRuleError(_("Unknown product."), "product_id")
-    try:
-        moq = to_decimal(min_order_qty or 0, 3)
-        price = to_decimal(last_price, 2) if last_price not in (None, "") else None
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter a number."), "min_order_qty") from None
-    if moq < 0 or (price is not None and price < 0):
-        raise BusinessRuleError(_("Cannot be negative."), "min_order_qty")
+    moq = parse_number(min_order_qty or 0, QUANTITY, "min_order_qty")
+    price = parse_number(last_price, PRICE, "last_price") if last_price not in (None, "") else None
     item = db.session.scalar(select(SupplierProduct).where(SupplierProduct.supplier_id == supplier.id,
                                                            SupplierProduct.product_id == product.id))
     if item is None:

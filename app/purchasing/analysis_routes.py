@@ -1,10 +1,10 @@
 """Supplier performance and purchase price trends (采购分析): read-only figures for buyers and finance."""
-from datetime import date
 
 from flask import request
 
 from app.auth.roles import SUPPLIER_READERS, allow
 from app.formatting import date_, money
+from app.limits import optional_date
 from app.purchasing import analysis, bp
 from app.web import render
 
@@ -20,7 +20,7 @@ def _performance():
 def analysis_page():
     """Each supplier's on-time, lead-time, fill and return figures and spend; one product's price trend."""
     args = request.args
-    period = analysis.period(args.get("start", type=date.fromisoformat), args.get("end", type=date.fromisoformat))
+    period = analysis.period(args.get("start", type=optional_date), args.get("end", type=optional_date))
     product_id = args.get("product_id", type=int)
     trend = analysis.price_trend(product_id, period) if product_id else {}
     rows = analysis.performance(period)

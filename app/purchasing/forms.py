@@ -2,11 +2,13 @@
 check the numbers and the rules again."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.catalog.forms import Amount
 from app.finance.forms import method_choices
+from app.forms import IdField
+from app.limits import AMOUNT, PRICE, QUANTITY
 from app.partners.services import EMAIL, TEXT_FIELDS
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
@@ -65,8 +67,8 @@ class SupplierItemForm(FlaskForm):
     product = StringField(_l("Product (SKU or barcode)"), validators=[DataRequired(), Length(max=100)],
                           render_kw={"autocomplete": "off"})
     supplier_sku = StringField(_l("Supplier's item code"), validators=[Length(max=64)], render_kw={"autocomplete": "off"})
-    last_price = StringField(_l("Last price"), validators=[Amount(2)], render_kw=NUMBER)
-    min_order_qty = StringField(_l("Minimum order"), validators=[Amount(3)], default="0", render_kw=NUMBER)
+    last_price = StringField(_l("Last price"), validators=[Amount(PRICE)], render_kw=NUMBER)
+    min_order_qty = StringField(_l("Minimum order"), validators=[Amount(QUANTITY)], default="0", render_kw=NUMBER)
     preferred = BooleanField(_l("Preferred supplier for this product"))
 
 
@@ -77,13 +79,13 @@ class KeyForm(FlaskForm):
 
 
 class NewOrderForm(KeyForm):
-    supplier_id = IntegerField(validators=[DataRequired()])
+    supplier_id = IdField(validators=[DataRequired()])
 
 
 class AddLineForm(FlaskForm):
     """A product picked from search (product_id) or scanned/typed (code); `key` makes a double tap add once."""
 
-    product_id = IntegerField(validators=[Optional()])
+    product_id = IdField(validators=[Optional()])
     code = StringField(validators=[Optional(), Length(max=100)])
     units = StringField(validators=[Optional(), Length(max=20)])
     key = HiddenField(validators=[Optional(), Length(max=100)])
@@ -108,7 +110,7 @@ class ReturnForm(KeyForm):
 
 
 class PaymentForm(KeyForm):
-    amount = StringField(_l("Amount paid"), validators=[DataRequired(message=_l("Enter an amount.")), Amount(2)],
+    amount = StringField(_l("Amount paid"), validators=[DataRequired(message=_l("Enter an amount.")), Amount(AMOUNT)],
                          render_kw=NUMBER)
     method = RadioField(_l("Paid by"), choices=method_choices, validate_choice=False,
                         validators=[DataRequired(message=_l("Choose how the supplier was paid."))])
@@ -116,4 +118,4 @@ class PaymentForm(KeyForm):
 
 
 class SuggestionsForm(KeyForm):
-    warehouse_id = IntegerField(validators=[DataRequired()])
+    warehouse_id = IdField(validators=[DataRequired()])

@@ -12,7 +12,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.amounts import ZERO, line_amounts  # noqa: F401  (line_amounts: the one pricing rule)
+from app.amounts import ZERO, document_totals, line_amounts, priced_line  # noqa: F401  (line_amounts: the one pricing rule)
 from app.db_types import Money, Quantity, Rate, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 from app.sales.models import InvoiceStatus, Settled
@@ -80,9 +80,7 @@ class PurchaseOrder(db.Model):
     returns: Mapped[list["PurchaseReturn"]] = relationship(back_populates="order", order_by="PurchaseReturn.id")
 
     def recompute_totals(self):
-        self.subtotal = sum((line.amount for line in self.lines), ZERO)
-        self.tax = sum((line.tax for line in self.lines), ZERO)
-        self.total = self.subtotal + self.tax
+        self.subtotal, self.tax, self.total = document_totals(self.lines)
 
 
 class PurchaseOrderLine(db.Model):
@@ -103,7 +101,7 @@ class PurchaseOrderLine(db.Model):
     product = relationship("Product")
 
     def price(self):
-        self.amount, self.tax = line_amounts(self.qty, self.unit_price, ZERO, self.tax_rate)
+        self.amount, self.tax = priced_line(self.qty, self.unit_price, ZERO, self.tax_rate)
 
     @property
     def to_receive(self) -> Decimal:

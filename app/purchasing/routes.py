@@ -14,6 +14,7 @@ from app.formatting import plain
 from app.forms import commit_and_redirect, new_key, post_once, sent_before
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
+from app.limits import DIGITS, MAX_ID
 from app.lines import QtyInput
 from app.partners.models import Supplier
 from app.purchasing import bp, printing, queries, receiving, reorder, services
@@ -267,7 +268,7 @@ def suggestions():
             form, lambda: reorder.draft_orders(g.user, form.warehouse_id.data) or _nothing_to_draft(),
             _drafted)):
         return response
-    drafted = [int(i) for i in request.args.get("drafted", "").split(",") if i.isdigit()][:50]
+    drafted = [int(i) for i in request.args.get("drafted", "").split(",") if DIGITS.fullmatch(i) and int(i) <= MAX_ID][:50]
     return render("purchasing/suggestions.html", "purchasing/_suggestions.html", form=form, warehouses=warehouses,
                   chosen=chosen, rows=reorder.suggestions(chosen) if chosen else [],
                   drafted=[order for i in drafted if (order := queries.order(i))],

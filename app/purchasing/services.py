@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.catalog.models import Product
-from app.db_types import business_today, to_decimal, utcnow
+from app.db_types import business_today, utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.inventory.services import active_warehouse, default_warehouse
+from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 from app.numbering import next_number
 from app.partners.models import Supplier, SupplierProduct
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
@@ -48,28 +49,17 @@ def lock(*orders: PurchaseOrder) -> None:
                            .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
 
 
-def _number(value, places: int, field: str, high=None) -> Decimal:
-    try:
-        number = to_decimal(value, places)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter a number."), field) from None
-    if number < 0 or (high is not None and number > high):
-        raise BusinessRuleError(_("Enter a number from %(low)s to %(high)s.", low=0, high=high) if high is not None
-                                else _("Cannot be negative."), field)
-    return number
-
-
 def _price_line(order: PurchaseOrder, line: PurchaseOrderLine, given: LineInput, new: bool) -> None:
     if new:
         line.unit_price = default_price(order.supplier, line.product)
         line.tax_rate = company().default_tax_rate
-    line.qty = _number(given.qty, 3, "qty")
+    line.qty = parse_number(given.qty, QUANTITY, "qty")
     if line.qty <= 0:
         raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
     if given.unit_price is not None:
-        line.unit_price = _number(given.unit_price, 2, "unit_price")
+        line.unit_price = parse_number(given.unit_price, PRICE, "unit_price")
     if given.tax_rate is not None:
-        line.tax_rate = _number(given.tax_rate, 2, "tax_rate", high=Decimal(100))
+        line.tax_rate = parse_number(given.tax_rate, PERCENT, "tax_rate")
     line.price()
 
 
@@ -107,7 +97,7 @@ def add_line(actor, order: PurchaseOrder, given: LineInput) -> PurchaseOrderLine
         raise BusinessRuleError(_("Unknown product."), "product_id")
     existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
     if existing is not None and given.unit_price is None and given.tax_rate is None:
-        _price_line(order, existing, LineInput(product.id, existing.qty + _number(given.qty, 3, "qty")), new=False)
+        _price_line(order, existing, LineInput(product.id, existing.qty + parse_number(given.qty, QUANTITY, "qty")), new=False)
         line = existing
     else:
         line = PurchaseOrderLine(product=product, received_qty=ZERO, invoiced_qty=ZERO, returned_qty=ZERO,

@@ -27,7 +27,7 @@ from app.reports.periods import Period
 from app.sales.models import SalesDeliveryLine, SalesOrderLine, SalesReturnLine
 
 VALUE = ScaledDecimal(7)     # quantity (3 places) x unit cost (4 places)
-REVENUE = ScaledDecimal(9)   # quantity (3) x price (2) x (100 % - discount) (4: the rate's 2 places and the %)
+REVENUE = ScaledDecimal(5)   # quantity (3) x price (2) x (100 % - discount), each move rounded to 10**-5 (_REVENUE)
 ZERO, TENTH, CENT = Decimal("0"), Decimal("0.1"), Decimal("0.01")
 RISK_WINDOW = 30        # stock-out risk: the sales rate of the last 30 days
 A_SHARE, B_SHARE = 80, 95  # ABC: A up to 80 % of the value sold, B the next 15 %, C the rest
@@ -493,8 +493,13 @@ def _best_by_revenue(period: Period, scope: Scope, limit: int) -> list:
 
 
 _ORDER_LINE = SalesOrderLine.__table__.alias("ol")
-_REVENUE = type_coerce(func.coalesce(func.sum(-raw(StockMove.qty) * raw(_ORDER_LINE.c.unit_price)
-                                              * (10000 - raw(_ORDER_LINE.c.discount_pct))), 0), REVENUE).label("revenue")
+# Each sale move's revenue in units of 10**-9 (quantity x price x (100 % - discount)) fits 64 bits (a line is at most
+# 1,000,000,000.00 before discount: app.limits), but a product's sum of them would pass 2**63 at 9.2 billion yuan.
+# So each is rounded (half away from zero) to 10**-5 yuan before summing: exact to far below a cent per move, and
+# a product's sum holds 92 trillion yuan (docs/limits.md).
+_REVENUE_9 = -raw(StockMove.qty) * raw(_ORDER_LINE.c.unit_price) * (10000 - raw(_ORDER_LINE.c.discount_pct))
+_REVENUE = type_coerce(func.coalesce(func.sum(case((_REVENUE_9 >= 0, (_REVENUE_9 + 5000) // 10000),
+                                                   else_=(_REVENUE_9 - 5000) // 10000)), 0), REVENUE).label("revenue")
 
 
 def _priced(query):

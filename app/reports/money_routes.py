@@ -16,6 +16,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import PaymentMethod
 from app.formatting import date_, money as money_text
+from app.limits import parse_date
 from app.partners import services as partners
 from app.partners.models import Customer, Supplier
 from app.reports import bp, money
@@ -44,10 +45,7 @@ def _as_of() -> date:
     text = (request.args.get("as_of") or "").strip()
     if not text:
         return business_today()
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise BusinessRuleError(_("Enter a date as YYYY-MM-DD."), field="as_of") from None
+    day = parse_date(text, "as_of")
     if day > business_today():
         raise BusinessRuleError(_("Choose a date no later than today."), field="as_of")
     return day

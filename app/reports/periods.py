@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.db_types import business_today
 from app.errors import BusinessRuleError
+from app.limits import parse_date
 
 PRESETS = {"today": _l("Today"), "week": _l("This week"), "month": _l("This month"), "quarter": _l("This quarter"),
            "year": _l("This year")}
@@ -62,10 +63,7 @@ def preset(name: str, today: date | None = None) -> Period:
 
 
 def _parse(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BusinessRuleError(_("Enter a date as YYYY-MM-DD."), field=field) from None
+    return parse_date(value, field)  # within 2000..2099: a period's neighbours must be dates too
 
 
 def period_from_args(args, default: str = "month") -> Period:

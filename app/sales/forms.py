@@ -1,8 +1,10 @@
 """Order screen forms: input shape only; the sales services check the numbers and the rules."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import IdField
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 
@@ -10,7 +12,7 @@ NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 class NewOrderForm(FlaskForm):
     """The customer tapped on the picker: one POST makes the draft."""
 
-    customer_id = IntegerField(validators=[DataRequired()])
+    customer_id = IdField(validators=[DataRequired()])
     idempotency_key = HiddenField()
 
 
@@ -21,7 +23,7 @@ class AddLineForm(FlaskForm):
     the scan's UUID or the result button's key, so a double tap or a replayed scan adds once.
     """
 
-    product_id = IntegerField(validators=[Optional()])
+    product_id = IdField(validators=[Optional()])
     code = StringField(validators=[Optional(), Length(max=100)])
     units = StringField(validators=[Optional(), Length(max=20)])
     key = HiddenField(validators=[Optional(), Length(max=100)])

@@ -14,7 +14,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.amounts import CENT, ZERO, line_amounts  # noqa: F401  (re-exported for sales code)
+from app.amounts import CENT, ZERO, document_totals, line_amounts, priced_line  # noqa: F401  (re-exported for sales code)
 from app.db_types import Money, Quantity, Rate, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
@@ -82,9 +82,7 @@ class SalesOrder(db.Model):
     __table_args__ = (Index("ix_sales_order_salesperson_created", "salesperson_id", "created_at"),)
 
     def recompute_totals(self):
-        self.subtotal = sum((line.amount for line in self.lines), ZERO)
-        self.tax = sum((line.tax for line in self.lines), ZERO)
-        self.total = self.subtotal + self.tax
+        self.subtotal, self.tax, self.total = document_totals(self.lines)
 
     @property
     def uninvoiced_total(self) -> Decimal:
@@ -115,7 +113,7 @@ class SalesOrderLine(db.Model):
     product = relationship("Product")
 
     def price(self):
-        self.amount, self.tax = line_amounts(self.qty, self.unit_price, self.discount_pct, self.tax_rate)
+        self.amount, self.tax = priced_line(self.qty, self.unit_price, self.discount_pct, self.tax_rate)
 
     @property
     def to_deliver(self) -> Decimal:

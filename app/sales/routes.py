@@ -15,6 +15,7 @@ from app.forms import commit_and_redirect, new_key, sent_before
 from app.formatting import plain
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
+from app.limits import optional_date
 from app.partners.services import salesperson_choices
 from app.sales import bp, printing, queries, services
 from app.sales.forms import ActionForm, AddLineForm, LineForm, NewOrderForm, OrderFieldsForm
@@ -33,10 +34,7 @@ def _abilities():
 
 
 def _date(name) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return optional_date(request.args.get(name))
 
 
 @bp.route("/orders")

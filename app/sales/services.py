@@ -9,12 +9,13 @@ from sqlalchemy.orm import selectinload
 from app.audit import services as audit
 from app.auth.roles import Role
 from app.catalog.models import Product
-from app.db_types import to_decimal, utcnow
+from app.db_types import utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.formatting import money
 from app.inventory.ledger import reserve
 from app.inventory.services import active_warehouse, default_warehouse
+from app.limits import PERCENT, PRICE, QUANTITY, parse_number
 from app.numbering import next_number
 from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
@@ -64,17 +65,6 @@ def price_floor(customer: Customer, product: Product) -> Decimal:
     return min(floor, last) if last else floor
 
 
-def _number(value, places: int, field: str, low=ZERO, high=None) -> Decimal:
-    try:
-        number = to_decimal(value, places)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter a number."), field) from None
-    if number < low or (high is not None and number > high):
-        raise BusinessRuleError(_("Enter a number from %(low)s to %(high)s.", low=low, high=high) if high is not None
-                                else _("Cannot be negative."), field)
-    return number
-
-
 def _price_line(actor, order: SalesOrder, line: SalesOrderLine, given: LineInput, new: bool) -> None:
     """Set a line's quantity and price terms from input, within the limits the owner set, and price it."""
     product = line.product
@@ -84,15 +74,15 @@ def _price_line(actor, order: SalesOrder, line: SalesOrderLine, given: LineInput
         line.unit_price = last if last is not None else line.list_price
         line.discount_pct = ZERO
         line.tax_rate = company().default_tax_rate
-    line.qty = _number(given.qty, 3, "qty")
+    line.qty = parse_number(given.qty, QUANTITY, "qty")
     if line.qty <= 0:
         raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
     if given.unit_price is not None:
-        line.unit_price = _number(given.unit_price, 2, "unit_price")
+        line.unit_price = parse_number(given.unit_price, PRICE, "unit_price")
     if given.discount_pct is not None:
-        line.discount_pct = _number(given.discount_pct, 2, "discount_pct", high=Decimal(100))
+        line.discount_pct = parse_number(given.discount_pct, PERCENT, "discount_pct")
     if given.tax_rate is not None:
-        line.tax_rate = _number(given.tax_rate, 2, "tax_rate", high=Decimal(100))
+        line.tax_rate = parse_number(given.tax_rate, PERCENT, "tax_rate")
     if actor.role != Role.OWNER and (floor := price_floor(order.customer, product)) > line.net_price:
         raise BusinessRuleError(_("%(name)s cannot be sold below %(floor)s without the owner.",
                                   name=product.name, floor=money(floor)), "unit_price")
@@ -152,7 +142,7 @@ def add_line(actor, order: SalesOrder, given: LineInput) -> SalesOrderLine:
     existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
     if existing is not None and given.unit_price is None and given.discount_pct is None and given.tax_rate is None:
         before = _terms(existing)
-        _price_line(actor, order, existing, LineInput(product.id, existing.qty + _number(given.qty, 3, "qty")), new=False)
+        _price_line(actor, order, existing, LineInput(product.id, existing.qty + parse_number(given.qty, QUANTITY, "qty")), new=False)
         order.recompute_totals()
         _audit_line(actor, order, existing, before)
         return existing

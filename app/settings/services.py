@@ -8,9 +8,9 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import inspect
 
 from app.audit import services as audit
-from app.db_types import to_decimal
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.limits import PERCENT, parse_number
 from app.settings.models import CURRENCIES, CompanySettings
 
 SETTINGS_ID = 1
@@ -40,20 +40,10 @@ def update_company(actor, values: dict) -> CompanySettings:
     values = dict(values)
     if values.get("currency") not in CURRENCIES:
         raise BusinessRuleError(_("Choose a currency."), "currency")
-    try:
-        values["default_tax_rate"] = to_decimal(values["default_tax_rate"], 2)
-    except (TypeError, ValueError):
-        raise BusinessRuleError(_("Enter a number."), "default_tax_rate") from None
-    if not 0 <= values["default_tax_rate"] <= 100:
-        raise BusinessRuleError(_("Between 0 and 100."), "default_tax_rate")
+    values["default_tax_rate"] = parse_number(values["default_tax_rate"], PERCENT, "default_tax_rate")
     for field in ("max_sales_discount_pct", "receipt_tolerance_pct"):
         if field in values:
-            try:
-                values[field] = to_decimal(values[field], 2)
-            except (TypeError, ValueError):
-                raise BusinessRuleError(_("Enter a number."), field) from None
-            if not 0 <= values[field] <= 100:
-                raise BusinessRuleError(_("Between 0 and 100."), field)
+            values[field] = parse_number(values[field], PERCENT, field)
     if not (values.get("name") or "").strip():
         raise BusinessRuleError(_("Enter the company name."), "name")
     logo = values.pop("logo", None)

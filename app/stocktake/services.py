@@ -7,7 +7,7 @@ during business hours stays right without freezing the warehouse.
 """
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, or_, select, text, update
@@ -22,10 +22,12 @@ from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import MoveKind, StockLevel, StockMove, Warehouse
+from app.limits import parse_decimal, unstorable
 from app.numbering import next_number
 from app.stocktake.booking import (REVIEW_FILTERS, UNCOUNTED_CHOICES, UNCOUNTED_KEEP, UNCOUNTED_ZERO,  # noqa: F401
                                    Booking, VarianceRow, booking, review, variance)
 from app.stocktake.models import ZERO, Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
+from app.catalog import barcodes
 
 MAX_QTY = Decimal("1000000")
 
@@ -120,9 +122,9 @@ def record_scan(actor, stocktake_id: int, scan_id, barcode, qty=None, counted_at
     product outside the count's category or a closed count is refused and nothing is counted.
     """
     scan_id = str(scan_id or "").strip()
-    if not 8 <= len(scan_id) <= 64:
+    if not 8 <= len(scan_id) <= 64 or unstorable(scan_id):
         raise BusinessRuleError(_("Each scan needs its own id (a UUID)."), "scan_id")
-    code = (barcode or "").strip()
+    code = barcodes.normalise(barcode if isinstance(barcode, str) else "")
     # The usual scan is new: the count, the barcode's product and its count line in one query, and no look for
     # the scan_id first (the INSERT's ON CONFLICT finds a replay); a refused barcode still answers a replay as seen.
     head = _open_head(stocktake_id, code)
@@ -402,10 +404,10 @@ def _quantity(qty) -> Decimal:
     if qty in (None, ""):
         return Decimal(1)
     try:
-        value = Decimal(str(qty).strip())
-    except (InvalidOperation, ValueError):
+        value = parse_decimal(qty)  # plain digits only: Decimal() alone takes 1_000, ١٢ and NaN
+    except (TypeError, ValueError):
         raise BusinessRuleError(_("Enter a quantity, like 1 or 12."), "qty") from None
-    if not value.is_finite() or value <= 0 or value >= MAX_QTY or value != value.quantize(Decimal("0.001")):
+    if value <= 0 or value >= MAX_QTY or value != value.quantize(Decimal("0.001")):
         raise BusinessRuleError(_("Enter a quantity above 0 with at most 3 decimals."), "qty")
     return value
 
