@@ -101,10 +101,12 @@ def check_amount(amount: Decimal, field: str) -> Decimal:
 
 # ---- ids and page numbers -----------------------------------------------------------------------------------------
 
-MAX_ID = 2 ** 63 - 1  # BigInteger: a larger id reaches the driver as OverflowError or "out of range"
-MIN_INT = -(2 ** 63)
+# Ids are INTEGER columns (PostgreSQL's int4): a larger number reaches the driver as "out of range" (and past
+# 2**63 as OverflowError on SQLite). Whole numbers in query strings and JSON bodies are ids or small counts.
+MAX_ID = 2 ** 31 - 1
+MIN_INT = -(2 ** 31)
 MAX_PAGE = 1_000_000  # page x per_page must stay a sane OFFSET
-DIGITS = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
+DIGITS = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)  # then compared with the bounds
 
 
 def parse_int(text, low: int = MIN_INT, high: int = MAX_ID) -> int:
