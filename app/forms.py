@@ -11,7 +11,7 @@ from app.limits import MAX_ID, parse_int
 
 
 class IdField(IntegerField):
-    """An id posted by a form: ASCII digits from 1 to a BigInteger's maximum (WTForms' IntegerField takes
+    """An id posted by a form: ASCII digits from 1 to limits.MAX_ID (WTForms' IntegerField takes
     '١٢', '1_000' and 10**30, which then fails in the database)."""
 
     def process_formdata(self, valuelist):

@@ -1,10 +1,10 @@
 """What every request brings in, bounded before any view reads it: path ids, query and form values, JSON bodies.
 
 Each class of bad input is stopped here once, not in the 110 places that read an id or a page:
-- <int:...> in a path beyond a BigInteger (2**63, 10**30) is a 404, like any id that does not exist, and so
+- <int:...> in a path beyond an id's INTEGER column (2**31, 2**63, 10**30) is a 404, like any id that does not exist, and so
   is a path segment with NUL or another control character;
 - `request.args.get(name, type=int)` and `request.form.get(..., type=int)` read plain ASCII digits only
-  ('1_000' and '١٢' are not numbers), and a number beyond a BigInteger is refused (422 naming the field);
+  ('1_000' and '١٢' are not numbers), and a number beyond an id's range (limits.MAX_ID) is refused (422 naming the field);
   `page` is at most MAX_PAGE, so page x per_page is an OFFSET the database takes;
 - query and form values lose NUL and the other characters no database stores;
 - a JSON body nested deeper than MAX_JSON_DEPTH is not JSON to the app (400), never a RecursionError.
@@ -17,10 +17,10 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from werkzeug.utils import cached_property
-from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
 from app.errors import BusinessRuleError
-from app.limits import MAX_ID, MAX_PAGE, MIN_INT, clean_text, parse_int
+from app.limits import MAX_ID, MAX_PAGE, MIN_INT, clean_text, parse_int, unstorable
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 MAX_JSON_DEPTH = 32  # the API's deepest body is three levels (an order, its lines, a line)
@@ -30,7 +30,7 @@ MAX_PATH_ID = 10 ** 9 - 1  # the largest id a path can name: 9 digits, below MAX
 
 
 class IdConverter(IntegerConverter):
-    """<int:...> in plain ASCII digits, at most a BigInteger's maximum: beyond it the URL matches nothing (404).
+    """<int:...> in plain ASCII digits, at most MAX_PATH_ID: beyond it the URL matches nothing (404).
 
     The length is bounded in the regex itself: a value the converter refused after matching made werkzeug answer
     405 for the other methods of the same path (PATCH /customers/9223372036854775808: 405, not 404).
@@ -45,7 +45,10 @@ class IdConverter(IntegerConverter):
 class TextConverter(UnicodeConverter):
     """<name> in a path without NUL or other control characters (PostgreSQL refuses NUL in text): 404 otherwise."""
 
-    regex = r"[^/\x00-\x1f]+"
+    def to_python(self, value):
+        if unstorable(value):
+            raise ValidationError()  # this rule does not match: 404
+        return value
 
 
 class OutOfRange(BusinessRuleError):

@@ -106,7 +106,7 @@ def check_amount(amount: Decimal, field: str) -> Decimal:
 MAX_ID = 2 ** 31 - 1
 MIN_INT = -(2 ** 31)
 MAX_PAGE = 1_000_000  # page x per_page must stay a sane OFFSET
-DIGITS = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
+DIGITS = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)  # then compared with the bounds
 
 
 def parse_int(text, low: int = MIN_INT, high: int = MAX_ID) -> int:

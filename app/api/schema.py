@@ -74,7 +74,7 @@ class String(Field):
 
 
 class Integer(Field):
-    """A whole number; by default an id's range (a BigInteger), so 2**63 and 10**30 never reach a query.
+    """A whole number; by default an id's range (limits.MAX_ID), so 2**31, 2**63 and 10**30 never reach a query.
 
     `minimum`/`maximum` are the bounds parse() keeps to, for the OpenAPI document to show.
     """

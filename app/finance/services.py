@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import services as audit
-from app.db_types import business_today
+from app.db_types import business_today, to_decimal
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import Payment, PaymentAllocation, PaymentMethod
@@ -44,7 +44,12 @@ def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[Allocati
 
 
 def _amount(value, field: str) -> Decimal:
-    amount = parse_number(value, AMOUNT, field)
+    try:
+        amount = to_decimal(value, 2)
+    except (TypeError, ValueError):
+        raise BusinessRuleError(_("Enter an amount."), field) from None
+    if amount > 0:
+        amount = parse_number(amount, AMOUNT, field)  # within the bound any one payment may reach
     if amount <= 0:
         raise BusinessRuleError(_("Enter an amount above zero."), field)
     return amount
