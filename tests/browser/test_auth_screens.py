@@ -32,7 +32,7 @@ def test_phone_sign_in_remembers_only_when_ticked_and_sign_out_ends_it(app, new_
     assert {"session", "remember_token", "jxc_device"} <= cookies
 
     page.goto("/account")
-    expect(page.get_by_text("你的 API 令牌将被撤销")).to_be_visible()
+    expect(page.get_by_text("您的 API 令牌将被撤销")).to_be_visible()
     _no_sideways_scroll(page)
     page.screenshot(path=f"{SHOTS}/auth-account.png", full_page=True)
     with page.expect_navigation():
