@@ -3,7 +3,6 @@ from playwright.sync_api import expect
 
 from tests import factories
 
-SHOTS = "/tmp"
 
 
 def _no_sideways_scroll(page):
@@ -21,7 +20,6 @@ def test_phone_sign_in_remembers_only_when_ticked_and_sign_out_ends_it(app, new_
     box = page.locator(".field.check").bounding_box()
     assert box["height"] >= 44  # the whole row (box and its label) is the touch target
     _no_sideways_scroll(page)
-    page.screenshot(path=f"{SHOTS}/auth-login.png", full_page=True)
 
     page.locator("input[name=username]").fill(user.username)
     page.locator("input[name=password]").fill(factories.PASSWORD)
@@ -34,7 +32,6 @@ def test_phone_sign_in_remembers_only_when_ticked_and_sign_out_ends_it(app, new_
     page.goto("/account")
     expect(page.get_by_text("您的 API 令牌将被撤销")).to_be_visible()
     _no_sideways_scroll(page)
-    page.screenshot(path=f"{SHOTS}/auth-account.png", full_page=True)
     with page.expect_navigation():
         page.get_by_role("button", name="退出登录", exact=True).tap()
     assert "remember_token" not in {cookie["name"] for cookie in page.context.cookies()}

@@ -37,7 +37,6 @@ def test_typed_names_search_and_wedge_scans_add_in_the_order_scan_box(new_page, 
     expect(lines).to_have_count(0)
     expect(page.locator("#order-lines [role=alert]")).to_have_count(0)  # not 没有条码或编码为 蓝牙 的商品
     settled(page)
-    page.screenshot(path="/tmp/screens-order-typed-search.png", full_page=True, caret="initial")
     options.filter(has_text="蓝牙音箱").tap()  # the user adds a result
     expect(lines).to_have_count(1)
     expect(lines.first).to_contain_text("蓝牙音箱")
@@ -65,4 +64,3 @@ def test_typed_names_search_and_wedge_scans_add_in_the_order_scan_box(new_page, 
     expect(lines).to_have_count(3)
     expect(lines.nth(2)).to_contain_text("蓝牙耳机")
     settled(page)
-    page.screenshot(path="/tmp/screens-order-scanned.png", full_page=True, caret="initial")

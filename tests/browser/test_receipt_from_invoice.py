@@ -36,7 +36,6 @@ def test_record_receipt_from_an_invoice_pays_it_first_on_a_phone(new_page, app):
     expect(allocations.nth(1)).to_have_value("")
     expect(page.locator("#receipt-allocation .hint")).to_contain_text(later.number)
     assert_fits_the_screen(page)
-    page.screenshot(path="/tmp/screens-receipt-from-invoice.png", full_page=True, caret="initial")  # caret hiding leaves style=""
 
     # Typing a bigger amount spreads the rest to the older invoice, this one still first.
     page.locator("#amount").fill("250")

@@ -43,7 +43,6 @@ def test_a_refused_scan_stays_listed_with_its_reason_until_dismissed(new_page, a
     expect(refusals.first).to_contain_text("3")
     expect(counted).to_have_text("2")
     expect(page.locator("#receipt [data-refusal]")).to_have_count(0)  # listed once, above the lines
-    page.screenshot(path="/tmp/screens-receiving-refused.png", full_page=True, caret="initial")
 
     dismiss = refusals.first.get_by_role("button", name="知道了")
     box = dismiss.bounding_box()

@@ -360,6 +360,9 @@ def test_the_counted_totals_refresh_by_themselves_and_not_offline(new_page, app,
 
 # Requests the page makes while the test has cut the network fail by design (the outbox's replay tries).
 @pytest.mark.browser_expects("console", r"net::ERR_INTERNET_DISCONNECTED")
+# The nav's low-stock badge is a live fragment, never cached: loading it fails while the network is cut.
+@pytest.mark.browser_expects("htmx:sendError", r"/stock/low-count")
+@pytest.mark.browser_expects("console", r"htmx:(sendError|afterRequest)")
 def test_a_count_just_opened_counts_offline_after_a_reload(installed, app):
     page = installed
     factories.warehouse(code="MAIN", name="主仓", is_default=True)
