@@ -10,6 +10,7 @@ Deterministic (a fixed seed, no example database) and bounded (max_examples, ste
 CI runs stay within their budget.
 """
 import collections
+import json
 import uuid
 
 import pytest
@@ -22,24 +23,23 @@ from tests import factories
 from tests.conftest import _empty_tables, _make_app
 
 SEED = 20261213
-TOKEN = "jxc_schemathesis-stateful-owner-token"
 WORKFLOWS = r"^/(customers|suppliers|sales-(orders|deliveries|invoices)|purchase-(orders|receipts|invoices)|payments)"
 MAX_EXAMPLES = 10
-STATEFUL_EXAMPLES = 50
-# Every check schemathesis has but two: max_response_time (a timed test, flaky on a shared CI machine) and
-# object_level_authorization (it needs a second identity's credentials; the salesperson's run below and
-# test_access.py hold the data scope instead). `ignored_auth` re-sends without the token (every operation must
-# then be 401); `use_after_free` and `ensure_resource_availability` judge the stateful chains.
+STATEFUL_EXAMPLES = {"owner": 50, "peers": 25}
+# Every check schemathesis has but max_response_time (a timed test, flaky on a shared CI machine).
+# `ignored_auth` re-sends without the token (every operation must then be 401); `use_after_free` and
+# `ensure_resource_availability` judge the stateful chains; `object_level_authorization` replays one
+# salesperson's successful reads as the other (the "peers" run: each must get a 404 for the other's objects).
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
           "positive_data_acceptance", "missing_required_header", "unsupported_method", "allow_header_conformance",
-          "use_after_free", "ensure_resource_availability", "ignored_auth")
+          "use_after_free", "ensure_resource_availability", "ignored_auth", "object_level_authorization")
 
 
-def _config(token: str) -> SchemathesisConfig:
+def _config(auth: dict) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "seed": SEED,
-        "auth": {"openapi": {"bearer": {"bearer": token}}},
+        "auth": auth,
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS},
                    # Valid by the schema yet refused by a rule it cannot state (no such product, a period over ten
@@ -74,20 +74,58 @@ def refusals_name_the_field(ctx, response, case):
     return None
 
 
-@pytest.fixture(params=["owner", "sales"])
-def api_schema(request, app, database):
-    """The served document, loaded as a client would, with a world of data behind it and a token of `role`
-    (a salesperson's scope: other salespeople's customers and documents are 404s to them)."""
-    owner = factories.user("owner")
-    caller, token = factories.user_with_token(role=request.param)
-    factories.api_world(owner, salesperson=caller if request.param == "sales" else None)
-    factories.api_world(owner, tag="B")  # and one that is not theirs
-    web = _make_app(database)
+# Who calls: the owner (everything), or two salespeople who must not see each other's customers and documents.
+CALLERS = {"owner": (("owner", "owner"),), "peers": (("sales_a", "sales"), ("sales_b", "sales"))}
+
+
+def _token(username: str) -> str:
+    return f"jxc_schemathesis-{username}"
+
+
+def _world(callers: str):
+    """The callers with their fixed tokens (so that a stateful scenario seeding the world again calls with the
+    same credentials) and two worlds: the owner's two, or one of each salesperson's."""
+    if callers == "owner":
+        owner = _caller("owner", "owner")
+        factories.api_world(owner)
+        factories.api_world(owner, tag="B")
+    else:
+        owner = factories.user("owner")
+        for (username, role), tag in zip(CALLERS[callers], ("", "B")):
+            factories.api_world(owner, salesperson=_caller(username, role), tag=tag)
+
+
+def _caller(username: str, role: str):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ApiToken, "new_secret", staticmethod(lambda: _token(username)))
+        return factories.user_with_token(role=role, username=username)[0]
+
+
+def _load(callers: str, web, folder):
+    """The served document, loaded as a client would, calling as `callers` (peers as Web Fuzzing Commons
+    identities, so that object_level_authorization replays one's reads as the other)."""
+    people = [username for username, _role in CALLERS[callers]]
+    if callers == "owner":
+        auth = {"openapi": {"bearer": {"bearer": _token(people[0])}}}
+    else:
+        document = folder / "peers.json"
+        document.write_text(json.dumps({"auth": [
+            {"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {_token(name)}"}]}
+            for name in people]}), encoding="utf-8")
+        auth = {"wfc": {"path": str(document), "peers": people}}
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", web, config=_config(auth),
+                                          headers={"Authorization": f"Bearer {_token(people[0])}"})
+
+
+@pytest.fixture(params=list(CALLERS))
+def api_schema(request, app, database, tmp_path):
+    """The served document with a world of data behind it (a salesperson's scope: other salespeople's customers
+    and documents are 404s to them)."""
+    _world(request.param)
     # schemathesis' lazy pytest schema renames the test after each operation through `_nodeid`, an attribute
     # pytest 9 no longer has (its node id is `_id` now); give it one to read.
     request.node._nodeid = request.node.nodeid
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", web, config=_config(token),
-                                          headers={"Authorization": f"Bearer {token}"})
+    return _load(request.param, _make_app(database), tmp_path)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -100,24 +138,23 @@ def test_every_operation(case):
     case.call_and_validate(additional_checks=[refusals_name_the_field])
 
 
-def test_stateful_chains_reach_real_objects(app, database, monkeypatch):
+@pytest.mark.parametrize("callers", list(CALLERS))
+def test_stateful_chains_reach_real_objects(app, database, tmp_path, callers):
     """Links feed what one call made into the next: customers into orders, orders into confirm, delivery,
-    invoice and payment, purchase orders into receipts ... and the chains do get there.
+    invoice and payment, purchase orders into receipts ... and the chains do get there. As two salespeople,
+    every object one of them reads is refused to the other.
 
     Each scenario starts from the same world (emptied and seeded again), as Hypothesis needs a scenario to
     behave the same when it is run again."""
-    monkeypatch.setattr(ApiToken, "new_secret", staticmethod(lambda: TOKEN))
-    _owners_world()
-    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _make_app(database), config=_config(TOKEN),
-                                            headers={"Authorization": f"Bearer {TOKEN}"})
+    _world(callers)
     # The documents' workflows (and what they start from); the rest of the API is the stateless run's.
-    workflows = loaded.include(path_regex=WORKFLOWS)
+    workflows = _load(callers, _make_app(database), tmp_path).include(path_regex=WORKFLOWS)
     reached = collections.Counter()
 
     class Workflow(workflows.as_state_machine()):
         def setup(self):
             _empty_tables()
-            _owners_world()
+            _world(callers)
 
         def before_call(self, case):
             fresh_idempotency_key(case)
@@ -130,12 +167,10 @@ def test_stateful_chains_reach_real_objects(app, database, monkeypatch):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             super().validate_response(response, case, additional_checks=[refusals_name_the_field], **kwargs)
 
-    Workflow.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=15, deadline=None,
+    Workflow.run(settings=settings(max_examples=STATEFUL_EXAMPLES[callers], stateful_step_count=15, deadline=None,
                                    derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
     on_objects = {label for label in reached if "{" in label}  # succeeded on an id that a link fed in
-    assert len(on_objects) >= 4 and "GET /customers/{customer_id}" in on_objects, reached
-
-
-def _owners_world():
-    owner, _token = factories.user_with_token(role="owner")
-    factories.api_world(owner)
+    # A salesperson's chains stop sooner (no purchasing, no stock to spare), but reach their customers: the reads
+    # object_level_authorization replays as the other salesperson.
+    assert len(on_objects) >= {"owner": 4, "peers": 2}[callers] and "GET /customers/{customer_id}" in on_objects, \
+        reached
