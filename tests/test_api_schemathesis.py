@@ -2,9 +2,10 @@
 
 Generated requests for every operation (examples, boundary values, fuzzing; valid and invalid data), then
 stateful chains that follow the document's links (a created customer is read, changed and ordered for; an
-order is confirmed, delivered, invoiced ...), each response run through every check schemathesis has: no
-server error, a documented status code, content type and headers, a body matching the documented schema,
-invalid data refused, valid data accepted, a deleted or created resource behaving as such.
+order is confirmed, delivered, invoiced ...), each response run through every check schemathesis has but the
+timed one: no server error, a documented status code, content type and headers, a body matching the documented
+schema, invalid data refused, valid data accepted, a deleted or created resource behaving as such, and one
+salesperson's objects refused to another.
 
 Deterministic (a fixed seed, no example database) and bounded (max_examples, steps) so that both engines'
 CI runs stay within their budget.
