@@ -26,17 +26,24 @@ WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 MAX_JSON_DEPTH = 32  # the API's deepest body is three levels (an order, its lines, a line)
 
 
-MAX_PATH_ID = 10 ** 9 - 1  # the largest id a path can name: 9 digits, below MAX_ID (2**31 - 1)
+def digits_at_most(limit: int) -> str:
+    """A regex of the ASCII whole numbers from 0 to `limit` (leading zeros allowed): the shorter numbers, then,
+    digit by digit, those of the same length below `limit`, then `limit` itself."""
+    text = str(limit)
+    shorter = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    same_length = [f"{text[:place]}[0-{int(digit) - 1}][0-9]{{{len(text) - place - 1}}}"
+                   for place, digit in enumerate(text) if digit != "0"]
+    return "(?:" + "|".join(shorter + same_length + [text]) + ")"
 
 
 class IdConverter(IntegerConverter):
-    """<int:...> in plain ASCII digits, at most MAX_PATH_ID: beyond it the URL matches nothing (404).
+    """<int:...> in plain ASCII digits, at most MAX_ID: beyond it the URL matches nothing (404).
 
-    The length is bounded in the regex itself: a value the converter refused after matching made werkzeug answer
+    The bound is in the regex itself: a value the converter refused after matching made werkzeug answer
     405 for the other methods of the same path (PATCH /customers/9223372036854775808: 405, not 404).
     """
 
-    regex = r"[0-9]{1,9}"
+    regex = digits_at_most(MAX_ID)
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -40,6 +40,20 @@ def test_every_get_with_an_id_beyond_bigint_is_404(client, login, value):
     assert not failures, "\n".join(map(str, failures))
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH", "POST", "DELETE"])
+def test_a_path_names_every_id_up_to_the_largest_and_none_beyond(app, method):
+    """Ids run to MAX_ID (2**31 - 1) in paths as in bodies; one more, leading zeros past ten digits or non-ASCII
+    digits match no route, so every method answers 404 (not 405)."""
+    from werkzeug.exceptions import NotFound
+    urls = app.url_map.bind("localhost")
+    assert urls.match("/api/v1/customers/2147483647", method="GET") == ("api.customers_show", {"customer_id": MAX_ID})
+    assert urls.match("/api/v1/customers/0000000001", method="GET")[1] == {"customer_id": 1}
+    for path in ("/api/v1/customers/2147483648", "/api/v1/customers/9999999999", "/api/v1/customers/00000000001",
+                 "/api/v1/customers/１２", "/customers/2147483648"):
+        with pytest.raises(NotFound):
+            urls.match(path, method=method)
+
+
 @pytest.mark.parametrize("arg", ["page", "per_page", "customer_id", "product_id", "warehouse_id", "category_id",
                                  "supplier_id", "user_id", "salesperson_id", "partner_id", "object_id"])
 def test_every_list_with_a_huge_number_in_the_query_is_not_500(client, login, arg):

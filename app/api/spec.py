@@ -10,7 +10,6 @@ from app.api.schema import Schema, ValidationFailed
 from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
 from app.api.pagination import MAX_PER_PAGE
 from app.errors import PROBLEM_STATUS, BusinessRuleError
-from app.inputs import MAX_PATH_ID
 from app.limits import MAX_ID, MAX_PAGE, parse_date, parse_int
 
 MAX_QUERY_TEXT = 200
@@ -209,7 +208,7 @@ def _operation(rule, method, view, schemas: dict, rules) -> dict:
     if roles == PUBLIC:
         spec["security"] = []
     parameters = [{"name": arg, "in": "path", "required": True,
-                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PATH_ID}} for arg in sorted(rule.arguments)]
+                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}} for arg in sorted(rule.arguments)]
     query = query_parameters(op)
     parameters += [{"name": name, "in": "query", "required": name in op.query_required, "schema": schema}
                    for name, schema in query.items()]
