@@ -4,11 +4,13 @@ import json
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = f"/static/vendor/axe-core-{json.loads((ROOT / 'package.json').read_text())['dependencies']['axe-core']}.min.js"
@@ -83,12 +85,20 @@ def other_screens(ids: dict) -> list[tuple[str, str]]:
     ]
 
 
-def sign_in(page, role: str):
-    page.goto("/login")
-    page.locator("input[name=username]").fill(LOGINS[role])
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+def sign_in(page, user, password: str = PASSWORD):
+    """Through the real sign-in form, as a person would, whatever the page's language; waits for the next page's
+    load event (tests measure geometry next) and for its after-load requests (the nav badges) to settle."""
+    page.goto("/login", wait_until="domcontentloaded")
+    page.locator("input[name=username]").fill(user.username)
+    page.locator("input[name=password]").fill(password)
     with page.expect_navigation(wait_until="load", timeout=15_000):
         page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+
+
+def sign_in_demo(page, role: str):
+    """Sign in as the demo company's person of `role` (load_company first)."""
+    sign_in(page, SimpleNamespace(username=LOGINS[role]), DEMO_PASSWORD)
 
 
 def open_screen(page, address: str):

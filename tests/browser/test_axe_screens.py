@@ -9,7 +9,7 @@ a sentence, whose size the line of text around it sets (its parent block has tex
 import pytest
 
 from tests.browser.conftest import PHONE, TABLET
-from tests.browser.screens import AXE_SCRIPT, load_company, open_screen, other_screens, screens, sign_in, snapshot
+from tests.browser.screens import AXE_SCRIPT, load_company, open_screen, other_screens, screens, sign_in_demo, snapshot
 
 MIN_TARGET = 44
 
@@ -82,7 +82,7 @@ def walk(page, screens_to_see) -> list[str]:
 def test_main_screens_pass_axe_and_have_44px_targets(new_page, app, role, viewport):
     ids = load_company()
     page = new_page(viewport)
-    sign_in(page, role)
+    sign_in_demo(page, role)
     problems = walk(page, screens(role, ids))
     assert not problems, f"{len(problems)} problems:\n  " + "\n  ".join(problems)
 
@@ -91,7 +91,7 @@ def test_main_screens_pass_axe_and_have_44px_targets(new_page, app, role, viewpo
 def test_every_other_owner_screen_passes_axe_and_has_44px_targets(new_page, app, viewport):
     ids = load_company()
     page = new_page(viewport)
-    sign_in(page, "owner")
+    sign_in_demo(page, "owner")
     problems = walk(page, other_screens(ids))
     assert not problems, f"{len(problems)} problems:\n  " + "\n  ".join(problems)
 
@@ -102,7 +102,7 @@ def test_axe_is_served_from_static_but_never_loaded_by_the_app(new_page, app, li
     page = new_page(PHONE)
     loaded = []
     page.on("request", lambda request: loaded.append(request.url))
-    sign_in(page, "owner")
+    sign_in_demo(page, "owner")
     open_screen(page, f"/orders/{ids['order']}")
     assert not [url for url in loaded if "axe" in url]
     assert page.request.get(AXE_SCRIPT).ok

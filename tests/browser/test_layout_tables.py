@@ -4,7 +4,7 @@ company: a product name keeps a readable width, a number stays on one line, a wi
 import pytest
 
 from tests.browser.conftest import PHONE, TABLET
-from tests.browser.screens import load_company, open_screen, sign_in, snapshot
+from tests.browser.screens import load_company, open_screen, sign_in_demo, snapshot
 
 REPORTS = [("inventory-summary", "/reports/inventory/summary"), ("turnover", "/reports/inventory/turnover"),
            ("abc", "/reports/inventory/abc"), ("sales", "/reports/sales?group_by=product"),
@@ -66,7 +66,7 @@ PAGE_WIDE = "document.documentElement.scrollWidth > document.documentElement.cli
 def test_report_tables_scroll_in_their_card_with_names_readable_and_numbers_whole(new_page, app, viewport):
     load_company()
     page = new_page(viewport)
-    sign_in(page, "owner")
+    sign_in_demo(page, "owner")
     problems = []
     for name, address in REPORTS:
         open_screen(page, address)
@@ -90,7 +90,7 @@ def test_a_wide_inventory_table_scrolls_inside_its_card_on_a_phone(new_page, app
     """The phone is where the inventory summary is wider than its card: prove the wrapper really scrolls."""
     load_company()
     page = new_page(PHONE)
-    sign_in(page, "owner")
+    sign_in_demo(page, "owner")
     open_screen(page, "/reports/inventory/summary")
     (wrapper, *_) = page.evaluate(SCROLL)
     assert wrapper["wide"] and wrapper["scrolled"] > 0 and wrapper["kept"] and wrapper["opaque"], wrapper
@@ -101,7 +101,7 @@ def test_a_wide_inventory_table_scrolls_inside_its_card_on_a_phone(new_page, app
 def test_dashboard_amounts_stay_on_one_line(new_page, app, viewport):
     load_company()
     page = new_page(viewport)
-    sign_in(page, "owner")
+    sign_in_demo(page, "owner")
     open_screen(page, "/reports/")
     snapshot(page, "dashboard")
     figures = page.evaluate("""() => { const lines = """ + LINES + """;

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import PHONE
-from tests.browser.test_receiving_refusals import sign_in_zh
+from tests.browser.screens import sign_in
 from tests.browser.test_sales_flow import settled
 
 CASE, EARPHONES, SPEAKER = "6901234567892", "4006381333931", "6920000000012"
@@ -18,7 +18,7 @@ def test_typed_names_search_and_wedge_scans_add_in_the_order_scan_box(new_page, 
     seller = factories.user("sales", display_name="李娜")
     order = factories.order(factories.customer("华联超市", salesperson=seller), [])
     page = new_page(PHONE)
-    sign_in_zh(page, seller)
+    sign_in(page, seller)
     page.goto(f"/orders/{order.id}")
     settled(page)
     page.wait_for_function("() => window.jxcOrderEditor")

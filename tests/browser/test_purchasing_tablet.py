@@ -13,19 +13,10 @@ from app.extensions import db
 from app.partners import suppliers
 from app.purchasing.models import PurchaseOrder, PurchaseStatus
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import TABLET
 
 LOCALE = "en-US"
-
-
-def sign_in(page, user):
-    """Through the real form, as a person would."""
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("h1")).to_have_text(f"Hello, {user.display_name}")
 
 
 def at(path_pattern):

@@ -9,6 +9,7 @@ from playwright.sync_api import Error, expect
 
 from app.pwa import shell
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 
@@ -23,16 +24,6 @@ def installed(app, chromium, live_server, tmp_path, judge):
     judge.watch(context)
     yield context.pages[0] if context.pages else context.new_page()
     context.close()
-
-
-def sign_in(page, user):
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="登录", exact=True).click()
-    # The nav badges load after the page: a test that goes offline at once would fail them (htmx:sendError).
-    page.wait_for_load_state("networkidle")
 
 
 def controlled(page):

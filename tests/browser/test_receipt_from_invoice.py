@@ -10,7 +10,7 @@ from app.extensions import db
 from app.sales.models import InvoiceStatus, SalesInvoice
 from tests import factories
 from tests.browser.conftest import PHONE
-from tests.browser.test_receiving_refusals import sign_in_zh
+from tests.browser.screens import sign_in
 from tests.browser.test_sales_flow import arrive, assert_fits_the_screen, assert_tappable
 from tests.test_finance_screens import invoice
 
@@ -21,7 +21,7 @@ def test_record_receipt_from_an_invoice_pays_it_first_on_a_phone(new_page, app):
     later = invoice(customer, "200.00", due_in_days=20)
     older = invoice(customer, "100.00", due_in_days=-5)  # overdue: oldest first would pay it first
     page = new_page(PHONE)
-    sign_in_zh(page, seller)
+    sign_in(page, seller)
 
     page.goto(f"/invoices/{later.id}")
     record = page.get_by_role("link", name="登记收款")

@@ -13,17 +13,10 @@ from app.partners import suppliers
 from app.purchasing import services as purchasing
 from app.purchasing.models import PurchaseOrder, PurchaseStatus
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import PHONE
 
 CASE, BOX, CABLE = "6901234567892", "16901234567899", "4006381333931"
-
-
-def sign_in(page, user):
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in", exact=True).tap()
 
 
 def settled(page):

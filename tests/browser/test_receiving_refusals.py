@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import PHONE
-from tests.browser.test_receiving import BOX, CASE, confirmed_order, settled, sign_in, wedge
+from tests.browser.screens import sign_in
+from tests.browser.test_receiving import BOX, CASE, confirmed_order, settled, wedge
 
 STRANGER = "6920000000012"
 
@@ -17,7 +18,7 @@ def test_a_refused_scan_stays_listed_with_its_reason_until_dismissed(new_page, a
     factories.product(sku="MUG-1", name="保温杯", barcode=STRANGER)
     case_line = order.lines[0].id
     page = new_page(PHONE)
-    sign_in_zh(page, factories.user("warehouse"))
+    sign_in(page, factories.user("warehouse"))
     page.goto(f"/purchase-orders/{order.id}/receive")
     settled(page)
     counted = page.locator(f"#receipt-line-{case_line} [data-counted]")
@@ -54,11 +55,3 @@ def test_a_refused_scan_stays_listed_with_its_reason_until_dismissed(new_page, a
     refusals.first.get_by_role("button", name="知道了").tap()
     expect(refusals).to_have_count(0)
     expect(counted).to_have_text("2")
-
-
-def sign_in_zh(page, user):
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录", exact=True).tap()

@@ -16,18 +16,10 @@ from app.sales.models import SalesInvoice
 from app.sales import fulfilment
 from app.sales.fulfilment import QtyInput
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import PHONE, TABLET
 
 LOCALE = "en-US"
-
-
-def sign_in(page, user):
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("h1")).to_have_text(f"Hello, {user.display_name}")
 
 
 def assert_no_horizontal_scroll(page):

@@ -10,20 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import PHONE
 
 SCANNED = "6901234567892"  # the EAN-13 on the phone case's box
 LOCALE = "en-US"
-
-
-def sign_in(page, user):
-    """Through the real form, as a person would."""
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page.locator("h1")).to_have_text(f"Hello, {user.display_name}")
 
 
 def at(path_pattern):

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import PHONE, SMALL_PHONE, TABLET
 
 # role: (display name, role label in Chinese)
@@ -16,17 +17,6 @@ ROLES = {
     "finance": ("钱会计", "财务"),
 }
 OWNER_ONLY = ("用户", "操作日志", "设置")
-
-
-def sign_in(page, user, password=factories.PASSWORD):
-    """Sign in through the form, as a person would."""
-    page.goto("/login", wait_until="domcontentloaded")  # htmx (deferred) has run by then
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(password)
-    # The sign-in form loads a full page (right or wrong password); geometry is measured next, so wait
-    # for that page's load event, after its stylesheets.
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="登录", exact=True).click()
 
 
 def at_path(path):

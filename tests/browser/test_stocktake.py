@@ -17,6 +17,7 @@ from app.inventory.models import StockMove
 from app.stocktake import services as stocktakes
 from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan, StocktakeStatus
 from tests import factories
+from tests.browser.screens import sign_in
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.scan_fixtures import CAMERA_CODE, camera_browser, camera_video  # noqa: F401 (fixtures)
 from tests.browser.test_pwa import installed  # noqa: F401 (a fixture: service workers on)
@@ -47,15 +48,6 @@ def count(app):
     db.session.commit()
     return {"id": stocktake.id, "owner": owner, "counter": factories.user("warehouse"),
             "products": {code: product.id for code, product in products.items()}}
-
-
-def sign_in(page, user):
-    """Through the real form; Enter submits it whatever the page's language."""
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[name=password]").press("Enter")
 
 
 def open_counting_screen(page, count):
