@@ -124,3 +124,13 @@ def test_links_lead_from_what_was_made_to_what_can_be_done_with_it(document):
             for response in op["responses"].values():
                 for link in response.get("links", {}).values():
                     assert link["operationId"] in operation_ids
+
+
+@pytest.mark.parametrize("order", ["SalesOrderCreate", "PurchaseOrderCreate"])
+def test_rates_are_documented_as_percentages(document, order):
+    """A tax rate runs 0 to 100, as the service checks it (not to a price's 100,000,000)."""
+    line = document["components"]["schemas"][order]["properties"]["lines"]["items"]
+    if "$ref" in line:
+        line = document["components"]["schemas"][line["$ref"].rsplit("/", 1)[1]]
+    rate = line["properties"]["tax_rate"]
+    assert (rate["minimum"], rate["maximum"]) == (0, 100)

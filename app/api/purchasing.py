@@ -44,7 +44,7 @@ ORDER_CREATE = Schema("PurchaseOrderCreate", {
     "lines": ListOf(Nested(Schema("PurchaseOrderLineInput", {
         "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
         "unit_price": DecimalString(2, PRICE, description="Default: the supplier's last price, else the purchase price"),
-        "tax_rate": DecimalString(2, PRICE, description="Default: the company's rate")})), min_items=1, required=True)})
+        "tax_rate": DecimalString(2, PERCENT, description="Default: the company's rate")})), min_items=1, required=True)})
 QTY_LINES = ListOf(Nested(Schema("PurchaseLineQty", {"line_id": Integer(required=True),
                                                      "qty": DecimalString(3, QUANTITY, required=True)})),
                    min_items=1, required=True)

@@ -40,7 +40,7 @@ ORDER_CREATE = Schema("SalesOrderCreate", {
     "lines": ListOf(Nested(Schema("SalesOrderLineInput", {
         "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
         "unit_price": DecimalString(2, PRICE, description="Default: the customer's last or list price"),
-        "discount_pct": DecimalString(2, PERCENT), "tax_rate": DecimalString(2, PRICE, description="Default: the company's rate")})),
+        "discount_pct": DecimalString(2, PERCENT), "tax_rate": DecimalString(2, PERCENT, description="Default: the company's rate")})),
         min_items=1, required=True)})
 CONFIRM = Schema("SalesOrderConfirm", {
     "approve_over_limit": Boolean(description="Owner only: confirm although the credit limit is exceeded")})
