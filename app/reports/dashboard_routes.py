@@ -19,7 +19,7 @@ REPORTS = (
     ("reports.stock_value", _l("Stock value"), _l("By warehouse and category")),
     ("reports.inventory_summary", _l("Stock movement summary"), _l("Opening, in, out and closing per product")),
     ("reports.turnover", _l("Stock turnover"), _l("Days of stock per product")),
-    ("reports.abc", _l("ABC classification"), _l("Which products bring in most of the revenue")),
+    ("reports.abc", _l("ABC classification"), _l("Which products make up most of the cost of goods sold")),
     ("reports.slow_movers", _l("Slow movers and dead stock"), _l("No sale in the last N days")),
     ("reports.best_sellers", _l("Best sellers"), _l("What sells most")),
     ("reports.stockout_risk", _l("Stock-out risk"), _l("Days of stock left at the recent sales rate")),
