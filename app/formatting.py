@@ -102,6 +102,12 @@ def html_lang() -> str:
     return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
 
 
+def colon(label) -> str:
+    """A label followed by its language's colon: 客户：(full width, no space) or Customer: ."""
+    locale = get_locale()
+    return f"{label}：" if locale is None or locale.language == "zh" else f"{label}: "
+
+
 def register_filters(app):
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
@@ -110,3 +116,4 @@ def register_filters(app):
     app.add_template_filter(date_, "date")
     app.add_template_filter(amount_in_words_zh, "amount_words")
     app.add_template_global(html_lang)
+    app.add_template_filter(colon, "colon")

@@ -238,3 +238,19 @@ def test_the_audit_log_reads_in_words_not_codes(client, login, shop):
     assert 'data-action="sales_order.confirm"' in html  # the stored code stays, for filters and support
     english = client.get("/audit", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Order confirmed" in english and "Sales order" in english
+
+
+def test_labels_end_in_the_colon_of_the_page_language(client, login):
+    """业务员：张三 on a Chinese page (full width, no space), Salesperson: Zhang on an English one; and no template
+    writes an ASCII colon after a translated label itself."""
+    written = [f"{path}:{number}" for path in Path("templates").rglob("*.html")
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if re.search(r"""_\((?:'[^']*'|"[^"]*")\) \}\}\s?:""", line)]
+    assert not written, written
+    seller = factories.user("sales", display_name="张三")
+    buyer = factories.customer(name="华强电子", salesperson=seller)
+    login("owner")
+    chinese = client.get(f"/customers/{buyer.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    english = client.get(f"/customers/{buyer.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "业务员：张三" in chinese
+    assert "Salesperson: 张三" in english
