@@ -3,6 +3,8 @@ checklist on the owner's home."""
 import io
 import re
 import subprocess
+import threading
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -11,10 +13,12 @@ from flask import g
 from PIL import Image
 from sqlalchemy import func, select
 
+from app import create_app
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, User, UserSession
 from app.auth.roles import Role
 from app.checks import run_all
+from app.config import TestConfig
 from app.demo import load_demo
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
@@ -24,6 +28,12 @@ from app.settings.models import CompanySettings
 from app.setup import checklist, demo_clear, services
 from tests import factories
 from tests.conftest import PASSWORD, csrf_token
+
+
+@pytest.fixture(autouse=True)
+def first_run_setup(client):
+    """The redirect to setup, as in production (TestConfig leaves it off for the rest of the suite)."""
+    client.application.config["FIRST_RUN_SETUP"] = True
 
 
 def setup_form(**overrides):
@@ -91,6 +101,37 @@ def test_setup_answers_404_once_a_user_exists(client):
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
     assert client.get("/login").status_code == 200  # sign-in is back
+
+
+def test_two_setups_racing_make_one_owner(app, database):
+    """Each in its own app and connection, as two browsers would be: the second waits for the first to commit,
+    then finds its owner and is refused."""
+    results, barrier = [], threading.Barrier(2)
+
+    def run(username):
+        other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test")
+        with other.app_context():
+            try:
+                barrier.wait()
+                services.set_up(setup_form(username=username))
+                time.sleep(0.3)  # hold the transaction open while the other one tries
+                db.session.commit()
+                results.append("owner")
+            except services.AlreadySetUp:
+                db.session.rollback()
+                results.append("refused")
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["owner", "refused"]
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Warehouse)) == 1
 
 
 def test_second_setup_is_refused_inside_the_transaction(app):
@@ -223,7 +264,8 @@ def sign_in_boss(client):
 def test_demo_is_marked_and_its_owner_is_offered_to_clear_it(client, demo):
     assert settings.company().is_demo
     sign_in_boss(client)
-    assert "/setup/clear-demo" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "/setup/clear-demo" in home and 'id="golive"' not in home  # a demo's ticks say nothing of going live
     assert "/setup/clear-demo" in client.get("/settings").get_data(as_text=True)
     page = client.get("/setup/clear-demo").get_data(as_text=True)
     assert "上海鼎盛商贸有限公司" in page

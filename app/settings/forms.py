@@ -45,7 +45,7 @@ class CompanyProfileForm(FlaskForm):
     bank_name = StringField(_l("Bank"), validators=[Length(max=100)])
     bank_account = StringField(_l("Bank account"), validators=[Length(max=50)], render_kw={"inputmode": "numeric"})
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in CURRENCIES])
-    default_tax_rate = StringField(_l("Default tax rate (%)"), validators=[DataRequired()],
+    default_tax_rate = StringField(_l("Default tax rate (%)"), validators=[DataRequired()], default="13",
                                    render_kw={"inputmode": "decimal"})
     timezone = SelectField(_l("Business time zone"))
     fiscal_year_start_month = SelectField(_l("Fiscal year starts in"))

@@ -106,8 +106,10 @@ def all_done() -> bool:
 
 
 def for_home(user) -> list[Item] | None:
-    """The checklist to show the owner on home, or None: not the owner, hidden by them, or everything done."""
-    if user.role != Role.OWNER or company().checklist_hidden:
+    """The checklist to show the owner on home, or None: not the owner, hidden by them, everything done, or a demo
+    (its ticks would say nothing about going live; home offers to clear it instead)."""
+    settings = company()
+    if user.role != Role.OWNER or settings.checklist_hidden or settings.is_demo:
         return None
     listed = items()
     return None if all(item.done for item in listed) else listed

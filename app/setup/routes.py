@@ -21,7 +21,8 @@ SET_UP = "jxc.set_up"  # on the app: a user was seen, so the check stops (users 
 @bp.before_app_request
 def first_run():
     """While no user exists, every page (sign-in included) leads to the setup screen."""
-    if current_app.extensions.get(SET_UP) or request.endpoint is None or request.endpoint in OPEN_WHILE_EMPTY:
+    if (current_app.extensions.get(SET_UP) or not current_app.config["FIRST_RUN_SETUP"] or request.endpoint is None
+            or request.endpoint in OPEN_WHILE_EMPTY):
         return None
     if request.blueprint in ("setup", "pwa", "api") or is_api_request():
         return None
