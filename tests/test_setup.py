@@ -1,5 +1,6 @@
 """First run: the setup screen while no user exists, the business time zone, clearing the demo, and the go-live
 checklist on the owner's home."""
+import html
 import io
 import re
 import subprocess
@@ -7,6 +8,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -423,3 +425,24 @@ def test_printed_quotation_carries_the_english_name_and_the_bank_account(client,
 def pdf_text(pdf: bytes) -> str:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
                           check=True).stdout.decode()
+
+
+# ---- help pages ----------------------------------------------------------------------------------------------------
+
+HELP = Path(__file__).resolve().parent.parent / "docs" / "help"
+
+
+@pytest.mark.parametrize("language, accept", [("zh", "zh-CN"), ("en", "en")])
+def test_help_pages_name_only_fields_their_screens_have(client, language, accept):
+    setup_page = client.get("/setup", headers={"Accept-Language": accept}).get_data(as_text=True)
+    load_demo()
+    db.session.commit()
+    client.post("/login", data={"username": "boss", "password": "demo1234", "csrf_token": csrf_token(client)})
+    clear_page = client.get("/setup/clear-demo", headers={"Accept-Language": accept}).get_data(as_text=True)
+    for endpoint, page in (("setup.start", setup_page), ("setup.clear_demo", clear_page)):
+        text = (HELP / language / f"{endpoint}.md").read_text()
+        assert text.startswith("# ")
+        labels = re.findall(r"^- \*\*(.+?)\*\*", text, re.M)
+        assert labels, endpoint
+        for label in labels:
+            assert f">{label}</label>" in html.unescape(page), (endpoint, label)

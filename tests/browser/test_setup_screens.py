@@ -10,6 +10,7 @@ from app import create_app
 from app.config import TestConfig
 from tests.browser.conftest import PHONE, TABLET
 from tests.browser.screens import snapshot
+from tests.browser.test_axe_screens import walk
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def first_run_server(database):
         db.engine.dispose()
 
 
+@pytest.mark.browser_expects("console", r"status of 404 .* at .*/setup$")  # the setup is gone once done
 @pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "phone"])
 def test_empty_database_sets_up_and_lands_on_the_checklist(app, chromium, judge, first_run_server, viewport):
     context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=first_run_server,
@@ -39,7 +41,8 @@ def test_empty_database_sets_up_and_lands_on_the_checklist(app, chromium, judge,
         page.goto("/")
         assert page.url.endswith("/setup")
         expect(page.get_by_role("heading", name="设置 JXC", exact=True)).to_be_visible()
-        snapshot(page, "setup start empty")
+        problems = walk(page, [("setup start empty", "/setup")])  # axe-core and 44 px targets
+        assert not problems, "\n".join(problems)
         page.get_by_label("公司名称", exact=True).fill("杭州青禾贸易有限公司")
         page.get_by_label("英文名称", exact=True).fill("Hangzhou Qinghe Trading Co., Ltd.")
         page.get_by_label("税号", exact=True).fill("91330100MA2AB1234X")
@@ -62,13 +65,16 @@ def test_empty_database_sets_up_and_lands_on_the_checklist(app, chromium, judge,
         expect(checklist.get_by_role("heading", name="上线清单 2/9")).to_be_visible()
         expect(checklist.get_by_role("link", name="邀请员工", exact=False)).to_be_visible()
         expect(page.locator(".golive-step.done")).to_have_count(2)
-        snapshot(page, "setup home checklist")
+        problems = walk(page, [("setup home checklist", "/")])
+        assert not problems, "\n".join(problems)
         page.goto("/setup")  # gone for good
         assert "404" in page.title() or page.locator("h1").first.inner_text() != "设置 JXC"
     finally:
         context.close()
 
 
+@pytest.mark.browser_expects("console", r"status of 422 .* at .*/setup/clear-demo$")  # the wrong name, on purpose
+@pytest.mark.browser_expects("console", r"status of 404 .* at .*/setup/clear-demo$")  # nothing left to clear
 def test_demo_owner_clears_the_demo_on_a_phone(app, new_page):
     from app.demo import DEMO_PASSWORD, load_demo
     from app.extensions import db
@@ -83,7 +89,10 @@ def test_demo_owner_clears_the_demo_on_a_phone(app, new_page):
     with page.expect_navigation():
         page.get_by_role("link", name="清除演示数据，开始正式使用").tap()
     expect(page.get_by_role("heading", name="将被清除")).to_be_visible()
-    snapshot(page, "setup clear demo")
+    problems = walk(page, [("setup clear demo", "/setup/clear-demo"), ("setup settings demo", "/settings"),
+                           ("setup home demo", "/")])
+    assert not problems, "\n".join(problems)
+    page.goto("/setup/clear-demo")
     field = page.get_by_label("输入公司名称以确认", exact=True)
     field.fill("上海鼎盛")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -97,3 +106,5 @@ def test_demo_owner_clears_the_demo_on_a_phone(app, new_page):
     snapshot(page, "setup home after clearing")
     page.goto("/settings")
     snapshot(page, "setup settings after clearing")
+    page.goto("/setup/clear-demo")
+    assert page.locator("input[name=company_name]").count() == 0  # nothing left to clear: 404
