@@ -199,6 +199,14 @@ def test_business_timezone_is_the_setting_with_config_as_default(app):
     assert business_today() == datetime.now(timezone.utc).astimezone(settings.business_zone()).date()
 
 
+def test_only_one_function_reads_the_configured_timezone():
+    """Every date computation asks settings.services.business_timezone, so none can follow another calendar."""
+    root = Path(__file__).resolve().parent.parent / "app"
+    readers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                     if re.search(r"""config\[["'](BABEL_DEFAULT_)?TIMEZONE["']\]""", path.read_text()))
+    assert readers == ["settings/services.py"]
+
+
 def test_ledger_totals_follow_the_business_timezone_setting(app):
     owner = factories.user()
     settings.update_company(owner, {"name": "X", "currency": "CNY", "default_tax_rate": "13",
