@@ -296,7 +296,7 @@ def test_clearing_refuses_a_wrong_company_name_and_writes_nothing(client, demo):
 
 def test_clearing_keeps_the_owner_and_the_audit_log_and_empties_everything_else(client, demo):
     boss = demo
-    factories.user_with_token(role="sales")  # another user's token goes too
+    factories.user_with_token(role="sales", username="extra_sales")  # another user's token goes too
     _token, _secret = __import__("app.auth.services", fromlist=["x"]).create_token(boss, "owner's own")
     db.session.commit()
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))

@@ -5,6 +5,8 @@ cleared too unless it is named here, so no demo row can survive in a table this 
 """
 from flask import g
 from flask_babel import gettext as _
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.audit import services as audit
 from app.errors import BusinessRuleError, InvalidState
@@ -31,19 +33,31 @@ def clear_demo(owner, typed_name: str) -> dict[str, int]:
         raise BusinessRuleError(_("Type the company name exactly as shown to confirm."), "company_name")
     name = settings.name
     db.session.flush()
+    tables = [table for table in reversed(db.metadata.sorted_tables) if table.name not in KEEP]
     deleted = {}
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name in KEEP:
-            continue
-        statement = table.delete()
-        if column := OWNER_ROWS.get(table.name):
-            statement = statement.where(table.c[column] != owner.id)
-        if count := db.session.execute(statement).rowcount:
-            deleted[table.name] = count
+    try:
+        _hold(tables)
+        for table in tables:
+            statement = table.delete()
+            if column := OWNER_ROWS.get(table.name):
+                statement = statement.where(table.c[column] != owner.id)
+            if count := db.session.execute(statement).rowcount:
+                deleted[table.name] = count
+    except DBAPIError:  # a writer that slipped in (a deadlock, a row that points at one just deleted)
+        raise InvalidState(_("Someone was working in JXC at the same moment, so nothing was cleared. "
+                             "Please try again.")) from None
     db.session.expunge(settings)  # its row is gone: the next company() reads blank defaults
     g.pop("company", None)
     audit.record(owner, "demo.clear", owner, {"company": (name, ""), "rows": (sum(deleted.values()), 0)})
     return deleted
+
+
+def _hold(tables) -> None:
+    """PostgreSQL: keep other writers out of every table being emptied until this transaction ends, so no row
+    lands between two deletes (readers carry on). SQLite: the write transaction (BEGIN IMMEDIATE) already does."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(db.session.get_bind().dialect.identifier_preparer.quote(t.name) for t in tables)
+        db.session.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def counts(owner) -> dict[str, int]:
