@@ -376,6 +376,17 @@ def test_checklist_ticks_itself_from_the_data(app):
     assert checklist.for_home(owner) is None  # all done: it disappears
 
 
+def test_opening_stock_ticks_on_opening_moves_only(app):
+    from app.inventory import services as inventory
+    owner = factories.user()
+    warehouse, product = factories.warehouse(), factories.product()
+    inventory.create_adjustment(owner, warehouse.id, "other_in", "进货", [inventory.LineInput(product.id, Decimal(3))])
+    db.session.commit()
+    assert not checklist.opening_stock_done()  # an adjustment is not opening stock
+    factories.stock(product, warehouse, 2)
+    assert checklist.opening_stock_done()
+
+
 def test_opening_balances_tick_from_an_extension(app):
     owner = factories.user()
     checklist.OPENING_BALANCE_CHECKS.append(lambda: True)
