@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.audit.models import AuditEntry
+from app.auth import services as auth
 from app.auth.models import ApiToken, User, UserSession
 from app.auth.roles import Role
 from app.checks import run_all
@@ -25,6 +26,7 @@ from app.demo import load_demo
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.inventory.models import StockMove, StockMoveTotal, Warehouse
+from app.partners.models import Supplier
 from app.settings import services as settings
 from app.settings.models import CompanySettings
 from app.setup import checklist, demo_clear, services
@@ -297,7 +299,7 @@ def test_clearing_refuses_a_wrong_company_name_and_writes_nothing(client, demo):
 def test_clearing_keeps_the_owner_and_the_audit_log_and_empties_everything_else(client, demo):
     boss = demo
     factories.user_with_token(role="sales", username="extra_sales")  # another user's token goes too
-    _token, _secret = __import__("app.auth.services", fromlist=["x"]).create_token(boss, "owner's own")
+    auth.create_token(boss, "owner's own")
     db.session.commit()
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
     sign_in_boss(client)
@@ -367,7 +369,7 @@ def test_checklist_ticks_itself_from_the_data(app):
     assert done_keys() == {"company", "warehouses", "users", "products"}
     factories.stock(product, warehouse, 10)
     customer = factories.customer()
-    db.session.add(__import__("app.partners.models", fromlist=["Supplier"]).Supplier(name="供应商甲"))
+    db.session.add(Supplier(name="供应商甲"))
     db.session.commit()
     assert {"opening_stock", "customers", "suppliers"} <= done_keys()
     settings.set_opening_balances_done(owner, True)
