@@ -15,10 +15,13 @@ APT_TEST := chromium poppler-utils
 
 .PHONY: run test bench bench-reports bench-stocktake static translations messages system-deps system-deps-test db clean
 
+# DEMO=0 leaves an empty database empty: the browser then shows the first-run setup screen (app/setup).
+DEMO ?= 1
 run: $(VENV)/.installed static translations system-deps db
-	@$(FLASK) demo --if-empty
+	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo --if-empty; fi
 	@echo
-	@echo "JXC is at http://127.0.0.1:5000  (demo logins: boss / sales1 / sales2 / warehouse / buyer / finance, password demo1234)"
+	@if [ "$(DEMO)" != "0" ]; then echo "JXC is at http://127.0.0.1:5000  (demo logins: boss / sales1 / sales2 / warehouse / buyer / finance, password demo1234)"; \
+	  else echo "JXC is at http://127.0.0.1:5000  (an empty database opens the setup screen)"; fi
 	@# The task queue's consumer (the morning reorder job) runs beside the server and stops with it.
 	@$(VENV)/bin/huey_consumer app.tasks.huey --quiet & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000

@@ -37,7 +37,7 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_business_timezone)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
@@ -65,11 +65,12 @@ def _register_blueprints(app):
     from app.pwa import bp as pwa_bp
     from app.sales import bp as sales_bp
     from app.settings import bp as settings_bp
+    from app.setup import bp as setup_bp
     from app.stocktake import bp as stocktake_bp
     from app.users import bp as users_bp
 
     for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp, catalog_bp, inventory_bp,
-                      partners_bp, sales_bp, finance_bp, purchasing_bp, stocktake_bp, reports_bp):
+                      partners_bp, sales_bp, finance_bp, purchasing_bp, stocktake_bp, reports_bp, setup_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: no cookies, so no CSRF to forge
@@ -115,6 +116,11 @@ def select_locale():
         return session["locale"]
     best = request.accept_languages.best_match(["zh_CN", "zh", "en"], default="zh_CN")
     return "en" if best == "en" else "zh_CN"
+
+
+def _business_timezone() -> str:
+    from app.settings.services import business_timezone
+    return business_timezone()
 
 
 def app_default_locale() -> str:

@@ -98,7 +98,7 @@ def inventory():
 
 @inventory.command("rebuild-totals")
 def inventory_rebuild_totals():
-    """Rewrite the ledger's month and year totals from its moves (after JXC_TIMEZONE changes)."""
+    """Rewrite the ledger's month and year totals from its moves (after JXC_TIMEZONE changes on a database that keeps no time zone of its own)."""
     from app.inventory import totals
     written = totals.rebuild()
     db.session.commit()

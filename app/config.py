@@ -94,10 +94,14 @@ class Config:
     # Number of reverse proxies in front (nginx: 1). Their X-Forwarded-* headers are then trusted,
     # so sign-in throttling counts the real client address, not the proxy's.
     PROXY_HOPS = int(os.environ.get("JXC_PROXY_HOPS", "0"))
+    # While no user exists every page leads to the setup screen (app/setup). Off in TestConfig: most tests start
+    # from an empty database and test sign-in and anonymous requests; tests/test_setup.py turns it on.
+    FIRST_RUN_SETUP = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     LOGO_MAX_PX = 600
 
 
 class TestConfig(Config):
     TESTING = True
+    FIRST_RUN_SETUP = False
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

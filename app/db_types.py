@@ -82,11 +82,9 @@ def utcnow() -> datetime:
 
 
 def business_today():
-    """Today's date where the business is (JXC_TIMEZONE, Asia/Shanghai by default): due dates and 'overdue' use it."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    """Today's date where the business is (settings.services.business_timezone): due dates and 'overdue' use it."""
+    from app.settings.services import business_zone
+    return utcnow().astimezone(business_zone()).date()
 
 
 def enum_column(kind):

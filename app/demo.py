@@ -55,6 +55,9 @@ def load_demo() -> list[tuple[str, str, str]]:
         "name": "上海鼎盛商贸有限公司", "address": "上海市闵行区七莘路 1888 号 3 楼",
         "phone": "021-6488 1234", "tax_number": "91310112MA1GB3XK7P", "currency": "CNY",
         "default_tax_rate": Decimal("13.00"), "allow_negative_stock": False,
+        "name_en": "Shanghai Dingsheng Trading Co., Ltd.", "bank_name": "招商银行上海闵行支行",
+        "bank_account": "1219 0865 4310 888",
+        "is_demo": True,  # its owner is offered to clear it and start for real (app/setup/demo_clear.py)
     })
     products = _load_stock(owner)
     _load_purchasing(users, products)

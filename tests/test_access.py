@@ -4,9 +4,9 @@ from flask import url_for
 
 from app.auth.roles import PUBLIC, Role, allowed_roles
 
-# The short public list: sign-in, language choice, static files, PWA files, health.
+# The short public list: sign-in, language choice, static files, PWA files, health, first-run setup.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "pwa.manifest", "pwa.service_worker",
-                    "pwa.offline", "home.healthz"}
+                    "pwa.offline", "home.healthz", "setup.start"}
 
 ALL = set(Role)
 OWNER = {Role.OWNER}
@@ -40,6 +40,9 @@ ROUTE_ROLES = {
     "users.set_active": OWNER,
     "users.reset_password": OWNER,
     "settings.edit": OWNER,
+    "setup.clear_demo": OWNER,
+    "setup.checklist_visibility": OWNER,
+    "setup.opening_balances": OWNER,
     "settings.logo": ALL,
     "audit.index": OWNER,
     "api.me": ALL,

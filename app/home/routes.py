@@ -12,10 +12,12 @@ from app.web import render
 @bp.route("/")
 @allow(EVERYONE)
 def index():
-    """The signed-in user's home: the jobs their role does, and what the morning reorder job drafted for buyers."""
+    """The signed-in user's home: the jobs their role does, what the morning reorder job drafted for buyers, and the
+    owner's go-live checklist until it is done."""
     from app.purchasing.reorder import drafted_today
+    from app.setup.checklist import for_home
     drafted = drafted_today() if g.user.role in PURCHASE_WRITERS else []
-    return render("home/index.html", jobs=jobs(), drafted=drafted)
+    return render("home/index.html", jobs=jobs(), drafted=drafted, checklist=for_home(g.user))
 
 
 @bp.route("/healthz")

@@ -102,7 +102,7 @@ class StockMove(db.Model):
 
 class StockMoveTotal(db.Model):
     """The ledger summed per product, warehouse and month (grain "month") or year (grain "year"), months and years
-    of the business calendar (JXC_TIMEZONE). Written by post_moves in the same transaction as its moves, so reports
+    of the business calendar (settings.services.business_timezone). Written by post_moves in the same transaction as its moves, so reports
     over long periods read one row per product and month or year instead of every move (app/inventory/totals.py).
 
     Figures are the scaled integers the ledger stores: quantities in 10**-3, values (qty x unit cost) in 10**-7.

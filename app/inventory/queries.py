@@ -7,9 +7,7 @@ integer in units of 10**-7 and is read back through a ScaledDecimal(7).
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, case, func, literal, null, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +19,7 @@ from app.extensions import db
 from app.inventory.models import (MoveKind, StockAdjustment, StockAdjustmentLine, StockLevel, StockMove, StockTransfer,
                                   StockTransferLine, Warehouse)
 from app.limits import normalise_code
+from app.settings.services import business_zone
 
 VALUE = ScaledDecimal(7)  # quantity (3 places) x unit cost (4 places)
 
@@ -140,7 +139,7 @@ class LedgerFilter:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return datetime.combine(day, time(), tzinfo=business_zone())
 
 
 def _documents_shown(user):

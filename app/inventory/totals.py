@@ -4,20 +4,21 @@ from them.
 post_moves adds every move to its product's month and year rows in the same transaction, so the totals are exact
 at every commit. A span of days is then read as whole years and whole months from the totals plus, at its ragged
 ends, the moves themselves: a year-long report reads one row per product instead of half a million moves. Months
-and years are those of the business calendar (JXC_TIMEZONE); `flask check` proves the totals against the ledger,
-and `flask inventory rebuild-totals` rewrites them (after JXC_TIMEZONE changes, say).
+and years are those of the business calendar (settings.services.business_timezone); `flask check` proves the
+totals against the ledger, and `flask inventory rebuild-totals` rewrites them (after JXC_TIMEZONE changes on a
+database whose settings keep no time zone of their own, say).
 """
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import (BigInteger, Boolean, Date, bindparam, case, delete, func, insert, literal_column, select, text,
                         type_coerce)
 
 from app.db_types import business_today
 from app.extensions import db
 from app.inventory.models import MoveKind, StockMove, StockMoveTotal
+from app.settings.services import business_zone
 
 SOLD = (MoveKind.SALES_DELIVERY, MoveKind.SALES_RETURN)
 TRANSFERS = (MoveKind.TRANSFER_OUT, MoveKind.TRANSFER_IN)
@@ -29,7 +30,7 @@ _TRANSFER_VALUES = {kind.value for kind in TRANSFERS}
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return business_zone()
 
 
 # ---- writing -----------------------------------------------------------------------------------------------------

@@ -7,9 +7,7 @@ counts invoices by their issue date; price points count receipts by when they we
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Date, and_, case, cast, func, select
 
 from app.catalog.models import Product
@@ -18,6 +16,7 @@ from app.extensions import db
 from app.partners.models import Supplier
 from app.purchasing.models import (PurchaseInvoice, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt,
                                    PurchaseReceiptLine, PurchaseStatus)
+from app.settings.services import business_timezone, business_zone
 
 DEFAULT_DAYS = 90
 FULLY_RECEIVED = (PurchaseStatus.RECEIVED, PurchaseStatus.INVOICED, PurchaseStatus.PAID)
@@ -34,7 +33,7 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The UTC instants where the first day starts and the day after the last starts."""
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        zone = business_zone()
         return (datetime.combine(self.start, time(), tzinfo=zone),
                 datetime.combine(self.end + timedelta(days=1), time(), tzinfo=zone))
 
@@ -72,10 +71,10 @@ def _dialect() -> str:
 def _local_date(column, on: Period):
     """The business-calendar date of a UTC timestamp, computed by the database."""
     if _dialect() == "postgresql":
-        return cast(func.timezone(current_app.config["TIMEZONE"], column), Date)
+        return cast(func.timezone(business_timezone(), column), Date)
     # SQLite has no time zones: shift by the zone's offset in the period (exact for zones without summer time,
     # such as China's; elsewhere a receipt within an hour of midnight on a changeover day may land a day off).
-    offset = ZoneInfo(current_app.config["TIMEZONE"]).utcoffset(datetime.combine(on.end, time()))
+    offset = business_zone().utcoffset(datetime.combine(on.end, time()))
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 

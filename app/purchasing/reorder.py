@@ -106,12 +106,9 @@ def draft_if_enabled() -> list[PurchaseOrder]:
 def drafted_today() -> list[PurchaseOrder]:
     """Orders the morning job drafted today that still wait for the purchaser: the home screen tells them."""
     from datetime import datetime, time, timezone
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
     from app.db_types import business_today
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    from app.settings.services import business_zone
+    zone = business_zone()
     since = datetime.combine(business_today(), time(0), zone).astimezone(timezone.utc)
     return db.session.scalars(select(PurchaseOrder).where(
         PurchaseOrder.auto_drafted, PurchaseOrder.status == PurchaseStatus.DRAFT, PurchaseOrder.created_at >= since)

@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, type_coerce, union_all
 from sqlalchemy.orm import selectinload
@@ -23,6 +22,7 @@ from app.partners.models import Customer, Supplier
 from app.purchasing.models import PurchaseInvoice, PurchaseReturn
 from app.reports.periods import Period
 from app.sales.models import InvoiceStatus, SalesInvoice, SalesReturn
+from app.settings.services import business_zone
 
 ZERO = Decimal("0.00")
 # (key, label, overdue days from, to): "current" is not yet due; due today is current, a day late is 1-30.
@@ -33,11 +33,11 @@ BUCKET_KEYS = tuple(key for key, *_ in BUCKETS)
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return business_zone()
 
 
 def day_start(day: date) -> datetime:
-    """The instant the business day starts (JXC_TIMEZONE), for comparing with stored UTC times."""
+    """The instant the business day starts (business_timezone), for comparing with stored UTC times."""
     return datetime.combine(day, time(), tzinfo=_zone())
 
 

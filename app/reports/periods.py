@@ -1,19 +1,18 @@
 """The days a report covers: presets (today, this week, month, quarter, year) or typed from/to dates.
 
 Every report reads its period here, so the screens, exports, PDFs and the API agree on what "this month"
-means: the business calendar (JXC_TIMEZONE), from the first day of the week/month/quarter/year up to today.
+means: the business calendar (settings.services.business_timezone), from the first day of the week/month/quarter/year up to today.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.limits import parse_date
+from app.settings.services import business_zone
 
 PRESETS = {"today": _l("Today"), "week": _l("This week"), "month": _l("This month"), "quarter": _l("This quarter"),
            "year": _l("This year")}
@@ -37,7 +36,7 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The instants (aware) where the first day starts and the day after the last starts, for timestamp columns."""
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        zone = business_zone()
         return (datetime.combine(self.start, time(), tzinfo=zone),
                 datetime.combine(self.end + timedelta(days=1), time(), tzinfo=zone))
 

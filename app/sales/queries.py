@@ -3,9 +3,7 @@ ever reads their own customers and orders; prices are left out of the rows for r
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +14,7 @@ from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import OrderStatus, SalesOrder, SalesOrderLine
 from app.search import narrow
+from app.settings.services import business_zone
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def _page(query, page: int, per_page: int) -> Page:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return datetime.combine(day, time(), tzinfo=business_zone())
 
 
 def orders_page(user, filters: OrderFilter, page: int, per_page: int, prices: bool) -> Page:

@@ -15,14 +15,16 @@ from app.web import render
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(Role.OWNER)
 def edit():
-    """Company name, address, tax number, logo, currency, tax rate, sales discount limit, negative stock."""
+    """Company name, address, tax number, bank, logo, currency, tax rate, time zone, fiscal year, sales limits."""
+    from app.setup import checklist  # the go-live steps read every area's tables
     settings = company()
     form = CompanyForm(obj=settings)
+    offers = checklist.for_settings()
+    if offers["timezone_locked"]:
+        form.timezone.render_kw = {"disabled": True}  # not sent, so the stored zone stays
     if form.validate_on_submit():
-        values = {name: form[name].data for name in (
-            "name", "address", "phone", "tax_number", "currency", "default_tax_rate",
+        values = form.profile_values() | {name: form[name].data for name in (
             "max_sales_discount_pct", "receipt_tolerance_pct", "auto_reorder", "allow_negative_stock", "remove_logo")}
-        values["logo"] = form.logo.data.read() if form.logo.data else None
         try:
             update_company(g.user, values)
         except BusinessRuleError as error:
@@ -31,7 +33,8 @@ def edit():
             db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("settings.edit"))
-    return render("settings/edit.html", form=form, settings=settings, status=422 if form.errors else 200)
+    return render("settings/edit.html", form=form, settings=settings, checklist=offers,
+                  status=422 if form.errors else 200)
 
 
 @bp.route("/settings/logo.png")

@@ -1,16 +1,18 @@
 """Company settings: read everywhere, changed by the owner."""
 import io
 from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, g
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import inspect
+from sqlalchemy import exists, inspect, select
 
 from app.audit import services as audit
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.limits import PERCENT, parse_number
+from app.limits import PERCENT, parse_int, parse_number
 from app.settings.models import CURRENCIES, CompanySettings
 
 SETTINGS_ID = 1
@@ -27,10 +29,43 @@ def company() -> CompanySettings:
     settings = g.get("company")
     if settings is None or inspect(settings).detached:
         settings = g.company = db.session.get(CompanySettings, SETTINGS_ID) or CompanySettings(
-            id=SETTINGS_ID, name="", address="", phone="", tax_number="", currency="CNY",
-            default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False, max_sales_discount_pct=DEFAULT_MAX_DISCOUNT,
-            receipt_tolerance_pct=Decimal("0"), auto_reorder=False)
+            id=SETTINGS_ID, name="", name_en="", address="", phone="", tax_number="", bank_name="", bank_account="",
+            currency="CNY", default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False,
+            max_sales_discount_pct=DEFAULT_MAX_DISCOUNT, receipt_tolerance_pct=Decimal("0"), auto_reorder=False,
+            timezone="", fiscal_year_start_month=1, is_demo=False, checklist_hidden=False,
+            opening_balances_done=False)
     return settings
+
+
+def business_timezone() -> str:
+    """The business's calendar (an IANA zone name): the company setting, else JXC_TIMEZONE.
+
+    The one place that answers it: invoice and due dates, overdue, report periods and the ledger's month and year
+    totals all ask here, so they can never disagree.
+    """
+    return company().timezone or current_app.config["TIMEZONE"]
+
+
+def business_zone() -> ZoneInfo:
+    return ZoneInfo(business_timezone())
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def calendar_in_use() -> bool:
+    """Whether stored figures already follow the business calendar: ledger totals by month and year, and sales
+    facts by business day. Then the time zone may no longer change (their days would be off by the difference)."""
+    from app.inventory.models import StockMove
+    from app.reports.models import SalesFact
+    return bool(db.session.scalar(select(exists().where(StockMove.id.isnot(None)))) or
+                db.session.scalar(select(exists().where(SalesFact.id.isnot(None)))))
+
+
+TEXT_FIELDS = {"name": 200, "name_en": 200, "address": 300, "phone": 50, "tax_number": 50,
+               "bank_name": 100, "bank_account": 50}
 
 
 def update_company(actor, values: dict) -> CompanySettings:
@@ -46,6 +81,16 @@ def update_company(actor, values: dict) -> CompanySettings:
             values[field] = parse_number(values[field], PERCENT, field)
     if not (values.get("name") or "").strip():
         raise BusinessRuleError(_("Enter the company name."), "name")
+    for field, longest in TEXT_FIELDS.items():
+        if len((values.get(field) or "").strip()) > longest:
+            raise BusinessRuleError(_("At most %(n)d characters.", n=longest), field)
+    if "timezone" in values:
+        values["timezone"] = check_timezone(values["timezone"])
+    if "fiscal_year_start_month" in values:
+        try:
+            values["fiscal_year_start_month"] = parse_int(str(values["fiscal_year_start_month"]), 1, 12)
+        except ValueError:
+            raise BusinessRuleError(_("Choose a month."), "fiscal_year_start_month") from None
     logo = values.pop("logo", None)
     if logo:
         values["logo_png"] = shrink_logo(logo)
@@ -55,6 +100,31 @@ def update_company(actor, values: dict) -> CompanySettings:
     if changes := audit.apply_changes(settings, values):
         audit.record(actor, "settings.update", settings, changes)
     return settings
+
+
+def check_timezone(zone) -> str:
+    """A known IANA zone; a change refused once the ledger or the sales facts follow the current one."""
+    zone = (zone or "").strip()
+    if zone not in known_timezones():
+        raise BusinessRuleError(_("Choose a time zone."), "timezone")
+    if zone != business_timezone() and calendar_in_use():
+        raise BusinessRuleError(_("The time zone cannot change once stock has moved: the ledger's months and "
+                                  "the sales reports' days follow it."), "timezone")
+    return zone
+
+
+def set_checklist_hidden(actor, hidden: bool) -> None:
+    settings = company()
+    db.session.add(settings)
+    if changes := audit.apply_changes(settings, {"checklist_hidden": hidden}):
+        audit.record(actor, "settings.update", settings, changes)
+
+
+def set_opening_balances_done(actor, done: bool) -> None:
+    settings = company()
+    db.session.add(settings)
+    if changes := audit.apply_changes(settings, {"opening_balances_done": done}):
+        audit.record(actor, "settings.update", settings, changes)
 
 
 def shrink_logo(data: bytes) -> bytes:
