@@ -51,7 +51,10 @@ def screen_world(owner) -> dict:
 
 
 def screen_url(world: dict, rule) -> str:
+    """The screen's address with the world's ids (an endpoint's override first)."""
     from flask import url_for
     args = {**{name: world["args"][name] for name in rule.arguments if name in world["args"]},
             **world["overrides"].get(rule.endpoint, {})}
+    missing = set(rule.arguments) - set(args)
+    assert not missing, f"{rule.endpoint} takes {missing}: give screen_world (tests/help_world.py) an object for it"
     return url_for(rule.endpoint, **args)

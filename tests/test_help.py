@@ -73,6 +73,12 @@ def test_help_pages_name_only_fields_their_screen_shows(app, client, login):
     assert checked > 300
 
 
+def test_fields_are_the_bold_labels_of_the_fields_section():
+    zh = pages.parse("x", "zh", "# 标题\n\n## 用途\n\n- **不算**：用途里的粗体\n\n## 字段\n\n- **单价**：价格\n- **折扣 %**：折扣\n")
+    en = pages.parse("x", "en", "# Title\n\n## Fields\n\n- **Unit price**: the price\n* **Discount %**: off\n")
+    assert zh.fields == ["单价", "折扣 %"] and en.fields == ["Unit price", "Discount %"]
+
+
 def test_search_finds_pages_by_a_chinese_word(client, login):
     login("finance")
     body = client.get("/help", query_string={"q": "核销"}, headers=ZH).get_data(as_text=True)

@@ -48,8 +48,11 @@ class Page:
 
     @property
     def text(self) -> str:
-        """Plain words for search: the Markdown without its marks."""
-        return re.sub(r"[*_`#>\[\]()]", " ", self.source)
+        """Plain words for search and excerpts: the body without headings, list numbers, marks or link targets."""
+        lines = [line for line in self.source.splitlines() if not line.startswith("#")]
+        body = re.sub(r"\]\([^)]*\)", "]", "\n".join(lines))  # keep a link's words, not its address
+        body = re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", body, flags=re.M)
+        return re.sub(r"[*_`>\[\]]", "", body)
 
 
 def resolve_links(source: str) -> str:
@@ -116,9 +119,10 @@ def search(query: str, lang: str, limit: int = 20) -> list[tuple[Page, str]]:
         text = page.text.casefold()
         title = page.title.casefold()
         if all(word in text or word in title for word in words):
-            found.append((0 if any(word in title for word in words) else 1, page.title, page))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [(page, excerpt(page, words[0])) for _rank, _title, page in found[:limit]]
+            in_title = sum(word in title for word in words)
+            found.append((-in_title, -sum(text.count(word) for word in words), page.title, page))
+    found.sort(key=lambda item: item[:3])
+    return [(page, excerpt(page, words[0])) for *_rank, page in found[:limit]]
 
 
 def excerpt(page: Page, word: str, width: int = 40) -> str:

@@ -93,6 +93,8 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
     page.get_by_role("link", name="销售快速上手").click()
     expect(page.locator("h1")).to_have_text("销售快速上手")
     expect(page.locator(".qs-task")).to_have_count(3)
+    shot(page, "quickstart")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_an_empty_list_links_to_what_to_do(new_page, app):
@@ -106,3 +108,22 @@ def test_an_empty_list_links_to_what_to_do(new_page, app):
     shot(page, "empty-customers")
     empty.get_by_role("link", name="新建客户").click()
     expect(page.locator("h1")).to_have_text("新建客户")
+
+
+def test_help_search_finds_a_chinese_word_as_you_type(new_page, app):
+    page = new_page()
+    user = factories.user(role="finance", quickstart_seen_at=utcnow())
+    from tests.browser.test_pwa import sign_in as pwa_sign_in
+    pwa_sign_in(page, user)
+    page.get_by_role("link", name="本页帮助").click()
+    expect(page.locator("article.help-page h1")).to_have_text("首页")
+    page.get_by_role("link", name="全部帮助").click()
+    expect(page.locator("h1")).to_have_text("帮助")
+    page.get_by_label("搜索帮助").fill("核销")
+    results = page.locator("#help-results > ul").first  # the matches, above the list of every page
+    expect(results.get_by_role("link", name="登记收款")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/help\?q=%E6%A0%B8%E9%94%80$"))
+    shot(page, "search")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    results.get_by_role("link", name="登记收款").click()
+    expect(page.locator("article.help-page h1")).to_have_text("登记收款")
