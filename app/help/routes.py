@@ -19,13 +19,16 @@ def back_url() -> str | None:
 @bp.route("")
 @allow(EVERYONE)
 def index():
-    """Every help page of the user's language, or those matching the search."""
+    """The help pages of the screens the user may open, in their language, or those matching the search."""
+    from flask import current_app
+    from app.help.screens import pages_for
     query = (request.args.get("q") or "").strip()[:QUERY_CHARS]
     lang = pages.language()
-    listed = sorted((p for p in pages.all_pages(lang).values() if not p.name.startswith("quickstart.")),
+    mine = pages_for(current_app, g.user.role) | {f"quickstart.{g.user.role.value}"}
+    listed = sorted((p for p in pages.all_pages(lang).values() if p.name in mine and not p.name.startswith("quickstart.")),
                     key=lambda p: p.title)
-    return render("help/index.html", "help/_results.html", query=query, lang=lang,
-                  results=pages.search(query, lang) if query else None, listed=listed)
+    results = [(p, text) for p, text in pages.search(query, lang) if p.name in mine] if query else None
+    return render("help/index.html", "help/_results.html", query=query, lang=lang, results=results, listed=listed)
 
 
 @bp.route("/quickstart")

@@ -15,7 +15,7 @@ FRAGMENTS = frozenset({
     "reports.dashboard_summary",
 })
 NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
-FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", "/template", "/export", ".xlsx", ".csv")
+FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv")
 
 # Endpoints that share another's help page: a form to create and the same form to edit, and report screens
 # built on one layout.
@@ -58,3 +58,9 @@ def page_for(endpoint: str | None) -> str | None:
     if not endpoint:
         return None
     return ALIASES.get(endpoint, endpoint)
+
+
+def pages_for(app: Flask, role) -> set[str]:
+    """The help pages of the screens a role may open: what its help index lists and searches."""
+    from app.auth.roles import allowed_roles
+    return {page_for(endpoint) for endpoint in screens(app) if role in (allowed_roles(app.view_functions[endpoint]) or ())}
