@@ -208,3 +208,12 @@ def test_empty_lists_say_what_to_do_and_link_to_it(client, login):
         assert link and link.group(2).strip(), url
         assert client.get(html.unescape(link.group(1)).split("#")[0] or url).status_code == 200, (url, link.group(1))
         assert "没有数据" not in body and "No data" not in body
+
+
+def test_a_new_customers_page_offers_the_first_order_and_receipt(client, login):
+    seller = login("sales")
+    customer = factories.customer(name="新客户", salesperson=seller)
+    body = client.get(f"/customers/{customer.id}", headers=ZH).get_data(as_text=True)
+    assert "还没有订单。给这个客户开第一张订单。" in body and "还没有收款。客户付款后在这里登记。" in body
+    assert f'class="button small empty-action" href="/orders/new?customer_id={customer.id}"' in body
+    assert f'class="button small empty-action" href="/receipts/new?customer_id={customer.id}"' in body
