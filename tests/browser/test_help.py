@@ -127,3 +127,19 @@ def test_help_search_finds_a_chinese_word_as_you_type(new_page, app):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     results.get_by_role("link", name="登记收款").click()
     expect(page.locator("article.help-page h1")).to_have_text("登记收款")
+
+
+def test_help_follows_the_users_language(new_page, app):
+    page = new_page(locale="en-US")
+    user = factories.user(role="warehouse", locale="en", quickstart_seen_at=utcnow())
+    page.goto("/login")
+    page.locator("input[name=username]").fill(user.username)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form button[type=submit]").first.click()
+    page.goto("/receiving")
+    page.get_by_role("link", name="Help for this screen").click()
+    expect(page.locator("article.help-page h1")).to_have_text("Receiving")
+    expect(page.locator("article.help-page")).to_contain_text("Common tasks")
+    shot(page, "english")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
