@@ -8,6 +8,8 @@
 //   pages:  full pages (navigations, htmx boosted navigations and history restores, and the page a boosted
 //           form's POST redirects to): network first, the last good copy when offline, else the offline page.
 //           Cleared on sign-out and on the sign-in page.
+//   help-pages: help pages (/help/...), kept like pages but in their own cache, which the visited-pages limit
+//           never trims, so help once seen stays readable offline. Cleared with the pages (its name ends "-pages").
 // htmx fragments never touch a cache: Cache Storage keeps one response per URL whatever Vary says, so a
 // fragment stored there would later be served as the page of the same URL.
 const VERSION = "__VERSION__";
@@ -16,6 +18,7 @@ const PREFIX = "jxc-";
 const STATIC_CACHE = `${PREFIX}${VERSION}-static`;
 const ASSET_CACHE = `${PREFIX}${VERSION}-assets`;
 const PAGE_CACHE = `${PREFIX}${VERSION}-pages`;
+const HELP_CACHE = `${PREFIX}${VERSION}-help-pages`;
 const OFFLINE_URL = "/offline";
 const MANIFEST_URL = "/manifest.webmanifest"; // precached too: offline, the browser asks for it on every page
 const MAX_PAGES = 60; // the most recently visited pages kept for offline use
@@ -97,18 +100,22 @@ async function staticFile(event, request, url) {
 }
 
 async function page(event, request, url) {
+  const help = url.pathname === "/help" || url.pathname.startsWith("/help/");
+  // A help page is kept without its query (the screen it was opened from): seen once, it opens offline from any.
+  const key = url.pathname.startsWith("/help/") ? url.origin + url.pathname : url.href;
+  const cacheName = help ? HELP_CACHE : PAGE_CACHE;
   try {
     const response = await fetch(request);
     if (cacheable(response)) {
       // Keyed by URL alone, and looked up ignoring Vary: a boosted request and a navigation of the same URL
       // both get the full page.
       const copy = response.clone();
-      event.waitUntil(caches.open(PAGE_CACHE).then((cache) => cache.put(url.href, copy))
-        .then(trimPages).catch(() => undefined));
+      event.waitUntil(caches.open(cacheName).then((cache) => cache.put(key, copy))
+        .then(help ? undefined : trimPages).catch(() => undefined));
     }
     return response;
   } catch (error) {
-    const cached = await caches.match(url.href, { cacheName: PAGE_CACHE, ignoreVary: true });
+    const cached = await caches.match(key, { cacheName, ignoreVary: true });
     if (cached) return cached;
     const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE, ignoreVary: true });
     return offline || Response.error();

@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the user started or dismissed their role's quick start; until then the home screen offers it.
+    quickstart_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", order_by="ApiToken.id")
 

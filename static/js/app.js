@@ -166,3 +166,25 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+// Quick-start tour (app/help): the bar names what to tap on this screen; outline the first link, button or
+// label in the page whose text is that name, and bring it into view.
+(function () {
+  "use strict";
+  function highlight() {
+    const bar = document.querySelector("[data-tour-target]");
+    const name = bar && bar.dataset.tourTarget.trim();
+    if (!name) return;
+    const main = document.getElementById("main");
+    if (!main || main.querySelector(".tour-target")) return;
+    const candidates = main.querySelectorAll("a, button, label, summary, h1, h2, h3, th, dt, legend");
+    const match = Array.from(candidates).find((el) => el.textContent.trim() === name) ||
+      Array.from(candidates).find((el) => el.textContent.includes(name));
+    if (!match) return;
+    match.classList.add("tour-target");
+    match.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("htmx:load", highlight);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", highlight);
+  else highlight();
+})();

@@ -1,0 +1,66 @@
+"""Which endpoints are screens (and so need a help page), and which help page each one opens.
+
+A screen is a GET endpoint that renders a full HTML page for a signed-in user. The app's help button and the
+test that every screen has a help page both ask `screens()`, so they cannot disagree.
+"""
+from flask import Flask
+
+# GET endpoints that answer with something other than a full page: htmx fragments, badges, option lists and
+# tokens. Files (PDFs, photos, logos, spreadsheets, templates) are told by their URL, see _is_file.
+FRAGMENTS = frozenset({
+    "pwa.csrf_token",
+    "inventory.line", "inventory.low_stock_badge", "inventory.product_options",
+    "purchasing.product_options", "sales.product_options",
+    "stocktake.lines",
+    "reports.dashboard_summary",
+})
+NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
+FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv")
+
+# Endpoints that share another's help page: a form to create and the same form to edit, and report screens
+# built on one layout.
+ALIASES = {
+    "catalog.edit": "catalog.create",
+    "partners.edit": "partners.new",
+    "purchasing.supplier_edit": "purchasing.supplier_new",
+    "reports.payables_aging": "reports.receivables_aging",
+    "reports.inventory_summary": "reports.stock_value",
+    "reports.turnover": "reports.stock_value",
+    "reports.abc": "reports.stock_value",
+    "reports.slow_movers": "reports.stock_value",
+    "reports.best_sellers": "reports.stock_value",
+    "reports.stockout_risk": "reports.stock_value",
+}
+
+
+def _is_file(rule: str) -> bool:
+    return rule.endswith(FILE_ENDINGS)
+
+
+def screens(app: Flask) -> list[str]:
+    """Every screen's endpoint, sorted."""
+    from app.auth.roles import PUBLIC, allowed_roles
+    found = set()
+    for rule in app.url_map.iter_rules():
+        endpoint = rule.endpoint
+        if "GET" not in rule.methods or endpoint == "static" or endpoint in FRAGMENTS:
+            continue
+        if endpoint.split(".")[0] in NOT_SCREEN_BLUEPRINTS or endpoint.startswith("help.") or _is_file(rule.rule):
+            continue
+        if allowed_roles(app.view_functions[endpoint]) == PUBLIC:
+            continue  # not for a signed-in user (sign-in, offline page, health)
+        found.add(endpoint)
+    return sorted(found)
+
+
+def page_for(endpoint: str | None) -> str | None:
+    """The help page an endpoint opens (its own name unless it shares one)."""
+    if not endpoint:
+        return None
+    return ALIASES.get(endpoint, endpoint)
+
+
+def pages_for(app: Flask, role) -> set[str]:
+    """The help pages of the screens a role may open: what its help index lists and searches."""
+    from app.auth.roles import allowed_roles
+    return {page_for(endpoint) for endpoint in screens(app) if role in (allowed_roles(app.view_functions[endpoint]) or ())}

@@ -1,0 +1,60 @@
+"""A business with one of everything, so every screen can be opened with real ids (help page tests)."""
+from decimal import Decimal
+
+from app.extensions import db
+from tests import factories
+
+
+def screen_world(owner) -> dict:
+    """Objects behind every id a screen's URL takes, by argument name (plus per-endpoint overrides)."""
+    from app.finance import services as finance
+    from app.finance.models import PaymentMethod
+    from app.inventory import services as inventory
+    from app.inventory.models import AdjustmentKind
+    from app.lines import QtyInput
+    from app.sales import fulfilment
+    from app.stocktake.models import Stocktake
+    world = factories.api_world(owner)
+    home, second = world["warehouses"]
+    goods = world["products"]
+    draft, confirmed, delivered = world["orders"]
+    sales_return = fulfilment.return_goods(owner, delivered, [QtyInput(delivered.lines[0].id, Decimal(1))],
+                                           reason="破损")
+    invoice = delivered.invoices[0] if delivered.invoices else None
+    # A second delivered and invoiced order, left open to receive money against.
+    other = factories.order(world["customers"][0], [(goods[2], 2)], warehouse=home, confirm=True)
+    delivery = fulfilment.deliver(owner, other, [QtyInput(line.id, line.qty) for line in other.lines])
+    invoice = fulfilment.invoice_order(owner, other)
+    payment = finance.record_receipt(owner, world["customers"][0], Decimal("1.00"), PaymentMethod.CASH)
+    adjustment = inventory.create_adjustment(owner, home.id, AdjustmentKind.OTHER_IN, "盘盈",
+                                             [inventory.LineInput(goods[0].id, Decimal(1))])
+    transfer = inventory.create_transfer(owner, home.id, second.id, [inventory.LineInput(goods[0].id, Decimal(1))])
+    stocktake = db.session.scalars(db.select(Stocktake)).first()
+    clerk = factories.user(role="sales")
+    db.session.commit()
+    purchase = world["purchase_order"]
+    return {
+        "args": {"product_id": goods[0].id, "customer_id": world["customers"][0].id, "order_id": confirmed.id,
+                 "delivery_id": delivery.id, "invoice_id": invoice.id, "return_id": sales_return.id,
+                 "payment_id": payment.id, "supplier_id": world["supplier"].id, "user_id": clerk.id,
+                 "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id},
+        # The state a screen needs to show its fields: goods to return, a purchase order to receive.
+        "overrides": {
+            "catalog.scan": {"code": "6920000000005"},  # an unknown code: the attach-or-create screen
+            "sales.return_new": {"order_id": delivered.id},
+            "sales.show": {"order_id": draft.id},
+            "purchasing.show": {"order_id": purchase.id},
+            "purchasing.receive": {"order_id": purchase.id},
+            "purchasing.return_new": {"order_id": purchase.id},
+        },
+    }
+
+
+def screen_url(world: dict, rule) -> str:
+    """The screen's address with the world's ids (an endpoint's override first)."""
+    from flask import url_for
+    args = {**{name: world["args"][name] for name in rule.arguments if name in world["args"]},
+            **world["overrides"].get(rule.endpoint, {})}
+    missing = set(rule.arguments) - set(args)
+    assert not missing, f"{rule.endpoint} takes {missing}: give screen_world (tests/help_world.py) an object for it"
+    return url_for(rule.endpoint, **args)
