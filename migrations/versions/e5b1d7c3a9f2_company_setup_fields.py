@@ -2,7 +2,7 @@
 flag, and the go-live checklist's two owner choices
 
 Revision ID: e5b1d7c3a9f2
-Revises: c4a8e2f61d37
+Revises: d1f5a7c3b9e2
 Create Date: 2026-12-06 09:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5b1d7c3a9f2'
-down_revision = 'c4a8e2f61d37'
+down_revision = 'd1f5a7c3b9e2'
 branch_labels = None
 depends_on = None
 

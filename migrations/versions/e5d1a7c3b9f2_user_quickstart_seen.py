@@ -1,7 +1,7 @@
 """auth: remember when a user started or dismissed their role's quick start (shown at first sign-in until then)
 
 Revision ID: e5d1a7c3b9f2
-Revises: c4a8e2f61d37
+Revises: e5b1d7c3a9f2
 Create Date: 2026-12-06 09:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5d1a7c3b9f2'
-down_revision = 'c4a8e2f61d37'
+down_revision = 'e5b1d7c3a9f2'
 branch_labels = None
 depends_on = None
 
