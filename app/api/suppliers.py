@@ -39,7 +39,7 @@ SUPPLIER_CREATE = Schema("SupplierCreate", {**_WRITABLE, "name": String(required
 SUPPLIER_UPDATE = Schema("SupplierUpdate", _WRITABLE)
 
 INVOICE = Schema("PurchaseInvoice", {
-    "id": Integer(), "number": String(), "supplier_reference": String(), "purchase_order_id": Integer(),
+    "id": Integer(), "number": String(), "supplier_reference": String(), "purchase_order_id": Integer(nullable=True, description="None for an opening payable"),
     "supplier_id": Integer(), "issued_on": Date(), "due_on": Date(), "subtotal": DecimalString(2),
     "tax": DecimalString(2), "total": DecimalString(2),
     "paid": DecimalString(2, description="Payments allocated to it"),
