@@ -31,7 +31,7 @@ def test_empty_opening_screen_says_what_to_do_next(client, login):
     login("owner")
     html = client.get("/opening").get_data(as_text=True)
     assert 'href="/opening/receivable/new"' in html and 'href="/opening/payable/new"' in html
-    assert 'action="/opening/stock/lines"' in html and 'href="/products/import"' in html
+    assert 'action="/opening/stock/lines"' in html and 'href="/imports/products"' in html and 'href="/imports/opening_stock"' in html
     assert "没有期初应收" in html and "还没有期初库存" in html  # Chinese first
 
 

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth.roles import SEES_COST, Role, allow
-from app.catalog.files import IMPORTERS
 from app.catalog.models import Product
 from app.db_types import business_today
 from app.errors import BusinessRuleError
@@ -45,11 +44,18 @@ def index():
     return _index(line_form=_line_form())
 
 
+def _imports() -> set[str]:
+    """The import kinds this user may use that bring opening figures in (the product import brings opening stock)."""
+    from app.imports.framework import KINDS  # here: the import kinds import this package's services
+    return {name for name in ("products", "opening_stock", "opening_receivables", "opening_payables")
+            if name in KINDS and KINDS[name].allows(g.user)}
+
+
 def _index(line_form, status=200):
     return render("opening/index.html", entered=opening.opening_entered(), lock=opening.real_document(),
                   stocks=opening.opening_stocks(), receivables=opening.opening_items(opening.RECEIVABLE),
                   payables=opening.opening_items(opening.PAYABLE), line_form=line_form, sees_cost=_sees_cost(),
-                  today=business_today(), can_import=g.user.role in IMPORTERS, status=status)
+                  today=business_today(), imports=_imports(), status=status)
 
 
 def _item_form(side: str, item=None) -> OpeningItemForm:

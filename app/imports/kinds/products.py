@@ -207,18 +207,20 @@ class Products(imp.Kind):
 
 
 def post_opening_stock(actor, warehouse, lines: list[tuple[Product, Decimal, Decimal]]) -> str:
-    """Post new products' opening stock (product, quantity, unit cost) to `warehouse` as one posting; its number.
+    """Post new products' opening stock (product, quantity, unit cost) to `warehouse`; the document's number.
 
-    The one place the product import touches stock: the opening-stock document will take this over.
+    The one place the product import touches stock: the lines join the warehouse's opening-stock document
+    (app.opening), posted through the ledger as the /opening screens and the opening-stock import do, and
+    refused the same way once real documents exist.
     """
+    from app.opening import services as opening  # here: app.opening's screens import the catalog
     db.session.flush()
-    number = next_number("OPN")
     try:
-        post_moves(actor, Source("opening", None, number), [
-            Move(product.id, warehouse.id, qty, MoveKind.OPENING, unit_cost=cost) for product, qty, cost in lines])
+        document = opening.set_opening_stock(actor, warehouse, [
+            opening.StockLineInput(product.id, qty, cost) for product, qty, cost in lines])
     except BusinessRuleError as error:
         raise imp.ImportFailed([imp.Problem(None, None, str(error.message))]) from None
-    return number
+    return document.number
 
 
 def _check_barcodes(preview) -> None:
