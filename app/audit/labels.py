@@ -62,6 +62,16 @@ ACTIONS = {
     "user.reset_password": lazy_pgettext("audit action", "Password reset"),
     "user.update": lazy_pgettext("audit action", "User changed"),
     "warehouse.create": lazy_pgettext("audit action", "Warehouse added"),
+    # opening stock and balances (app.opening)
+    "opening_stock.create": lazy_pgettext("audit action", "Opening stock entered"),
+    "opening_stock.update": lazy_pgettext("audit action", "Opening stock changed"),
+    "opening_stock.delete": lazy_pgettext("audit action", "Opening stock deleted"),
+    "opening_receivable.create": lazy_pgettext("audit action", "Opening receivable added"),
+    "opening_receivable.update": lazy_pgettext("audit action", "Opening receivable changed"),
+    "opening_receivable.delete": lazy_pgettext("audit action", "Opening receivable deleted"),
+    "opening_payable.create": lazy_pgettext("audit action", "Opening payable added"),
+    "opening_payable.update": lazy_pgettext("audit action", "Opening payable changed"),
+    "opening_payable.delete": lazy_pgettext("audit action", "Opening payable deleted"),
 }
 
 OBJECTS = {
@@ -81,6 +91,9 @@ OBJECTS = {
     "Supplier": lazy_pgettext("audit object", "Supplier"),
     "User": lazy_pgettext("audit object", "User"),
     "Warehouse": lazy_pgettext("audit object", "Warehouse"),
+    "OpeningStock": lazy_pgettext("audit object", "Opening stock"),
+    "SalesInvoice": lazy_pgettext("audit object", "Sales invoice"),
+    "PurchaseInvoice": lazy_pgettext("audit object", "Purchase invoice"),
 }
 
 FIELDS = {
