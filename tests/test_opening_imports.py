@@ -247,3 +247,16 @@ def test_the_product_import_puts_its_opening_stock_in_the_opening_document(clien
     document = db.session.scalar(select(OpeningStock).where(OpeningStock.warehouse_id == main.id))
     assert [(line.product.sku, line.qty, line.unit_cost) for line in document.lines] == [("NEW-1", 7, D("2.5"))]
     assert run_all() == []
+
+
+def test_the_product_import_refuses_opening_stock_after_a_real_document(client, login, world):
+    main, _shop, case, _cable, buyer, _maker = world
+    owner = login("owner")
+    order = factories.order(buyer, [(case, 1)], actor=owner, warehouse=main)
+    page = upload(client, "products", xlsx(["编码", "名称", "期初数量", "期初成本"], [["NEW-1", "新商品", 7, 2.5]]))
+    form = {"csrf_token": client.csrf, "upload": hidden(html(page), "upload"), "digest": hidden(html(page), "digest"),
+            "idempotency_key": hidden(html(page), "idempotency_key"), "action": "confirm", "warehouse_id": main.id}
+    response = client.post("/imports/products", data=form, headers=EN)
+    assert response.status_code == 422 and order.number in html(response)
+    assert db.session.scalar(select(func.count(OpeningStock.id))) == 0
+    assert run_all() == []

@@ -182,3 +182,22 @@ def test_help_pages_name_only_fields_the_screens_show(app, client, login, langua
             html += client.get("/opening/payable/new").get_data(as_text=True)
         for label in re.findall(r"^- \*\*(.+?)\*\*", text, re.M):
             assert f">{label}<" in html or f">{label} <" in html or label in html, (endpoint, label)
+
+
+def test_a_salesperson_sees_own_customers_opening_receivables_only(client, login, api):
+    seller = login("sales")
+    other = factories.user("sales")
+    mine, theirs = factories.customer("我的客户", salesperson=seller), factories.customer("别人的客户", salesperson=other)
+    owner = factories.user("owner")
+    own = opening.create_opening_item(owner, opening.RECEIVABLE, mine, {
+        "reference": "A-1", "issued_on": business_today(), "amount": "10"})
+    hidden = opening.create_opening_item(owner, opening.RECEIVABLE, theirs, {
+        "reference": "B-1", "issued_on": business_today(), "amount": "20"})
+    db.session.commit()
+    listed = client.get("/invoices").get_data(as_text=True)
+    assert own.number in listed and hidden.number not in listed
+    assert client.get(f"/invoices/{own.id}").status_code == 200
+    assert client.get(f"/invoices/{hidden.id}").status_code == 404
+    owner_api = api("owner")
+    found = owner_api.get(f"/sales-invoices/{own.id}").get_json()
+    assert (found["sales_order_id"], found["total"], found["lines"]) == (None, "10.00", [])
