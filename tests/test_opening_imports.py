@@ -260,3 +260,20 @@ def test_the_product_import_refuses_opening_stock_after_a_real_document(client, 
     assert response.status_code == 422 and order.number in html(response)
     assert db.session.scalar(select(func.count(OpeningStock.id))) == 0
     assert run_all() == []
+
+
+def test_open_items_find_partners_by_code_and_the_template_lists_the_codes(client, login, world):
+    *_, buyer, maker = world
+    login("owner")
+    assert buyer.code and maker.code
+    imported(client, "opening_receivables", xlsx(ITEMS, [[buyer.code, "INV-9", business_today().isoformat(), "",
+                                                          "88", ""]]))
+    imported(client, "opening_payables", xlsx(PAYABLES, [[maker.code.lower(), "FP-9", business_today().isoformat(),
+                                                          "", "77", ""]]))
+    assert partners.balance(buyer) == D("88.00") and suppliers.balances([maker.id])[maker.id] == D("77.00")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/imports/opening_receivables/template").data))
+    listed = [cell.value for column in book["lists"].iter_cols() for cell in column]
+    assert f"{buyer.code} 华联超市" in listed
+    imported(client, "opening_receivables", xlsx(ITEMS, [[f"{buyer.code} 华联超市", "INV-10",
+                                                          business_today().isoformat(), "", "2", ""]]))
+    assert partners.balance(buyer) == D("90.00")

@@ -138,7 +138,7 @@ def _partners(name: str) -> dict[str, object]:
     for partner in db.session.scalars(select(model).where(model.active).order_by(model.name)):
         found[partner.name] = partner
         if getattr(partner, "code", None):
-            found[partner.code] = partner
+            found[partner.code] = found[f"{partner.code} {partner.name}"] = partner  # the dropdown's entry too
     return found
 
 
@@ -146,7 +146,7 @@ def _partner_names(name: str):
     def names() -> list[str]:
         model = _model(name)
         rows = db.session.scalars(select(model).where(model.active).order_by(model.name)).all()
-        return [getattr(p, "code", None) or p.name for p in rows]
+        return [f"{p.code} {p.name}" if getattr(p, "code", None) else p.name for p in rows]
     return names
 
 
@@ -230,7 +230,7 @@ class OpeningReceivablesImport(OpenItemsImport):
                      "and statements are right from day one.")
     side = "receivable"  # app.opening.services.RECEIVABLE
     columns = _item_columns(("customer", "客户", "客户名称", "客户编码"), "customer",
-                            _l("The customer's name (or code), as in JXC."), "华联超市")
+                            _l("The customer's code or name, as in JXC (the dropdown gives both)."), "华联超市")
 
 
 class OpeningPayablesImport(OpenItemsImport):
@@ -240,7 +240,7 @@ class OpeningPayablesImport(OpenItemsImport):
     side = "payable"  # app.opening.services.PAYABLE
     order = 51
     columns = _item_columns(("supplier", "供应商", "供应商名称", "供应商编码"), "supplier",
-                            _l("The supplier's name (or code), as in JXC."), "深圳工厂")
+                            _l("The supplier's code or name, as in JXC (the dropdown gives both)."), "深圳工厂")
 
 
 imp.register(OpeningStockImport())
