@@ -227,6 +227,14 @@ ROUTE_ROLES = {
     "reports.statement": FINANCE,
     "reports.cash": FINANCE,
     "reports.cash_payments": FINANCE,
+    # opening stock and balances (app.opening)
+    "opening.index": FINANCE,
+    "opening.item_new": FINANCE,
+    "opening.item": FINANCE,
+    "opening.item_delete": FINANCE,
+    "opening.stock": FINANCE,
+    "opening.stock_line": FINANCE,
+    "opening.stock_delete": FINANCE,
 }
 
 

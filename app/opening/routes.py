@@ -18,7 +18,7 @@ from app.partners.models import Customer, Supplier
 from app.web import render
 
 OPENERS = (Role.OWNER, Role.FINANCE)
-SIDE = "<any(receivable, payable):side>"
+SIDE = "<side>"  # receivable or payable (anything else: 404, see _side)
 
 
 def _sees_cost() -> bool:
@@ -58,6 +58,10 @@ def _index(line_form, status=200):
                   today=business_today(), imports=_imports(), status=status)
 
 
+def _side(side: str) -> str:
+    return side if side in opening.SIDES else abort(404)
+
+
 def _item_form(side: str, item=None) -> OpeningItemForm:
     if item is not None and request.method == "GET":
         form = OpeningItemForm(partner_id=opening.partner_of(item).id, reference=opening.reference_of(item),
@@ -83,7 +87,7 @@ def _title(side: str) -> str:
 @allow(*OPENERS)
 def item_new(side):
     """Add an opening receivable (a customer's open invoice from the old books) or payable (a supplier's)."""
-    form = _item_form(side)
+    form = _item_form(_side(side))
     if form.validate_on_submit():
         model = Customer if side == opening.RECEIVABLE else Supplier
         partner = db.session.get(model, form.partner_id.data)
@@ -97,7 +101,7 @@ def item_new(side):
 
 
 def _item(side: str, item_id: int):
-    return opening.opening_item(side, item_id) or abort(404)
+    return opening.opening_item(_side(side), item_id) or abort(404)
 
 
 @bp.route(f"/opening/{SIDE}/<int:item_id>", methods=["GET", "POST"])
