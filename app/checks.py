@@ -49,4 +49,5 @@ from app.inventory import checks as _inventory_checks  # noqa: E402,F401  (regis
 from app.sales import checks as _sales_checks  # noqa: E402,F401  (registers the sales checks)
 from app.purchasing import checks as _purchasing_checks  # noqa: E402,F401  (registers the purchasing checks)
 from app.stocktake import checks as _stocktake_checks  # noqa: E402,F401  (registers the stocktake checks)
+from app.opening import checks as _opening_checks  # noqa: E402,F401  (registers the opening checks)
 from app import limits_checks as _limits_checks  # noqa: E402,F401  (registers the bounds and sums checks)

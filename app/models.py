@@ -8,6 +8,7 @@ from app.idempotency import IdempotencyRecord  # noqa: F401
 from app.inventory.models import (  # noqa: F401
     StockAdjustment, StockAdjustmentLine, StockLevel, StockMove, StockTransfer, StockTransferLine, Warehouse)
 from app.numbering import DocumentSequence  # noqa: F401
+from app.opening.models import OpeningStock, OpeningStockLine  # noqa: F401
 from app.partners.models import Customer, Supplier, SupplierProduct  # noqa: F401
 from app.purchasing.models import (  # noqa: F401
     PurchaseInvoice, PurchaseInvoiceLine, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt, PurchaseReceiptLine,

@@ -40,7 +40,7 @@ class Date(Field):
 
 
 INVOICE = Schema("SalesInvoice", {
-    "id": Integer(), "number": String(), "sales_order_id": Integer(), "customer_id": Integer(),
+    "id": Integer(), "number": String(), "sales_order_id": Integer(nullable=True, description="None for an opening receivable"), "customer_id": Integer(),
     "issued_on": Date(), "due_on": Date(), "subtotal": DecimalString(2), "tax": DecimalString(2),
     "total": DecimalString(2), "paid": DecimalString(2, description="Receipts allocated to it"),
     "credited": DecimalString(2, description="Credit notes (returns) allocated to it"),

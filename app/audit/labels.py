@@ -20,6 +20,9 @@ ACTIONS = {
     "customer.create": lazy_pgettext("audit action", "Customer added"),
     "customer.update": lazy_pgettext("audit action", "Customer changed"),
     "customer.reassign": lazy_pgettext("audit action", "Customer given to another salesperson"),
+    "import.customers": lazy_pgettext("audit action", "Customers imported"),
+    "import.products": lazy_pgettext("audit action", "Products imported"),
+    "import.suppliers": lazy_pgettext("audit action", "Suppliers imported"),
     "payment.create": lazy_pgettext("audit action", "Payment recorded"),
     "product.create": lazy_pgettext("audit action", "Product added"),
     "product.update": lazy_pgettext("audit action", "Product changed"),
@@ -62,6 +65,16 @@ ACTIONS = {
     "user.reset_password": lazy_pgettext("audit action", "Password reset"),
     "user.update": lazy_pgettext("audit action", "User changed"),
     "warehouse.create": lazy_pgettext("audit action", "Warehouse added"),
+    # opening stock and balances (app.opening)
+    "opening_stock.create": lazy_pgettext("audit action", "Opening stock entered"),
+    "opening_stock.update": lazy_pgettext("audit action", "Opening stock changed"),
+    "opening_stock.delete": lazy_pgettext("audit action", "Opening stock deleted"),
+    "opening_receivable.create": lazy_pgettext("audit action", "Opening receivable added"),
+    "opening_receivable.update": lazy_pgettext("audit action", "Opening receivable changed"),
+    "opening_receivable.delete": lazy_pgettext("audit action", "Opening receivable deleted"),
+    "opening_payable.create": lazy_pgettext("audit action", "Opening payable added"),
+    "opening_payable.update": lazy_pgettext("audit action", "Opening payable changed"),
+    "opening_payable.delete": lazy_pgettext("audit action", "Opening payable deleted"),
 }
 
 OBJECTS = {
@@ -69,6 +82,7 @@ OBJECTS = {
     "Category": lazy_pgettext("audit object", "Category"),
     "CompanySettings": lazy_pgettext("audit object", "Company settings"),
     "Customer": lazy_pgettext("audit object", "Customer"),
+    "ImportRun": lazy_pgettext("audit object", "Imported file"),
     "Payment": lazy_pgettext("audit object", "Payment"),
     "Product": lazy_pgettext("audit object", "Product"),
     "PurchaseOrder": lazy_pgettext("audit object", "Purchase order"),
@@ -81,6 +95,9 @@ OBJECTS = {
     "Supplier": lazy_pgettext("audit object", "Supplier"),
     "User": lazy_pgettext("audit object", "User"),
     "Warehouse": lazy_pgettext("audit object", "Warehouse"),
+    "OpeningStock": lazy_pgettext("audit object", "Opening stock"),
+    "SalesInvoice": lazy_pgettext("audit object", "Sales invoice"),
+    "PurchaseInvoice": lazy_pgettext("audit object", "Purchase invoice"),
 }
 
 FIELDS = {
@@ -94,6 +111,11 @@ FIELDS = {
     "brand": lazy_pgettext("audit field", "Brand"),
     "category_id": lazy_pgettext("audit field", "Category"),
     "code": lazy_pgettext("audit field", "Code"),
+    "created": lazy_pgettext("audit field", "Rows added"),
+    "file": lazy_pgettext("audit field", "File"),
+    "opening_stock": lazy_pgettext("audit field", "Opening stock posting"),
+    "rows": lazy_pgettext("audit field", "Rows"),
+    "updated": lazy_pgettext("audit field", "Rows updated"),
     "contact": lazy_pgettext("audit field", "Contact person"),
     "credit": lazy_pgettext("audit field", "Credit note"),
     "credit_limit": lazy_pgettext("audit field", "Credit limit"),

@@ -38,6 +38,14 @@ def open_invoices(customer: Customer, first: int | None = None) -> list[SalesInv
     return sorted(invoices, key=lambda invoice: invoice.id != first)  # stable: the rest keep their order
 
 
+def _lock_opening(model, invoices) -> None:
+    """Lock and re-read the opening balances among `invoices` (they have no order to lock, see sales.services.lock)."""
+    ids = sorted(invoice.id for invoice in invoices if invoice.opening)
+    if ids:
+        db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)
+                           .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
+
+
 def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[AllocationInput]:
     """Spread `amount` over `invoices` in order, each up to its open amount."""
     return [AllocationInput(invoice.id, part) for invoice, part in spread(invoices, amount)]
@@ -84,7 +92,8 @@ def record_receipt(actor, customer: Customer, amount, method, allocations: list[
     except ValueError:
         raise BusinessRuleError(_("Choose how the customer paid."), "method") from None
     listed = open_invoices(customer)
-    lock(*(invoice.order for invoice in listed))  # then what is open on them is current, and stays so
+    lock(*(invoice.order for invoice in listed if invoice.order))  # then what is open on them is current, and stays so
+    _lock_opening(SalesInvoice, listed)
     locked = {invoice.order_id for invoice in listed}
     invoices = {invoice.id: invoice for invoice in open_invoices(customer) if invoice.order_id in locked}
     owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
@@ -100,7 +109,8 @@ def record_receipt(actor, customer: Customer, amount, method, allocations: list[
         payment.allocations.append(PaymentAllocation(invoice=invoice, amount=part))
         invoice.paid += part
         invoice.refresh_status()
-        refresh_status(invoice.order)
+        if invoice.order is not None:  # an opening receivable has none
+            refresh_status(invoice.order)
     db.session.add(payment)
     audit.record(actor, "payment.create", payment, {"customer": (None, customer.name), "amount": (None, amount),
                                                      "method": (None, method)})
@@ -126,7 +136,9 @@ def record_supplier_payment(actor, supplier: Supplier, amount, method, allocatio
         method = PaymentMethod(method)
     except ValueError:
         raise BusinessRuleError(_("Choose how the supplier was paid."), "method") from None
-    lock_purchase(*(invoice.order for invoice in open_purchase_invoices(supplier)))
+    listed = open_purchase_invoices(supplier)
+    lock_purchase(*(invoice.order for invoice in listed if invoice.order))
+    _lock_opening(type(listed[0]) if listed else None, listed)
     invoices = {invoice.id: invoice for invoice in open_purchase_invoices(supplier)}
     owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
     if amount > owed:
@@ -141,7 +153,8 @@ def record_supplier_payment(actor, supplier: Supplier, amount, method, allocatio
         payment.allocations.append(PaymentAllocation(purchase_invoice=invoice, amount=part))
         invoice.paid += part
         invoice.refresh_status()
-        refresh_purchase(invoice.order)
+        if invoice.order is not None:  # an opening payable has none
+            refresh_purchase(invoice.order)
     db.session.add(payment)
     audit.record(actor, "payment.create", payment, {"supplier": (None, supplier.name), "amount": (None, amount),
                                                      "method": (None, method)})

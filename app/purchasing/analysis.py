@@ -116,7 +116,8 @@ def _line_figures(on: Period, where):
 
 def _spend(on: Period, supplier_ids):
     query = (select(PurchaseInvoice.supplier_id, func.sum(PurchaseInvoice.total))
-             .where(PurchaseInvoice.issued_on >= on.start, PurchaseInvoice.issued_on <= on.end)
+             .where(PurchaseInvoice.issued_on >= on.start, PurchaseInvoice.issued_on <= on.end,
+                    PurchaseInvoice.opening.is_(False))  # an opening payable is a debt carried over, not spend
              .group_by(PurchaseInvoice.supplier_id))
     if supplier_ids is not None:
         query = query.where(PurchaseInvoice.supplier_id.in_(supplier_ids))

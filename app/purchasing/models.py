@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.amounts import ZERO, document_totals, line_amounts, priced_line  # noqa: F401  (line_amounts: the one pricing rule)
@@ -151,10 +151,14 @@ class PurchaseReceiptLine(db.Model):
 
 
 class PurchaseInvoice(Settled, db.Model):
+    """A supplier's invoice of an order's goods, or an opening payable (期初应付: `opening`, no order, no lines)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     supplier_reference: Mapped[str] = mapped_column(String(50), default="")  # the supplier's own invoice number
-    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    opening: Mapped[bool] = mapped_column(default=False, server_default=false())
+    notes: Mapped[str] = mapped_column(String(200), default="", server_default="")
     supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True)
@@ -167,7 +171,7 @@ class PurchaseInvoice(Settled, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[PurchaseOrder] = relationship(back_populates="invoices")
+    order: Mapped[PurchaseOrder | None] = relationship(back_populates="invoices")
     supplier = relationship("Supplier")
     user = relationship("User")
     lines: Mapped[list["PurchaseInvoiceLine"]] = relationship(back_populates="invoice", order_by="PurchaseInvoiceLine.id",

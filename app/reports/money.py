@@ -183,8 +183,9 @@ def open_purchase_invoices_as_of(supplier_id: int, as_of: date) -> list[tuple[Pu
 
 # Customer statement ----------------------------------------------------------------------------------
 
-INVOICE, CREDIT_NOTE, RECEIPT = "invoice", "credit_note", "receipt"
-KIND_LABELS = {INVOICE: _l("Sales invoice"), CREDIT_NOTE: _l("Credit note"), RECEIPT: _l("Receipt")}
+INVOICE, CREDIT_NOTE, RECEIPT, OPENING = "invoice", "credit_note", "receipt", "opening"
+KIND_LABELS = {INVOICE: _l("Sales invoice"), CREDIT_NOTE: _l("Credit note"), RECEIPT: _l("Receipt"),
+               OPENING: _l("Opening receivable")}
 
 
 @dataclass(frozen=True)
@@ -237,8 +238,8 @@ def statement(customer: Customer, period: Period) -> Statement:
     found = []  # (day, order within the day, id, kind, number, debit, credit, due_on, note)
     for invoice in db.session.scalars(select(SalesInvoice).where(
             SalesInvoice.customer_id == customer.id, SalesInvoice.issued_on.between(period.start, period.end))):
-        found.append((invoice.issued_on, 0, invoice.id, INVOICE, invoice.number, invoice.total, ZERO,
-                      invoice.due_on, ""))
+        found.append((invoice.issued_on, 0, invoice.id, OPENING if invoice.opening else INVOICE, invoice.number,
+                      invoice.total, ZERO, invoice.due_on, invoice.reference))
     for credit_note in db.session.scalars(select(SalesReturn).where(
             SalesReturn.customer_id == customer.id, SalesReturn.created_at >= day_start(period.start),
             SalesReturn.created_at < after, SalesReturn.total != 0)):

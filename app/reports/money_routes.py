@@ -146,7 +146,10 @@ def statement(customer_id):
 
 def _note(entry: money.Entry) -> str:
     """What the statement says beside a document: an invoice's due date, a receipt's method, a return's reason."""
-    return _("Due %(date)s", date=date_(entry.due_on)) if entry.due_on else entry.note
+    if not entry.due_on:
+        return entry.note
+    due = _("Due %(date)s", date=date_(entry.due_on))
+    return f"{entry.note} · {due}" if entry.kind == money.OPENING and entry.note else due  # the old document's number
 
 
 # Cash -----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.amounts import CENT, ZERO, document_totals, line_amounts, priced_line  # noqa: F401  (re-exported for sales code)
@@ -208,9 +208,15 @@ def spread(invoices: list[Settled], amount: Decimal) -> list[tuple[Settled, Deci
 
 
 class SalesInvoice(Settled, db.Model):
+    """An invoice of an order's goods, or an opening receivable (期初应收: `opening`, no order, no lines) carried over
+    from the books before JXC, with the customer's old document number in `reference`."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    opening: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reference: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    notes: Mapped[str] = mapped_column(String(200), default="", server_default="")
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True)
@@ -223,7 +229,7 @@ class SalesInvoice(Settled, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[SalesOrder] = relationship(back_populates="invoices")
+    order: Mapped[SalesOrder | None] = relationship(back_populates="invoices")
     customer = relationship("Customer")
     user = relationship("User")
     lines: Mapped[list["SalesInvoiceLine"]] = relationship(back_populates="invoice", order_by="SalesInvoiceLine.id",

@@ -30,7 +30,12 @@ def orders(user):
 
 def invoices(user):
     query = select(SalesInvoice)
-    return query.join(SalesInvoice.order).where(SalesOrder.salesperson_id == user.id) if _own_only(user) else query
+    if not _own_only(user):
+        return query
+    # An opening receivable has no order: it is the salesperson's when its customer is.
+    return (query.outerjoin(SalesInvoice.order).join(SalesInvoice.customer)
+            .where(or_(SalesOrder.salesperson_id == user.id,
+                       and_(SalesInvoice.order_id.is_(None), Customer.salesperson_id == user.id))))
 
 
 def deliveries(user):
