@@ -1,10 +1,10 @@
 """The go-live checklist on the owner's home: each step links to where it is done and ticks itself from the data.
 
 Nothing is stored per step (queries only), except the owner's "done" for opening balances, since having none to
-bring is a valid answer. Other areas extend a step by adding a check to it (see `opening_balances_done`).
+bring is a valid answer.
 """
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,8 @@ from app.catalog.models import Product
 from app.extensions import db
 from app.inventory.models import MoveKind, StockMove, Warehouse
 from app.partners.models import Customer, Supplier
-from app.sales.models import OrderStatus, SalesOrder
+from app.purchasing.models import PurchaseInvoice
+from app.sales.models import OrderStatus, SalesInvoice, SalesOrder
 from app.settings.services import company
 
 
@@ -38,13 +39,10 @@ def opening_stock_done() -> bool:
     return _any(StockMove.kind == MoveKind.OPENING)
 
 
-# Extended by the opening-balances work: each returns True when some opening receivable or payable exists.
-OPENING_BALANCE_CHECKS: list[Callable[[], bool]] = []
-
-
 def opening_balances_done() -> bool:
     """The owner said so (none to bring, or all brought), or any opening receivable or payable exists."""
-    return company().opening_balances_done or any(check() for check in OPENING_BALANCE_CHECKS)
+    return (company().opening_balances_done or _any(SalesInvoice.opening.is_(True))
+            or _any(PurchaseInvoice.opening.is_(True)))
 
 
 def first_sale_done() -> bool:
@@ -60,11 +58,10 @@ class Step:
     done: Callable[[], bool]
     # The owner may tick this step by hand (only where "nothing to do" is a real answer).
     confirmable: bool = False
+    args: dict = field(default_factory=dict)  # the step's URL arguments
 
 
-# In the order a business goes live. The endpoints the import, invitation and opening-balance screens will
-# replace: users.index -> users.invite, catalog.import_products -> imports.index, inventory.adjustment_create and
-# partners.index (opening balances) -> opening.index.
+# In the order a business goes live; the lists a business already keeps come in from spreadsheets.
 STEPS = (
     Step("company", _l("Company profile"), _l("Name, address, phone, tax number and bank: printed on invoices."),
          "settings.edit", company_profile_done),
@@ -73,15 +70,15 @@ STEPS = (
     Step("users", _l("Invite your staff"), _l("Salespeople, warehouse, purchasing and finance, each with a role."),
          "users.index", users_invited),
     Step("products", _l("Products"), _l("Import your product list from a spreadsheet, or add them one by one."),
-         "catalog.import_products", lambda: _any(Product.id.isnot(None))),
+         "imports.kind", lambda: _any(Product.id.isnot(None)), args={"name": "products"}),
     Step("opening_stock", _l("Opening stock"), _l("What is on your shelves today, with its cost."),
-         "inventory.adjustment_create", opening_stock_done),
+         "opening.index", opening_stock_done),
     Step("customers", _l("Customers"), _l("Who you sell to, their terms and credit limits."),
-         "partners.new", lambda: _any(Customer.id.isnot(None))),
+         "imports.kind", lambda: _any(Customer.id.isnot(None)), args={"name": "customers"}),
     Step("suppliers", _l("Suppliers"), _l("Who you buy from."),
-         "purchasing.supplier_new", lambda: _any(Supplier.id.isnot(None))),
+         "imports.kind", lambda: _any(Supplier.id.isnot(None)), args={"name": "suppliers"}),
     Step("opening_balances", _l("Opening balances"), _l("What customers owe you and what you owe suppliers today."),
-         "partners.index", opening_balances_done, confirmable=True),
+         "opening.index", opening_balances_done, confirmable=True),
     Step("first_sale", _l("First sale"), _l("Take an order and confirm it: you are live."),
          "sales.new", first_sale_done),
 )
@@ -94,7 +91,7 @@ class Item:
 
     @property
     def url(self) -> str:
-        return url_for(self.step.endpoint)
+        return url_for(self.step.endpoint, **self.step.args)
 
 
 def items() -> list[Item]:
