@@ -1,19 +1,43 @@
 """A business with one of everything, so every screen can be opened with real ids (help page tests)."""
+from datetime import date
 from decimal import Decimal
 
 from app.extensions import db
 from tests import factories
 
 
-def screen_world(owner) -> dict:
-    """Objects behind every id a screen's URL takes, by argument name (plus per-endpoint overrides)."""
+# Screens whose forms show only before real documents exist (opening balances are locked after): they are also
+# rendered at that moment, through `before_documents`.
+BEFORE_DOCUMENTS = ("opening.",)
+
+
+def screen_world(owner, before_documents=None) -> dict:
+    """Objects behind every id a screen's URL takes, by argument name (plus per-endpoint overrides).
+
+    `before_documents(world)` is called with the world so far once opening balances exist and before any real
+    document does: once for the receivable side, once for the payable."""
     from app.finance import services as finance
     from app.finance.models import PaymentMethod
     from app.inventory import services as inventory
     from app.inventory.models import AdjustmentKind
     from app.lines import QtyInput
     from app.sales import fulfilment
+    from app.opening import services as opening
+    from app.settings.services import company
     from app.stocktake.models import Stocktake
+    # Opening balances first: once real documents exist they can no longer be entered.
+    receivable = opening.create_opening_item(owner, opening.RECEIVABLE, factories.customer(name="期初客户"), {
+        "reference": "OLD-1", "issued_on": date(2026, 11, 1), "amount": "100.00"})
+    opening_stock = opening.set_opening_stock(owner, factories.warehouse(code="OPEN", name="期初仓"), [
+        opening.StockLineInput(factories.product(sku="OPEN-1").id, "5", "8.00")])
+    db.session.commit()
+    payable = opening.create_opening_item(owner, opening.PAYABLE, factories.supplier(name="期初供应商"), {
+        "reference": "OLD-2", "issued_on": date(2026, 11, 1), "amount": "60.00"})
+    db.session.commit()
+    openings = {"side": opening.RECEIVABLE, "item_id": receivable.id, "stock_id": opening_stock.id}
+    if before_documents is not None:
+        before_documents({"args": openings, "overrides": {}})
+        before_documents({"args": {**openings, "side": opening.PAYABLE, "item_id": payable.id}, "overrides": {}})
     world = factories.api_world(owner)
     home, second = world["warehouses"]
     goods = world["products"]
@@ -31,16 +55,21 @@ def screen_world(owner) -> dict:
     transfer = inventory.create_transfer(owner, home.id, second.id, [inventory.LineInput(goods[0].id, Decimal(1))])
     stocktake = db.session.scalars(db.select(Stocktake)).first()
     clerk = factories.user(role="sales")
+    settings = company()
+    settings.is_demo = True  # a demo company: the screen that clears it can be opened
+    db.session.add(settings)
     db.session.commit()
     purchase = world["purchase_order"]
     return {
         "args": {"product_id": goods[0].id, "customer_id": world["customers"][0].id, "order_id": confirmed.id,
                  "delivery_id": delivery.id, "invoice_id": invoice.id, "return_id": sales_return.id,
                  "payment_id": payment.id, "supplier_id": world["supplier"].id, "user_id": clerk.id,
-                 "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id},
+                 "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id,
+                 **openings},
         # The state a screen needs to show its fields: goods to return, a purchase order to receive.
         "overrides": {
-            "catalog.scan": {"code": "6920000000005"},  # an unknown code: the attach-or-create screen
+            "catalog.scan": {"code": "6920000000005"},
+            "imports.kind": {"name": "customers"},  # an unknown code: the attach-or-create screen
             "sales.return_new": {"order_id": delivered.id},
             "sales.show": {"order_id": draft.id},
             "purchasing.show": {"order_id": purchase.id},

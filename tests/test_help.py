@@ -12,7 +12,7 @@ from app.help import pages
 from app.help.pages import ENDPOINT_LINK
 from app.help.screens import ALIASES, page_for, screens
 from tests import factories
-from tests.help_world import screen_url, screen_world
+from tests.help_world import BEFORE_DOCUMENTS, screen_url, screen_world
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept-Language": "en"}
@@ -54,19 +54,33 @@ def test_each_page_has_the_fixed_sections(app):
 def test_help_pages_name_only_fields_their_screen_shows(app, client, login):
     """Every bold label in a page's Fields section is on the screen, rendered for the owner in that language."""
     owner = login("owner")
-    world = screen_world(owner)
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+
+    def rendered(url, endpoint, headers) -> str:
+        response = client.get(url, headers=headers)
+        assert response.status_code in (200, 404), (endpoint, response.status_code)  # 404: an unknown barcode
+        body = response.get_data(as_text=True)
+        assert body.lstrip().lower().startswith("<!doctype html>"), endpoint  # a screen is a full page
+        return main_text(body)
+
+    early = {}
+
+    def before_documents(world):
+        with app.test_request_context():
+            urls = {endpoint: screen_url(world, rules[endpoint]) for endpoint in screens(app)
+                    if endpoint.startswith(BEFORE_DOCUMENTS)}
+        for endpoint, url in urls.items():
+            for lang, headers in LANGS.items():
+                early[endpoint, lang] = early.get((endpoint, lang), "") + rendered(url, endpoint, headers)
+
+    world = screen_world(owner, before_documents)
     with app.test_request_context():
         urls = {endpoint: screen_url(world, rules[endpoint]) for endpoint in screens(app)}
     checked = 0
     for endpoint, url in urls.items():
         for lang, headers in LANGS.items():
             page = pages.get(page_for(endpoint), lang)
-            response = client.get(url, headers=headers)
-            assert response.status_code in (200, 404), (endpoint, response.status_code)  # 404: an unknown barcode
-            body = response.get_data(as_text=True)
-            assert body.lstrip().lower().startswith("<!doctype html>"), endpoint  # a screen is a full page
-            text = main_text(body)
+            text = rendered(url, endpoint, headers) + early.get((endpoint, lang), "")
             for label in page.fields:
                 assert label in text, f"{lang}/{page.name}.md names “{label}”, which {url} ({endpoint}) lacks"
                 checked += 1

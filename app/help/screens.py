@@ -5,14 +5,15 @@ test that every screen has a help page both ask `screens()`, so they cannot disa
 """
 from flask import Flask
 
-# GET endpoints that answer with something other than a full page: htmx fragments, badges, option lists and
-# tokens. Files (PDFs, photos, logos, spreadsheets, templates) are told by their URL, see _is_file.
+# GET endpoints that answer with something other than a full page: htmx fragments, badges, option lists, tokens
+# and redirects. Files (PDFs, photos, logos, spreadsheets, templates) are told by their URL, see _is_file.
 FRAGMENTS = frozenset({
     "pwa.csrf_token",
     "inventory.line", "inventory.low_stock_badge", "inventory.product_options",
     "purchasing.product_options", "sales.product_options",
     "stocktake.lines",
     "reports.dashboard_summary",
+    "catalog.import_products",  # moved to imports.kind: a redirect, kept for old links
 })
 NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
 FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv")
