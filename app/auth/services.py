@@ -18,6 +18,7 @@ from app.extensions import db
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD = 8
+PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,28}", re.ASCII)
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 # A hash to compare against when the username is unknown, so timing does not reveal which names exist.
@@ -33,6 +34,14 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise BusinessRuleError(_("Use at least %(n)d characters.", n=MIN_PASSWORD), field)
 
 
+def clean_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if phone and not PHONE.fullmatch(phone):
+        raise BusinessRuleError(_("Enter a phone number: digits, spaces, dashes, an optional + at the start."),
+                                "phone")
+    return phone
+
+
 def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
@@ -45,7 +54,7 @@ def authenticate(username: str, password: str) -> User | None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not check_password_hash(user.password_hash, password or "") or not user.active or user.pending:
         return None
     user.last_login_at = utcnow()
     return user
@@ -73,12 +82,16 @@ def parse_role(role) -> Role:
         raise BusinessRuleError(_("Choose one of the roles."), "role") from None
 
 
-def update_user(actor, user: User, *, role=None, display_name=None) -> User:
+def update_user(actor, user: User, *, role=None, display_name=None, phone=None) -> User:
     values = {}
+    if phone is not None:
+        values["phone"] = clean_phone(phone)
     if role is not None:
         values["role"] = parse_role(role)
         if user.id == actor.id and values["role"] != user.role:
             raise BusinessRuleError(_("You cannot change your own role."), "role")
+        if values["role"] != Role.OWNER and user.active:
+            _ensure_another_owner(user, _("The last active owner cannot stop being an owner."), "role")
     if display_name is not None:
         if not display_name.strip():
             raise BusinessRuleError(pgettext("person", "Enter a name."), "display_name")
@@ -105,10 +118,12 @@ def set_active(actor, user: User, active: bool) -> User:
     return user
 
 
-def _ensure_another_owner(user: User) -> None:
-    if user.role == Role.OWNER and db.session.scalar(select(func.count()).select_from(User).where(
-            User.role == Role.OWNER, User.active.is_(True), User.id != user.id)) == 0:
-        raise InvalidState(_("The last active owner cannot be deactivated."))
+def _ensure_another_owner(user: User, message=None, field=None) -> None:
+    """Refuse to leave the company without an active owner who can sign in (a pending owner cannot)."""
+    if user.role == Role.OWNER and not user.pending and db.session.scalar(
+            select(func.count()).select_from(User).where(
+                User.role == Role.OWNER, User.active.is_(True), User.pending.is_(False), User.id != user.id)) == 0:
+        raise InvalidState(message or _("The last active owner cannot be deactivated."), field)
 
 
 def open_session(user: User) -> UserSession:
