@@ -6,11 +6,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
-from app.auth.models import ApiToken, User, UserSession
+from app.auth.models import ApiToken, User, UserInvitation, UserSession
 from app.auth.roles import Role
 from app.db_types import utcnow
 from app.errors import BusinessRuleError, Duplicate, InvalidState
@@ -112,6 +112,10 @@ def set_active(actor, user: User, active: bool) -> User:
         end_sessions(user)
         for token in user.tokens:
             token.revoked_at = token.revoked_at or utcnow()
+        # An invitation link must not come back to life if the user is reactivated later.
+        db.session.execute(update(UserInvitation).where(
+            UserInvitation.user_id == user.id, UserInvitation.accepted_at.is_(None),
+            UserInvitation.revoked_at.is_(None)).values(revoked_at=utcnow()))
     audit.record(actor, "user.activate" if active else "user.deactivate", user,
                  {"active": (not active, active)})
     user.active = active

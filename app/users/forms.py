@@ -50,7 +50,8 @@ class AcceptInvitationForm(FlaskForm):
 
 class ReassignForm(FlaskForm):
     to_user_id = SelectField(_l("Give to"), coerce=int, validate_choice=False)
-    scope = SelectField(_l("Which customers"), choices=[("all", _l("All of them")), ("chosen", _l("Those ticked below"))])
+    scope = SelectField(_l("Which customers"), choices=[SelectChoice("all", _l("All of them")),
+                                                        SelectChoice("chosen", _l("Those ticked below"))])
 
 
 class PasswordResetForm(FlaskForm):

@@ -3,6 +3,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from app.auth import services
 from app.auth.models import User
@@ -82,14 +83,9 @@ def _show_page(user, form, reset_form, status):
 def set_active(user_id):
     """Deactivate (signs out everywhere, stops tokens) or reactivate a user."""
     user = _user(user_id)
-    try:
-        services.set_active(g.user, user, request.form.get("active") == "1")
-    except BusinessRuleError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
+    services.set_active(g.user, user, request.form.get("active") == "1")  # a refusal: 409 page saying why
+    db.session.commit()
+    flash(_("Saved."), "success")
     return redirect(url_for("users.show", user_id=user.id))
 
 
@@ -118,7 +114,7 @@ def reassign(user_id):
     """Give a salesperson's customers (all or some) and their open orders to another salesperson."""
     user = _user(user_id)
     form = ReassignForm()
-    form.to_user_id.choices = [(seller.id, seller.display_name) for seller in people.sellers(excluding=user)]
+    form.to_user_id.choices = [SelectChoice(seller.id, seller.display_name) for seller in people.sellers(excluding=user)]
     if form.validate_on_submit():
         chosen = None if form.scope.data == "all" else request.form.getlist("customer_ids", type=int)
         try:
