@@ -58,6 +58,7 @@ def _register_blueprints(app):
     from app.catalog import bp as catalog_bp
     from app.finance import bp as finance_bp
     from app.home import bp as home_bp
+    from app.imports import bp as imports_bp
     from app.inventory import bp as inventory_bp
     from app.partners import bp as partners_bp
     from app.purchasing import bp as purchasing_bp
@@ -69,7 +70,7 @@ def _register_blueprints(app):
     from app.users import bp as users_bp
 
     for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp, catalog_bp, inventory_bp,
-                      partners_bp, sales_bp, finance_bp, purchasing_bp, stocktake_bp, reports_bp):
+                      partners_bp, sales_bp, finance_bp, purchasing_bp, stocktake_bp, reports_bp, imports_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: no cookies, so no CSRF to forge

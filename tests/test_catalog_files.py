@@ -14,7 +14,9 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from app import checks, documents
-from app.catalog import barcodes, importer, labels
+from app.catalog import barcodes, labels
+from app.imports import framework, reading
+from app.imports.kinds import products as product_kind
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
 from app.extensions import db
@@ -282,7 +284,7 @@ GOOD_ROWS = [
 
 def upload(client, data: bytes, filename="products.xlsx", **fields):
     form = {"csrf_token": client.csrf, "file": (io.BytesIO(data), filename), **fields}
-    return client.post("/products/import", data=form, content_type="multipart/form-data", headers=EN)
+    return client.post("/imports/products", data=form, content_type="multipart/form-data", headers=EN)
 
 
 def hidden(page: str, name: str) -> str:
@@ -290,9 +292,9 @@ def hidden(page: str, name: str) -> str:
 
 
 def confirm(client, page: str, **fields):
-    form = {"csrf_token": client.csrf, "upload": hidden(page, "upload"),
+    form = {"csrf_token": client.csrf, "upload": hidden(page, "upload"), "digest": hidden(page, "digest"),
             "idempotency_key": hidden(page, "idempotency_key"), "action": "confirm", **fields}
-    return client.post("/products/import", data=form, headers=EN)
+    return client.post("/imports/products", data=form, headers=EN)
 
 
 def test_preview_lists_every_problem_in_plain_language_and_writes_nothing(client, login):
@@ -315,7 +317,6 @@ def test_preview_lists_every_problem_in_plain_language_and_writes_nothing(client
     page = html(response)
     for message in ("Row 3 · 条码: The barcode 6901234567890 has a wrong check digit: it should end in 2.",
                     "Row 4 · 编码: case-1 also appears in row 2.",
-                    "Row 5 · 编码: SKU TAKEN already exists (已有商品).",
                     "Row 6 · 分类: There is no category 不存在/分类.",
                     "Row 7 · 售价: “abc” is not a number.",
                     "Row 7 · 进价: Cannot be negative.",
@@ -334,7 +335,7 @@ def test_clean_preview_writes_nothing_until_confirmed(client, login):
     response = upload(client, xlsx(GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y")
     assert response.status_code == 200, html(response)
     page = html(response)
-    assert "3 products are ready to import" in page and "2 of them get opening stock" in page
+    assert "3 rows are ready to import: 3 new, 0 updated." in page and "2 of them get opening stock" in page
     assert "手机配件/保护壳" in page and "手机配件/线材" in page  # categories to be made
     assert 'value="confirm"' in page
     assert count(Product) == 0 and count(StockMove) == 0 and count(Category) == 0
@@ -346,9 +347,9 @@ def test_confirm_imports_every_row_with_categories_barcodes_and_opening_stock(cl
     page = html(upload(client, xlsx(GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y"))
     response = confirm(client, page, warehouse_id=warehouse.id, create_categories="y")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/products/import"
-    assert "Imported 3 products; their opening stock was posted as OPN-" in html(client.get("/products/import",
-                                                                                           headers=EN))
+    assert response.headers["Location"] == "/imports/products"
+    assert "Imported 3 rows: 3 new, 0 updated. Their opening stock was posted as OPN-" in html(
+        client.get("/imports/products", headers=EN))
     case = db.session.scalar(select(Product).where(Product.sku == "CASE-1"))
     assert (case.name, case.spec, case.brand, case.category.path) == ("苹果手机壳", "红色", "果牌", "手机配件 / 保护壳")
     assert (case.sale_price, case.purchase_price, case.min_stock, case.max_stock) == (
@@ -386,7 +387,7 @@ def test_confirm_rechecks_and_one_bad_row_writes_nothing(client, login):
     factories.product(sku="GLASS-1", name="别人刚建的")  # taken between preview and confirm: the last row
     response = confirm(client, page, warehouse_id=warehouse.id, create_categories="y")
     assert response.status_code == 422
-    assert "Row 4 · 编码: SKU GLASS-1 already exists (别人刚建的)." in html(response)
+    assert "Row 4 · 期初数量: SKU GLASS-1 already exists: opening stock is taken only with a new product." in html(response)
     assert count(Product) == 1 and count(Category) == 0 and count(StockMove) == 0
     assert checks.run_all() == []
 
@@ -395,11 +396,12 @@ def test_a_refusal_while_writing_leaves_nothing_behind(app):
     """Write raises on the row that fails after earlier rows were flushed; the caller's rollback undoes them."""
     owner = factories.user("owner")
     warehouse = factories.warehouse()
-    checked = importer.preview("p.xlsx", xlsx(GOOD_ROWS), warehouse, create_categories=True)
+    kind, options = framework.KINDS["products"], {"warehouse": warehouse, "create_categories": True}
+    checked = framework.preview(kind, "p.xlsx", xlsx(GOOD_ROWS), options)
     assert checked.ok
     checked.rows[2].values["sale_price"] = Decimal("-1")  # as if the rules changed after the check
-    with pytest.raises(importer.ImportFailed) as failed:
-        importer.write(owner, checked, warehouse)
+    with pytest.raises(framework.ImportFailed) as failed:
+        kind.write(owner, checked, options)
     assert failed.value.problems[0].row == 4
     assert count(Product) == 2  # rows 2 and 3 were flushed in this transaction...
     db.session.rollback()
@@ -416,7 +418,7 @@ def test_a_tampered_file_is_refused(client, login, tamper):
     page = html(upload(client, xlsx(GOOD_ROWS[1:2])))
     form = {"csrf_token": client.csrf, "upload": tamper(hidden(page, "upload")),
             "idempotency_key": hidden(page, "idempotency_key"), "action": "confirm"}
-    response = client.post("/products/import", data=form, headers=EN)
+    response = client.post("/imports/products", data=form, headers=EN)
     assert response.status_code == 400
     assert "could not be verified" in html(response)
     assert count(Product) == 0
@@ -427,17 +429,17 @@ def test_the_file_rides_in_the_page_as_a_url_encoded_field_beyond_multipart_limi
     login("owner")
     rows = [[f"SKU{i:05d}", f"商品{i}", "1", "说明" * 300] for i in range(300)]
     data = csv_bytes(rows, ["sku", "name", "sale_price", "notes"])
-    assert 500_000 < len(data) < importer.MAX_BYTES
+    assert 500_000 < len(data) < reading.MAX_BYTES
     page = html(upload(client, data, "big.csv"))
-    assert "300 products are ready to import" in page
-    assert re.search(r'<form method="post" action="/products/import" class="card" novalidate>', page)
+    assert "300 rows are ready to import" in page
+    assert re.search(r'<form method="post" action="/imports/products" class="card" novalidate>', page)
     assert confirm(client, page).status_code == 303
     assert count(Product) == 300
 
 
 def test_files_over_2_mb_are_refused(client, login):
     login("owner")
-    response = upload(client, b"sku,name\n" + b"x" * importer.MAX_BYTES, "big.csv")
+    response = upload(client, b"sku,name\n" + b"x" * reading.MAX_BYTES, "big.csv")
     assert response.status_code == 422
     assert "larger than 2 MB" in html(response)
 
@@ -447,7 +449,7 @@ def test_gbk_csv_with_english_headers_and_a_barcode_that_lost_its_leading_zero(c
     headers = ["SKU", "Name", "Barcode", "Sale price", "Notes"]
     data = csv_bytes([["UPC-1", "进口饼干", "36000291452", "¥1,200.50", "ignored"]], headers, encoding="gb18030")
     page = html(upload(client, data, "products.csv"))
-    assert "1 product is ready to import" in page, page
+    assert "1 row is ready to import" in page, page
     assert "Notes" in page  # reported as left out
     assert confirm(client, page).status_code == 303
     product = db.session.scalar(select(Product).where(Product.sku == "UPC-1"))
@@ -475,18 +477,18 @@ def test_unreadable_files_say_why(client, login, data, filename, message):
 
 def test_more_than_the_row_limit_is_refused_before_checking_rows(client, login):
     login("owner")
-    rows = [[f"S{i}", "商品"] for i in range(importer.MAX_ROWS + 1)]
+    rows = [[f"S{i}", "商品"] for i in range(reading.MAX_ROWS + 1)]
     response = upload(client, csv_bytes(rows, ["sku", "name"]), "many.csv")
     assert response.status_code == 422
-    assert f"At most {importer.MAX_ROWS} products per file" in html(response)
+    assert f"At most {reading.MAX_ROWS} rows per file" in html(response)
 
 
 def test_a_workbook_that_inflates_too_far_is_refused(client, login):
     login("owner")
     padded = io.BytesIO(xlsx(GOOD_ROWS))
     with zipfile.ZipFile(padded, "a", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/padding.bin", bytes(importer.MAX_UNZIPPED_BYTES))
-    assert len(padded.getvalue()) < importer.MAX_BYTES
+        archive.writestr("xl/padding.bin", bytes(reading.MAX_UNZIPPED_BYTES))
+    assert len(padded.getvalue()) < reading.MAX_BYTES
     response = upload(client, padded.getvalue())
     assert response.status_code == 422
     assert "too large once unpacked" in html(response)
@@ -494,14 +496,14 @@ def test_a_workbook_that_inflates_too_far_is_refused(client, login):
 
 def test_upload_without_a_file_is_422_on_the_file_field(client, login):
     login("owner")
-    response = client.post("/products/import", data={"csrf_token": client.csrf}, headers=EN)
+    response = client.post("/imports/products", data={"csrf_token": client.csrf}, headers=EN)
     assert response.status_code == 422
     assert "Choose a file to upload." in html(response)
 
 
 def test_template_has_every_column_and_imports_once_filled(client, login):
     login("purchasing")
-    response = client.get("/products/import/template")
+    response = client.get("/imports/products/template")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
@@ -512,21 +514,23 @@ def test_template_has_every_column_and_imports_once_filled(client, login):
     out = io.BytesIO()
     workbook.save(out)
     page = html(upload(client, out.getvalue()))
-    assert "1 product is ready to import" in page
+    assert "1 row is ready to import" in page
 
 
 @pytest.mark.parametrize("role", ["sales", "warehouse", "finance"])
 def test_only_owner_and_purchasing_import(client, login, role):
     login(role)
+    assert client.get("/imports/products").status_code == 403
+    assert client.get("/imports/products/template").status_code == 403
     assert client.get("/products/import").status_code == 403
-    assert client.get("/products/import/template").status_code == 403
 
 
 def test_import_page_offers_the_template_and_the_default_warehouse(client, login):
     login("owner")
     factories.warehouse(name="总仓")
-    page = html(client.get("/products/import", headers=EN))
-    assert 'href="/products/import/template"' in page and 'enctype="multipart/form-data"' in page
+    assert client.get("/products/import").headers["Location"] == "/imports/products"  # the old address
+    page = html(client.get("/imports/products", headers=EN))
+    assert 'href="/imports/products/template"' in page and 'enctype="multipart/form-data"' in page
     assert re.search(r'<option selected value="\d+">总仓</option>', page)
 
 
@@ -572,7 +576,7 @@ def test_exported_text_stays_text_never_a_formula(client, login):
         assert cell.value == name and cell.data_type == "s"
         assert cell.quotePrefix is (name[0] in "=+-@")
     # and it round-trips: the importer reads each name back as the same text
-    checked = importer.preview("export.xlsx", response.data)
+    checked = framework.preview(framework.KINDS["products"], "export.xlsx", response.data)
     assert sorted(plan.values["name"] for plan in checked.rows) == sorted(names)
 
 
@@ -598,7 +602,7 @@ def test_exported_headers_are_what_the_importer_reads(client, login):
     factories.product(sku="X1", barcode=ean("690123456789"))
     sheet = exported(client)
     header = [c.value for c in sheet[1]]
-    assert all(h.lower() in importer.HEADER_FIELDS for h in header)
+    assert all(h.lower() in product_kind.HEADER_FIELDS for h in header)
     english = client.get("/products/export", headers=EN)
     header = [c.value for c in openpyxl.load_workbook(io.BytesIO(english.data)).worksheets[0][1]]
     assert header[:2] == ["sku", "name"]

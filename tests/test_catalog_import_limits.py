@@ -5,7 +5,7 @@ import zipfile
 import pytest
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from app.catalog import importer, workload
+from app.imports import reading, workload
 from app.catalog.models import Product
 from app.errors import BusinessRuleError
 from tests.test_catalog_files import GOOD_ROWS, count, csv_bytes, html, upload, xlsx
@@ -55,7 +55,7 @@ def row(number: int, *texts: str) -> str:
 
 
 def test_the_handmade_workbook_is_a_readable_one(app):
-    headers, rows = importer.read_table("p.xlsx", handmade_xlsx(row(1, "sku", "name") + row(2, "A-1", "苹果")))
+    headers, rows = reading.read_table("p.xlsx", handmade_xlsx(row(1, "sku", "name") + row(2, "A-1", "苹果")))
     assert headers[:2] == ["sku", "name"] and [(n, cells[:2]) for n, cells in rows] == [(2, ["A-1", "苹果"])]
 
 
@@ -65,7 +65,7 @@ def test_one_row_of_three_million_cells_is_refused_after_a_bounded_count(app, mo
     parsed_rows = []
     monkeypatch.setattr(WorkSheetParser, "parse_row", lambda self, element: parsed_rows.append(1))
     with pytest.raises(workload.TooMuchWork) as refused:
-        importer.read_table("wide.xlsx", data)
+        reading.read_table("wide.xlsx", data)
     assert "120,000" in str(refused.value.message)
     assert refused.value.counted["cells"] == workload.MAX_CELLS + 1  # the scan stopped there
     assert parsed_rows == []  # openpyxl never started on the row
@@ -73,7 +73,7 @@ def test_one_row_of_three_million_cells_is_refused_after_a_bounded_count(app, mo
 
 def test_the_wide_row_is_refused_on_the_import_screen_in_chinese(client, login):
     login("owner")
-    response = client.post("/products/import", data={
+    response = client.post("/imports/products", data={
         "csrf_token": client.csrf, "file": (io.BytesIO(handmade_xlsx('<row r="1">' + "<c/>" * 300_000 + "</row>")),
                                             "wide.xlsx")}, content_type="multipart/form-data")
     assert response.status_code == 422
@@ -84,7 +84,7 @@ def test_the_wide_row_is_refused_on_the_import_screen_in_chinese(client, login):
 def test_many_cells_over_many_rows_count_too(app):
     rows = "".join(f'<row r="{n}">' + "<c/>" * 100 + "</row>" for n in range(1, 1300))
     with pytest.raises(workload.TooMuchWork):
-        importer.read_table("tall.xlsx", handmade_xlsx(rows))
+        reading.read_table("tall.xlsx", handmade_xlsx(rows))
 
 
 BILLION_LAUGHS = ('<!DOCTYPE worksheet [<!ENTITY a "hahahahahahahahahaha">'
@@ -139,7 +139,7 @@ def test_a_csv_field_past_the_csv_limit_is_a_plain_message(client, login):
 def test_a_csv_with_a_huge_number_of_cells_is_refused(app):
     data = ("sku,name\n" + "," * 1_500_000).encode()
     with pytest.raises(BusinessRuleError, match="120,000"):
-        importer.read_table("wide.csv", data)
+        reading.read_table("wide.csv", data)
 
 
 @pytest.mark.parametrize("filename, data", [

@@ -1,4 +1,4 @@
-"""Spreadsheets out: the product list (columns by role) and the import template.
+"""Spreadsheets out: the product list (columns by role); the import template is imports.workbooks'.
 
 Headers are the importer's own (Chinese or English by the user's language), so an exported
 list can be edited and imported elsewhere. Text is always written as text, never as a formula:
@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.roles import sees_cost, sees_sale_price
 from app.catalog import services as catalog
-from app.catalog.importer import COLUMNS, category_names
+from app.imports.kinds.products import COLUMNS, category_names
 from app.catalog.models import Category, Product
 from app.extensions import db
 from app.inventory.models import StockLevel
@@ -91,43 +91,6 @@ def products_xlsx(user, query) -> bytes:
                   "max_stock": product.max_stock}
         sheet.append([cell(sheet, values[name], name) for name in columns])
     return _save(workbook)
-
-
-def template_xlsx() -> bytes:
-    """An empty import sheet with every column, text-formatted codes, and a sheet of instructions."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Products")
-    names = list(COLUMNS)
-    sheet.append([header(name) for name in names])
-    for index, name in enumerate(names, start=1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
-        if name in ("sku", "barcode"):  # typed codes keep their leading zeros
-            for row in range(2, 502):
-                sheet.cell(row=row, column=index).number_format = "@"
-    sheet.freeze_panes = "A2"
-    notes = workbook.create_sheet(_("Instructions"))
-    for line in instructions():
-        notes.append([line])
-    notes.column_dimensions["A"].width = 110
-    return _save(workbook)
-
-
-def instructions() -> list[str]:
-    return [
-        _("One product per row on the first sheet; the first row names the columns (Chinese or English)."),
-        _("Required: %(sku)s and %(name)s. Every other column may be left empty or left out.",
-          sku=header("sku"), name=header("name")),
-        _("%(column)s: a path from the top level, e.g. 手机配件/保护壳. Missing categories can be created while "
-          "importing.", column=header("category")),
-        _("%(column)s: EAN-13, EAN-8 or UPC-A with a correct check digit, or any other code (printed as Code 128).",
-          column=header("barcode")),
-        _("%(qty)s and %(cost)s: the stock on hand today and its unit cost (the purchase price if left empty); "
-          "it is posted as opening stock to the warehouse you choose.", qty=header("opening_qty"),
-          cost=header("opening_cost")),
-        _("Nothing is saved until you confirm the preview, and then every row is saved or none."),
-    ]
 
 
 def cell(sheet, value, name: str | None = None) -> WriteOnlyCell:

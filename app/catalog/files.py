@@ -1,26 +1,21 @@
-"""Barcode labels (PDF), Excel/CSV import of products with opening stock, and the product list as Excel."""
-from flask import Response, flash, g, redirect, request, session, url_for
-from flask_babel import gettext as _
+"""Barcode labels (PDF), the product list as Excel, and the old address of the product import."""
+from flask import Response, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from app import idempotency
 from app.auth.roles import EVERYONE, Role, allow, sees_sale_price
-from app.catalog import bp, export, importer, labels
+from app.catalog import bp, export, labels
 from app.catalog import services as catalog
 from app.catalog.models import Product
 from app.db_types import utcnow
 from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, new_key
-from app.inventory.models import Warehouse
-from app.inventory.services import active_warehouse, default_warehouse
+from app.forms import apply_error
 from app.limits import parse_int
 from app.web import render
 
@@ -33,16 +28,6 @@ MAX_LINES = 200
 class LabelForm(FlaskForm):
     size = SelectField(_l("Label size"), choices=lambda: [SelectChoice(s.key, s.title) for s in labels.SIZES.values()])
     show_price = BooleanField(_l("Print the sale price"), default=True)
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Spreadsheet (.xlsx or .csv, up to 2 MB)"),
-                     render_kw={"accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
-                                          "text/csv"})
-    warehouse_id = SelectField(_l("Warehouse for the opening stock"), coerce=int)
-    create_categories = BooleanField(_l("Create missing categories"))
-    upload = HiddenField()  # the previewed file, signed (importer.sign_file)
-    idempotency_key = HiddenField()
 
 
 # --- labels ----------------------------------------------------------------------------------------
@@ -87,77 +72,20 @@ def _chosen_lines(values) -> list[tuple[Product, int]]:
     return [(products[i], qty) for i, qty in wanted.items() if i in products]
 
 
-# --- import ----------------------------------------------------------------------------------------
+# --- import (moved to app/imports: one flow for every kind) ------------------------------------------
 
 @bp.route("/products/import", methods=["GET", "POST"])
 @allow(*IMPORTERS)
 def import_products():
-    """Upload a spreadsheet, see every row checked, confirm: all rows are imported, or none."""
-    form = _import_form()
-    if not form.validate_on_submit():
-        return render("catalog/import.html", form=form, status=422 if form.errors else 200)
-    confirm = request.form.get("action") == "confirm"
-    key = form.idempotency_key.data or new_key()
-    if confirm and (record := idempotency.previous(g.user.id, key)):
-        return redirect(record.location, 303)
-    try:
-        filename, data = _uploaded_file(form)
-        warehouse = active_warehouse(form.warehouse_id.data) if form.warehouse_id.data else None
-    except BusinessRuleError as error:
-        apply_error(form, error)
-        return render("catalog/import.html", form=form, status=400 if error.problem == "bad-request" else 422)
-    checked = importer.preview(filename, data, warehouse, form.create_categories.data)
-    if confirm and checked.ok:
-        try:
-            products, number = importer.write(g.user, checked, warehouse)
-        except importer.ImportFailed as error:
-            db.session.rollback()
-            checked.problems = error.problems
-        else:
-            return _imported(key, len(products), number)
-    form.upload.data = importer.sign_file(filename, data)
-    return render("catalog/import_preview.html", form=form, preview=checked,
-                  status=422 if checked.problems else 200)
-
-
-def _import_form() -> ImportForm:
-    warehouse = default_warehouse()
-    form = ImportForm(idempotency_key=new_key(), warehouse_id=warehouse.id if warehouse else 0)
-    active = db.session.scalars(select(Warehouse).where(Warehouse.active).order_by(Warehouse.name)).all()
-    form.warehouse_id.choices = [(0, _("No opening stock"))] + [(w.id, w.name) for w in active]
-    return form
-
-
-def _uploaded_file(form: ImportForm) -> tuple[str, bytes]:
-    """The file just uploaded, or the previewed one carried back signed."""
-    upload = form.file.data
-    if upload and upload.filename:
-        data = upload.read(importer.MAX_BYTES + 1)
-        importer.check_size(data)
-        return upload.filename, data
-    if form.upload.data:
-        return importer.unsign_file(form.upload.data)
-    raise BusinessRuleError(_("Choose a file to upload."), "file")
-
-
-def _imported(key: str, count: int, number: str | None):
-    location = url_for("catalog.import_products")
-    idempotency.remember(g.user.id, key, "", 303, location=location)
-    if twin := idempotency.commit_once(g.user.id, key):
-        return redirect(twin.location, 303)
-    if number:
-        flash(_("Imported %(count)s products; their opening stock was posted as %(number)s.", count=count,
-                number=number), "success")
-    else:
-        flash(_("Imported %(count)s products.", count=count), "success")
-    return redirect(location, 303)
+    """The product import now lives at /imports/products; 308 keeps a POST a POST."""
+    return redirect(url_for("imports.kind", name="products"), 308)
 
 
 @bp.route("/products/import/template")
 @allow(*IMPORTERS)
 def import_template():
-    """An empty import workbook with every column and instructions."""
-    return _xlsx(export.template_xlsx(), "products-import-template.xlsx")
+    """The product import template, now made by the import framework."""
+    return redirect(url_for("imports.template", name="products"), 308)
 
 
 # --- export ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app.errors import BusinessRuleError
 
-MAX_CELLS = 120_000  # 3,000 rows of 40 columns: far more than a 1,000-product file holds
+MAX_CELLS = 120_000  # 3,000 rows of 40 columns: far more than a 1,000-row file holds
 MAX_ELEMENTS = 1_000_000  # every XML element of the workbook: cells, values, rows, strings, styles
 SECONDS = 10  # reading one upload, scan and rows together
 CHUNK = 64 * 1024
@@ -24,7 +24,7 @@ CELL = f"{SPREADSHEET_NS} c"
 
 
 class TooMuchWork(BusinessRuleError):
-    """The file would cost more to read than any real product list; `counted` says how far the scan got."""
+    """The file would cost more to read than any real list; `counted` says how far the scan got."""
 
     def __init__(self, message: str, counted: dict):
         super().__init__(message, "file")
