@@ -1,10 +1,11 @@
 """People: invitations by one-time link, pending users, the last owner, and handing customers over."""
 import hashlib
+import io
 import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.auth import services as auth
@@ -295,3 +296,120 @@ def test_reassign_service_is_one_transaction(app):
         people.reassign_customers(None, old, new.id, [customers[0].id, 10**6])
     db.session.rollback()
     assert all(db.session.get(type(c), c.id).salesperson_id == old.id for c in customers)
+
+
+# ---- users import --------------------------------------------------------------------------------------------------
+
+EN = {"Accept-Language": "en"}
+
+
+def users_file(rows, headers=("username", "name", "role", "phone")) -> bytes:
+    import openpyxl
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def upload_users(client, data: bytes, filename="users.xlsx"):
+    form = {"csrf_token": client.csrf, "file": (io.BytesIO(data), filename)}
+    return client.post("/imports/users", data=form, content_type="multipart/form-data", headers=EN)
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+
+
+def confirm_users(client, page: str):
+    form = {"csrf_token": client.csrf, "upload": hidden(page, "upload"), "digest": hidden(page, "digest"),
+            "idempotency_key": hidden(page, "idempotency_key"), "action": "confirm"}
+    return client.post("/imports/users", data=form, headers=EN)
+
+
+def test_users_import_makes_pending_users_listed_for_invitation(client, login):
+    login("owner")
+    data = users_file([("xiaoli", "小李", "销售", "13900001111"), ("", "赵六", "Warehouse", ""),
+                       ("caiwu", "钱七", "finance", "")])
+    preview = upload_users(client, data)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200, page
+    assert "zhaoliu" in page  # the username made for the row without one
+    done = confirm_users(client, page)
+    assert done.status_code == 303
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    assert users["xiaoli"].role == "sales" and users["xiaoli"].phone == "13900001111"
+    assert users["zhaoliu"].role == "warehouse" and users["caiwu"].role == "finance"
+    assert all(users[name].pending for name in ("xiaoli", "zhaoliu", "caiwu"))
+    assert sign_in(other_client(client), "xiaoli", PASSWORD).status_code == 422  # pending: no sign-in
+    listing = client.get("/users").get_data(as_text=True)
+    assert 'id="pending-invitations"' in listing and "小李" in listing and "赵六" in listing
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import.users"))
+    assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.invite")).all()) == 3
+
+    # The owner hands out every link at once; each opens, once.
+    sheet = post(client, "/users/invitations")
+    links = re.findall(r'value="http://localhost(/invite/[^"]+)"', sheet.get_data(as_text=True))
+    assert sheet.status_code == 200 and len(links) == 3
+    assert accept(other_client(client), links[0]).status_code == 302
+
+
+def test_users_import_bad_rows_write_nothing(client, login):
+    login("owner")
+    factories.user(username="taken", display_name="旧人")
+    data = users_file([("ok.user", "好人", "销售", ""), ("bad name!", "坏名字", "销售", ""),
+                       ("nobody", "", "销售", ""), ("norole", "没角色", "", ""),
+                       ("boss2", "错角色", "老大", ""), ("phone", "错电话", "销售", "abc"),
+                       ("ok.user", "重复", "销售", "")])
+    preview = upload_users(client, data)
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 422
+    for row in (3, 4, 5, 6, 7, 8):
+        assert f"Row {row}" in page, row
+    assert db.session.scalar(select(User).where(User.username == "ok.user")) is None
+    # Confirming anyway (a forged post) writes nothing either.
+    assert confirm_users(client, page).status_code == 422
+    assert db.session.scalar(select(User).where(User.username == "ok.user")) is None
+
+
+def test_users_reimport_updates_by_username_and_never_passwords(client, login):
+    owner = login("owner")
+    seller = factories.user("sales", username="xiaoli", display_name="小李")
+    before = seller.password_hash
+    data = users_file([("XiaoLi", "李小龙", "采购", "13700000000"), (owner.username, "老板", "", "")])
+    page = upload_users(client, data).get_data(as_text=True)
+    assert confirm_users(client, page).status_code == 303
+    db.session.refresh(seller)
+    assert (seller.display_name, seller.role, seller.phone) == ("李小龙", "purchasing", "13700000000")
+    assert seller.password_hash == before and not seller.pending
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2
+    assert sign_in(other_client(client), "xiaoli", PASSWORD).status_code == 302
+
+
+def test_users_import_cannot_change_the_importers_own_role(client, login):
+    owner = login("owner")
+    data = users_file([(owner.username, "老板", "销售", "")])
+    page = upload_users(client, data).get_data(as_text=True)
+    response = confirm_users(client, page)
+    assert response.status_code == 422
+    db.session.refresh(owner)
+    assert owner.role == "owner"
+
+
+def test_users_template_has_a_role_dropdown(client, login):
+    import openpyxl
+    login("owner")
+    response = client.get("/imports/users/template")
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = workbook.worksheets[0]
+    assert [c.value for c in sheet[1]][:4] == ["用户名", "姓名", "角色", "手机号"]
+    assert any("C" in str(v.sqref) for v in sheet.data_validations.dataValidation)
+
+
+@pytest.mark.parametrize("role", ["sales", "purchasing"])
+def test_only_the_owner_imports_users(client, login, role):
+    login(role)
+    assert client.get("/imports/users").status_code == 403

@@ -84,7 +84,23 @@ def revoke_invitation(user_id):
     return redirect(url_for("users.show", user_id=user.id))
 
 
-REASONS = {"unknown", "expired", "accepted", "revoked"}
+@bp.route("/users/invitations", methods=["POST"])
+@allow(Role.OWNER)
+def invitation_sheet():
+    """New links and QR codes for everyone still waiting (e.g. after a users import), on one printable page."""
+    cards = []
+    for user, _invitation in services.pending_users():
+        token = services.issue_invitation(g.user, user)
+        url = url_for("users.accept", token=token, _external=True)
+        cards.append((user, url, services.qr_svg(url)))
+    if not cards:
+        flash(_("Nobody is waiting for an invitation."), "info")
+        return redirect(url_for("users.index"))
+    db.session.commit()
+    response = render("users/invitation_sheet.html", cards=cards,
+                      expires=services.latest_invitation(cards[0][0]).expires_at)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

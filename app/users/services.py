@@ -48,6 +48,14 @@ def propose_username(name: str = "", phone: str = "") -> str:
 
 def invite_user(actor, display_name: str, role, phone: str = "", username: str = "") -> tuple[User, str]:
     """A pending user and their first invitation; returns the user and the link's token (shown once)."""
+    user = add_pending_user(actor, username, display_name, role, phone, action=None)
+    return user, issue_invitation(actor, user, action="user.invite")
+
+
+def add_pending_user(actor, username: str, display_name: str, role, phone: str = "",
+                     action: str | None = "user.invite") -> User:
+    """A user who cannot sign in until they accept an invitation (the users import makes these: the owner
+    hands out their links later). `action` None: the caller audits the invitation itself."""
     display_name = clean_text(display_name or "").strip()
     if not display_name:
         raise BusinessRuleError(pgettext("person", "Enter a name."), "display_name")
@@ -60,7 +68,9 @@ def invite_user(actor, display_name: str, role, phone: str = "", username: str =
     user = auth.create_user(actor, username, role, UserInvitation.new_secret(), display_name)
     user.pending = True
     user.phone = phone
-    return user, issue_invitation(actor, user, action="user.invite")
+    if action:
+        audit.record(actor, action, user, {"pending": (None, True), "phone": (None, phone or None)})
+    return user
 
 
 def issue_invitation(actor, user: User, action: str = "user.reissue_invitation") -> str:
