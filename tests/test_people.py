@@ -413,3 +413,21 @@ def test_users_template_has_a_role_dropdown(client, login):
 def test_only_the_owner_imports_users(client, login, role):
     login(role)
     assert client.get("/imports/users").status_code == 403
+
+
+def test_owner_setting_a_password_ends_the_invitation(client, login):
+    login("owner")
+    _response, link = invite(client)
+    user = db.session.scalar(select(User).where(User.username == "wangxiaoming"))
+    assert post(client, f"/users/{user.id}/password", password="chosen by boss").status_code == 302
+    assert other_client(client).get(link).status_code == 410
+    assert sign_in(other_client(client), "wangxiaoming", "chosen by boss").status_code == 302
+
+
+def test_api_shows_pending_and_phone(api, app):
+    owner = api("owner")
+    people.invite_user(owner.user, "李四", "sales", "13800000000", "lisi")
+    db.session.commit()
+    users = {u["username"]: u for u in owner.get("/users").json["items"]}
+    assert users["lisi"]["pending"] is True and users["lisi"]["phone"] == "13800000000"
+    assert users[owner.user.username]["pending"] is False

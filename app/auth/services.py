@@ -112,14 +112,17 @@ def set_active(actor, user: User, active: bool) -> User:
         end_sessions(user)
         for token in user.tokens:
             token.revoked_at = token.revoked_at or utcnow()
-        # An invitation link must not come back to life if the user is reactivated later.
-        db.session.execute(update(UserInvitation).where(
-            UserInvitation.user_id == user.id, UserInvitation.accepted_at.is_(None),
-            UserInvitation.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        _revoke_invitations(user)  # a link must not come back to life if the user is reactivated later
     audit.record(actor, "user.activate" if active else "user.deactivate", user,
                  {"active": (not active, active)})
     user.active = active
     return user
+
+
+def _revoke_invitations(user: User) -> None:
+    db.session.execute(update(UserInvitation).where(
+        UserInvitation.user_id == user.id, UserInvitation.accepted_at.is_(None),
+        UserInvitation.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
 def _ensure_another_owner(user: User, message=None, field=None) -> None:
@@ -161,7 +164,12 @@ def reset_password(actor, user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     end_sessions(user)
     _revoke_all_tokens(actor, user)
-    audit.record(actor, "user.reset_password", user, {"password": ("***", "***")})
+    changes = {"password": ("***", "***")}
+    if user.pending:  # the owner chose the password instead of inviting: the invitation links end
+        user.pending = False
+        _revoke_invitations(user)
+        changes["pending"] = (True, False)
+    audit.record(actor, "user.reset_password", user, changes)
 
 
 def change_own_password(user: User, current: str, new: str) -> int:
