@@ -282,7 +282,8 @@ def test_reassign_refusals_write_nothing(client, login):
     warehouse_user = factories.user("warehouse")
     for data in ({"to_user_id": warehouse_user.id, "scope": "all"}, {"to_user_id": old.id, "scope": "all"},
                  {"to_user_id": new.id, "scope": "chosen", "customer_ids": [customers[0].id, stranger.id]},
-                 {"to_user_id": new.id, "scope": "chosen"}):
+                 {"to_user_id": new.id, "scope": "chosen"},
+                 {"to_user_id": new.id, "scope": "all", "customer_ids": [customers[0].id]}):
         assert post(client, f"/users/{old.id}/customers", **data).status_code == 422, data
     for customer in customers:
         db.session.refresh(customer)

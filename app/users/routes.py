@@ -116,9 +116,13 @@ def reassign(user_id):
     form = ReassignForm()
     form.to_user_id.choices = [SelectChoice(seller.id, seller.display_name) for seller in people.sellers(excluding=user)]
     if form.validate_on_submit():
-        chosen = None if form.scope.data == "all" else request.form.getlist("customer_ids", type=int)
+        ticked = request.form.getlist("customer_ids", type=int)
         try:
-            moved = people.reassign_customers(g.user, user, form.to_user_id.data, chosen)
+            if form.scope.data == "all" and ticked:  # ticked some, left "all": ask rather than guess
+                raise BusinessRuleError(_("You ticked some customers: choose “Those ticked below”, or untick them "
+                                          "to give all."), "scope")
+            moved = people.reassign_customers(g.user, user, form.to_user_id.data,
+                                              None if form.scope.data == "all" else ticked)
         except BusinessRuleError as error:
             db.session.rollback()
             apply_error(form, error)
