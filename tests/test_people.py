@@ -432,3 +432,25 @@ def test_api_shows_pending_and_phone(api, app):
     users = {u["username"]: u for u in owner.get("/users").json["items"]}
     assert users["lisi"]["pending"] is True and users["lisi"]["phone"] == "13800000000"
     assert users[owner.user.username]["pending"] is False
+
+
+def test_username_proposal_endpoint(client, login):
+    login("owner")
+    factories.user(username="wangxiaoming")
+    response = client.get("/users/invite/username?name=王小明")
+    assert response.get_data(as_text=True) == "wangxiaoming2" and response.headers["Cache-Control"] == "no-store"
+    assert client.get("/users/invite/username?phone=139 0000 1111").get_data(as_text=True) == "13900001111"
+
+
+def test_accepting_on_a_signed_in_device_switches_the_user(client, login):
+    owner = login("owner")
+    _response, link = invite(client)
+    page = client.get(link).get_data(as_text=True)
+    assert owner.display_name in page  # the warning names who is signed out
+    assert accept(client, link).status_code == 302
+    assert client.get("/users").status_code == 403  # now the salesperson, not the owner
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 300, "../users", "%00abc" + "0" * 40])
+def test_odd_tokens_are_plain_404s(client, token):
+    assert client.get(f"/invite/{token}").status_code == 404
