@@ -454,3 +454,15 @@ def test_accepting_on_a_signed_in_device_switches_the_user(client, login):
 @pytest.mark.parametrize("token", ["x", "a" * 300, "../users", "%00abc" + "0" * 40])
 def test_odd_tokens_are_plain_404s(client, token):
     assert client.get(f"/invite/{token}").status_code == 404
+
+
+def test_double_tap_on_invite_makes_one_user_and_one_link(client, login):
+    login("owner")
+    first, _link = invite(client, idempotency_key="same")
+    second = post(client, "/users/invite", display_name="王小明", role="sales", idempotency_key="same")
+    user = db.session.scalar(select(User).where(User.username == "wangxiaoming"))
+    assert first.status_code == 201 and second.status_code == 302
+    assert second.headers["Location"] == f"/users/{user.id}"
+    assert db.session.scalar(select(func.count()).select_from(UserInvitation)) == 1
+    page = client.get(f"/users/{user.id}").get_data(as_text=True)
+    assert 'id="invitation"' in page and f"/users/{user.id}/invitation" in page
