@@ -20,8 +20,13 @@ class DocumentSequence(db.Model):
 def next_number(prefix: str, year: int | None = None) -> str:
     """The next number for `prefix` this year (in the company's time zone it is close enough to UTC's)."""
     year = year or utcnow().astimezone().year
-    value = db.session.execute(_BUMP, {"prefix": prefix, "year": year}).scalar_one()
+    value = bump(db.session, prefix, year)
     return f"{prefix}-{year}-{value:06d}"
+
+
+def bump(connection, prefix: str, year: int) -> int:
+    """The counter's next value, on a session or a connection (a flush hook has only the latter)."""
+    return connection.execute(_BUMP, {"prefix": prefix, "year": year}).scalar_one()
 
 
 # Plain SQL that SQLite (3.35+) and PostgreSQL both run as is. SQLAlchemy's own ON CONFLICT

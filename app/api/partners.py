@@ -15,6 +15,7 @@ from app.search import narrow
 
 _TEXT = {name: String(max_length=limit) for name, limit in partners.TEXT_FIELDS.items()}
 _WRITABLE = {
+    "code": String(max_length=32, description="Unique; left out or empty on creation: the next free C0001 ..."),
     **_TEXT, "name": String(min_length=1, max_length=200),
     "credit_limit": DecimalString(2, AMOUNT, nullable=True, description="null: no limit; 0: nothing on credit"),
     "payment_terms_days": Integer(description="0 to 365"), "price_level": Choice(PriceLevel),
@@ -24,7 +25,8 @@ _WRITABLE = {
     "active": Boolean(),
 }
 CUSTOMER = Schema("Customer", {
-    "id": Integer(), **{name: String() for name in _TEXT},
+    "id": Integer(), "code": String(description="Unique, e.g. C0001; the key a re-import updates by"),
+    **{name: String() for name in _TEXT},
     "credit_limit": DecimalString(2, nullable=True), "payment_terms_days": Integer(), "price_level": Choice(PriceLevel),
     "discount_pct": DecimalString(2), "salesperson_id": Integer(nullable=True), "active": Boolean(),
     "balance": DecimalString(2, description="Invoiced less credit notes less receipts; negative: we owe them"),
@@ -35,7 +37,7 @@ CUSTOMER_UPDATE = Schema("CustomerUpdate", _WRITABLE)
 
 
 def customer_json(customer: Customer, balance) -> dict:
-    data = {"id": customer.id, **{name: getattr(customer, name) for name in _TEXT}}
+    data = {"id": customer.id, "code": customer.code, **{name: getattr(customer, name) for name in _TEXT}}
     data.update(credit_limit=decimal_str(customer.credit_limit, 2), payment_terms_days=customer.payment_terms_days,
                 price_level=customer.price_level.value, discount_pct=decimal_str(customer.discount_pct, 2),
                 salesperson_id=customer.salesperson_id, active=customer.active, balance=decimal_str(balance, 2),

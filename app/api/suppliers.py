@@ -24,13 +24,15 @@ TEXT = ("name", "contact", "phone", "mobile", "email", "address", "tax_number", 
 _LIMITS = {"name": 200, "contact": 100, "phone": 50, "mobile": 50, "email": 200, "address": 300, "tax_number": 50,
            "bank_name": 100, "bank_account": 50, "notes": 2000}
 _WRITABLE = {
+    "code": String(max_length=32, description="Unique; left out or empty on creation: the next free S0001 ..."),
     **{name: String(max_length=_LIMITS[name]) for name in TEXT}, "name": String(min_length=1, max_length=200),
     "payment_terms_days": Integer(description="0 to 365"),
     "lead_time_days": Integer(description="0 to 365; a new order is expected this many days later"),
     "active": Boolean(),
 }
 SUPPLIER = Schema("Supplier", {
-    "id": Integer(), **{name: String() for name in TEXT}, "payment_terms_days": Integer(),
+    "id": Integer(), "code": String(description="Unique, e.g. S0001; the key a re-import updates by"),
+    **{name: String() for name in TEXT}, "payment_terms_days": Integer(),
     "lead_time_days": Integer(), "active": Boolean(),
     "balance": DecimalString(2, description="Their invoices less their credits (our returns) less our payments: "
                                             "what we owe them"),
@@ -54,7 +56,7 @@ INVOICE = Schema("PurchaseInvoice", {
 
 
 def supplier_json(supplier: Supplier, balance) -> dict:
-    return {"id": supplier.id, **{name: getattr(supplier, name) for name in TEXT},
+    return {"id": supplier.id, "code": supplier.code, **{name: getattr(supplier, name) for name in TEXT},
             "payment_terms_days": supplier.payment_terms_days, "lead_time_days": supplier.lead_time_days,
             "active": supplier.active, "balance": decimal_str(balance, 2),
             "created_at": supplier.created_at.isoformat()}

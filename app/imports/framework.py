@@ -381,6 +381,9 @@ def preview(kind: Kind, filename: str, data: bytes, options: dict | None = None)
         row = Row(number, raw, cells, preview=result)
         _parse_row(kind, row)
         result.rows.append(row)
+    if not result.rows:
+        result.problems.append(Problem(None, None, _("The file has a header row but no rows below it.")))
+        return result
     _match_keys(kind, result)
     for row in result.rows:
         kind.check_row(row, result, options)

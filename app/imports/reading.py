@@ -82,7 +82,10 @@ def read_table(filename: str, data: bytes, max_rows: int = MAX_ROWS) -> tuple[li
             body.append((number, cells))
             if len(body) > max_rows:
                 raise BusinessRuleError(too_many, "file")
-    return [cell_text(cell) for cell in header[1]], body
+    names = [cell_text(cell) for cell in header[1]]
+    while names and not names[-1]:  # a sheet read MAX_COLUMNS wide pads the header with empty cells
+        names.pop()
+    return names, body
 
 
 def _xlsx_rows(data: bytes, budget: workload.Budget):
@@ -140,8 +143,8 @@ def _csv_rows(data: bytes, budget: workload.Budget):
         number += 1
         budget.counted["cells"] += len(cells)
         if budget.counted["cells"] > workload.MAX_CELLS:
-            raise workload.TooMuchWork(_("This file has more than %(max)s cells. Keep only the product rows and "
-                                         "columns, or split it into smaller files.", max=f"{workload.MAX_CELLS:,}"),
+            raise workload.TooMuchWork(_("This file has more than %(max)s cells. Keep only the rows and "
+                                         "columns to import, or split it into smaller files.", max=f"{workload.MAX_CELLS:,}"),
                                        budget.counted)
         budget.check_time()
         yield number, cells[:MAX_COLUMNS]

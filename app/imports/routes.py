@@ -14,6 +14,15 @@ from app.web import render
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@bp.app_context_processor
+def _import_links():
+    """`may_import("customers")` in any template: whether to offer that import to the signed-in user."""
+    def may_import(name: str) -> bool:
+        kind = framework.KINDS.get(name)
+        return kind is not None and kind.allows(g.get("user"))
+    return {"may_import": may_import}
+
+
 def _kind(name: str) -> framework.Kind:
     kind = framework.KINDS.get(name) or abort(404)
     return kind if kind.allows(g.user) else abort(403)

@@ -70,7 +70,7 @@ def template_xlsx(kind: Kind) -> bytes:
             validation.add(f"{letter}2:{letter}{last_row}")
             sheet.add_data_validation(validation)
     sheet.freeze_panes = "A2"
-    _notes(workbook.create_sheet(_("Notes")), kind, zh)
+    _notes(workbook.create_sheet(_("Instructions")), kind, zh)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from app.catalog.forms import Amount, optional_id
 from app.limits import AMOUNT, PERCENT
 from app.partners.models import PriceLevel
-from app.partners.services import EMAIL, TEXT_FIELDS, salesperson_choices
+from app.partners.services import CODE_LENGTH, EMAIL, TEXT_FIELDS, salesperson_choices
 
 NUMERIC = {"inputmode": "decimal", "autocomplete": "off"}
 
@@ -27,6 +27,8 @@ class CustomerForm(FlaskForm):
     a submitted value reaches the service, which refuses a change of salesperson."""
 
     name = StringField(_l("Customer name"), validators=[DataRequired(), Length(max=TEXT_FIELDS["name"])])
+    code = StringField(_l("Customer code"), validators=[Length(max=CODE_LENGTH)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     contact = _text(_l("Contact person"), "contact")
     phone = _text(_l("Phone"), "phone", render_kw={"type": "tel", "autocomplete": "off"})
     mobile = _text(_l("Mobile"), "mobile", render_kw={"type": "tel", "autocomplete": "off"})
@@ -55,7 +57,7 @@ class CustomerForm(FlaskForm):
 
     def values(self) -> dict:
         """The customer fields as the services take them."""
-        values = {name: self[name].data for name in (*TEXT_FIELDS, "credit_limit", "price_level", "discount_pct",
+        values = {name: self[name].data for name in ("code", *TEXT_FIELDS, "credit_limit", "price_level", "discount_pct",
                                                      "salesperson_id", "active")}
         days = (self.payment_terms_days.data or "").strip()
         values["payment_terms_days"] = int(days) if days.isdigit() else days
@@ -64,7 +66,7 @@ class CustomerForm(FlaskForm):
 
 def form_data(customer) -> dict:
     """A customer's fields as the form shows them."""
-    data = {name: getattr(customer, name) for name in (*TEXT_FIELDS, "salesperson_id", "active")}
+    data = {name: getattr(customer, name) for name in ("code", *TEXT_FIELDS, "salesperson_id", "active")}
     data.update(credit_limit="" if customer.credit_limit is None else str(customer.credit_limit),
                 payment_terms_days=str(customer.payment_terms_days), price_level=customer.price_level.value,
                 discount_pct=f"{customer.discount_pct.normalize():f}")

@@ -4,11 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import Money, Quantity, Rate, UTCDateTime, enum_column, utcnow
 from app.extensions import db
+from app.numbering import bump
 
 
 class PriceLevel(enum.StrEnum):
@@ -29,6 +30,7 @@ PRICE_LEVEL_LABELS = {PriceLevel.RETAIL: _l("Retail"), PriceLevel.WHOLESALE: _l(
 
 class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # C0001 unless typed; the key a re-import updates by
     name: Mapped[str] = mapped_column(String(200), index=True)
     contact: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
@@ -64,6 +66,7 @@ class Customer(db.Model):
 
 class Supplier(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # S0001 unless typed; the key a re-import updates by
     name: Mapped[str] = mapped_column(String(200), index=True)
     contact: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
@@ -102,3 +105,22 @@ class SupplierProduct(db.Model):
     product = relationship("Product")
 
     __table_args__ = (UniqueConstraint("supplier_id", "product_id"),)
+
+
+def _code_giver(prefix: str, sequence: str):
+    """Give a new customer or supplier without a code the next free one (C0001 ...), however it was made."""
+    def give(_mapper, connection, target):
+        if target.code:
+            return
+        table = type(target).__table__
+        while True:
+            code = f"{prefix}{bump(connection, sequence, 0):04d}"
+            if connection.scalar(select(table.c.id).where(func.lower(table.c.code) == code.lower())) is None:
+                target.code = code
+                target.search_text = f"{target.search_text or ''} {code.lower()}".strip()  # found by its code too
+                return
+    return give
+
+
+event.listen(Customer, "before_insert", _code_giver("C", "CUS"))
+event.listen(Supplier, "before_insert", _code_giver("S", "SUP"))

@@ -11,14 +11,15 @@ from app.auth.roles import Role
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.finance.models import Payment
-from app.limits import AMOUNT, PERCENT, parse_number
+from app.limits import AMOUNT, PERCENT, normalise_code, parse_number
 from app.partners.models import Customer, PriceLevel
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesReturn
 from app.search import haystack
 
 TEXT_FIELDS = {"name": 200, "contact": 100, "phone": 50, "mobile": 50, "email": 200, "address": 300,
                "tax_number": 50, "bank_name": 100, "bank_account": 50, "notes": 2000, "tags": 200}
-EDITABLE = (*TEXT_FIELDS, "credit_limit", "payment_terms_days", "price_level", "discount_pct", "salesperson_id",
+CODE_LENGTH = 32
+EDITABLE = ("code", *TEXT_FIELDS, "credit_limit", "payment_terms_days", "price_level", "discount_pct", "salesperson_id",
             "active")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SELLERS = (Role.SALES, Role.OWNER)  # who may own customers
@@ -33,6 +34,8 @@ def _clean(values: dict) -> dict:
             if len(text) > limit:
                 raise BusinessRuleError(_("At most %(n)s characters.", n=limit), field)
             clean[field] = text
+    if "code" in values:
+        clean["code"] = clean_code(values["code"])
     if "name" in clean and not clean["name"]:
         raise BusinessRuleError(_("Enter the customer's name."), "name")
     if clean.get("email") and not EMAIL.match(clean["email"]):
@@ -68,6 +71,24 @@ def _salesperson(user_id) -> int | None:
     return user.id
 
 
+def clean_code(value) -> str:
+    """A customer's or supplier's code as stored: NFKC, trimmed, no spaces; '' means "assign one"."""
+    code = normalise_code(value if isinstance(value, str) else "")
+    if len(code) > CODE_LENGTH:
+        raise BusinessRuleError(_("At most %(n)s characters.", n=CODE_LENGTH), "code")
+    if any(char.isspace() for char in code):
+        raise BusinessRuleError(_("A code has no spaces."), "code")
+    return code
+
+
+def check_unique_code(model, code: str, record=None) -> None:
+    query = select(model.id).where(func.lower(model.code) == code.lower())
+    if record is not None and record.id is not None:
+        query = query.where(model.id != record.id)
+    if db.session.scalar(query):
+        raise Duplicate(_("The code %(code)s is already used.", code=code), "code")
+
+
 def _check_unique_name(name: str, customer: Customer | None = None) -> None:
     query = select(Customer.id).where(func.lower(Customer.name) == name.lower())
     if customer is not None:
@@ -83,6 +104,10 @@ def create_customer(actor, values: dict) -> Customer:
         values["salesperson_id"] = actor.id
     clean = _clean({"name": "", **values})
     _check_unique_name(clean["name"])
+    if clean.get("code"):
+        check_unique_code(Customer, clean["code"])
+    else:
+        clean.pop("code", None)  # the next free one is given when it is saved (models._code_giver)
     customer = Customer(**clean)
     customer.search_text = search_text(customer)
     db.session.add(customer)
@@ -99,6 +124,10 @@ def update_customer(actor, customer: Customer, values: dict) -> Customer:
         raise BusinessRuleError(_("Only the owner can give a customer to another salesperson."), "salesperson_id",
                                 problem="forbidden")
     clean = _clean(values)
+    if not clean.get("code", True):
+        clean.pop("code")  # blank: keep the code it has
+    if "code" in clean:
+        check_unique_code(Customer, clean["code"], customer)
     if "name" in clean:
         _check_unique_name(clean["name"], customer)
     changes = audit.apply_changes(customer, clean)
@@ -110,7 +139,7 @@ def update_customer(actor, customer: Customer, values: dict) -> Customer:
 
 
 def search_text(customer: Customer) -> str:
-    return haystack(customer.name, customer.contact, customer.phone, customer.mobile, customer.tags)
+    return haystack(customer.name, customer.code, customer.contact, customer.phone, customer.mobile, customer.tags)
 
 
 def salesperson_choices() -> list[tuple[int, str]]:

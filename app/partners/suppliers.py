@@ -11,12 +11,12 @@ from app.extensions import db
 from app.finance.models import Payment
 from app.limits import PRICE, QUANTITY, parse_number
 from app.partners.models import Supplier, SupplierProduct
-from app.partners.services import EMAIL, TEXT_FIELDS
+from app.partners.services import EMAIL, TEXT_FIELDS, check_unique_code, clean_code
 from app.purchasing.models import PurchaseInvoice, PurchaseReturn
 from app.search import haystack
 
 SUPPLIER_TEXT = {field: limit for field, limit in TEXT_FIELDS.items() if field != "tags"}  # suppliers have no tags
-EDITABLE = (*SUPPLIER_TEXT, "payment_terms_days", "lead_time_days", "active")
+EDITABLE = ("code", *SUPPLIER_TEXT, "payment_terms_days", "lead_time_days", "active")
 
 
 def _days(value, field: str) -> int:
@@ -33,6 +33,8 @@ def _clean(values: dict) -> dict:
             if len(text) > limit:
                 raise BusinessRuleError(_("At most %(n)s characters.", n=limit), field)
             clean[field] = text
+    if "code" in values:
+        clean["code"] = clean_code(values["code"])
     if "name" in clean and not clean["name"]:
         raise BusinessRuleError(_("Enter the supplier's name."), "name")
     if clean.get("email") and not EMAIL.match(clean["email"]):
@@ -56,8 +58,12 @@ def _check_unique_name(name: str, supplier: Supplier | None = None) -> None:
 def create_supplier(actor, values: dict) -> Supplier:
     clean = _clean({"name": "", **{k: v for k, v in values.items() if k in EDITABLE}})
     _check_unique_name(clean["name"])
+    if clean.get("code"):
+        check_unique_code(Supplier, clean["code"])
+    else:
+        clean.pop("code", None)  # the next free one is given when it is saved (models._code_giver)
     supplier = Supplier(**clean)
-    supplier.search_text = haystack(supplier.name, supplier.contact, supplier.phone, supplier.mobile)
+    supplier.search_text = search_text(supplier)
     db.session.add(supplier)
     audit.record(actor, "supplier.create", supplier, {k: (None, v) for k, v in clean.items() if v not in ("", None)})
     return supplier
@@ -65,12 +71,20 @@ def create_supplier(actor, values: dict) -> Supplier:
 
 def update_supplier(actor, supplier: Supplier, values: dict) -> Supplier:
     clean = _clean({k: v for k, v in values.items() if k in EDITABLE})
+    if not clean.get("code", True):
+        clean.pop("code")  # blank: keep the code it has
+    if "code" in clean:
+        check_unique_code(Supplier, clean["code"], supplier)
     if "name" in clean:
         _check_unique_name(clean["name"], supplier)
     if changes := audit.apply_changes(supplier, clean):
-        supplier.search_text = haystack(supplier.name, supplier.contact, supplier.phone, supplier.mobile)
+        supplier.search_text = search_text(supplier)
         audit.record(actor, "supplier.update", supplier, changes)
     return supplier
+
+
+def search_text(supplier: Supplier) -> str:
+    return haystack(supplier.name, supplier.code, supplier.contact, supplier.phone, supplier.mobile)
 
 
 def set_item(actor, supplier: Supplier, product_id, supplier_sku: str = "", min_order_qty=0,

@@ -9,7 +9,7 @@ from app.catalog.forms import Amount
 from app.finance.forms import method_choices
 from app.forms import IdField
 from app.limits import AMOUNT, PRICE, QUANTITY
-from app.partners.services import EMAIL, TEXT_FIELDS
+from app.partners.services import CODE_LENGTH, EMAIL, TEXT_FIELDS
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 SUPPLIER_TEXT = ("name", "contact", "phone", "mobile", "email", "address", "tax_number", "bank_name", "bank_account",
@@ -28,6 +28,8 @@ def _text(label, name, **kw):
 
 class SupplierForm(FlaskForm):
     name = StringField(_l("Supplier name"), validators=[DataRequired(), Length(max=TEXT_FIELDS["name"])])
+    code = StringField(_l("Supplier code"), validators=[Length(max=CODE_LENGTH)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     contact = _text(_l("Contact person"), "contact")
     phone = _text(_l("Phone"), "phone", render_kw={"type": "tel", "autocomplete": "off"})
     mobile = _text(_l("Mobile"), "mobile", render_kw={"type": "tel", "autocomplete": "off"})
@@ -48,7 +50,7 @@ class SupplierForm(FlaskForm):
 
     def values(self) -> dict:
         """The supplier fields as app.partners.suppliers takes them."""
-        values = {name: self[name].data for name in (*SUPPLIER_TEXT, "active")}
+        values = {name: self[name].data for name in ("code", *SUPPLIER_TEXT, "active")}
         for name in ("payment_terms_days", "lead_time_days"):
             days = (self[name].data or "").strip()
             values[name] = int(days) if days.isdigit() else days
@@ -56,7 +58,7 @@ class SupplierForm(FlaskForm):
 
 
 def supplier_data(supplier) -> dict:
-    data = {name: getattr(supplier, name) for name in (*SUPPLIER_TEXT, "active")}
+    data = {name: getattr(supplier, name) for name in ("code", *SUPPLIER_TEXT, "active")}
     data.update(payment_terms_days=str(supplier.payment_terms_days), lead_time_days=str(supplier.lead_time_days))
     return data
 
