@@ -1,7 +1,7 @@
 """users: invitations by one-time link (hashed token, 72 h), pending users, a phone per user
 
 Revision ID: e5d1a7c3b9f2
-Revises: c4a8e2f61d37
+Revises: e5b1c9d3a7f2
 Create Date: 2026-12-06 09:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5d1a7c3b9f2'
-down_revision = 'c4a8e2f61d37'
+down_revision = 'e5b1c9d3a7f2'  # chained after branch imports' partner codes (merged here); was c4a8e2f61d37
 branch_labels = None
 depends_on = None
 
