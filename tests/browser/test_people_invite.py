@@ -86,8 +86,7 @@ def test_owner_on_a_phone_hands_out_links_and_gives_customers_to_another(app, ne
     new = factories.user("sales", display_name="小张")
     for name in ("华强电子", "海天贸易", "明珠商行"):
         factories.customer(name, salesperson=old)
-    for name, role in (("赵六", "warehouse"), ("钱七", "finance")):
-        people.add_pending_user(owner, "", name, role)
+    waiting = [people.add_pending_user(owner, "", name, role) for name, role in (("赵六", "warehouse"), ("钱七", "finance"))]
     db.session.commit()
 
     page = new_page(PHONE)
@@ -108,6 +107,11 @@ def test_owner_on_a_phone_hands_out_links_and_gives_customers_to_another(app, ne
     expect(page.locator(".invite-sheet .invite-qr svg")).to_have_count(2)
     _no_sideways_scroll(page)
     snapshot(page, "people invitation sheet")
+
+    page.goto(f"/users/{waiting[0].id}")
+    expect(page.locator("#invitation")).to_contain_text("链接有效期至")
+    _no_sideways_scroll(page)
+    snapshot(page, "people pending user")
 
     page.goto(f"/users/{old.id}")
     page.get_by_role("link", name="客户（3 个）：交给其他销售员").tap()
