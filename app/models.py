@@ -1,6 +1,6 @@
 """Every table, imported once so the metadata (and so the migrations) sees them all."""
 from app.audit.models import AuditEntry  # noqa: F401
-from app.auth.models import ApiToken, User  # noqa: F401
+from app.auth.models import ApiToken, User, UserInvitation  # noqa: F401
 from app.auth.throttle import RateLimitCounter  # noqa: F401
 from app.catalog.models import Barcode, Category, PackUnit, Product  # noqa: F401
 from app.finance.models import CreditAllocation, Payment, PaymentAllocation, PurchaseCreditAllocation  # noqa: F401

@@ -6,7 +6,8 @@ from app.auth.roles import PUBLIC, Role, allowed_roles
 
 # The short public list: sign-in, language choice, static files, PWA files, health, first-run setup.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "pwa.manifest", "pwa.service_worker",
-                    "pwa.offline", "home.healthz", "setup.start"}
+                    "pwa.offline", "home.healthz", "setup.start",
+                    "users.accept"}  # people: an invitation link, opened before the employee has a password
 
 ALL = set(Role)
 OWNER = {Role.OWNER}
@@ -43,6 +44,14 @@ ROUTE_ROLES = {
     "users.show": OWNER,
     "users.set_active": OWNER,
     "users.reset_password": OWNER,
+    # people (issue 14): invitations, handing customers over, the page after accepting an invitation
+    "users.invite": OWNER,
+    "users.propose_username": OWNER,
+    "users.reissue": OWNER,
+    "users.revoke_invitation": OWNER,
+    "users.invitation_sheet": OWNER,
+    "users.reassign": OWNER,
+    "users.welcome": ALL,
     "settings.edit": OWNER,
     "setup.clear_demo": OWNER,
     "setup.checklist_visibility": OWNER,

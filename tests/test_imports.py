@@ -418,3 +418,28 @@ def test_every_kind_has_a_template_that_opens(client, login):
         assert response.status_code == 200, kind.name
         workbook = openpyxl.load_workbook(io.BytesIO(response.data))
         assert len(workbook.worksheets) == 3
+
+
+# --- products: re-import by SKU ----------------------------------------------------------------------------------
+
+def test_products_reimport_updates_by_sku_and_keeps_what_the_file_leaves_empty(client, login):
+    from app.catalog.models import Product
+    from app.inventory.models import StockMove
+    from tests.test_catalog_files import GOOD_ROWS, HEADERS
+    login("owner")
+    warehouse = factories.warehouse()
+    fields = {"warehouse_id": warehouse.id, "create_categories": "y"}
+    page = html(upload(client, "products", xlsx(GOOD_ROWS, HEADERS), **fields))
+    assert confirm(client, "products", page, **fields).status_code == 303
+    again = [row[:] for row in GOOD_ROWS]
+    for row in again:
+        row[11] = row[12] = ""  # no opening stock the second time
+    again[0][7], again[0][2] = "29.90", ""  # a new price; the spec cell left empty keeps the spec
+    page = html(upload(client, "products", xlsx(again, HEADERS), **fields))
+    assert "3 rows are ready to import: 0 new, 3 updated." in page, page
+    assert confirm(client, "products", page, **fields).status_code == 303
+    case = db.session.scalar(select(Product).where(Product.sku == "CASE-1"))
+    assert (str(case.sale_price), case.spec, case.barcode) == ("29.90", "红色", GOOD_ROWS[0][6])
+    assert count(Product) == 3 and count(StockMove) == 2  # the opening stock was posted once
+    assert [e.changes["updated"] for e in imports_audited("import.products")] == [[None, 0], [None, 3]]
+    assert checks.run_all() == []

@@ -14,6 +14,7 @@ from app.extensions import db
 USER = Schema("User", {
     "id": Integer(), "username": String(), "display_name": String(), "role": Choice(Role),
     "active": Boolean(), "locale": String(nullable=True), "created_at": DateTime(),
+    "phone": String(), "pending": Boolean(description="Invited and not yet accepted: cannot sign in"),
     "last_login_at": DateTime(nullable=True),
 })
 USER_CREATE = Schema("UserCreate", {
@@ -31,6 +32,7 @@ def user_json(user: User) -> dict:
     return {
         "id": user.id, "username": user.username, "display_name": user.display_name,
         "role": user.role.value, "active": user.active, "locale": user.locale,
+        "phone": user.phone, "pending": user.pending,
         "created_at": user.created_at.isoformat(),
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
     }

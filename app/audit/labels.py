@@ -75,6 +75,12 @@ ACTIONS = {
     "opening_payable.create": lazy_pgettext("audit action", "Opening payable added"),
     "opening_payable.update": lazy_pgettext("audit action", "Opening payable changed"),
     "opening_payable.delete": lazy_pgettext("audit action", "Opening payable deleted"),
+    # people (issue 14): invitations and handing customers over
+    "user.invite": lazy_pgettext("audit action", "User invited"),
+    "user.reissue_invitation": lazy_pgettext("audit action", "New invitation link made"),
+    "user.revoke_invitation": lazy_pgettext("audit action", "Invitation withdrawn"),
+    "user.accept_invitation": lazy_pgettext("audit action", "Invitation accepted, password set"),
+    "sales_order.reassign": lazy_pgettext("audit action", "Order given to another salesperson"),
 }
 
 OBJECTS = {
@@ -173,6 +179,10 @@ FIELDS = {
     "unit_price": lazy_pgettext("audit field", "Unit price"),
     "warehouse": lazy_pgettext("audit field", "Warehouse"),
     "wholesale_price": lazy_pgettext("audit field", "Wholesale price"),
+    # people (issue 14)
+    "pending": lazy_pgettext("audit field", "Waiting for the invited"),
+    "invitation": lazy_pgettext("audit field", "Invitation"),
+    "expires_at": lazy_pgettext("audit field", "Valid until"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,10 +17,13 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=20,
                                                values_callable=lambda e: [m.value for m in e]))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Invited and not yet accepted: no password of their own yet, so no sign-in (auth.services.authenticate).
+    pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     locale: Mapped[str | None] = mapped_column(String(10))
     # Bumped whenever all sessions end (UserSession rows deleted too): a cookie carrying an older value no
     # longer signs in, whatever rows exist.
@@ -80,3 +84,37 @@ class UserSession(db.Model):
     id: Mapped[str] = mapped_column(String(43), primary_key=True)  # secrets.token_urlsafe(32)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserInvitation(db.Model):
+    """A one-time link the owner hands to a new user: only the token's hash is kept, so the link is shown once
+    (re-issuing makes a new one and ends this one). Used, revoked or past `expires_at`, it no longer opens."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @staticmethod
+    def new_secret() -> str:
+        # Hex, not urlsafe base64: a link read aloud or shown in a narrow field has no _ or - to lose.
+        return secrets.token_hex(24)
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        # 192 random bits: a fast hash is enough, as for API tokens.
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def state(self, now: datetime) -> str:
+        """open, accepted, revoked or expired."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "open"
+

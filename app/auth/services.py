@@ -6,11 +6,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
-from app.auth.models import ApiToken, User, UserSession
+from app.auth.models import ApiToken, User, UserInvitation, UserSession
 from app.auth.roles import Role
 from app.db_types import utcnow
 from app.errors import BusinessRuleError, Duplicate, InvalidState
@@ -18,6 +18,7 @@ from app.extensions import db
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD = 8
+PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,28}", re.ASCII)
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
 # A hash to compare against when the username is unknown, so timing does not reveal which names exist.
@@ -33,6 +34,14 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise BusinessRuleError(_("Use at least %(n)d characters.", n=MIN_PASSWORD), field)
 
 
+def clean_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if phone and not PHONE.fullmatch(phone):
+        raise BusinessRuleError(_("Enter a phone number: digits, spaces, dashes, an optional + at the start."),
+                                "phone")
+    return phone
+
+
 def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
@@ -45,7 +54,7 @@ def authenticate(username: str, password: str) -> User | None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    if not check_password_hash(user.password_hash, password or "") or not user.active or user.pending:
         return None
     user.last_login_at = utcnow()
     return user
@@ -73,12 +82,16 @@ def parse_role(role) -> Role:
         raise BusinessRuleError(_("Choose one of the roles."), "role") from None
 
 
-def update_user(actor, user: User, *, role=None, display_name=None) -> User:
+def update_user(actor, user: User, *, role=None, display_name=None, phone=None) -> User:
     values = {}
+    if phone is not None:
+        values["phone"] = clean_phone(phone)
     if role is not None:
         values["role"] = parse_role(role)
         if user.id == actor.id and values["role"] != user.role:
             raise BusinessRuleError(_("You cannot change your own role."), "role")
+        if values["role"] != Role.OWNER and user.active:
+            _ensure_another_owner(user, _("The last active owner cannot stop being an owner."), "role")
     if display_name is not None:
         if not display_name.strip():
             raise BusinessRuleError(pgettext("person", "Enter a name."), "display_name")
@@ -99,16 +112,25 @@ def set_active(actor, user: User, active: bool) -> User:
         end_sessions(user)
         for token in user.tokens:
             token.revoked_at = token.revoked_at or utcnow()
+        _revoke_invitations(user)  # a link must not come back to life if the user is reactivated later
     audit.record(actor, "user.activate" if active else "user.deactivate", user,
                  {"active": (not active, active)})
     user.active = active
     return user
 
 
-def _ensure_another_owner(user: User) -> None:
-    if user.role == Role.OWNER and db.session.scalar(select(func.count()).select_from(User).where(
-            User.role == Role.OWNER, User.active.is_(True), User.id != user.id)) == 0:
-        raise InvalidState(_("The last active owner cannot be deactivated."))
+def _revoke_invitations(user: User) -> None:
+    db.session.execute(update(UserInvitation).where(
+        UserInvitation.user_id == user.id, UserInvitation.accepted_at.is_(None),
+        UserInvitation.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def _ensure_another_owner(user: User, message=None, field=None) -> None:
+    """Refuse to leave the company without an active owner who can sign in (a pending owner cannot)."""
+    if user.role == Role.OWNER and not user.pending and db.session.scalar(
+            select(func.count()).select_from(User).where(
+                User.role == Role.OWNER, User.active.is_(True), User.pending.is_(False), User.id != user.id)) == 0:
+        raise InvalidState(message or _("The last active owner cannot be deactivated."), field)
 
 
 def open_session(user: User) -> UserSession:
@@ -142,7 +164,12 @@ def reset_password(actor, user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     end_sessions(user)
     _revoke_all_tokens(actor, user)
-    audit.record(actor, "user.reset_password", user, {"password": ("***", "***")})
+    changes = {"password": ("***", "***")}
+    if user.pending:  # the owner chose the password instead of inviting: the invitation links end
+        user.pending = False
+        _revoke_invitations(user)
+        changes["pending"] = (True, False)
+    audit.record(actor, "user.reset_password", user, changes)
 
 
 def change_own_password(user: User, current: str, new: str) -> int:

@@ -131,6 +131,19 @@ def login_failed(username: str, device: str | None = None) -> None:
         limiter.hit(item, scope, key)
 
 
+def invitation_allowed(address: str) -> bool:
+    """Whether this address may try another invitation link: wrong links count like failed sign-ins, so
+    guessing tokens is as slow as guessing passwords."""
+    limiter = _limiter()
+    return all(limiter.test(item, "invite-address", address) for item in _limits()[0])
+
+
+def invitation_failed(address: str) -> None:
+    limiter = _limiter()
+    for item in _limits()[0]:
+        limiter.hit(item, "invite-address", address)
+
+
 def reset() -> None:
     """Forget every count (for tests, or after an attack has passed)."""
     _limiter().storage.reset()

@@ -143,8 +143,8 @@ def _csv_rows(data: bytes, budget: workload.Budget):
         number += 1
         budget.counted["cells"] += len(cells)
         if budget.counted["cells"] > workload.MAX_CELLS:
-            raise workload.TooMuchWork(_("This file has more than %(max)s cells. Keep only the product rows and "
-                                         "columns, or split it into smaller files.", max=f"{workload.MAX_CELLS:,}"),
+            raise workload.TooMuchWork(_("This file has more than %(max)s cells. Keep only the rows and "
+                                         "columns to import, or split it into smaller files.", max=f"{workload.MAX_CELLS:,}"),
                                        budget.counted)
         budget.check_time()
         yield number, cells[:MAX_COLUMNS]

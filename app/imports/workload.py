@@ -40,7 +40,7 @@ class Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise TooMuchWork(_("Reading this file takes too long. Keep only the product rows and columns, "
+            raise TooMuchWork(_("Reading this file takes too long. Keep only the rows and columns to import, "
                                 "or split it into smaller files."), self.counted)
 
 
@@ -61,11 +61,11 @@ def _scan(stream, budget: Budget) -> None:
         if name == CELL:
             counted["cells"] += 1
             if counted["cells"] > MAX_CELLS:
-                raise TooMuchWork(_("This workbook has more than %(max)s cells. Keep only the product rows and "
-                                    "columns in the first sheet, or split it into smaller files.",
+                raise TooMuchWork(_("This workbook has more than %(max)s cells. Keep only the rows and "
+                                    "columns to import in the first sheet, or split it into smaller files.",
                                     max=f"{MAX_CELLS:,}"), counted)
         if counted["elements"] > MAX_ELEMENTS:
-            raise TooMuchWork(_("This workbook is too complex to import. Keep only the product rows and columns "
+            raise TooMuchWork(_("This workbook is too complex to import. Keep only the rows and columns to import "
                                 "in the first sheet, or split it into smaller files."), counted)
 
     parser.StartElementHandler = start

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("users", __name__)
 
-from app.users import routes  # noqa: E402,F401
+from app.users import invitations, routes  # noqa: E402,F401

@@ -1,7 +1,9 @@
 """The owner manages users: create, edit role, deactivate, reset password."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from app.auth import services
 from app.auth.models import User
@@ -9,8 +11,10 @@ from app.auth.roles import Role, allow
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import apply_error, commit_and_redirect, new_key, sent_before
+from app.db_types import utcnow
 from app.users import bp
-from app.users.forms import PasswordResetForm, UserCreateForm, UserEditForm
+from app.users import services as people
+from app.users.forms import PasswordResetForm, ReassignForm, UserCreateForm, UserEditForm
 from app.web import render
 
 
@@ -22,7 +26,8 @@ def index():
     query = select(User).order_by(User.active.desc(), User.username)
     if q:
         query = query.where(or_(User.username.ilike(f"%{q}%"), User.display_name.ilike(f"%{q}%")))
-    return render("users/index.html", "users/_list.html", users=db.session.scalars(query).all(), q=q)
+    return render("users/index.html", "users/_list.html", users=db.session.scalars(query).all(), q=q,
+                  pending=people.pending_users(), now=utcnow())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -57,15 +62,20 @@ def show(user_id):
     form = UserEditForm(obj=user, role=user.role.value if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.update_user(g.user, user, role=form.role.data, display_name=form.display_name.data)
+            services.update_user(g.user, user, role=form.role.data, display_name=form.display_name.data,
+                                 phone=form.phone.data)
         except BusinessRuleError as error:
             apply_error(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("users.show", user_id=user.id))
-    return render("users/show.html", user=user, form=form, reset_form=PasswordResetForm(),
-                  status=422 if form.errors else 200)
+    return _show_page(user, form, PasswordResetForm(), status=422 if form.errors else 200)
+
+
+def _show_page(user, form, reset_form, status):
+    return render("users/show.html", user=user, form=form, reset_form=reset_form, status=status,
+                  invitation=people.latest_invitation(user), now=utcnow(), customers=people.customer_count(user))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -73,7 +83,7 @@ def show(user_id):
 def set_active(user_id):
     """Deactivate (signs out everywhere, stops tokens) or reactivate a user."""
     user = _user(user_id)
-    services.set_active(g.user, user, request.form.get("active") == "1")
+    services.set_active(g.user, user, request.form.get("active") == "1")  # a refusal: 409 page saying why
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("users.show", user_id=user.id))
@@ -95,5 +105,31 @@ def reset_password(user_id):
             flash(_("The password was reset; the user was signed out everywhere and their API tokens were revoked."),
                   "success")
             return redirect(url_for("users.show", user_id=user.id))
-    return render("users/show.html", user=user, form=UserEditForm(obj=user, role=user.role.value),
-                  reset_form=form, status=422)
+    return _show_page(user, UserEditForm(obj=user, role=user.role.value), form, status=422)
+
+
+@bp.route("/users/<int:user_id>/customers", methods=["GET", "POST"])
+@allow(Role.OWNER)
+def reassign(user_id):
+    """Give a salesperson's customers (all or some) and their open orders to another salesperson."""
+    user = _user(user_id)
+    form = ReassignForm()
+    form.to_user_id.choices = [SelectChoice(seller.id, seller.display_name) for seller in people.sellers(excluding=user)]
+    if form.validate_on_submit():
+        ticked = request.form.getlist("customer_ids", type=int)
+        try:
+            if form.scope.data == "all" and ticked:  # ticked some, left "all": ask rather than guess
+                raise BusinessRuleError(_("You ticked some customers: choose “Those ticked below”, or untick them "
+                                          "to give all."), "scope")
+            moved = people.reassign_customers(g.user, user, form.to_user_id.data,
+                                              None if form.scope.data == "all" else ticked)
+        except BusinessRuleError as error:
+            db.session.rollback()
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d customer was given to %(name)s.", "%(num)d customers were given to %(name)s.",
+                           len(moved), name=db.session.get(User, form.to_user_id.data).display_name), "success")
+            return redirect(url_for("users.reassign", user_id=user.id))
+    return render("users/reassign.html", user=user, form=form, customers=people.customers_of(user),
+                  chosen=set(request.form.getlist("customer_ids", type=int)), status=422 if form.errors else 200)
