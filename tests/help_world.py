@@ -55,6 +55,8 @@ def screen_world(owner, before_documents=None) -> dict:
     transfer = inventory.create_transfer(owner, home.id, second.id, [inventory.LineInput(goods[0].id, Decimal(1))])
     stocktake = db.session.scalars(db.select(Stocktake)).first()
     clerk = factories.user(role="sales")
+    factories.customer(name="明珠商行", salesperson=clerk)  # customers to hand over to another salesperson
+    factories.user(role="sales", display_name="小张")
     settings = company()
     settings.is_demo = True  # a demo company: the screen that clears it can be opened
     db.session.add(settings)

@@ -14,6 +14,7 @@ FRAGMENTS = frozenset({
     "stocktake.lines",
     "reports.dashboard_summary",
     "catalog.import_products",  # moved to imports.kind: a redirect, kept for old links
+    "users.propose_username",  # plain text: the username the invite form proposes
 })
 NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
 FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv")

@@ -68,7 +68,7 @@ STEPS = (
     Step("warehouses", _l("Warehouses"), _l("Where your goods are kept; add a shop or a second store."),
          "inventory.warehouses", lambda: _any(Warehouse.active.is_(True))),
     Step("users", _l("Invite your staff"), _l("Salespeople, warehouse, purchasing and finance, each with a role."),
-         "users.index", users_invited),
+         "users.invite", users_invited),
     Step("products", _l("Products"), _l("Import your product list from a spreadsheet, or add them one by one."),
          "imports.kind", lambda: _any(Product.id.isnot(None)), args={"name": "products"}),
     Step("opening_stock", _l("Opening stock"), _l("What is on your shelves today, with its cost."),
