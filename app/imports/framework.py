@@ -201,7 +201,7 @@ class Problem:
     def __str__(self):
         where = [_("Row %(row)s", row=self.row)] if self.row else []
         where += [self.column] if self.column else []
-        return f"{' · '.join(where)}: {self.message}" if where else self.message
+        return _("%(where)s: %(message)s", where=" · ".join(where), message=self.message) if where else self.message
 
 
 @dataclass
