@@ -44,6 +44,8 @@ subclasses Kind and registers an instance::
 
     imp.register(Pets())
 
+Shared dropdowns (warehouses, salespeople, price levels, categories, units) are in imports.choices: pass one
+to imp.choice() as the parser and its *_names twin as `choices=` for the template's list.
 Options shown on the upload form (a warehouse, a checkbox) are WTForms fields on a subclass of
 imports.forms.ImportForm named by `form`, turned into a dict by `options(form)`; every method receives it.
 Parsers take the cell's text (never empty: empty cells are skipped, or "required") and return the value,
