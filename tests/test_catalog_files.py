@@ -420,7 +420,7 @@ def test_the_file_rides_in_the_page_as_a_url_encoded_field_beyond_multipart_limi
     assert 500_000 < len(data) < reading.MAX_BYTES
     page = html(upload(client, data, "big.csv"))
     assert "300 rows are ready to import" in page
-    assert re.search(r'<form method="post" action="/imports/products" class="card" novalidate>', page)
+    assert re.search(r'<form method="post" action="/imports/products" class="card" hx-boost="false" novalidate>', page)
     assert confirm(client, page).status_code == 303
     assert count(Product) == 300
 

@@ -443,3 +443,28 @@ def test_products_reimport_updates_by_sku_and_keeps_what_the_file_leaves_empty(c
     assert count(Product) == 3 and count(StockMove) == 2  # the opening stock was posted once
     assert [e.changes["updated"] for e in imports_audited("import.products")] == [[None, 0], [None, 3]]
     assert checks.run_all() == []
+
+
+# --- the parsers other kinds build on ----------------------------------------------------------------------------
+
+def test_parsers_say_what_is_wrong_and_what_is_expected(app):
+    from datetime import date
+    from decimal import Decimal
+
+    from app.imports import choices
+    from app.limits import COST
+    factories.warehouse(code="MAIN", name="主仓")
+    with app.test_request_context(headers=EN):
+        warehouse = framework.choice(choices.warehouses)
+        assert warehouse("主仓").code == "MAIN" and warehouse(" main ").name == "主仓"
+        with pytest.raises(ValueError, match="“北仓” is not one of the choices. Expected one of: 主仓、MAIN."):
+            warehouse("北仓")
+        day = framework.day()
+        assert day("2026/1/31") == day("2026-01-31 00:00:00") == date(2026, 1, 31)
+        with pytest.raises(ValueError, match="“2026-02-30” is not a date. Expected a date such as 2026-01-31."):
+            day("2026-02-30")
+        assert framework.yes_no()("否") is False and framework.yes_no()("Yes") is True
+        assert framework.number(COST)("¥1,234.5678") == Decimal("1234.5678")
+        with pytest.raises(ValueError, match="At most 4 decimal places"):
+            framework.number(COST)("1.23456")
+        assert framework.code(8)("ＡＢ－１") == "AB-1"  # full-width typed on a Chinese keyboard

@@ -44,6 +44,8 @@ subclasses Kind and registers an instance::
 
     imp.register(Pets())
 
+Shared dropdowns (warehouses, salespeople, price levels, categories, units) are in imports.choices: pass one
+to imp.choice() as the parser and its *_names twin as `choices=` for the template's list.
 Options shown on the upload form (a warehouse, a checkbox) are WTForms fields on a subclass of
 imports.forms.ImportForm named by `form`, turned into a dict by `options(form)`; every method receives it.
 Parsers take the cell's text (never empty: empty cells are skipped, or "required") and return the value,
@@ -58,6 +60,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
+from flask import g
 from flask_babel import gettext as _
 
 from app.audit import services as audit
@@ -143,7 +146,10 @@ def day() -> Parser:
 def choice(options: Callable[[], dict[str, Any]]) -> Parser:
     """One of `options()` ({label or alias: value}), compared without case and spaces; the labels are listed."""
     def parse(value: str) -> Any:
-        known = options()
+        known = g.setdefault(f"import_choices_{id(parse)}", None)  # read once per request, not once per row
+        if known is None:
+            known = options()
+            setattr(g, f"import_choices_{id(parse)}", known)
         wanted = normal(value)
         for label, result in known.items():
             if normal(label) == wanted:
@@ -201,7 +207,7 @@ class Problem:
     def __str__(self):
         where = [_("Row %(row)s", row=self.row)] if self.row else []
         where += [self.column] if self.column else []
-        return f"{' · '.join(where)}: {self.message}" if where else self.message
+        return _("%(where)s: %(message)s", where=" · ".join(where), message=self.message) if where else self.message
 
 
 @dataclass
@@ -358,6 +364,8 @@ def chinese() -> bool:
 def preview(kind: Kind, filename: str, data: bytes, options: dict | None = None) -> Preview:
     """Read and check every row against the file itself and the database; writes nothing."""
     options = options or {}
+    for cached in [key for key in g if key.startswith("import_choices_")]:  # choices as they are now
+        g.pop(cached)
     result = Preview(kind, filename)
     try:
         headers, rows = reading.read_table(filename, data, kind.max_rows)
@@ -368,9 +376,6 @@ def preview(kind: Kind, filename: str, data: bytes, options: dict | None = None)
     columns = _map_columns(kind, headers, result)
     result.column_names = {name: headers[index] for name, index in columns.items()}
     if result.problems:
-        return result
-    if not rows:
-        result.problems.append(Problem(None, None, _("The file has a header row but no rows below it.")))
         return result
     example = {c.name: c.example for c in kind.columns if c.example and c.name in columns}
     for number, cells in rows:

@@ -122,7 +122,8 @@ def report_xlsx(preview: Preview) -> bytes:
                 sheet.cell(row=out_row, column=positions[problem.column]).fill = PROBLEM_FILL
         if found:
             cell = _text_cell(sheet, out_row, problems_column, "\n".join(
-                f"{p.column}: {p.message}" if p.column else p.message for p in found))
+                _("%(where)s: %(message)s", where=p.column, message=p.message) if p.column else p.message
+                for p in found))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.fill = PROBLEM_FILL
     every = workbook.create_sheet(_("All problems"))

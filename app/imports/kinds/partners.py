@@ -3,14 +3,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.auth.models import User
 from app.auth.roles import SUPPLIER_WRITERS, Role
 from app.extensions import db
+from app.imports import choices
 from app.imports import framework as imp
 from app.limits import AMOUNT, PERCENT
 from app.partners import services as customers
 from app.partners import suppliers
-from app.partners.models import PRICE_LEVEL_LABELS, Customer, PriceLevel, Supplier
+from app.partners.models import Customer, Supplier
 
 
 def _contact_columns() -> tuple[imp.Column, ...]:
@@ -35,30 +35,6 @@ def _email(value: str) -> str:
     if len(value) > 200 or not customers.EMAIL.match(value):
         raise ValueError(_("“%(text)s” is not an email address. Expected one such as li@example.com.", text=value))
     return value
-
-
-def _price_levels() -> dict:
-    """Each level by its label in either language and by its code."""
-    found = {}
-    for level in PriceLevel:
-        found[str(PRICE_LEVEL_LABELS[level])] = level
-        found[level.value] = level
-    return {**found, "零售价": PriceLevel.RETAIL, "批发价": PriceLevel.WHOLESALE, "零售": PriceLevel.RETAIL,
-            "批发": PriceLevel.WHOLESALE, "固定折扣": PriceLevel.DISCOUNT, "折扣": PriceLevel.DISCOUNT}
-
-
-def _sellers() -> list[User]:
-    return db.session.scalars(select(User).where(User.active, User.role.in_(customers.SELLERS))
-                              .order_by(User.username)).all()
-
-
-def _salespeople() -> dict:
-    """Each active salesperson by name (as the dropdown shows it) and by username."""
-    found = {}
-    for user in _sellers():
-        found.setdefault(user.display_name or user.username, user.id)
-        found.setdefault(user.username, user.id)
-    return found
 
 
 class PartnerKind(imp.Kind):
@@ -134,13 +110,13 @@ class Customers(PartnerKind):
                    help=_l("How much the customer may owe; empty: no limit, 0: cash only.")),
         imp.Column("payment_terms_days", ("payment_terms_days", "账期天数", "账期"), imp.whole(0, 365), example="30",
                    help=_l("Days from invoice to due date, 0 to 365 (30 if left empty).")),
-        imp.Column("price_level", ("price_level", "价格等级", "价格级别"), imp.choice(_price_levels), example="",
-                   choices=lambda: [str(PRICE_LEVEL_LABELS[level]) for level in PriceLevel],
+        imp.Column("price_level", ("price_level", "价格等级", "价格级别"), imp.choice(choices.price_levels),
+                   choices=choices.price_level_names,
                    help=_l("Which price the customer pays: retail, wholesale or a fixed discount off retail.")),
         imp.Column("discount_pct", ("discount_pct", "折扣%", "折扣"), imp.number(PERCENT),
                    help=_l("With the fixed discount price level: percent off the retail price, e.g. 5.")),
-        imp.Column("salesperson", ("salesperson", "业务员", "销售员", "销售"), imp.choice(_salespeople),
-                   choices=lambda: list(dict.fromkeys(u.display_name or u.username for u in _sellers())),
+        imp.Column("salesperson", ("salesperson", "业务员", "销售员", "销售"), imp.choice(choices.salespeople),
+                   choices=choices.salesperson_names,
                    help=_l("The salesperson who looks after the customer: a name from the list, or a username.")),
         imp.Column("tags", ("tags", "标签"), imp.text(200), help=_l("Tags separated by commas.")),
         imp.Column("notes", ("notes", "备注"), imp.text(2000), width=24, help=_l("Anything else worth knowing.")),

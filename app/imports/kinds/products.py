@@ -13,7 +13,9 @@ from app.catalog import services as catalog
 from app.catalog.models import Barcode, Category, Product
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.imports import choices
 from app.imports import framework as imp
+from app.imports.choices import category_names
 from app.imports.forms import ImportForm
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import MoveKind, Warehouse
@@ -22,17 +24,7 @@ from app.limits import COST, PRICE, QUANTITY
 from app.numbering import next_number
 
 PATH_SEPARATORS = ("／", ">", "＞")
-UNITS = ("个", "件", "台", "套", "箱", "盒", "包", "袋", "条", "瓶", "张", "支", "双", "米", "千克")
 FIELDS = ("sku", "name", "spec", "brand", "unit", "sale_price", "purchase_price", "min_stock", "max_stock")
-
-
-def category_names(category: Category | None) -> tuple[str, ...]:
-    """The names from the root down to `category` (what a file's category column holds, split)."""
-    names = []
-    while category is not None:
-        names.append(category.name)
-        category = category.parent
-    return tuple(reversed(names))
 
 
 def _category_path(text: str) -> tuple[str, ...]:
@@ -63,15 +55,6 @@ def _barcode(text: str) -> str:
     return code
 
 
-def _category_choices() -> list[str]:
-    return sorted("/".join(category_names(c)) for c in db.session.scalars(select(Category)))
-
-
-def _unit_choices() -> list[str]:
-    used = db.session.scalars(select(Product.unit).distinct().limit(200))
-    return list(dict.fromkeys([*UNITS, *(u for u in used if u)]))
-
-
 COLUMNS_ = (
     imp.Column("sku", ("sku", "编码", "商品编码", "货号"), imp.code(64), required=True, example="CASE-001", width=16,
                as_text=True, help=_l("The product's own code. A SKU that already exists updates that product.")),
@@ -80,11 +63,11 @@ COLUMNS_ = (
     imp.Column("spec", ("spec", "规格", "规格型号"), imp.text(200), example="红色", width=16,
                help=_l("Size, colour, model: whatever tells similar products apart.")),
     imp.Column("category", ("category", "分类", "类别"), _category_path, example="手机配件/保护壳", width=20,
-               choices=_category_choices,
+               choices=choices.category_paths,
                help=_l("A path from the top level, e.g. 手机配件/保护壳. Missing categories can be created while "
                        "importing.")),
     imp.Column("brand", ("brand", "品牌"), imp.text(100), width=12, help=_l("The brand, if any.")),
-    imp.Column("unit", ("unit", "单位"), imp.text(20), example="个", width=8, choices=_unit_choices,
+    imp.Column("unit", ("unit", "单位"), imp.text(20), example="个", width=8, choices=choices.unit_names,
                help=_l("The unit stock is counted in (个 if left empty).")),
     imp.Column("barcode", ("barcode", "条码", "条形码"), _barcode, example="6901234567892", width=16, as_text=True,
                help=_l("EAN-13, EAN-8 or UPC-A with a correct check digit, or any other code (printed as Code 128).")),
