@@ -139,3 +139,18 @@ def api_world(owner, salesperson=None, tag="") -> dict:
     db.session.commit()
     return {"warehouses": [home, second], "products": goods, "customers": [buyer, own], "supplier": maker,
             "orders": [draft, confirmed, delivered], "purchase_order": received}
+
+
+def xlsx(headers, rows) -> bytes:
+    """A one-sheet workbook: the header row, then `rows`, as a person saves it from Excel."""
+    import io
+
+    import openpyxl
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

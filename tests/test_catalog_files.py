@@ -23,6 +23,7 @@ from app.extensions import db
 from app.inventory.models import MoveKind, StockLevel, StockMove
 from app.settings.models import CompanySettings
 from tests import factories
+from tests.factories import xlsx
 
 EN = {"Accept-Language": "en"}
 RENDER_DPI = 300
@@ -244,16 +245,6 @@ def test_sales_and_finance_may_not_print_labels(client, login, role):
 HEADERS = ["编码", "名称", "规格", "分类", "品牌", "单位", "条码", "售价", "进价", "最低库存", "最高库存", "期初数量", "期初成本"]
 
 
-def xlsx(rows, headers=HEADERS) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
 
 def csv_bytes(rows, headers=HEADERS, encoding="utf-8-sig") -> bytes:
     out = io.StringIO()
@@ -300,7 +291,7 @@ def test_preview_lists_every_problem_in_plain_language_and_writes_nothing(client
         ["MINMAX", "上下限", "", "", "", "", "", "", "", "10", "5", "", ""],
         ["PLACES", "小数", "", "", "", "", "", "1.005", "", "", "", "1", ""],
     ]
-    response = upload(client, xlsx(rows))
+    response = upload(client, xlsx(HEADERS, rows))
     assert response.status_code == 422
     page = html(response)
     for message in ("Row 3 · 条码: The barcode 6901234567890 has a wrong check digit: it should end in 2.",
@@ -320,7 +311,7 @@ def test_preview_lists_every_problem_in_plain_language_and_writes_nothing(client
 def test_clean_preview_writes_nothing_until_confirmed(client, login):
     login("purchasing")
     warehouse = factories.warehouse()
-    response = upload(client, xlsx(GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y")
+    response = upload(client, xlsx(HEADERS, GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y")
     assert response.status_code == 200, html(response)
     page = html(response)
     assert "3 rows are ready to import: 3 new, 0 updated." in page and "2 of them get opening stock" in page
@@ -332,7 +323,7 @@ def test_clean_preview_writes_nothing_until_confirmed(client, login):
 def test_confirm_imports_every_row_with_categories_barcodes_and_opening_stock(client, login):
     user = login("owner")
     warehouse = factories.warehouse()
-    page = html(upload(client, xlsx(GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y"))
+    page = html(upload(client, xlsx(HEADERS, GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y"))
     response = confirm(client, page, warehouse_id=warehouse.id, create_categories="y")
     assert response.status_code == 303
     assert response.headers["Location"] == "/imports/products"
@@ -362,7 +353,7 @@ def test_confirm_imports_every_row_with_categories_barcodes_and_opening_stock(cl
 
 def test_a_second_tap_on_confirm_imports_once(client, login):
     login("owner")
-    page = html(upload(client, xlsx(GOOD_ROWS[1:2]), create_categories="y"))
+    page = html(upload(client, xlsx(HEADERS, GOOD_ROWS[1:2]), create_categories="y"))
     first, second = confirm(client, page, create_categories="y"), confirm(client, page, create_categories="y")
     assert (first.status_code, second.status_code) == (303, 303)
     assert count(Product) == 1
@@ -371,7 +362,7 @@ def test_a_second_tap_on_confirm_imports_once(client, login):
 def test_confirm_rechecks_and_one_bad_row_writes_nothing(client, login):
     login("owner")
     warehouse = factories.warehouse()
-    page = html(upload(client, xlsx(GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y"))
+    page = html(upload(client, xlsx(HEADERS, GOOD_ROWS), warehouse_id=warehouse.id, create_categories="y"))
     factories.product(sku="GLASS-1", name="别人刚建的")  # taken between preview and confirm: the last row
     response = confirm(client, page, warehouse_id=warehouse.id, create_categories="y")
     assert response.status_code == 422
@@ -385,7 +376,7 @@ def test_a_refusal_while_writing_leaves_nothing_behind(app):
     owner = factories.user("owner")
     warehouse = factories.warehouse()
     kind, options = framework.KINDS["products"], {"warehouse": warehouse, "create_categories": True}
-    checked = framework.preview(kind, "p.xlsx", xlsx(GOOD_ROWS), options)
+    checked = framework.preview(kind, "p.xlsx", xlsx(HEADERS, GOOD_ROWS), options)
     assert checked.ok
     checked.rows[2].values["sale_price"] = Decimal("-1")  # as if the rules changed after the check
     with pytest.raises(framework.ImportFailed) as failed:
@@ -403,7 +394,7 @@ def test_a_refusal_while_writing_leaves_nothing_behind(app):
 ])
 def test_a_tampered_file_is_refused(client, login, tamper):
     login("owner")
-    page = html(upload(client, xlsx(GOOD_ROWS[1:2])))
+    page = html(upload(client, xlsx(HEADERS, GOOD_ROWS[1:2])))
     form = {"csrf_token": client.csrf, "upload": tamper(hidden(page, "upload")),
             "idempotency_key": hidden(page, "idempotency_key"), "action": "confirm"}
     response = client.post("/imports/products", data=form, headers=EN)
@@ -446,7 +437,7 @@ def test_gbk_csv_with_english_headers_and_a_barcode_that_lost_its_leading_zero(c
 
 def test_opening_stock_needs_a_warehouse(client, login):
     login("owner")
-    response = upload(client, xlsx(GOOD_ROWS[2:3]), warehouse_id=0)
+    response = upload(client, xlsx(HEADERS, GOOD_ROWS[2:3]), warehouse_id=0)
     assert response.status_code == 422
     assert "Choose the warehouse that receives the opening stock." in html(response)
 
@@ -473,7 +464,7 @@ def test_more_than_the_row_limit_is_refused_before_checking_rows(client, login):
 
 def test_a_workbook_that_inflates_too_far_is_refused(client, login):
     login("owner")
-    padded = io.BytesIO(xlsx(GOOD_ROWS))
+    padded = io.BytesIO(xlsx(HEADERS, GOOD_ROWS))
     with zipfile.ZipFile(padded, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/padding.bin", bytes(reading.MAX_UNZIPPED_BYTES))
     assert len(padded.getvalue()) < reading.MAX_BYTES

@@ -8,7 +8,8 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from app.imports import reading, workload
 from app.catalog.models import Product
 from app.errors import BusinessRuleError
-from tests.test_catalog_files import GOOD_ROWS, count, csv_bytes, html, upload, xlsx
+from tests.factories import xlsx
+from tests.test_catalog_files import GOOD_ROWS, HEADERS, count, csv_bytes, html, upload
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -122,7 +123,7 @@ def test_openpyxl_itself_parses_through_defusedxml():
 ])
 def test_damaged_workbooks_answer_a_plain_message(client, login, damage):
     login("owner")
-    response = upload(client, damage(xlsx(GOOD_ROWS)))
+    response = upload(client, damage(xlsx(HEADERS, GOOD_ROWS)))
     assert response.status_code == 422
     assert "not an Excel workbook" in html(response)
 

@@ -14,6 +14,7 @@ from app.imports import framework, reading
 from app.partners.models import Customer, PriceLevel, Supplier
 from app.extensions import db
 from tests import factories
+from tests.factories import xlsx
 from tests.test_catalog_import_limits import BILLION_LAUGHS, handmade_xlsx, row as xml_row
 
 EN = {"Accept-Language": "en"}
@@ -28,16 +29,6 @@ def html(response) -> str:
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
-
-def xlsx(rows, headers) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for line in rows:
-        sheet.append(line)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(rows, headers, encoding="utf-8-sig") -> bytes:
@@ -96,7 +87,7 @@ def test_a_kind_the_role_may_not_import_is_403(client, login, role, kind):
     login(role)
     assert client.get(f"/imports/{kind}").status_code == 403
     assert client.get(f"/imports/{kind}/template").status_code == 403
-    assert upload(client, kind, xlsx(good_customers(), CUSTOMER_HEADERS)).status_code == 403
+    assert upload(client, kind, xlsx(CUSTOMER_HEADERS, good_customers())).status_code == 403
 
 
 def test_an_unknown_kind_is_404(client, login):
@@ -110,7 +101,7 @@ def test_customers_preview_writes_nothing_and_confirm_writes_every_row_with_one_
     owner = login("owner")
     seller = factories.user("sales", display_name="小王")
     before = count(AuditEntry)
-    response = upload(client, "customers", xlsx(good_customers(), CUSTOMER_HEADERS))
+    response = upload(client, "customers", xlsx(CUSTOMER_HEADERS, good_customers()))
     page = html(response)
     assert response.status_code == 200, page
     assert "2 rows are ready to import: 2 new, 0 updated." in page
@@ -168,7 +159,7 @@ def test_codes_and_names_repeated_in_the_file_or_taken_by_another_customer(clien
     login("owner")
     taken = factories.customer(name="已有客户")
     rows = [["C1", "甲"], ["c1", "乙"], ["", "丙"], ["", "丙"], ["C2", "已有客户"]]
-    page = html(upload(client, "customers", xlsx(rows, ["编码", "名称"])))
+    page = html(upload(client, "customers", xlsx(["编码", "名称"], rows)))
     assert "Row 3 · 编码: c1 also appears in row 2. Expected each code once per file." in page
     assert "Row 5 · 名称: 丙 also appears in row 4. Expected each name once per file." in page
     assert f"Row 6 · 名称: 已有客户 is already the name of {taken.code}." in page
@@ -178,14 +169,14 @@ def test_codes_and_names_repeated_in_the_file_or_taken_by_another_customer(clien
 def test_reimport_updates_by_code_or_by_name_instead_of_adding(client, login):
     login("owner")
     factories.user("sales", display_name="小王")
-    page = html(upload(client, "customers", xlsx(good_customers(), CUSTOMER_HEADERS)))
+    page = html(upload(client, "customers", xlsx(CUSTOMER_HEADERS, good_customers())))
     assert confirm(client, "customers", page).status_code == 303
     li = db.session.scalar(select(Customer).where(Customer.name == "广州天河数码城李记"))
     # the same file again (the first row still without a code: found by its name), with new phone numbers
     rows = good_customers()
     rows[0][3], rows[1][3] = "13700000001", "13700000002"
     rows[1][1] = "深圳华强北张记（新店）"  # renamed: found by its code
-    page = html(upload(client, "customers", xlsx(rows, CUSTOMER_HEADERS)))
+    page = html(upload(client, "customers", xlsx(CUSTOMER_HEADERS, rows)))
     assert "2 rows are ready to import: 0 new, 2 updated." in page
     assert confirm(client, "customers", page).status_code == 303
     assert count(Customer) == 2
@@ -198,7 +189,7 @@ def test_reimport_updates_by_code_or_by_name_instead_of_adding(client, login):
 
 def test_a_customer_added_between_preview_and_confirm_asks_for_a_new_look(client, login):
     login("owner")
-    page = html(upload(client, "customers", xlsx([["", "新客户"]], ["编码", "名称"])))
+    page = html(upload(client, "customers", xlsx(["编码", "名称"], [["", "新客户"]])))
     factories.customer(name="新客户")  # someone else, meanwhile: the row would now update it
     response = confirm(client, "customers", page)
     assert response.status_code == 422
@@ -206,7 +197,7 @@ def test_a_customer_added_between_preview_and_confirm_asks_for_a_new_look(client
     assert count(Customer) == 1
     again = html(response)
     assert "1 row is ready" not in again
-    fresh = html(upload(client, "customers", xlsx([["", "新客户"]], ["编码", "名称"])))
+    fresh = html(upload(client, "customers", xlsx(["编码", "名称"], [["", "新客户"]])))
     assert "1 row is ready to import: 0 new, 1 updated." in fresh
 
 
@@ -241,12 +232,12 @@ def test_suppliers_bad_rows_and_reimport_by_code(client, login):
     login("owner")
     supplier = factories.supplier(name="东莞包装厂")
     bad = [[supplier.code, "东莞包装厂", "", "", "-1", "abc", ""], ["", "", "", "", "", "", "无名"]]
-    page = html(upload(client, "suppliers", xlsx(bad, SUPPLIER_HEADERS)))
+    page = html(upload(client, "suppliers", xlsx(SUPPLIER_HEADERS, bad)))
     assert "Row 2 · 账期天数: “-1” is not allowed. Expected a whole number from 0 to 365." in page
     assert "Row 2 · 交货天数: “abc” is not allowed." in page
     assert "Row 3 · 名称: This is required." in page
     good = [[supplier.code.lower(), "东莞包装厂（新）", "", "", "15", "3", ""]]
-    page = html(upload(client, "suppliers", xlsx(good, SUPPLIER_HEADERS)))
+    page = html(upload(client, "suppliers", xlsx(SUPPLIER_HEADERS, good)))
     assert "1 row is ready to import: 0 new, 1 updated." in page
     assert confirm(client, "suppliers", page).status_code == 303
     db.session.expire_all()
@@ -298,7 +289,7 @@ def test_error_report_puts_each_rows_problems_beside_it(client, login):
     login("owner")
     rows = [["", "好客户", "", "", "", "100", "", "", "", "", ""],
             ["", "坏客户", "", "", "", "abc", "999", "", "", "", ""]]
-    page = html(upload(client, "customers", xlsx(rows, CUSTOMER_HEADERS)))
+    page = html(upload(client, "customers", xlsx(CUSTOMER_HEADERS, rows)))
     assert 'action="/imports/customers/report"' in page
     response = client.post("/imports/customers/report", data={"csrf_token": client.csrf,
                                                                "upload": hidden(page, "upload")}, headers=EN)
@@ -429,13 +420,13 @@ def test_products_reimport_updates_by_sku_and_keeps_what_the_file_leaves_empty(c
     login("owner")
     warehouse = factories.warehouse()
     fields = {"warehouse_id": warehouse.id, "create_categories": "y"}
-    page = html(upload(client, "products", xlsx(GOOD_ROWS, HEADERS), **fields))
+    page = html(upload(client, "products", xlsx(HEADERS, GOOD_ROWS), **fields))
     assert confirm(client, "products", page, **fields).status_code == 303
     again = [row[:] for row in GOOD_ROWS]
     for row in again:
         row[11] = row[12] = ""  # no opening stock the second time
     again[0][7], again[0][2] = "29.90", ""  # a new price; the spec cell left empty keeps the spec
-    page = html(upload(client, "products", xlsx(again, HEADERS), **fields))
+    page = html(upload(client, "products", xlsx(HEADERS, again), **fields))
     assert "3 rows are ready to import: 0 new, 3 updated." in page, page
     assert confirm(client, "products", page, **fields).status_code == 303
     case = db.session.scalar(select(Product).where(Product.sku == "CASE-1"))

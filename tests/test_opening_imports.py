@@ -20,20 +20,11 @@ from app.partners import suppliers
 from app.purchasing.models import PurchaseInvoice
 from app.sales.models import SalesInvoice
 from tests import factories
+from tests.factories import xlsx
 
 EN = {"Accept-Language": "en"}
 
 
-
-def xlsx(headers, rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(headers, rows, encoding) -> bytes:

@@ -9,6 +9,7 @@ error event or a page that scrolls sideways fails the test, unless it names what
 """
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -52,20 +53,28 @@ def judge(request):
     return judge_for(request)
 
 
-@pytest.fixture(scope="session")
-def live_server(database):
-    """The app served over HTTP on 127.0.0.1 and a free port, in a background thread."""
-    server_app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test")
+@contextmanager
+def serving(server_app):
+    """`server_app` served over HTTP on 127.0.0.1 and a free port, in a background thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with server_app.app_context():
-        from app.extensions import db
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with server_app.app_context():
+            from app.extensions import db
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(database):
+    """The app served over HTTP on 127.0.0.1 and a free port, in a background thread."""
+    with serving(create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,22 +11,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.partners.models import Customer
 from tests import factories
+from tests.factories import xlsx
 from tests.browser.conftest import PHONE
 from tests.browser.screens import snapshot
 
 HEADERS = ["编码", "名称", "联系人", "手机", "信用额度", "账期天数", "价格等级", "业务员"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def workbook(rows) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def sign_in(page, user):
@@ -58,7 +49,7 @@ def test_owner_fixes_a_customer_file_the_preview_caught_and_imports_it_on_a_phon
 
     rows = [["", "广州天河数码城李记", "李先生", "13800138000", "50000", "45", "批发价", "小王"],
             ["", "深圳华强北张记", "张小姐", "13900139000", "五万", "30", "零售价", ""]]
-    choose_and_check(page, workbook(rows))
+    choose_and_check(page, xlsx(HEADERS, rows))
     expect(page.get_by_role("heading", name="检查导入数据")).to_be_visible()
     expect(page.locator(".import-problems")).to_contain_text("第 3 行 · 信用额度：“五万”不是数字。应填写数字，例如 12.00。")
     expect(page.locator("#import-summary")).to_contain_text("尚未保存任何数据")
@@ -73,7 +64,7 @@ def test_owner_fixes_a_customer_file_the_preview_caught_and_imports_it_on_a_phon
     assert "“五万”不是数字" in report.cell(3, len(HEADERS) + 1).value
 
     rows[1][4] = "50000"
-    choose_and_check(page, workbook(rows))
+    choose_and_check(page, xlsx(HEADERS, rows))
     expect(page.locator("#import-summary")).to_contain_text("2 行可以导入：新增 2 条，更新 0 条。")
     snapshot(page, "imports-customers-preview-clean")
     with page.expect_navigation():

@@ -1,14 +1,11 @@
 """First run in a browser, in Chinese: an empty database opens the setup screen; filled in, the owner lands on home
 with the go-live checklist. On a tablet (1024 x 768) and a phone (390 x 844)."""
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import TestConfig
-from tests.browser.conftest import PHONE, TABLET
+from tests.browser.conftest import PHONE, TABLET, serving
 from tests.browser.screens import snapshot
 from tests.browser.test_axe_screens import walk
 
@@ -16,17 +13,9 @@ from tests.browser.test_axe_screens import walk
 @pytest.fixture
 def first_run_server(database):
     """A server with the first-run redirect on, as in production (TestConfig leaves it off)."""
-    server_app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test", FIRST_RUN_SETUP=True)
-    server = make_server("127.0.0.1", 0, server_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="first-run-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with server_app.app_context():
-        from app.extensions import db
-        db.engine.dispose()
+    with serving(create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test",
+                            FIRST_RUN_SETUP=True)) as url:
+        yield url
 
 
 @pytest.mark.browser_expects("console", r"status of 404 .* at .*/setup$")  # the setup is gone once done
