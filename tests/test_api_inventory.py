@@ -42,6 +42,15 @@ def test_warehouse_may_not_set_prices(api, main):
     assert api("warehouse").post("/products", {"sku": "X1", "name": "数据线"}).status_code == 201
 
 
+def test_a_maximum_without_a_minimum_is_a_range_from_zero(api, main):
+    """Found by schemathesis: max_stock alone was compared with a minimum not yet defaulted (a 500)."""
+    caller = api("owner")
+    made = caller.post("/products", {"sku": "MAX-1", "name": "壳", "max_stock": "50"})
+    assert made.status_code == 201 and (made.json["min_stock"], made.json["max_stock"]) == ("0.000", "50.000")
+    below = caller.post("/products", {"sku": "MAX-2", "name": "壳", "min_stock": "60", "max_stock": "50"})
+    assert below.status_code == 422 and "min_stock" in below.json["errors"]
+
+
 def test_wrong_check_digit_and_duplicates(api, main):
     caller = api("owner")
     wrong = caller.post("/products", {"sku": "A", "name": "壳", "barcode": "6901234567890"})

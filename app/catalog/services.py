@@ -62,7 +62,8 @@ def _check_unique_sku(sku: str, product: Product | None = None) -> None:
 
 
 def _check_stock_range(product: Product) -> None:
-    if product.max_stock and product.min_stock > product.max_stock:
+    """A minimum left out is 0 (the column's default, which a new product has only once it is flushed)."""
+    if product.max_stock and (product.min_stock or 0) > product.max_stock:
         raise BusinessRuleError(_("The minimum cannot be above the maximum."), "min_stock")
 
 

@@ -11,7 +11,7 @@ from app.opening import services as opening
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.screens import snapshot
-from tests.browser.test_receiving_refusals import sign_in_zh
+from tests.browser.screens import sign_in
 from tests.browser.test_sales_flow import arrive, assert_fits_the_screen, assert_tappable
 
 
@@ -21,7 +21,7 @@ def test_owner_enters_opening_stock_and_a_receivable_on_a_phone(new_page, app):
     factories.product(sku="CASE-1", name="苹果手机壳")
     buyer = factories.customer("华联超市")
     page = new_page(PHONE)
-    sign_in_zh(page, owner)
+    sign_in(page, owner)
 
     page.goto("/opening")
     arrive(page, r"/opening")
