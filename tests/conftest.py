@@ -17,6 +17,20 @@ from tests import factories
 
 PASSWORD = factories.PASSWORD
 
+# Files that take minutes, not seconds: started first, one per worker, so the many short files fill in around them
+# instead of one long file running alone at the end while the other worker idles (make test passes
+# --no-loadscope-reorder, so pytest-xdist hands files out in this order).
+LONGEST_FIRST = ("tests/test_api_schemathesis.py", "tests/browser/test_axe_screens.py")
+
+
+def pytest_collection_modifyitems(items):
+    """The longest files first, then the others by number of tests, most first (xdist's own order otherwise)."""
+    files = [item.nodeid.split("::")[0] for item in items]
+    sizes = {name: files.count(name) for name in set(files)}
+    first = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    order = {id(item): (first.get(name, len(first)), -sizes[name], name) for item, name in zip(items, files)}
+    items.sort(key=lambda item: order[id(item)])
+
 
 def _worker_database(url: str) -> str:
     """Under pytest-xdist each worker gets its own PostgreSQL database, named after the one DATABASE_URL names
