@@ -94,8 +94,17 @@ def _empty_tables():
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # TRUNCATE took 180 ms after every test (it replaces each table's files); the few rows a test leaves
+            # go faster by DELETE, children first, then the id sequences that were drawn from start again.
+            holding = set(connection.execute(text(" UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))).scalars())
+            for table in tables:
+                if table.name in holding:
+                    connection.execute(table.delete())
+            for sequence in connection.execute(text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
+                    "AND last_value IS NOT NULL")).scalars():
+                connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         else:
             for table in tables:
                 connection.execute(table.delete())
