@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.db_types import utcnow
-from app.extensions import db
 from tests import factories
-from tests.browser.test_pwa import controlled, installed, sign_in  # noqa: F401  (the persistent-profile fixture)
+from tests.browser.screens import sign_in
+from tests.browser.test_pwa import controlled, installed  # noqa: F401  (the persistent-profile fixture)
 
 
 def shot(page, name):
@@ -66,8 +66,7 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
     page = new_page()
     user = factories.user(role="sales", display_name="王销售")
     factories.customer(name="华强电子", salesperson=user)
-    from tests.browser.test_pwa import sign_in as pwa_sign_in
-    pwa_sign_in(page, user)
+    sign_in(page, user)
     card = page.locator("section.qs-home")
     expect(card).to_contain_text("第一次使用？销售快速上手")
     expect(card.get_by_role("button", name="开始：出库和开票")).to_be_visible()
@@ -100,8 +99,7 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
 def test_an_empty_list_links_to_what_to_do(new_page, app):
     page = new_page()
     user = factories.user(role="owner", quickstart_seen_at=utcnow())
-    from tests.browser.test_pwa import sign_in as pwa_sign_in
-    pwa_sign_in(page, user)
+    sign_in(page, user)
     page.goto("/customers")
     empty = page.locator(".empty-state")
     expect(empty).to_contain_text("没有匹配的客户")
@@ -113,8 +111,7 @@ def test_an_empty_list_links_to_what_to_do(new_page, app):
 def test_help_search_finds_a_chinese_word_as_you_type(new_page, app):
     page = new_page()
     user = factories.user(role="finance", quickstart_seen_at=utcnow())
-    from tests.browser.test_pwa import sign_in as pwa_sign_in
-    pwa_sign_in(page, user)
+    sign_in(page, user)
     page.get_by_role("link", name="本页帮助").click()
     expect(page.locator("article.help-page h1")).to_have_text("首页")
     page.get_by_role("link", name="全部帮助").click()
@@ -132,11 +129,7 @@ def test_help_search_finds_a_chinese_word_as_you_type(new_page, app):
 def test_help_follows_the_users_language(new_page, app):
     page = new_page(locale="en-US")
     user = factories.user(role="warehouse", locale="en", quickstart_seen_at=utcnow())
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.locator("form button[type=submit]").first.click()
+    sign_in(page, user)
     page.goto("/receiving")
     page.get_by_role("link", name="Help for this screen").click()
     expect(page.locator("article.help-page h1")).to_have_text("Receiving")

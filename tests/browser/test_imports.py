@@ -13,19 +13,11 @@ from app.partners.models import Customer
 from tests import factories
 from tests.factories import xlsx
 from tests.browser.conftest import PHONE
-from tests.browser.screens import snapshot
+from tests.browser.screens import sign_in, snapshot
 
 HEADERS = ["编码", "名称", "联系人", "手机", "信用额度", "账期天数", "价格等级", "业务员"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-
-def sign_in(page, user):
-    page.goto("/login")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录", exact=True).tap()
 
 
 def choose_and_check(page, data: bytes):

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import PHONE, TABLET
-from tests.browser.screens import snapshot
+from tests.browser.screens import sign_in, snapshot
 
 
 def _no_sideways_scroll(page):
@@ -18,11 +18,7 @@ def test_owner_invites_on_a_tablet_and_the_salesperson_joins_on_a_phone(app, new
     owner = factories.user("owner", display_name="张老板")
     tablet = new_page(TABLET)
     tablet.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    tablet.goto("/login")
-    tablet.locator("input[name=username]").fill(owner.username)
-    tablet.locator("input[name=password]").fill(factories.PASSWORD)
-    with tablet.expect_navigation():
-        tablet.get_by_role("button", name="登录", exact=True).click()
+    sign_in(tablet, owner)
 
     tablet.goto("/users")
     tablet.get_by_role("link", name="邀请用户").first.click()
@@ -90,11 +86,7 @@ def test_owner_on_a_phone_hands_out_links_and_gives_customers_to_another(app, ne
     db.session.commit()
 
     page = new_page(PHONE)
-    page.goto("/login")
-    page.locator("input[name=username]").fill(owner.username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录", exact=True).tap()
+    sign_in(page, owner)
     page.goto("/users")
     expect(page.locator("#pending-invitations")).to_contain_text("赵六")
     expect(page.locator("#pending-invitations")).to_contain_text("尚无链接")
