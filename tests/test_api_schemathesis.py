@@ -26,7 +26,7 @@ from tests.conftest import _empty_tables, _make_app
 SEED = 20261213
 WORKFLOWS = r"^/(customers|suppliers|sales-(orders|deliveries|invoices)|purchase-(orders|receipts|invoices)|payments)"
 MAX_EXAMPLES = 10
-STATEFUL_EXAMPLES = {"owner": 50, "peers": 25}
+STATEFUL_EXAMPLES = {"owner": 30, "peers": 15}
 # Every check schemathesis has but max_response_time (a timed test, flaky on a shared CI machine).
 # `ignored_auth` re-sends without the token (every operation must then be 401); `use_after_free` and
 # `ensure_resource_availability` judge the stateful chains; `object_level_authorization` replays one

@@ -87,15 +87,17 @@ def other_screens(ids: dict) -> list[tuple[str, str]]:
     ]
 
 
-def sign_in(page, user, password: str = PASSWORD):
+def sign_in(page, user, password: str = PASSWORD, settle: bool = False):
     """Through the real sign-in form, as a person would, whatever the page's language; waits for the next page's
-    load event (tests measure geometry next) and for its after-load requests (the nav badges) to settle."""
+    load event (tests measure geometry next), and with `settle` for its after-load requests (the nav badges: a
+    test that goes offline next would see them fail)."""
     page.goto("/login", wait_until="domcontentloaded")
     page.locator("input[name=username]").fill(user.username)
     page.locator("input[name=password]").fill(password)
     with page.expect_navigation(wait_until="load", timeout=15_000):
         page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
+    if settle:
+        page.wait_for_load_state("networkidle")
 
 
 def sign_in_demo(page, role: str):

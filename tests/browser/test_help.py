@@ -27,7 +27,7 @@ def shot(page, name):
 def test_help_button_opens_this_screens_help_which_then_opens_offline(installed, app):
     page = installed
     user = factories.user(role="sales", display_name="李销售", quickstart_seen_at=utcnow())
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     controlled(page)
 
     page.goto("/orders")
@@ -66,7 +66,7 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
     page = new_page()
     user = factories.user(role="sales", display_name="王销售")
     factories.customer(name="华强电子", salesperson=user)
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     card = page.locator("section.qs-home")
     expect(card).to_contain_text("第一次使用？销售快速上手")
     expect(card.get_by_role("button", name="开始：出库和开票")).to_be_visible()
@@ -99,7 +99,7 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
 def test_an_empty_list_links_to_what_to_do(new_page, app):
     page = new_page()
     user = factories.user(role="owner", quickstart_seen_at=utcnow())
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     page.goto("/customers")
     empty = page.locator(".empty-state")
     expect(empty).to_contain_text("没有匹配的客户")
@@ -111,7 +111,7 @@ def test_an_empty_list_links_to_what_to_do(new_page, app):
 def test_help_search_finds_a_chinese_word_as_you_type(new_page, app):
     page = new_page()
     user = factories.user(role="finance", quickstart_seen_at=utcnow())
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     page.get_by_role("link", name="本页帮助").click()
     expect(page.locator("article.help-page h1")).to_have_text("首页")
     page.get_by_role("link", name="全部帮助").click()
@@ -129,7 +129,7 @@ def test_help_search_finds_a_chinese_word_as_you_type(new_page, app):
 def test_help_follows_the_users_language(new_page, app):
     page = new_page(locale="en-US")
     user = factories.user(role="warehouse", locale="en", quickstart_seen_at=utcnow())
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     page.goto("/receiving")
     page.get_by_role("link", name="Help for this screen").click()
     expect(page.locator("article.help-page h1")).to_have_text("Receiving")

@@ -49,7 +49,7 @@ def cache_urls(page, suffix):
 def test_installable_and_the_shell_opens_offline(installed, app):
     page = installed
     user = factories.user(role="warehouse", display_name="张仓管")
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     controlled(page)
 
     cdp = page.context.new_cdp_session(page)
@@ -82,7 +82,7 @@ def test_installable_and_the_shell_opens_offline(installed, app):
 
 def test_sign_out_forgets_the_cached_pages(installed, app):
     page = installed
-    sign_in(page, factories.user(role="owner", display_name="王老板"))
+    sign_in(page, factories.user(role="owner", display_name="王老板"), settle=True)
     controlled(page)
     page.reload()
     assert "/" in cache_urls(page, "-pages")
@@ -104,7 +104,7 @@ def test_sign_out_forgets_the_cached_pages(installed, app):
 def test_the_sign_in_page_clears_pages_another_user_left(installed, app):
     """A session that ended without signing out (expired, or signed out everywhere) leaves cached pages behind."""
     page = installed
-    sign_in(page, factories.user(role="owner", display_name="王老板"))
+    sign_in(page, factories.user(role="owner", display_name="王老板"), settle=True)
     controlled(page)
     page.reload()
     assert "/" in cache_urls(page, "-pages")
@@ -116,7 +116,7 @@ def test_the_sign_in_page_clears_pages_another_user_left(installed, app):
 
 def test_a_new_version_waits_until_the_user_reloads(installed, app, monkeypatch):
     page = installed
-    sign_in(page, factories.user(role="warehouse"))
+    sign_in(page, factories.user(role="warehouse"), settle=True)
     controlled(page)
     old = page.evaluate("caches.keys()")
     banner = page.locator("[data-pwa-update]")
@@ -186,7 +186,7 @@ def test_a_write_made_offline_waits_then_is_sent_once(new_page, app):
     page = new_page(PHONE)
     user = factories.user(role="warehouse", display_name="张仓管")
     calls = probe(page, [(201, {"id": 7})])
-    sign_in(page, user)
+    sign_in(page, user, settle=True)
     page.goto("/account", wait_until="networkidle")
     bar = page.locator("[data-outbox-bar]")
     expect(bar).to_be_hidden()
@@ -225,7 +225,7 @@ def test_a_write_made_offline_waits_then_is_sent_once(new_page, app):
 def test_writes_replay_in_order_and_wait_through_a_server_error(new_page, app):
     page = new_page(PHONE)
     calls = probe(page, [(503, {}), (201, {}), (201, {})])
-    sign_in(page, factories.user(role="warehouse"))
+    sign_in(page, factories.user(role="warehouse"), settle=True)
     page.context.set_offline(True)
     add(page, "a", body={"n": 1})
     add(page, "b", body={"n": 2})
@@ -246,7 +246,7 @@ def test_a_refused_write_shows_its_reason_and_is_not_retried(new_page, app):
     page = new_page(PHONE)
     calls = probe(page, [(422, {"type": "validation-error", "title": "输入有误", "status": 422,
                                 "detail": "条码 6901234567892 不在本次盘点中"})])
-    sign_in(page, factories.user(role="warehouse"))
+    sign_in(page, factories.user(role="warehouse"), settle=True)
     listen(page, "outbox:failed")
     add(page, "scan-x", label="扫描 6901234567892")
     assert page.evaluate("() => window.outboxEvent")["reason"] == "条码 6901234567892 不在本次盘点中"

@@ -51,7 +51,7 @@ def count(app):
 
 
 def open_counting_screen(page, count):
-    sign_in(page, count["counter"])
+    sign_in(page, count["counter"], settle=True)
     page.goto(f"/stocktakes/{count['id']}")
     page.wait_for_function("() => window.jxcOutbox && window.jxcScanner !== undefined && window.jxcStocktake")
     page.evaluate(SENT_RECORDER)
@@ -275,7 +275,7 @@ def money(text: str) -> Decimal:
 @pytest.mark.parametrize("viewport, uncounted", [(PHONE, "keep"), (TABLET, "zero")], ids=["phone", "tablet"])
 def test_posting_asks_first_and_books_what_the_review_shows(new_page, reviewed, viewport, uncounted):
     page = new_page(viewport)  # in Chinese
-    sign_in(page, reviewed["owner"])
+    sign_in(page, reviewed["owner"], settle=True)
     page.goto(f"/stocktakes/{reviewed['id']}/review")
     keep, zero = page.locator("#st-uncounted-keep"), page.locator("#st-uncounted-zero")
     expect(keep).to_be_checked()  # the default changes nothing nobody counted
@@ -360,7 +360,7 @@ def test_a_count_just_opened_counts_offline_after_a_reload(installed, app):
     factories.warehouse(code="MAIN", name="主仓", is_default=True)
     factories.product(sku="CASE-1", name="手机壳", barcode=CASE)
     counter = factories.user("warehouse")
-    sign_in(page, counter)
+    sign_in(page, counter, settle=True)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()  # the first visit came before the worker (as test_pwa.controlled)
