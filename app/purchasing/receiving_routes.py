@@ -1,33 +1,28 @@
 """Receiving screens (入库): the orders waiting for goods, and receiving one by scanning at the warehouse door.
 
 No price reaches these screens, whoever looks: the warehouse counts goods, and every receiver sees the same page.
-A scan carries its UUID as an idempotency key (static/js/receiving.js sends it), so a replayed scan counts once.
+A scan carries its UUID as its form key (static/js/scanner.js sends it), so a replayed scan counts once.
 """
 from typing import NamedTuple
 
 from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
-from wtforms import HiddenField
 
-from app import idempotency
 from app.auth.roles import RECEIVERS, allow
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import new_key, post_once
+from app.forms import form_write, new_key, refuse
+from app.order_editor import created
 from app.partners.models import Supplier
 from app.purchasing import bp, scanning
+from app.purchasing.forms import KeyForm
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
 from app.search import narrow
 from app.web import render, wants_fragment
 
 LIMIT = 50
 WAITING = (PurchaseStatus.CONFIRMED, PurchaseStatus.PARTIALLY_RECEIVED)
-
-
-class KeyForm(FlaskForm):
-    idempotency_key = HiddenField()
 
 
 class Row(NamedTuple):
@@ -107,26 +102,18 @@ def receive(order_id):
     return _show(order_id)
 
 
-def _once(order_id: int, change):
-    """Apply a count change once under the request's key; a refusal counts nothing and says why (422)."""
-    key = (request.form.get("key") or request.headers.get("X-Scan-UUID") or "").strip()[:idempotency.MAX_KEY_LENGTH]
-    if key and idempotency.previous(g.user.id, key):
-        return _changed(order_id)
+def _count(order_id: int, change):
+    """Apply a count change (once a key: form_write); a refusal counts nothing and says why (422)."""
     try:
         change()
     except BusinessRuleError as error:
-        db.session.rollback()
+        refuse(KeyForm(), error)
         return _show(order_id, status=422, refusal=str(error.message))
-    if key:
-        idempotency.remember(g.user.id, key, "", 200, location=url_for("purchasing.receive", order_id=order_id))
-        idempotency.commit_once(g.user.id, key)  # a concurrent twin committed first: its count stands alone
-    else:
-        db.session.commit()
     return _changed(order_id)
 
 
-def _changed(order_id: int):
-    """After a count: the lines for htmx, else back to the page (Post/Redirect/Get)."""
+def _changed(order_id: int, **_line):
+    """After a count (or a scan's key seen before): the lines for htmx, else back to the page (Post/Redirect/Get)."""
     if wants_fragment():
         return _show(order_id)
     return redirect(url_for("purchasing.receive", order_id=order_id), 303)
@@ -134,15 +121,17 @@ def _changed(order_id: int):
 
 @bp.route("/purchase-orders/<int:order_id>/receive/scan", methods=["POST"])
 @allow(RECEIVERS)
+@form_write(replay=_changed)
 def receive_scan(order_id):
     """Count one scan (one unit, or one pack) under its UUID; answers with the lines, or the refusal (422)."""
     order = _order(order_id)
     code = request.form.get("code", "").strip()[:100]
-    return _once(order_id, lambda: scanning.scan(g.user, order, code))
+    return _count(order_id, lambda: scanning.scan(g.user, order, code))
 
 
 @bp.route("/purchase-orders/<int:order_id>/receive/lines/<int:line_id>/undo", methods=["POST"])
 @allow(RECEIVERS)
+@form_write(replay=_changed)
 def receive_undo(order_id, line_id):
     """One less on a counted line (a scan taken back); the form's key makes a double tap take back one."""
     order = _order(order_id)
@@ -152,7 +141,7 @@ def receive_undo(order_id, line_id):
         counted = next((rl for rl in receipt.lines if rl.id == line_id), None) if receipt else None
         if counted is not None:  # already gone (another tab): nothing to take back
             scanning.set_counted(g.user, receipt, line_id, max(counted.qty - 1, ZERO))
-    return _once(order_id, undo)
+    return _count(order_id, undo)
 
 
 def _post(order: PurchaseOrder):
@@ -164,10 +153,11 @@ def _post(order: PurchaseOrder):
 
 @bp.route("/purchase-orders/<int:order_id>/receive/post", methods=["POST"])
 @allow(RECEIVERS)
+@form_write
 def receive_post(order_id):
     """Post what was counted: the receipt gets its number, the stock comes in, the page shows the order's new state."""
     order, form = _order(order_id), KeyForm()
-    done = post_once(form, lambda: _post(order), lambda receipt: (
+    done = created(form, lambda: _post(order), lambda receipt: (
         url_for("purchasing.receive", order_id=order_id),
         _("Receipt %(number)s is posted: the goods are in stock.", number=receipt.number)))
     return done or _show(order_id, status=422, refusal=" ".join(str(e) for e in form.form_errors))

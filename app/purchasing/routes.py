@@ -2,26 +2,25 @@
 cancelling, and after that invoicing, returning to the supplier, the 采购订单 PDF and the reorder suggestions."""
 from typing import NamedTuple
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 
-from app import idempotency
 from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, SEES_COST, allow
 from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.formatting import plain
-from app.forms import commit_and_redirect, new_key, post_once, sent_before
-from app.inventory.queries import active_warehouses, find_exact
+from app.forms import form_write, new_key
+from app.inventory.queries import active_warehouses
 from app.inventory.queries import product_options as find_products
 from app.limits import DIGITS, MAX_ID
 from app.lines import QtyInput
+from app.order_editor import Editor, created
 from app.partners.models import Supplier
 from app.purchasing import bp, printing, queries, receiving, reorder, services
 from app.purchasing.forms import (AddLineForm, InvoiceForm, KeyForm, LineForm, NewOrderForm, ReturnForm,
                                   SuggestionsForm)
 from app.purchasing.models import PurchaseStatus
-from app.web import render, wants_fragment
+from app.web import render
 
 PER_PAGE = 30
 
@@ -45,12 +44,13 @@ def index():
 
 @bp.route("/purchase-orders/new", methods=["GET", "POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def new():
     """Pick the supplier (search as you type); picking one makes the draft."""
     form = NewOrderForm()
     if form.validate_on_submit():
         supplier = db.session.get(Supplier, form.supplier_id.data) or abort(404)
-        if response := post_once(form, lambda: services.create_order(g.user, supplier), lambda order: (
+        if response := created(form, lambda: services.create_order(g.user, supplier), lambda order: (
                 url_for("purchasing.show", order_id=order.id),
                 _("Purchase order %(number)s for %(supplier)s.", number=order.number, supplier=supplier.name))):
             return response
@@ -105,120 +105,58 @@ def product_options(order_id):
     return render("orders/_product_options.html", order=order, text=text, options=find_products(text))
 
 
+editor = Editor("purchasing", _order, services, ("unit_price", "tax_rate"), _show)
+
+
 @bp.route("/purchase-orders/<int:order_id>/lines", methods=["POST"])
 @allow(PURCHASE_WRITERS)
+@form_write(replay=editor.changed)
 def add_line(order_id):
     """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
-    order, form = _order(order_id, for_update=True), AddLineForm()
-    key = (form.key.data or "").strip()[:idempotency.MAX_KEY_LENGTH]
-    if key and idempotency.previous(g.user.id, key):
-        return _changed(order_id)
-    try:
-        services.add_line(g.user, order, _line_to_add(form))
-    except BusinessRuleError as error:
-        db.session.rollback()
-        return _show(_order(order_id), status=422, add_error=str(error.message))
-    if key:
-        idempotency.remember(g.user.id, key, "", 200, location=url_for("purchasing.show", order_id=order_id))
-        idempotency.commit_once(g.user.id, key)
-    else:
-        db.session.commit()
-    return _changed(order_id)
-
-
-def _line_to_add(form) -> services.LineInput:
-    if not form.validate():
-        raise BusinessRuleError(_("Unknown product."), "product_id")
-    if form.product_id.data:
-        return services.LineInput(form.product_id.data, (form.units.data or "1").strip())
-    found = find_exact(form.code.data or "")
-    if found is None:
-        raise BusinessRuleError(_("No product has the barcode or SKU %(code)s.", code=(form.code.data or "").strip()),
-                                "code")
-    return services.LineInput(found[0].id, found[1])  # a pack's barcode orders all its units
-
-
-def _changed(order_id):
-    """After a change: the lines and totals for htmx, else back to the order (Post/Redirect/Get)."""
-    if wants_fragment():
-        return _show(_order(order_id))
-    return redirect(url_for("purchasing.show", order_id=order_id), 303)
+    return editor.add_line(order_id, AddLineForm())
 
 
 @bp.route("/purchase-orders/<int:order_id>/lines/<int:line_id>", methods=["POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def update_line(order_id, line_id):
     """Save a line's quantity, price and tax as typed; refused input saves nothing (422)."""
-    order, form = _order(order_id, for_update=True), LineForm()
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:  # removed meanwhile (another tab): show what is there now
-        return _changed(order_id)
-    typed = {name: form[name].raw_data[0] if form[name].raw_data else None
-             for name in ("qty", "qty_set", "unit_price", "tax_rate")}
-    typed["qty"] = typed.pop("qty_set") or typed["qty"] or plain(line.qty)  # − / + without JavaScript
-    try:
-        services.update_line(g.user, order, line_id, services.LineInput(line.product_id, **typed))
-    except BusinessRuleError as error:
-        db.session.rollback()
-        return _show(_order(order_id), status=422,
-                     invalid={line_id: {"message": str(error.message), "field": error.field, **typed}})
-    db.session.commit()
-    return _changed(order_id)
+    return editor.update_line(order_id, line_id, LineForm())
 
 
 @bp.route("/purchase-orders/<int:order_id>/lines/<int:line_id>/remove", methods=["POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def remove_line(order_id, line_id):
     """Take a line off a draft (again is harmless: it is simply gone)."""
-    order = _order(order_id, for_update=True)
-    if any(line.id == line_id for line in order.lines):
-        try:
-            services.remove_line(g.user, order, line_id)
-        except BusinessRuleError as error:
-            db.session.rollback()
-            return _show(_order(order_id), status=422, add_error=str(error.message))
-        db.session.commit()
-    return _changed(order_id)
+    return editor.remove_line(order_id, line_id)
 
 
 @bp.route("/purchase-orders/<int:order_id>/confirm", methods=["POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def confirm(order_id):
     """Confirm a draft: it goes to the supplier and counts as on order."""
-    return _act(order_id, services.confirm_order,
-                lambda order: _("Purchase order %(number)s is confirmed.", number=order.number))
+    return editor.act(order_id, KeyForm(), lambda order: services.confirm_order(g.user, order),
+                      lambda order: _("Purchase order %(number)s is confirmed.", number=order.number))
 
 
 @bp.route("/purchase-orders/<int:order_id>/cancel", methods=["POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def cancel(order_id):
     """Cancel an order with nothing received."""
-    return _act(order_id, services.cancel_order,
-                lambda order: _("Purchase order %(number)s is cancelled.", number=order.number))
-
-
-def _act(order_id, act, message):
-    """Run a state change once under the form's key; a refusal comes back on the order's page (422)."""
-    order, form = _order(order_id, for_update=True), KeyForm()
-    key, done = sent_before(form)
-    if done:
-        return done
-    try:
-        act(g.user, order)
-    except BusinessRuleError as error:
-        db.session.rollback()
-        if record := idempotency.previous(g.user.id, key):
-            return redirect(record.location)  # a double tap that lost the race to its twin
-        return _show(_order(order_id), status=422, refusal=error)
-    return commit_and_redirect(key, url_for("purchasing.show", order_id=order_id), message(order))
+    return editor.act(order_id, KeyForm(), lambda order: services.cancel_order(g.user, order),
+                      lambda order: _("Purchase order %(number)s is cancelled.", number=order.number))
 
 
 @bp.route("/purchase-orders/<int:order_id>/invoice", methods=["POST"])
 @allow(PAYABLES)
+@form_write
 def invoice(order_id):
     """Book the supplier's invoice (with their invoice number) for what was received and not yet invoiced."""
     order, form = _order(order_id), InvoiceForm()
-    if form.validate_on_submit() and (response := post_once(
+    if form.validate_on_submit() and (response := created(
             form, lambda: receiving.invoice_order(g.user, order, form.supplier_reference.data),
             lambda inv: (url_for("purchasing.show", order_id=order_id),
                          _("Purchase invoice %(number)s was booked.", number=inv.number)))):
@@ -230,13 +168,14 @@ def invoice(order_id):
 
 @bp.route("/purchase-orders/<int:order_id>/return", methods=["GET", "POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def return_new(order_id):
     """Send received goods back to the supplier (采购退货) at the cost they came in at."""
     order = _order(order_id)
     form = ReturnForm(idempotency_key=new_key(), warehouse_id=order.warehouse_id)
     form.warehouse_id.choices = [(w.id, w.name) for w in active_warehouses()]
     lines = [line for line in order.lines if line.returnable > 0]
-    if form.validate_on_submit() and (response := post_once(
+    if form.validate_on_submit() and (response := created(
             form, lambda: receiving.return_goods(g.user, order, [
                 QtyInput(line.id, request.form.get(f"qty-{line.id}", "0").strip() or "0") for line in lines],
                 form.warehouse_id.data, form.reason.data),
@@ -258,13 +197,14 @@ def pdf(order_id):
 
 @bp.route("/purchase-orders/suggestions", methods=["GET", "POST"])
 @allow(PURCHASE_WRITERS)
+@form_write
 def suggestions():
     """Reorder suggestions for a warehouse; one tap drafts one purchase order per preferred supplier (once)."""
     warehouses = active_warehouses()
     chosen = request.values.get("warehouse_id", type=int) or next((w.id for w in warehouses if w.is_default),
                                                                   warehouses[0].id if warehouses else None)
     form = SuggestionsForm(idempotency_key=new_key(), warehouse_id=chosen)
-    if form.validate_on_submit() and (response := post_once(
+    if form.validate_on_submit() and (response := created(
             form, lambda: reorder.draft_orders(g.user, form.warehouse_id.data) or _nothing_to_draft(),
             _drafted)):
         return response
@@ -277,7 +217,6 @@ def suggestions():
 
 def _drafted(orders):
     """Back to the suggestions, listing the drafts just made (the same page answers a double tap)."""
-    db.session.flush()
     return (url_for("purchasing.suggestions", warehouse_id=orders[0].warehouse_id,
                     drafted=",".join(str(order.id) for order in orders)),
             _("%(count)s purchase orders were drafted.", count=len(orders)))

@@ -9,8 +9,9 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services as finance
 from app.formatting import money
-from app.forms import apply_error, commit_and_redirect, new_key, post_once, sent_before
+from app.forms import form_write, new_key, refuse
 from app.inventory.queries import find_exact
+from app.order_editor import created
 from app.partners import suppliers as services
 from app.partners.models import Supplier
 from app.purchasing import bp, queries
@@ -76,6 +77,7 @@ def _show(supplier, item_form, status=200):
 
 @bp.route("/suppliers/<int:supplier_id>/items", methods=["POST"])
 @allow(SUPPLIER_WRITERS)
+@form_write
 def supplier_item(supplier_id):
     """Add or change a product the supplier sells us (their code, last price, minimum order, preferred)."""
     supplier = _supplier(supplier_id)
@@ -87,12 +89,11 @@ def supplier_item(supplier_id):
                 raise BusinessRuleError(_("No product has the barcode or SKU %(code)s.", code=form.product.data), "product")
             services.set_item(g.user, supplier, found[0].id, form.supplier_sku.data, form.min_order_qty.data,
                               form.preferred.data, form.last_price.data)
-            db.session.commit()
+        except BusinessRuleError as error:
+            refuse(form, error if error.field != "product_id" else BusinessRuleError(error.message, "product"))
+        else:
             flash(_("Saved."), "success")
             return redirect(url_for("purchasing.supplier_show", supplier_id=supplier.id), 303)
-        except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error if error.field != "product_id" else BusinessRuleError(error.message, "product"))
     return _show(supplier, form, status=422)
 
 
@@ -105,27 +106,21 @@ def supplier_new():
 
 @bp.route("/suppliers", methods=["POST"])
 @allow(SUPPLIER_WRITERS)
+@form_write
 def supplier_create():
     """Add a supplier; a double tap adds it once."""
     form = SupplierForm()
-    if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
-        try:
-            supplier = services.create_supplier(g.user, {**form.values(), "active": True})
-            db.session.flush()
-        except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            return commit_and_redirect(key, url_for("purchasing.supplier_show", supplier_id=supplier.id),
-                                       _("Supplier %(name)s was added.", name=supplier.name))
+    if form.validate_on_submit() and (response := created(
+            form, lambda: services.create_supplier(g.user, {**form.values(), "active": True}),
+            lambda supplier: (url_for("purchasing.supplier_show", supplier_id=supplier.id),
+                              _("Supplier %(name)s was added.", name=supplier.name)))):
+        return response
     return render("purchasing/suppliers/new.html", form=form, status=422)
 
 
 @bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
 @allow(SUPPLIER_WRITERS)
+@form_write
 def supplier_edit(supplier_id):
     """The supplier form filled in; saving it changes the supplier (audited)."""
     supplier = _supplier(supplier_id)
@@ -134,10 +129,8 @@ def supplier_edit(supplier_id):
         try:
             services.update_supplier(g.user, supplier, form.values())
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("purchasing.supplier_show", supplier_id=supplier.id), 303)
     return render("purchasing/suppliers/edit.html", form=form, supplier=supplier,
@@ -146,11 +139,12 @@ def supplier_edit(supplier_id):
 
 @bp.route("/suppliers/<int:supplier_id>/pay", methods=["GET", "POST"])
 @allow(PAYABLES)
+@form_write
 def supplier_pay(supplier_id):
     """Pay a supplier (付款): the amount settles their open invoices oldest first, never more than we owe."""
     supplier = _supplier(supplier_id)
     form = PaymentForm(idempotency_key=new_key(), method="bank_transfer")
-    if form.validate_on_submit() and (response := post_once(
+    if form.validate_on_submit() and (response := created(
             form, lambda: finance.record_supplier_payment(g.user, supplier, form.amount.data, form.method.data,
                                                           reference=form.reference.data),
             lambda payment: (url_for("purchasing.supplier_show", supplier_id=supplier.id),

@@ -20,8 +20,9 @@ from app.documents import pdf_response
 from app.extensions import db
 from app.finance.models import CreditAllocation, PaymentAllocation
 from app.formatting import money, plain
-from app.forms import new_key, post_once
+from app.forms import form_write, new_key
 from app.inventory.queries import active_warehouses
+from app.order_editor import created
 from app.partners.models import Customer
 from app.sales import bp, fulfilment, printing, scope
 from app.sales.models import InvoiceStatus, SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
@@ -68,11 +69,12 @@ def _quantities(order: SalesOrder) -> list[fulfilment.QtyInput]:
 
 @bp.route("/orders/<int:order_id>/deliver", methods=["GET", "POST"])
 @allow(DELIVERERS)
+@form_write
 def deliver(order_id):
     """Deliver what is left of an order, all or part: stock out, reservation released."""
     order = _order(order_id)
     form = _stock_form(DeliverForm, order)
-    if form.validate_on_submit() and (response := post_once(
+    if form.validate_on_submit() and (response := created(
             form, lambda: fulfilment.deliver(g.user, order, _quantities(order), form.warehouse_id.data),
             lambda delivery: (url_for("sales.show", order_id=order.id),
                               _("Delivery %(number)s was posted.", number=delivery.number)))):
@@ -100,13 +102,14 @@ def delivery_pdf(delivery_id):
 
 @bp.route("/orders/<int:order_id>/invoice", methods=["POST"])
 @allow(INVOICERS)
+@form_write
 def invoice_create(order_id):
     """Invoice what is delivered and not yet invoiced; a refusal goes back to the order page."""
     order = _order(order_id)
     form = KeyForm()
-    response = post_once(form, lambda: fulfilment.invoice_order(g.user, order),
-                         lambda invoice: (url_for("sales.invoice_show", invoice_id=invoice.id),
-                                          _("Invoice %(number)s was issued.", number=invoice.number)))
+    response = created(form, lambda: fulfilment.invoice_order(g.user, order),
+                       lambda invoice: (url_for("sales.invoice_show", invoice_id=invoice.id),
+                                        _("Invoice %(number)s was issued.", number=invoice.number)))
     if response is None:
         flash(" ".join(form.form_errors), "error")
         response = redirect(url_for("sales.show", order_id=order.id), 303)
@@ -191,11 +194,12 @@ def _returned(sales_return: SalesReturn) -> str:
 
 @bp.route("/orders/<int:order_id>/return", methods=["GET", "POST"])
 @allow(DELIVERERS)
+@form_write
 def return_new(order_id):
     """Take delivered goods back (退货): stock in, and a credit note for the part already invoiced."""
     order = _order(order_id)
     form = _stock_form(ReturnForm, order)
-    if form.validate_on_submit() and (response := post_once(
+    if form.validate_on_submit() and (response := created(
             form, lambda: fulfilment.return_goods(g.user, order, _quantities(order), form.warehouse_id.data,
                                                   form.reason.data),
             lambda sales_return: (url_for("sales.return_show", return_id=sales_return.id), _returned(sales_return)))):

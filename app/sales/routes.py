@@ -2,20 +2,19 @@
 from datetime import date
 from typing import NamedTuple
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from app import idempotency
 from app.auth.roles import (DELIVERERS, INVOICERS, MONEY_WRITERS, SALES_READERS, SALES_WRITERS, SEES_SALE_PRICE, Role,
                             allow, sees_sale_price)
 from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import commit_and_redirect, new_key, sent_before
-from app.formatting import plain
+from app.forms import form_write, new_key, refuse
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
 from app.limits import optional_date
+from app.order_editor import Editor
 from app.partners.services import salesperson_choices
 from app.sales import bp, printing, queries, services
 from app.sales.forms import ActionForm, AddLineForm, LineForm, NewOrderForm, OrderFieldsForm
@@ -55,22 +54,20 @@ def index():
 
 @bp.route("/orders/new", methods=["GET", "POST"])
 @allow(SALES_WRITERS)
+@form_write
 def new():
     """Pick the customer (search as you type, recent ones first); picking one makes the draft."""
     form = NewOrderForm()
     if form.validate_on_submit():
         customer = queries.customer_in_scope(g.user, form.customer_id.data) or abort(404)
-        key, done = sent_before(form)
-        if done:
-            return done
         try:
             order = services.create_order(g.user, customer)
-            db.session.flush()
-            return commit_and_redirect(key, url_for("sales.show", order_id=order.id),
-                                       _("Order %(number)s for %(customer)s.", number=order.number, customer=customer.name))
         except BusinessRuleError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error.message))
+            refuse(form, BusinessRuleError(error.message))  # the picker has no field to show it on
+        else:
+            db.session.flush()
+            flash(_("Order %(number)s for %(customer)s.", number=order.number, customer=customer.name), "success")
+            return redirect(url_for("sales.show", order_id=order.id))
     text = request.args.get("q", "").strip()[:100]
     return render("sales/new.html", "sales/_customer_options.html", form=form, text=text,
                   customers=queries.customer_choices(g.user, text),
@@ -134,89 +131,35 @@ def product_options(order_id):
                   options=find_products(text), exact=bool(text) and find_exact(text) is not None)
 
 
+def _load(order_id, for_update=False):
+    return queries.order(g.user, order_id, for_update=for_update) or abort(404)
+
+
+editor = Editor("sales", _load, services, ("unit_price", "discount_pct", "tax_rate"), _show)
+
+
 @bp.route("/orders/<int:order_id>/lines", methods=["POST"])
 @allow(SALES_WRITERS)
+@form_write(replay=editor.changed)
 def add_line(order_id):
     """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
-    order = queries.order(g.user, order_id, for_update=True) or abort(404)
-    form, location = AddLineForm(), url_for("sales.show", order_id=order_id)
-    key = (form.key.data or "").strip()[:idempotency.MAX_KEY_LENGTH]
-    if key and idempotency.previous(g.user.id, key):
-        return _changed(order_id)
-    try:
-        services.add_line(g.user, order, _line_to_add(form))
-    except BusinessRuleError as error:
-        db.session.rollback()
-        return _refused(order_id, add_error=str(error.message))
-    if key:
-        idempotency.remember(g.user.id, key, "", 200, location=location)
-        idempotency.commit_once(g.user.id, key)  # a concurrent twin committed first: nothing more to do
-    else:
-        db.session.commit()
-    return _changed(order_id)
-
-
-def _line_to_add(form) -> services.LineInput:
-    if not form.validate():
-        raise BusinessRuleError(_("Unknown product."), "product_id")
-    if form.product_id.data:
-        return services.LineInput(form.product_id.data, (form.units.data or "1").strip())
-    found = find_exact(form.code.data or "")
-    if found is None:
-        raise BusinessRuleError(_("No product has the barcode or SKU %(code)s.", code=(form.code.data or "").strip()), "code")
-    product, units = found  # a pack's barcode adds all its units
-    return services.LineInput(product.id, units)
-
-
-def _changed(order_id):
-    """After a change: the lines and totals for htmx, else back to the order (Post/Redirect/Get)."""
-    if wants_fragment():
-        return _show(queries.order(g.user, order_id) or abort(404))
-    return redirect(url_for("sales.show", order_id=order_id), 303)
-
-
-def _refused(order_id, **context):
-    """A refused change: nothing was saved; the lines (or the page) with the reason, 422."""
-    return _show(queries.order(g.user, order_id) or abort(404), status=422, **context)
+    return editor.add_line(order_id, AddLineForm())
 
 
 @bp.route("/orders/<int:order_id>/lines/<int:line_id>", methods=["POST"])
 @allow(SALES_WRITERS)
+@form_write
 def update_line(order_id, line_id):
     """Save a line's quantity, price, discount and tax as typed; refused input saves nothing (422)."""
-    order = queries.order(g.user, order_id, for_update=True) or abort(404)
-    form = LineForm()
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:  # removed meanwhile (another tab): show what is there now
-        return _changed(order_id)
-    typed = {name: getattr(form, name).raw_data[0] if getattr(form, name).raw_data else None
-             for name in ("qty", "qty_set", "unit_price", "discount_pct", "tax_rate")}
-    if qty_set := typed.pop("qty_set"):  # the − / + buttons without JavaScript
-        typed["qty"] = qty_set
-    elif typed["qty"] is None:
-        typed["qty"] = plain(line.qty)
-    try:
-        services.update_line(g.user, order, line_id, services.LineInput(line.product_id, **typed))
-    except BusinessRuleError as error:
-        db.session.rollback()
-        return _refused(order_id, invalid={line_id: {"message": str(error.message), "field": error.field, **typed}})
-    db.session.commit()
-    return _changed(order_id)
+    return editor.update_line(order_id, line_id, LineForm())
 
 
 @bp.route("/orders/<int:order_id>/lines/<int:line_id>/remove", methods=["POST"])
 @allow(SALES_WRITERS)
+@form_write
 def remove_line(order_id, line_id):
     """Take a line off a draft (again is harmless: it is simply gone)."""
-    order = queries.order(g.user, order_id, for_update=True) or abort(404)
-    if any(line.id == line_id for line in order.lines):
-        try:
-            services.remove_line(g.user, order, line_id)
-        except BusinessRuleError as error:
-            db.session.rollback()
-            return _refused(order_id, add_error=str(error.message))
-        db.session.commit()
-    return _changed(order_id)
+    return editor.remove_line(order_id, line_id)
 
 
 def _fields_form(order, formdata=None):
@@ -227,6 +170,7 @@ def _fields_form(order, formdata=None):
 
 @bp.route("/orders/<int:order_id>/fields", methods=["POST"])
 @allow(SALES_WRITERS)
+@form_write
 def update(order_id):
     """Save a draft's warehouse and notes on change; htmx gets the status line, the lines hear `order-updated`."""
     order = queries.order(g.user, order_id, for_update=True) or abort(404)
@@ -234,10 +178,8 @@ def update(order_id):
     if form.validate():
         try:
             services.update_order(g.user, order, form.warehouse_id.data, form.notes.data)
-            db.session.commit()
         except BusinessRuleError as error:
-            db.session.rollback()
-            form.warehouse_id.errors.append(str(error.message))
+            refuse(form, BusinessRuleError(error.message, "warehouse_id"))
     order = queries.order(g.user, order_id)
     if not wants_fragment():
         return _show(order, status=422, fields=form) if form.errors else redirect(
@@ -251,37 +193,23 @@ def update(order_id):
 
 @bp.route("/orders/<int:order_id>/confirm", methods=["POST"])
 @allow(SALES_WRITERS)
+@form_write
 def confirm(order_id):
     """Confirm a draft: within the customer's credit limit (or approved over it by the owner), stock reserved."""
-    return _act(order_id, lambda order, form: services.confirm_order(
+    form = ActionForm()
+    return editor.act(order_id, form, lambda order: services.confirm_order(
         g.user, order, approve_over_limit=form.approve_over_limit.data == "1"),
-        lambda order: _("Order %(number)s is confirmed; the goods are reserved.", number=order.number))
+        lambda order: _("Order %(number)s is confirmed; the goods are reserved.", number=order.number),
+        may_approve=lambda error: isinstance(error, services.CreditLimitExceeded) and g.user.role == Role.OWNER)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
 @allow(SALES_WRITERS)
+@form_write
 def cancel(order_id):
     """Cancel an order with nothing delivered; a confirmed one gives its reserved stock back."""
-    return _act(order_id, lambda order, _form: services.cancel_order(g.user, order),
-                lambda order: _("Order %(number)s is cancelled.", number=order.number))
-
-
-def _act(order_id, act, message):
-    """Run a state change once under the form's key; a refusal comes back on the order's page (422)."""
-    order = queries.order(g.user, order_id, for_update=True) or abort(404)
-    form = ActionForm()
-    key, done = sent_before(form)
-    if done:
-        return done
-    try:
-        act(order, form)
-    except BusinessRuleError as error:
-        db.session.rollback()
-        if record := idempotency.previous(g.user.id, key):
-            return redirect(record.location)  # a double tap that lost the race to its twin
-        return _refused(order_id, refusal=error, may_approve=isinstance(error, services.CreditLimitExceeded)
-                        and g.user.role == Role.OWNER)
-    return commit_and_redirect(key, url_for("sales.show", order_id=order_id), message(order))
+    return editor.act(order_id, ActionForm(), lambda order: services.cancel_order(g.user, order),
+                      lambda order: _("Order %(number)s is cancelled.", number=order.number))
 
 
 @bp.route("/orders/<int:order_id>/quotation.pdf")

@@ -1,0 +1,123 @@
+"""The draft order editor's writes, one for sales and purchase orders: add a line (picked, scanned or typed), change
+one, take one off, and a state change (confirm, cancel) under the form's key. Each area's routes.py keeps its own
+routes and roles and hands them to its `Editor`: how it loads an order, its services and its page.
+
+Every view here runs under app.forms.form_write (the area's route decorates it), so none of them commits.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from app.errors import BusinessRuleError
+from app.extensions import db
+from app.formatting import plain
+from app.forms import refuse
+from app.inventory.queries import find_exact
+from app.web import wants_fragment
+
+
+@dataclass(frozen=True)
+class Editor:
+    """One area's order editor: `area` is its blueprint, `load(order_id, for_update=False)` its order or 404,
+    `services` its module (add_line, update_line, remove_line, LineInput), `terms` the line's editable figures
+    after the quantity, and `show(order, status=200, **context)` its order page (the lines alone for htmx)."""
+
+    area: str
+    load: Callable
+    services: object
+    terms: tuple[str, ...]
+    show: Callable
+
+    def url(self, order_id: int) -> str:
+        return url_for(f"{self.area}.show", order_id=order_id)
+
+    def changed(self, order_id: int):
+        """After a change: the lines and totals for htmx, else back to the order (Post/Redirect/Get)."""
+        if wants_fragment():
+            return self.show(self.load(order_id))
+        return redirect(self.url(order_id), 303)
+
+    def refused(self, order_id: int, form, error: BusinessRuleError, **context):
+        """A refused change: nothing is saved; the lines (or the page) with the reason, 422."""
+        refuse(form, error)
+        return self.show(self.load(order_id), status=422, **context)
+
+    def add_line(self, order_id: int, form):
+        """Add a picked, scanned or typed product to the draft (form_write adds it once per scan key)."""
+        order = self.load(order_id, for_update=True)
+        try:
+            self.services.add_line(g.user, order, self._line_to_add(form))
+        except BusinessRuleError as error:
+            return self.refused(order_id, form, error, add_error=str(error.message))
+        return self.changed(order_id)
+
+    def _line_to_add(self, form):
+        if not form.validate():
+            raise BusinessRuleError(_("Unknown product."), "product_id")
+        if form.product_id.data:
+            return self.services.LineInput(form.product_id.data, (form.units.data or "1").strip())
+        found = find_exact(form.code.data or "")
+        if found is None:
+            raise BusinessRuleError(_("No product has the barcode or SKU %(code)s.", code=(form.code.data or "").strip()),
+                                    "code")
+        product, units = found  # a pack's barcode adds all its units
+        return self.services.LineInput(product.id, units)
+
+    def update_line(self, order_id: int, line_id: int, form):
+        """Save a line's quantity and terms as typed; refused input saves nothing (422)."""
+        order = self.load(order_id, for_update=True)
+        line = next((line for line in order.lines if line.id == line_id), None)
+        if line is None:  # removed meanwhile (another tab): show what is there now
+            return self.changed(order_id)
+        typed = {name: form[name].raw_data[0] if form[name].raw_data else None
+                 for name in ("qty", "qty_set", *self.terms)}
+        if qty_set := typed.pop("qty_set"):  # the − / + buttons without JavaScript
+            typed["qty"] = qty_set
+        elif typed["qty"] is None:
+            typed["qty"] = plain(line.qty)
+        try:
+            self.services.update_line(g.user, order, line_id, self.services.LineInput(line.product_id, **typed))
+        except BusinessRuleError as error:
+            return self.refused(order_id, form, error,
+                                invalid={line_id: {"message": str(error.message), "field": error.field, **typed}})
+        return self.changed(order_id)
+
+    def remove_line(self, order_id: int, line_id: int):
+        """Take a line off the draft (again is harmless: it is simply gone)."""
+        order = self.load(order_id, for_update=True)
+        if any(line.id == line_id for line in order.lines):
+            try:
+                self.services.remove_line(g.user, order, line_id)
+            except BusinessRuleError as error:
+                return self.refused(order_id, FlaskForm(), error, add_error=str(error.message))
+        return self.changed(order_id)
+
+    def act(self, order_id: int, form, act: Callable, message: Callable, **refused):
+        """A state change (`act(order)`) under the form's key; a refusal comes back on the order's page (422), with
+        `refused(error)`'s extra context for areas that offer something there (the owner's approval)."""
+        order = self.load(order_id, for_update=True)
+        try:
+            act(order)
+        except BusinessRuleError as error:
+            extra = {name: decide(error) for name, decide in refused.items()}
+            return self.refused(order_id, form, error, refusal=error, **extra)
+        flash(message(order), "success")
+        return redirect(self.url(order_id))
+
+
+
+def created(form, make: Callable, done: Callable):
+    """Make a document from a form (`make()`), then go to it: `done(document)` gives (location, message).
+    None when a rule refused it: the reason is on the form and nothing is saved. Under form_write, so once a key."""
+    try:
+        document = make()
+    except BusinessRuleError as error:
+        refuse(form, error)
+        return None
+    db.session.flush()  # the document's id, for its location
+    location, message = done(document)
+    flash(message, "success")
+    return redirect(location)
