@@ -1,22 +1,38 @@
 """The draft order editor's writes, one for sales and purchase orders: add a line (picked, scanned or typed), change
-one, take one off, and a state change (confirm, cancel) under the form's key. Each area's routes.py keeps its own
-routes and roles and hands them to its `Editor`: how it loads an order, its services and its page.
+one, take one off, and a state change (confirm, cancel) under the form's key. Each area's routes.py makes its
+`Editor` (how it loads an order, its services and its page), which adds the line routes to its blueprint.
 
-Every view here runs under app.forms.form_write (the area's route decorates it), so none of them commits.
+Every view here runs under app.forms.form_write, so none of them commits.
 """
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import flash, g, redirect, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length, Optional
 
+from app.auth.roles import allow
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import plain
-from app.forms import refuse
+from app.forms import IdField, form_write, refuse
 from app.inventory.queries import find_exact
 from app.web import wants_fragment
+
+
+class AddLineForm(FlaskForm):
+    """A product to add: picked from search (product_id) or scanned/typed (code: a barcode or SKU).
+
+    `units` is how many base units one pick means (a pack's barcode picked from search); `key` is
+    the scan's UUID or the result button's key, so a double tap or a replayed scan adds once.
+    """
+
+    product_id = IdField(validators=[Optional()])
+    code = StringField(validators=[Optional(), Length(max=100)])
+    units = StringField(validators=[Optional(), Length(max=20)])
+    key = HiddenField(validators=[Optional(), Length(max=100)])
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,26 @@ class Editor:
         refuse(form, error)
         return self.show(self.load(order_id), status=422, **context)
 
+    def add_routes(self, bp, prefix: str, roles) -> None:
+        """The line routes on the area's blueprint (`prefix` is its order URL): add_line, update_line, remove_line."""
+
+        def add_line(order_id):
+            """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
+            return self.add_line(order_id, AddLineForm())
+
+        def update_line(order_id, line_id):
+            """Save a line's quantity and terms as typed; refused input saves nothing (422)."""
+            return self.update_line(order_id, line_id)
+
+        def remove_line(order_id, line_id):
+            """Take a line off a draft (again is harmless: it is simply gone)."""
+            return self.remove_line(order_id, line_id)
+
+        for rule, view in ((f"{prefix}/lines", form_write(add_line, replay=self.changed)),
+                           (f"{prefix}/lines/<int:line_id>", form_write(update_line)),
+                           (f"{prefix}/lines/<int:line_id>/remove", form_write(remove_line))):
+            bp.add_url_rule(rule, view.__name__, allow(roles)(view), methods=["POST"])
+
     def add_line(self, order_id: int, form):
         """Add a picked, scanned or typed product to the draft (form_write adds it once per scan key)."""
         order = self.load(order_id, for_update=True)
@@ -66,14 +102,13 @@ class Editor:
         product, units = found  # a pack's barcode adds all its units
         return self.services.LineInput(product.id, units)
 
-    def update_line(self, order_id: int, line_id: int, form):
+    def update_line(self, order_id: int, line_id: int):
         """Save a line's quantity and terms as typed; refused input saves nothing (422)."""
         order = self.load(order_id, for_update=True)
         line = next((line for line in order.lines if line.id == line_id), None)
         if line is None:  # removed meanwhile (another tab): show what is there now
             return self.changed(order_id)
-        typed = {name: form[name].raw_data[0] if form[name].raw_data else None
-                 for name in ("qty", "qty_set", *self.terms)}
+        typed = {name: request.form.get(name) for name in ("qty", "qty_set", *self.terms)}
         if qty_set := typed.pop("qty_set"):  # the − / + buttons without JavaScript
             typed["qty"] = qty_set
         elif typed["qty"] is None:
@@ -81,7 +116,7 @@ class Editor:
         try:
             self.services.update_line(g.user, order, line_id, self.services.LineInput(line.product_id, **typed))
         except BusinessRuleError as error:
-            return self.refused(order_id, form, error,
+            return self.refused(order_id, FlaskForm(), error,
                                 invalid={line_id: {"message": str(error.message), "field": error.field, **typed}})
         return self.changed(order_id)
 

@@ -84,22 +84,6 @@ class NewOrderForm(KeyForm):
     supplier_id = IdField(validators=[DataRequired()])
 
 
-class AddLineForm(FlaskForm):
-    """A product picked from search (product_id) or scanned/typed (code); `key` makes a double tap add once."""
-
-    product_id = IdField(validators=[Optional()])
-    code = StringField(validators=[Optional(), Length(max=100)])
-    units = StringField(validators=[Optional(), Length(max=20)])
-    key = HiddenField(validators=[Optional(), Length(max=100)])
-
-
-class LineForm(FlaskForm):
-    qty = StringField(_l("Quantity"), render_kw=NUMBER)
-    qty_set = StringField()
-    unit_price = StringField(_l("Unit price"), render_kw=NUMBER)
-    tax_rate = StringField(_l("Tax rate"), render_kw=NUMBER)
-
-
 class InvoiceForm(KeyForm):
     supplier_reference = StringField(_l("Supplier's invoice number"), validators=[Length(max=50)],
                                      render_kw={"autocomplete": "off"})

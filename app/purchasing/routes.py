@@ -17,8 +17,7 @@ from app.lines import QtyInput
 from app.order_editor import Editor, created
 from app.partners.models import Supplier
 from app.purchasing import bp, printing, queries, receiving, reorder, services
-from app.purchasing.forms import (AddLineForm, InvoiceForm, KeyForm, LineForm, NewOrderForm, ReturnForm,
-                                  SuggestionsForm)
+from app.purchasing.forms import InvoiceForm, KeyForm, NewOrderForm, ReturnForm, SuggestionsForm
 from app.purchasing.models import PurchaseStatus
 from app.web import render
 
@@ -108,28 +107,7 @@ def product_options(order_id):
 editor = Editor("purchasing", _order, services, ("unit_price", "tax_rate"), _show)
 
 
-@bp.route("/purchase-orders/<int:order_id>/lines", methods=["POST"])
-@allow(PURCHASE_WRITERS)
-@form_write(replay=editor.changed)
-def add_line(order_id):
-    """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
-    return editor.add_line(order_id, AddLineForm())
-
-
-@bp.route("/purchase-orders/<int:order_id>/lines/<int:line_id>", methods=["POST"])
-@allow(PURCHASE_WRITERS)
-@form_write
-def update_line(order_id, line_id):
-    """Save a line's quantity, price and tax as typed; refused input saves nothing (422)."""
-    return editor.update_line(order_id, line_id, LineForm())
-
-
-@bp.route("/purchase-orders/<int:order_id>/lines/<int:line_id>/remove", methods=["POST"])
-@allow(PURCHASE_WRITERS)
-@form_write
-def remove_line(order_id, line_id):
-    """Take a line off a draft (again is harmless: it is simply gone)."""
-    return editor.remove_line(order_id, line_id)
+editor.add_routes(bp, "/purchase-orders/<int:order_id>", PURCHASE_WRITERS)
 
 
 @bp.route("/purchase-orders/<int:order_id>/confirm", methods=["POST"])

@@ -17,7 +17,7 @@ from app.limits import optional_date
 from app.order_editor import Editor
 from app.partners.services import salesperson_choices
 from app.sales import bp, printing, queries, services
-from app.sales.forms import ActionForm, AddLineForm, LineForm, NewOrderForm, OrderFieldsForm
+from app.sales.forms import ActionForm, NewOrderForm, OrderFieldsForm
 from app.sales.models import OrderStatus
 from app.web import render, wants_fragment
 
@@ -138,28 +138,7 @@ def _load(order_id, for_update=False):
 editor = Editor("sales", _load, services, ("unit_price", "discount_pct", "tax_rate"), _show)
 
 
-@bp.route("/orders/<int:order_id>/lines", methods=["POST"])
-@allow(SALES_WRITERS)
-@form_write(replay=editor.changed)
-def add_line(order_id):
-    """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
-    return editor.add_line(order_id, AddLineForm())
-
-
-@bp.route("/orders/<int:order_id>/lines/<int:line_id>", methods=["POST"])
-@allow(SALES_WRITERS)
-@form_write
-def update_line(order_id, line_id):
-    """Save a line's quantity, price, discount and tax as typed; refused input saves nothing (422)."""
-    return editor.update_line(order_id, line_id, LineForm())
-
-
-@bp.route("/orders/<int:order_id>/lines/<int:line_id>/remove", methods=["POST"])
-@allow(SALES_WRITERS)
-@form_write
-def remove_line(order_id, line_id):
-    """Take a line off a draft (again is harmless: it is simply gone)."""
-    return editor.remove_line(order_id, line_id)
+editor.add_routes(bp, "/orders/<int:order_id>", SALES_WRITERS)
 
 
 def _fields_form(order, formdata=None):
