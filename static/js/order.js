@@ -1,6 +1,7 @@
-// The draft order editor (templates/sales/_editor.html). Three small jobs htmx attributes cannot do alone:
-// - scans from the scan box ([data-order-scan]) are taken over (the box's cancelable `scan` event) and posted one at a
-//   time, each with its UUID as the key, so bursts keep their order and a retried scan is counted once by the server;
+// The draft order editor, sales and purchase (templates/trade/_add_lines.html, _lines.html). The jobs htmx attributes
+// cannot do alone:
+// - scans from the scan box ([data-order-scan]) are posted by scanner.js to the order's add URL (data-scan-post),
+//   one at a time with their UUIDs; each answer (`scan:answer`: the lines, or the lines with the refusal) is shown;
 // - the − / + buttons change the quantity on the spot; the line form then saves the final figure once (its
 //   `change delay` trigger), so five quick taps make one request for +5, never a doubled step;
 // - an answer replaces all the lines: a figure changed while a save was on its way (a tap, or typing in the next
@@ -14,17 +15,6 @@
   "use strict";
   if (window.jxcOrderEditor) return;
   window.jxcOrderEditor = true;
-
-  const RETRIES = 3;
-  let chain = Promise.resolve();
-
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
 
   const sent = new Map(); // input id -> the value its line last sent
   let carried = []; // [input id, value] not yet saved when the lines were replaced
@@ -72,36 +62,9 @@
     if (input.value !== input.defaultValue) input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  function say(box, message) {
-    const notice = box.querySelector("[data-scan-notice]");
-    if (!notice) return;
-    notice.textContent = message;
-    notice.hidden = !message;
-  }
-
-  // One scan: the same UUID on every attempt, so a retry after a lost answer never adds twice.
-  async function addScan(box, code, uuid) {
-    const body = new FormData();
-    body.append("code", code);
-    body.append("key", uuid);
-    for (let attempt = 1; attempt <= RETRIES; attempt += 1) {
-      try {
-        const response = await fetch(box.dataset.addUrl, {
-          method: "POST", body, credentials: "same-origin",
-          headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
-        });
-        if (response.ok || response.status === 422) {
-          showLines(await response.text());
-          say(box, "");
-          return;
-        }
-        if (response.status < 500) break; // refused for good (signed out, not allowed): retrying will not help
-      } catch (error) { /* offline or dropped: try again */ }
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-    }
-    const messages = JSON.parse(box.querySelector("[data-scanbox]").dataset.scanMessages || "{}");
-    say(box, `${code}: ${messages.error || "Failed"}`);
-  }
+  document.addEventListener("scan:answer", (event) => {
+    if (event.target.closest && event.target.closest("[data-order-scan]")) showLines(event.detail.html);
+  });
 
   // A keyboard-wedge scanner types a whole code a few ms a key, then Enter; a person types a few keys a second, and
   // Chinese through an input method (no key per character). Each Enter in the scan box leaves its verdict here, read
@@ -129,32 +92,25 @@
     typing.last = now;
   }, true); // before the scan box's own listener, which empties the input on Enter
 
-  function status(box, uuid, name) {
-    const form = box.querySelector("[data-scanbox]");
-    if (form) form.dispatchEvent(new CustomEvent("scan:status", { detail: { uuid, status: name } }));
-  }
-
   // Typed text: searched like the product search (its results listed to tap); a barcode or SKU adds its product.
-  function search(box, code, uuid) {
+  function search(code) {
     const input = document.querySelector("[data-product-search]");
     if (!input || !window.htmx) return false;
     input.value = code;
     input.dataset.pickExact = "1";
     window.htmx.trigger(input, "search");
-    // After the scan box has marked the scan it handed over as scanned (right after this `scan` event returns).
-    queueMicrotask(() => status(box, uuid, "searched"));
     return true;
   }
 
   document.addEventListener("scan", (event) => {
-    const box = event.target.closest && event.target.closest("[data-order-scan]");
-    if (!box || !box.dataset.addUrl) return;
-    event.preventDefault(); // the scan box sends nothing itself
-    const { code, uuid, source } = event.detail;
+    if (!event.target.closest || !event.target.closest("[data-order-scan]")) return;
+    const { code, source } = event.detail;
     const burst = wedged.get(code);
     wedged.delete(code);
-    if (source === "keyboard" && !burst && search(box, code, uuid)) return;
-    chain = chain.then(() => addScan(box, code, uuid));
+    if (source === "keyboard" && !burst && search(code)) {
+      event.preventDefault(); // not added: scanner.js posts nothing
+      event.detail.status = "searched";
+    }
   });
 
   // Here the − / + buttons only step the figure: their no-JavaScript name and value would otherwise ride along with

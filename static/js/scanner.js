@@ -3,7 +3,13 @@
 // input at once into a queue and sent one at a time, so no scan is lost, blanked or merged with the next.
 // The camera (native BarcodeDetector, else the barcode-detector polyfill's ZXing wasm from static/vendor) feeds
 // the same queue. Before a scan is sent the form fires a cancelable `scan` event, detail {code, uuid, source}:
-// a screen that consumes scans itself (stocktake, document lines) calls preventDefault and nothing is sent.
+// a screen that consumes a scan itself (stocktake's outbox, a search) calls preventDefault and nothing is sent;
+// it may set detail.status (a MESSAGES key) for the log.
+// The queue is every scanning screen's: where an element around the box has data-scan-post (an order's lines,
+// receiving), each scan is POSTed there instead of looked up, one at a time, as `code` with its UUID as `key`,
+// retried with the same UUID, so a burst keeps its order and the server counts a retried scan once. The answer
+// (2xx, or 422 for a refusal) goes to the screen as `scan:answer` on that element, detail {code, uuid, ok, html,
+// status}; the screen places the html and may change status, which the log then shows.
 // After each scan the form fires `scan:done`, detail {code, uuid, source, status}.
 (function () {
   "use strict";
@@ -13,6 +19,7 @@
   const SAME_CODE_MS = 1500; // a code in view is read again only after this long out of view
   const FRAME_GAP_MS = 100; // pause between two camera frames, to leave the phone some breath
   const LOG_SIZE = 5;
+  const RETRIES = 3; // a POSTed scan: attempts before the log says it failed
   const MESSAGES = {
     queued: "Waiting", sending: "Looking up…", found: "Found", unknown: "Unknown barcode", error: "Failed",
     handled: "Scanned", refused: "Refused", searched: "Searched", nothing: "No barcode found in the photo",
@@ -38,6 +45,14 @@
 
   function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
   }
 
   // Where a server says to go: HX-Redirect, HX-Location (a path or {"path": ...}), or a followed redirect.
@@ -161,8 +176,10 @@
     async handle(scan) {
       const detail = { code: scan.code, uuid: scan.uuid, source: scan.source };
       if (!this.form.dispatchEvent(new CustomEvent("scan", { bubbles: true, cancelable: true, detail }))) {
-        return this.done(scan, "handled");
+        return this.done(scan, detail.status || "handled");
       }
+      const poster = this.form.closest("[data-scan-post]");
+      if (poster) return this.post(poster, scan);
       this.status(scan, "sending");
       let response;
       try {
@@ -181,6 +198,33 @@
         return this.done(scan, "error");
       }
       this.done(scan, response.ok ? "found" : response.status === 404 ? "unknown" : "error");
+    }
+
+    // One scan POSTed to the screen: the same UUID on every attempt, so a retry after a lost answer never counts twice.
+    async post(poster, scan) {
+      const body = new FormData();
+      body.append("code", scan.code);
+      body.append("key", scan.uuid);
+      this.status(scan, "sending");
+      for (let attempt = 1; attempt <= RETRIES; attempt += 1) {
+        try {
+          const response = await fetch(poster.dataset.scanPost, {
+            method: "POST", body, credentials: "same-origin",
+            headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
+          });
+          if (response.ok || response.status === 422) {
+            this.say("");
+            const detail = { code: scan.code, uuid: scan.uuid, ok: response.ok, html: await response.text(),
+                             status: response.ok ? "handled" : "refused" };
+            poster.dispatchEvent(new CustomEvent("scan:answer", { bubbles: true, detail }));
+            return this.done(scan, detail.status);
+          }
+          if (response.status < 500) break; // refused for good (signed out, not allowed): retrying will not help
+        } catch (error) { /* offline or dropped: try again */ }
+        await sleep(500 * attempt);
+      }
+      this.say(`${scan.code}: ${this.messages.error}`);
+      return this.done(scan, "error");
     }
 
     // The form's own URL as a GET submission would make it, with this scan's code.
@@ -380,7 +424,17 @@
     forms.forEach((form) => { if (!boxes.has(form)) boxes.set(form, new ScanBox(form)); });
   }
 
-  window.jxcScanner = { init };
+  // Back to the scan field of the box inside `within` (after a scan, an undo, a dismissed refusal), unless the
+  // person is typing somewhere else (a quantity, say): a hardware scanner keeps typing into it.
+  function refocus(within) {
+    const input = document.querySelector(`${within} [data-scan-input]`);
+    const active = document.activeElement;
+    if (!input || active === input) return;
+    if (active && active.matches && active.matches("input:not([type=hidden]), textarea, select")) return;
+    input.focus({ preventScroll: true });
+  }
+
+  window.jxcScanner = { init, refocus };
   document.addEventListener("htmx:load", (event) => init(event.target));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => init(document));
   else init(document);

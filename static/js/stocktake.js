@@ -26,11 +26,7 @@
 
   // Back to the scan field after each scan, unless the counter is typing a quantity.
   function focusScan() {
-    const input = document.querySelector("[data-stocktake] [data-scan-input]");
-    const active = document.activeElement;
-    if (!input || active === input) return;
-    if (active && active.matches && active.matches("input:not([type=hidden]), textarea, select")) return;
-    input.focus({ preventScroll: true });
+    if (window.jxcScanner) window.jxcScanner.refocus("[data-stocktake]");
   }
 
   function takeQty() {
