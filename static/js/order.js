@@ -63,7 +63,9 @@
   });
 
   document.addEventListener("scan:answer", (event) => {
-    if (event.target.closest && event.target.closest("[data-order-scan]")) showLines(event.detail.html);
+    if (!event.target.closest || !event.target.closest("[data-order-scan]")) return;
+    showLines(event.detail.html);
+    event.detail.status = "handled"; // a refusal is said above the lines; the log shows every answered scan as scanned
   });
 
   // A keyboard-wedge scanner types a whole code a few ms a key, then Enter; a person types a few keys a second, and
