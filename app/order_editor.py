@@ -13,12 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional
 
-from app.auth.roles import allow
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import plain
 from app.forms import IdField, form_write, refuse
-from app.inventory.queries import find_exact
 from app.web import wants_fragment
 
 
@@ -61,8 +59,9 @@ class Editor:
         refuse(form, error)
         return self.show(self.load(order_id), status=422, **context)
 
-    def add_routes(self, bp, prefix: str, roles) -> None:
-        """The line routes on the area's blueprint (`prefix` is its order URL): add_line, update_line, remove_line."""
+    def add_routes(self, bp, prefix: str, allowed) -> None:
+        """The line routes on the area's blueprint (`prefix` is its order URL, `allowed` its writers' allow(...)):
+        add_line, update_line, remove_line."""
 
         def add_line(order_id):
             """Add a picked, scanned or typed product to a draft, once per key (a scan's UUID); answers with the lines."""
@@ -79,7 +78,7 @@ class Editor:
         for rule, view in ((f"{prefix}/lines", form_write(add_line, replay=self.changed)),
                            (f"{prefix}/lines/<int:line_id>", form_write(update_line)),
                            (f"{prefix}/lines/<int:line_id>/remove", form_write(remove_line))):
-            bp.add_url_rule(rule, view.__name__, allow(roles)(view), methods=["POST"])
+            bp.add_url_rule(rule, view.__name__, allowed(view), methods=["POST"])
 
     def add_line(self, order_id: int, form):
         """Add a picked, scanned or typed product to the draft (form_write adds it once per scan key)."""
@@ -91,6 +90,7 @@ class Editor:
         return self.changed(order_id)
 
     def _line_to_add(self, form):
+        from app.inventory.queries import find_exact  # here: app.inventory's package imports the areas that import this
         if not form.validate():
             raise BusinessRuleError(_("Unknown product."), "product_id")
         if form.product_id.data:
@@ -130,18 +130,17 @@ class Editor:
                 return self.refused(order_id, FlaskForm(), error, add_error=str(error.message))
         return self.changed(order_id)
 
-    def act(self, order_id: int, form, act: Callable, message: Callable, **refused):
+    def act(self, order_id: int, form, act: Callable, message: Callable, **offers):
         """A state change (`act(order)`) under the form's key; a refusal comes back on the order's page (422), with
-        `refused(error)`'s extra context for areas that offer something there (the owner's approval)."""
+        what `offers` make of the refusal for areas that offer something there (the owner's approval)."""
         order = self.load(order_id, for_update=True)
         try:
             act(order)
         except BusinessRuleError as error:
-            extra = {name: decide(error) for name, decide in refused.items()}
+            extra = {name: decide(error) for name, decide in offers.items()}
             return self.refused(order_id, form, error, refusal=error, **extra)
         flash(message(order), "success")
         return redirect(self.url(order_id))
-
 
 
 def created(form, make: Callable, done: Callable):

@@ -107,7 +107,7 @@ def product_options(order_id):
 editor = Editor("purchasing", _order, services, ("unit_price", "tax_rate"), _show)
 
 
-editor.add_routes(bp, "/purchase-orders/<int:order_id>", PURCHASE_WRITERS)
+editor.add_routes(bp, "/purchase-orders/<int:order_id>", allow(PURCHASE_WRITERS))
 
 
 @bp.route("/purchase-orders/<int:order_id>/confirm", methods=["POST"])

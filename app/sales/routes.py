@@ -138,7 +138,7 @@ def _load(order_id, for_update=False):
 editor = Editor("sales", _load, services, ("unit_price", "discount_pct", "tax_rate"), _show)
 
 
-editor.add_routes(bp, "/orders/<int:order_id>", SALES_WRITERS)
+editor.add_routes(bp, "/orders/<int:order_id>", allow(SALES_WRITERS))
 
 
 def _fields_form(order, formdata=None):
