@@ -17,6 +17,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import plain
 from app.forms import IdField, form_write, refuse
+from app.inventory.queries import find_exact
 from app.web import wants_fragment
 
 
@@ -90,7 +91,6 @@ class Editor:
         return self.changed(order_id)
 
     def _line_to_add(self, form):
-        from app.inventory.queries import find_exact  # here: app.inventory's package imports the areas that import this
         if not form.validate():
             raise BusinessRuleError(_("Unknown product."), "product_id")
         if form.product_id.data:

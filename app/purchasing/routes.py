@@ -2,7 +2,7 @@
 cancelling, and after that invoicing, returning to the supplier, the 采购订单 PDF and the reorder suggestions."""
 from typing import NamedTuple
 
-from flask import abort, g, request, url_for
+from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, SEES_COST, allow
@@ -16,10 +16,12 @@ from app.limits import DIGITS, MAX_ID
 from app.lines import QtyInput
 from app.order_editor import Editor, created
 from app.partners.models import Supplier
-from app.purchasing import bp, printing, queries, receiving, reorder, services
+from app.purchasing import printing, queries, receiving, reorder, services
 from app.purchasing.forms import InvoiceForm, KeyForm, NewOrderForm, ReturnForm, SuggestionsForm
 from app.purchasing.models import PurchaseStatus
 from app.web import render
+
+bp = Blueprint("purchasing", __name__)
 
 PER_PAGE = 30
 

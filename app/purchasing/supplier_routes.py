@@ -14,7 +14,8 @@ from app.inventory.queries import find_exact
 from app.order_editor import created
 from app.partners import suppliers as services
 from app.partners.models import Supplier
-from app.purchasing import bp, queries
+from app.purchasing import queries
+from app.purchasing.routes import bp
 from app.purchasing.forms import PaymentForm, SupplierForm, SupplierItemForm, supplier_data
 from app.web import render
 

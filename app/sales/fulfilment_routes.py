@@ -24,7 +24,8 @@ from app.forms import form_write, new_key
 from app.inventory.queries import active_warehouses
 from app.order_editor import created
 from app.partners.models import Customer
-from app.sales import bp, fulfilment, printing, scope
+from app.sales import fulfilment, printing, scope
+from app.sales.routes import bp
 from app.sales.models import InvoiceStatus, SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
 from app.web import list_url, render
 

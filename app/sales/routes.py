@@ -2,7 +2,7 @@
 from datetime import date
 from typing import NamedTuple
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import (DELIVERERS, INVOICERS, MONEY_WRITERS, SALES_READERS, SALES_WRITERS, SEES_SALE_PRICE, Role,
@@ -16,10 +16,12 @@ from app.inventory.queries import product_options as find_products
 from app.limits import optional_date
 from app.order_editor import Editor
 from app.partners.services import salesperson_choices
-from app.sales import bp, printing, queries, services
+from app.sales import printing, queries, services
 from app.sales.forms import ActionForm, NewOrderForm, OrderFieldsForm
 from app.sales.models import OrderStatus
 from app.web import render, wants_fragment
+
+bp = Blueprint("sales", __name__)
 
 PER_PAGE = 30
 PRICE_READERS = SALES_READERS & SEES_SALE_PRICE  # warehouse staff never see a price
