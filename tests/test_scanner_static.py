@@ -82,3 +82,11 @@ def test_pages_let_the_barcode_wasm_compile(client):
     csp = client.get("/login").headers["Content-Security-Policy"]
     script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src")).split()
     assert "'wasm-unsafe-eval'" in script_src and "'unsafe-eval'" not in script_src, csp
+
+
+@pytest.mark.parametrize("script", ["order.js", "receiving.js", "stocktake.js"])
+def test_scanning_screens_send_no_scan_themselves(script):
+    """One scan queue: scanner.js posts a screen's scans (or stocktake's outbox keeps them); a screen's own queue
+    would send a burst out of order, or a retried scan twice."""
+    source = (ROOT / "static" / "js" / script).read_text()
+    assert "fetch(" not in source and "Promise.resolve()" not in source, f"{script} sends scans itself"
