@@ -2,10 +2,11 @@
 import json
 from pathlib import Path
 
-from flask import current_app, jsonify, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from app import assets
 from app.auth.roles import EVERYONE, allow, public
 from app.pwa import bp, shell
 from app.web import render
@@ -15,8 +16,16 @@ THEME_COLOUR = "#1d4ed8"
 
 @bp.app_context_processor
 def shell_context():
-    """The area stylesheets every page links, from the list the service worker precaches."""
-    return {"shell_stylesheets": shell.STYLESHEETS}
+    """The one stylesheet every page links (app/assets.py), which the service worker precaches too."""
+    return {"shell_stylesheet": shell.stylesheet}
+
+
+@bp.after_app_request
+def finish_response(response):
+    """The built stylesheet is cached for a year: its name changes with its content."""
+    if request.endpoint == "static" and request.view_args["filename"].startswith(f"{assets.BUILD}/"):
+        response.headers["Cache-Control"] = shell.IMMUTABLE
+    return response
 
 
 @bp.route("/manifest.webmanifest")
