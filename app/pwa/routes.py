@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from app import assets
+from app import assets, compression
 from app.auth.roles import EVERYONE, allow, public
 from app.pwa import bp, shell
 from app.web import render
@@ -22,10 +22,10 @@ def shell_context():
 
 @bp.after_app_request
 def finish_response(response):
-    """The built stylesheet is cached for a year: its name changes with its content."""
+    """The built stylesheet is cached for a year (its name changes with its content); text goes out gzipped."""
     if request.endpoint == "static" and request.view_args["filename"].startswith(f"{assets.BUILD}/"):
         response.headers["Cache-Control"] = shell.IMMUTABLE
-    return response
+    return compression.compress(response)
 
 
 @bp.route("/manifest.webmanifest")
