@@ -111,7 +111,12 @@ def _block_end(css: str, brace: int) -> int:
 
 
 def _read(path: Path) -> str:
-    return re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return _read_text(path.read_text(encoding="utf-8"))
+
+
+def _read_text(css: str) -> str:
+    """`css` without its comments."""
+    return re.sub(r"/\*.*?\*/", "", css, flags=re.S)
 
 
 def _minify(css: str) -> str:

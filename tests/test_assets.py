@@ -94,3 +94,33 @@ def test_small_streamed_and_non_text_responses_go_as_they_are(client):
     assert "Content-Encoding" not in streamed.headers and streamed.data == b"x" * 2000 + b"y" * 2000
     assert "Content-Encoding" not in client.get("/_small", headers=GZIP).headers
     assert client.get("/healthz", headers={"Accept-Encoding": "identity"}).headers.get("Content-Encoding") is None
+
+
+def top_level_selectors(css: str) -> set[tuple[str, str]]:
+    """(media query or "", selector) of every rule in `css`, whitespace normalised."""
+    found, media, depth = set(), "", 0
+    for match in re.finditer(r"([^{}]*)\{|\}", assets._read_text(css)):
+        if match.group(0) == "}":
+            depth -= 1
+            media = media if depth else ""
+            continue
+        depth += 1
+        prelude = match.group(1).strip()
+        if prelude.startswith("@"):
+            media = prelude
+        else:
+            found |= {(media, " ".join(selector.split())) for selector in assets._split_selectors(prelude)}
+    return found
+
+
+def test_no_selector_is_styled_in_two_sheets_that_meet_on_a_page():
+    css = assets.Path(__file__).resolve().parents[1] / "static" / "css"
+    sheets = {"app": (None, top_level_selectors((css / "app.css").read_text()))}
+    sheets |= {name: (set(areas), top_level_selectors((css / "areas" / f"{name}.css").read_text()))
+               for name, areas in assets.AREAS.items()}
+    names = sorted(sheets)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            (scope1, rules1), (scope2, rules2) = sheets[first], sheets[second]
+            if scope1 is None or scope2 is None or scope1 & scope2:
+                assert not rules1 & rules2, f"{first}.css and {second}.css both style {sorted(rules1 & rules2)}"
