@@ -24,6 +24,8 @@ def test_pages_link_one_stylesheet_named_after_its_content_and_cached_for_a_year
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     css = response.get_data(as_text=True)
     assert url == f"/static/build/jxc-{assets.hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+    missing = client.get("/static/build/jxc-000000000000.css")
+    assert missing.status_code == 404 and "immutable" not in missing.headers.get("Cache-Control", "")
 
 
 def test_area_rules_apply_only_under_their_areas_main_and_shared_ones_everywhere(client):

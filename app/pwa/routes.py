@@ -23,7 +23,8 @@ def shell_context():
 @bp.after_app_request
 def finish_response(response):
     """The built stylesheet is cached for a year (its name changes with its content); text goes out gzipped."""
-    if request.endpoint == "static" and request.view_args["filename"].startswith(f"{assets.BUILD}/"):
+    if (request.endpoint == "static" and response.status_code == 200
+            and request.view_args["filename"].startswith(f"{assets.BUILD}/")):
         response.headers["Cache-Control"] = shell.IMMUTABLE
     return compression.compress(response)
 
