@@ -2,14 +2,16 @@
 import json
 from pathlib import Path
 
-from flask import current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from app import assets, compression
 from app.auth.roles import EVERYONE, allow, public
-from app.pwa import bp, shell
+from app.pwa import shell
 from app.web import render
+
+bp = Blueprint("pwa", __name__)
 
 THEME_COLOUR = "#1d4ed8"
 
