@@ -42,7 +42,7 @@ def demo_database(env: dict) -> dict:
     script = """
 import json
 from sqlalchemy import select
-from app import create_app
+from app import create_app, models  # noqa: F401  (every mapped class, before the first query)
 from app.extensions import db
 from app.auth.models import User
 from app.sales.models import OrderStatus, SalesOrder
@@ -53,8 +53,11 @@ with create_app().app_context():
     count = db.session.scalars(select(Stocktake).order_by(Stocktake.id)).first()
     print(json.dumps({"draft": draft.id, "draft_user": owner.username if owner else "boss", "stocktake": count.id}))
 """
-    found = json.loads(subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", script], env=env, check=True,
-                                      cwd=ROOT, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", script], env=env, cwd=ROOT,
+                            capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"could not find the demo's draft order and stocktake:\n{result.stderr}")
+    found = json.loads(result.stdout.strip().splitlines()[-1])
     return {
         "sign-in": (None, "/login"),
         "sales home": ("sales1", "/"),
