@@ -31,7 +31,8 @@ def compress(response):
         body = _static_gzip(safe_join(current_app.static_folder, request.view_args["filename"]))
         if body is None:
             return response
-        response.response.close()  # the file send_file opened
+        if hasattr(response.response, "close"):
+            response.response.close()  # the file send_file opened
         response.direct_passthrough = False
     elif response.is_streamed or response.direct_passthrough:
         return response
