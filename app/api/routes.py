@@ -3,7 +3,7 @@ from flask import g, jsonify
 
 from app.api import bp
 from app.api.schema import Choice, Integer, Schema, String
-from app.api.spec import check_query, document, operation
+from app.api.spec import check_query, document, operation, reply
 from app.auth.roles import EVERYONE, Role, allow
 
 # Query values that break an operation's declared parameters are refused before its view runs (after the
@@ -18,7 +18,7 @@ ME = Schema("Me", {"id": Integer(), "username": String(), "role": Choice(Role)})
 @operation("The token's user", response=ME)
 def me():
     """The user the bearer token belongs to."""
-    return jsonify(id=g.user.id, username=g.user.username, role=g.user.role.value)
+    return reply(g.user)
 
 
 @bp.route("/openapi.json")
