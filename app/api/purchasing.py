@@ -100,13 +100,8 @@ def purchase_orders_create():
     if supplier is None:
         raise BusinessRuleError(_("No such supplier."), "supplier_id", problem="not-found")
     order = purchasing.create_order(g.user, supplier, data.get("warehouse_id"), notes=data.get("notes", ""))
-    for index, line in enumerate(data["lines"]):
-        try:
-            purchasing.add_line(g.user, order, purchasing.LineInput(line["product_id"], line["qty"],
-                                                                    line.get("unit_price"), line.get("tax_rate")))
-        except BusinessRuleError as error:
-            raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
-                                    error.problem) from error
+    trade.add_lines(data["lines"], lambda line: purchasing.add_line(g.user, order, purchasing.LineInput(
+        line["product_id"], line["qty"], line.get("unit_price"), line.get("tax_rate"))))
     db.session.flush()
     return reply(order, location=url_for("api.purchase_orders_show", order_id=order.id))
 

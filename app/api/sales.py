@@ -116,13 +116,8 @@ def sales_orders_create():
     customer = referenced(scope.customers(g.user), Customer, data["customer_id"], "customer_id",
                           _("No such customer."))
     order = sales.create_order(g.user, customer, data.get("warehouse_id"), notes=data.get("notes", ""))
-    for index, line in enumerate(data["lines"]):
-        try:
-            sales.add_line(g.user, order, sales.LineInput(line["product_id"], line["qty"], line.get("unit_price"),
-                                                          line.get("discount_pct"), line.get("tax_rate")))
-        except BusinessRuleError as error:
-            raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
-                                    error.problem) from error
+    trade.add_lines(data["lines"], lambda line: sales.add_line(g.user, order, sales.LineInput(
+        line["product_id"], line["qty"], line.get("unit_price"), line.get("discount_pct"), line.get("tax_rate"))))
     db.session.flush()
     return reply(order, location=url_for("api.sales_orders_show", order_id=order.id))
 

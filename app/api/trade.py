@@ -1,4 +1,5 @@
-"""The shapes sales and purchasing documents share, declared once; each side names its fields and its role view.
+"""What the sales and purchasing APIs share, declared once: the shapes of their documents (each side names its fields
+and its role view) and how a body's lines are added.
 
 Sales amounts are sale prices (`visible=sees_sale_price`: never for warehouse staff); purchase amounts are costs
 (`visible=sees_cost`). The unit cost goods moved at is a cost on both sides.
@@ -6,10 +7,21 @@ Sales amounts are sale prices (`visible=sees_sale_price`: never for warehouse st
 from app.api.schema import Boolean, Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
 from app.auth.roles import sees_cost
 from app.db_types import business_today
+from app.errors import BusinessRuleError
 from app.limits import QUANTITY
 from app.sales.models import InvoiceStatus
 
 CREDITED = "Of qty, how much had been invoiced and is credited"
+
+
+def add_lines(lines: list, add) -> None:
+    """Add each line of a body with `add`; a refused line's error names it: lines.N.field."""
+    for index, line in enumerate(lines):
+        try:
+            add(line)
+        except BusinessRuleError as error:
+            raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
+                                    error.problem) from error
 
 
 def qty_lines(name: str) -> ListOf:
