@@ -1,7 +1,9 @@
 """Helpers shared by every domain's forms."""
 import uuid
 
-from flask import flash, g, redirect
+from functools import wraps
+
+from flask import flash, g, make_response, redirect, request
 from wtforms import IntegerField
 
 from app import idempotency
@@ -38,6 +40,64 @@ def apply_error(form, error: BusinessRuleError) -> None:
         form.form_errors.append(str(error.message))
 
 
+def refuse(form, error: BusinessRuleError) -> None:
+    """A service refused the form's change: undo its work at once (the page is then drawn from what is
+    saved) and show why on the form."""
+    db.session.rollback()
+    if error.field == "lines":  # about the lines as a whole, not one row of a FieldList
+        form.form_errors.append(str(error.message))
+    else:
+        apply_error(form, error)
+
+
+def form_write(view=None, *, replay=None):
+    """The one way a page's POST writes, as api/idempotent.finish_write is the API's.
+
+    The view never commits. A form key (`idempotency_key`, or a scan's `key`) already used by this user
+    answers as the first time did: a redirect to its result, or `replay(**view_args)` for views that answer
+    with a fragment. Then the view runs; a refusal (status 400 or more, or `refuse()` called) rolls everything
+    back (`refuse()` already did), so a refused document leaves no number, moves or audit behind; anything else
+    commits, together with the key's record, and a double tap that lost the race to its twin lands where the
+    twin did.
+    """
+    if view is None:
+        return lambda view: form_write(view, replay=replay)
+
+    @wraps(view)
+    def write(**view_args):
+        if request.method != "POST":
+            return view(**view_args)
+        key = _form_key()
+        if key and (record := idempotency.previous(g.user.id, key)):
+            return _replay(record, replay, view_args)
+        response = make_response(view(**view_args))
+        if response.status_code >= 400:
+            db.session.rollback()
+            if key and (record := idempotency.previous(g.user.id, key)):
+                return _replay(record, replay, view_args)  # a double tap whose twin committed first
+            return response
+        if not key:
+            db.session.commit()
+            return response
+        idempotency.remember(g.user.id, key, "", response.status_code, location=response.location or "")
+        if twin := idempotency.commit_once(g.user.id, key):
+            return _replay(twin, replay, view_args)
+        return response
+    return write
+
+
+def _form_key() -> str:
+    key = request.form.get("idempotency_key") or request.form.get("key") or ""
+    return key.strip()[:idempotency.MAX_KEY_LENGTH]
+
+
+def _replay(record, replay, view_args):
+    if replay is not None:
+        return replay(**view_args)
+    return redirect(record.location)
+
+
+# Older ways, replaced by form_write route by route (issue 15); deleted once no route uses them.
 def sent_before(form):
     """The form's idempotency key, and a redirect to the first result if this key was already used."""
     key = form.idempotency_key.data or new_key()

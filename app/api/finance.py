@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp, trade
+from app.api import trade
+from app.api.routes import bp
 from app.api.sales import enum_arg, optional_body, order_in_scope, referenced
 from app.api.schema import (Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed)

@@ -2,7 +2,7 @@
 from flask import abort, g, request, url_for
 from sqlalchemy import select
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
 from app.api.spec import operation, parse_body, reply, reply_page
 from app.auth.roles import EVERYONE, Role, allow, sees_cost

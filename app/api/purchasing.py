@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp, trade
+from app.api import trade
+from app.api.routes import bp
 from app.api.pagination import MAX_PER_PAGE
 from app.api.sales import enum_arg, optional_body
 from app.api.schema import DecimalString, Integer, ListOf, Nested, Schema, String, ValidationFailed

@@ -6,7 +6,7 @@ customers' (applied in app.reports.sales).
 from flask import abort, g, request
 from flask_babel import gettext as _
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed
 from app.api.spec import operation, reply
 from app.auth.roles import SALES_REPORT_READERS, allow, sees_cost

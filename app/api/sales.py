@@ -7,7 +7,8 @@ from flask import abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.api import bp, trade
+from app.api import trade
+from app.api.routes import bp
 from app.api.schema import Boolean, DecimalString, Integer, ListOf, Nested, Schema, String, ValidationFailed
 from app.api.spec import Link, operation, parse_body, reply, reply_page, request_json
 from app.auth.roles import DELIVERERS, SALES_READERS, SALES_WRITERS, allow, sees_sale_price

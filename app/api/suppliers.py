@@ -3,7 +3,8 @@ from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp, trade
+from app.api import trade
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.sales import enum_arg
 from app.api.schema import Boolean, DateTime, DecimalString, Integer, Schema, String

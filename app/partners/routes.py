@@ -2,19 +2,20 @@
 owe, how to reach them, their documents, what they usually buy) and the form to add or change one."""
 import re
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, MONEY_READERS, MONEY_WRITERS, SALES_WRITERS, Role, allow
 from app.db_types import business_today
 from app.errors import BusinessRuleError
-from app.extensions import db
-from app.forms import apply_error, commit_and_redirect, new_key, sent_before
-from app.partners import bp, queries, services
+from app.forms import form_write, new_key, refuse
+from app.partners import queries, services
 from app.partners.forms import CustomerForm, form_data
 from app.partners.models import Customer
 from app.sales import scope
 from app.web import render
+
+bp = Blueprint("partners", __name__)
 
 PER_PAGE = 30
 
@@ -85,21 +86,19 @@ def new():
 
 @bp.route("/customers", methods=["POST"])
 @allow(CUSTOMER_WRITERS)
+@form_write
 def create():
     """Add a customer (a salesperson becomes its salesperson); a double tap adds it once."""
     form = CustomerForm()
     if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
         try:
             # A new customer is active; the form offers the switch only when editing, so it is not posted here.
             customer = services.create_customer(g.user, {**form.values(), "active": True})
         except BusinessRuleError as error:
             _refuse(form, error)
         else:
-            return commit_and_redirect(key, url_for("partners.show", customer_id=customer.id),
-                                       _("Customer %(name)s was added.", name=customer.name))
+            flash(_("Customer %(name)s was added.", name=customer.name), "success")
+            return redirect(url_for("partners.show", customer_id=customer.id))
     return render("partners/new.html", form=form, status=422)
 
 
@@ -113,6 +112,7 @@ def edit(customer_id):
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["POST"])
 @allow(CUSTOMER_WRITERS)
+@form_write
 def update(customer_id):
     """Save a customer's changes; only the owner may hand it to another salesperson (audited)."""
     customer = _customer(customer_id)
@@ -123,7 +123,6 @@ def update(customer_id):
         except BusinessRuleError as error:
             _refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("partners.show", customer_id=customer.id))
     return render("partners/edit.html", form=form, customer=customer, status=422)
@@ -131,7 +130,6 @@ def update(customer_id):
 
 def _refuse(form, error: BusinessRuleError) -> None:
     """Put a refusal on the form; one no input can fix (a salesperson reassigning a customer) answers 403."""
-    db.session.rollback()
     if error.problem == "forbidden":
         abort(403)
-    apply_error(form, error)
+    refuse(form, error)
