@@ -1,10 +1,15 @@
 """One declaration per response shape: what the API sends is the declared Schema's dump, for each role's view, and
 it validates against the OpenAPI document built from the same declaration."""
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from types import SimpleNamespace
+
 import pytest
 from jsonschema import Draft202012Validator
 
 from app.api import inventory, purchasing, sales
-from app.api.schema import Schema
+from app.api.schema import Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
+from app.sales.models import OrderStatus
 from app.extensions import db
 from app.inventory.models import StockAdjustment
 from app.purchasing.models import PurchaseOrder, PurchaseReceipt, PurchaseReturn
@@ -147,3 +152,21 @@ def test_a_cost_blind_dump_has_no_cost_keys_and_fits_its_schema(world, shape: Sc
     assert not (COST_KEYS | PRICE_KEYS | {"total"}) & _keys(blind)
     assert Draft202012Validator(shape.openapi()).is_valid(blind)
     assert _keys(blind) < _keys(full) and set(full) == set(shape.openapi()["properties"])
+
+
+def test_dump_reads_each_field_from_its_source_and_writes_it_in_its_format():
+    line = Schema("L", {"qty": DecimalString(3)})
+    shape = Schema("T", {
+        "price": DecimalString(2), "status": Choice(OrderStatus), "on": String(), "at": DateTime(),
+        "supplier_id": Integer(source="supplier.id"), "number": String(source=lambda obj: obj.code.upper()),
+        "cost": DecimalString(4, visible=lambda viewer: viewer == "boss"),
+        "credit": DecimalString(2, when=lambda obj: obj.credit is not None), "lines": ListOf(Nested(line))})
+    obj = SimpleNamespace(price=Decimal("1.005"), status=OrderStatus.DRAFT, on=date(2026, 1, 2),
+                          at=datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc), supplier=None, code="po1",
+                          cost=Decimal("2"), credit=None, lines=[{"qty": 1}])
+    assert shape.dump(obj) == {"price": "1.01", "status": "draft", "on": "2026-01-02",
+                               "at": "2026-01-02T03:04:00+00:00", "supplier_id": None, "number": "PO1",
+                               "lines": [{"qty": "1.000"}]}
+    assert shape.dump(obj, "boss", price=Decimal("3"))["cost"] == "2.0000"
+    assert shape.dump(obj, "boss", price=Decimal("3"))["price"] == "3.00"  # given, not read
+    assert Schema("R", {"a": Integer(), "b": Integer()}, sparse=True).dump({"a": 1}) == {"a": 1}
