@@ -2,11 +2,10 @@
 import json
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from app import assets, compression
 from app.auth.roles import EVERYONE, allow, public
 from app.pwa import shell
 from app.web import render
@@ -14,21 +13,6 @@ from app.web import render
 bp = Blueprint("pwa", __name__)
 
 THEME_COLOUR = "#1d4ed8"
-
-
-@bp.app_context_processor
-def shell_context():
-    """The one stylesheet every page links (app/assets.py), which the service worker precaches too."""
-    return {"shell_stylesheet": shell.stylesheet}
-
-
-@bp.after_app_request
-def finish_response(response):
-    """The built stylesheet is cached for a year (its name changes with its content); text goes out gzipped."""
-    if (request.endpoint == "static" and response.status_code == 200
-            and request.view_args["filename"].startswith(f"{assets.BUILD}/")):
-        response.headers["Cache-Control"] = shell.IMMUTABLE
-    return compression.compress(response)
 
 
 @bp.route("/manifest.webmanifest")

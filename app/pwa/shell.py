@@ -7,7 +7,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from app import assets, vendor
 
@@ -24,6 +24,14 @@ _versions: dict[tuple, str] = {}
 def stylesheet() -> str:
     """The URL of the stylesheet every page links, named after its content (built first if need be)."""
     return url_for("static", filename=assets.stylesheet(current_app.static_folder))
+
+
+def cache_built_files(response):
+    """The built stylesheet is cached for a year: its name changes with its content."""
+    if (request.endpoint == "static" and response.status_code == 200
+            and request.view_args["filename"].startswith(f"{assets.BUILD}/")):
+        response.headers["Cache-Control"] = IMMUTABLE
+    return response
 
 
 def precache_urls() -> list[str]:
