@@ -3,7 +3,7 @@ from flask import abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.schema import Boolean, DecimalString, Integer, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation, parse_body

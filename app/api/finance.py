@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.sales import created, enum_arg, optional_body, order_in_scope, referenced
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Field, Integer, ListOf, Nested, Schema, String,

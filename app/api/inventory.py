@@ -2,7 +2,7 @@
 from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             decimal_str)

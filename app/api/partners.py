@@ -1,7 +1,7 @@
 """Customers over the API: the partners service, the sales data scope, and a balance derived from documents."""
 from flask import abort, g, jsonify, request, url_for
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String, decimal_str
 from app.api.spec import Link, operation, parse_body

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import MAX_PER_PAGE, paginate
 from app.api.sales import created, enum_arg, optional_body
 from app.api.schema import (Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,

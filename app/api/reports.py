@@ -6,7 +6,7 @@ customers' (applied in app.reports.sales).
 from flask import abort, g, jsonify, request
 from flask_babel import gettext as _
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
 from app.api.spec import operation
 from app.auth.roles import SALES_REPORT_READERS, allow

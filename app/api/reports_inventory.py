@@ -2,7 +2,7 @@
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import page_args
 from app.api.schema import (Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed,
                             decimal_str)

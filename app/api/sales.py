@@ -7,7 +7,7 @@ from flask import abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed, decimal_str)

@@ -3,7 +3,7 @@ read the differences, post them."""
 from flask import abort, g, jsonify, url_for
 from flask_babel import gettext as _
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             decimal_str)
 from app.api.sales import optional_body

@@ -3,7 +3,7 @@ from flask import abort, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
 from app.api.finance import Date
 from app.api.sales import created, enum_arg

@@ -10,7 +10,8 @@ from app.auth.roles import EVERYONE, Role, allow, public
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import apply_error, new_key
-from app.users import bp, services
+from app.users import services
+from app.users.routes import bp
 from app.users.forms import AcceptInvitationForm, InviteForm
 from app.web import render
 
