@@ -1,7 +1,6 @@
 """Receipts (收款) from customers and payments (付款) to suppliers, allocated to open invoices, never more than is open."""
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,13 +14,11 @@ from app.formatting import money
 from app.limits import AMOUNT, parse_number
 from app.numbering import next_number
 from app.partners.models import Customer, Supplier
+from app.purchasing.models import PurchaseInvoice
+from app.sales.models import SalesInvoice
 from app.trade import balances, drafts
 from app.trade.settlement import spread
 from app.trade.status import refresh_status
-
-if TYPE_CHECKING:  # for annotations only: the sales and purchasing packages import their screens, which import this
-    from app.purchasing.models import PurchaseInvoice
-    from app.sales.models import SalesInvoice
 
 
 @dataclass(frozen=True)
@@ -30,10 +27,10 @@ class AllocationInput:
     amount: object
 
 
-def open_invoices(customer: Customer, first: int | None = None) -> "list[SalesInvoice]":
+def open_invoices(customer: Customer, first: int | None = None) -> list[SalesInvoice]:
     """The customer's invoices with something left to pay, oldest due first; the invoice `first` (an id) ahead of
     them when it is one of them, as a receipt started from that invoice pays it first."""
-    invoices = balances.open_invoices(balances.receivables(), customer.id)
+    invoices = balances.open_invoices(balances.RECEIVABLES, customer.id)
     return sorted(invoices, key=lambda invoice: invoice.id != first)  # stable: the rest keep their order
 
 
@@ -45,7 +42,7 @@ def _lock_opening(model, invoices) -> None:
                            .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
 
 
-def oldest_first(invoices: "list[SalesInvoice]", amount: Decimal) -> list[AllocationInput]:
+def oldest_first(invoices: list[SalesInvoice], amount: Decimal) -> list[AllocationInput]:
     """Spread `amount` over `invoices` in order, each up to its open amount."""
     return [AllocationInput(invoice.id, part) for invoice, part in spread(invoices, amount)]
 
@@ -86,7 +83,7 @@ def _split(invoices: dict, amount: Decimal, allocations: list[AllocationInput] |
 class _Payer:
     """What differs between money from a customer and money to a supplier."""
 
-    side: "balances.Side"
+    side: balances.Side
     prefix: str  # of the payment's number
     partner: str  # the payment's relationship to the partner
     allocation: str  # the allocation's relationship to the invoice
@@ -95,12 +92,12 @@ class _Payer:
 
 
 def _receipts() -> _Payer:
-    return _Payer(balances.receivables(), "RC", "customer", "invoice", _("Choose how the customer paid."),
+    return _Payer(balances.RECEIVABLES, "RC", "customer", "invoice", _("Choose how the customer paid."),
                   _("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that."))
 
 
 def _payments() -> _Payer:
-    return _Payer(balances.payables(), "PM", "supplier", "purchase_invoice", _("Choose how the supplier was paid."),
+    return _Payer(balances.PAYABLES, "PM", "supplier", "purchase_invoice", _("Choose how the supplier was paid."),
                   _("We owe %(supplier)s %(owed)s on open invoices; a payment cannot be more than that."))
 
 
@@ -145,9 +142,9 @@ def record_receipt(actor, customer: Customer, amount, method, allocations: list[
     return _record(actor, _receipts(), customer, amount, method, allocations, paid_on, reference, notes)
 
 
-def open_purchase_invoices(supplier: Supplier) -> "list[PurchaseInvoice]":
+def open_purchase_invoices(supplier: Supplier) -> list[PurchaseInvoice]:
     """The supplier's invoices we have not paid in full, oldest due first."""
-    return balances.open_invoices(balances.payables(), supplier.id)
+    return balances.open_invoices(balances.PAYABLES, supplier.id)
 
 
 def record_supplier_payment(actor, supplier: Supplier, amount, method, allocations: list[AllocationInput] | None = None,

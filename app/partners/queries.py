@@ -53,7 +53,7 @@ def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Pa
     elif filters.salesperson:
         query = query.where(Customer.salesperson_id == filters.salesperson)
     if filters.owes:
-        owed = balances.owed_by_partner(balances.receivables())
+        owed = balances.owed_by_partner(balances.RECEIVABLES)
         query = query.join(owed, owed.c.partner_id == Customer.id).where(owed.c.owed > 0)
     query = query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id)
     page = max(page, 1)
@@ -63,7 +63,7 @@ def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Pa
 
 def overdue_customer_ids(customer_ids, today: date) -> set[int]:
     """Which of these customers have an invoice past its due date with money still open."""
-    return balances.overdue_partner_ids(balances.receivables(), customer_ids, today)
+    return balances.overdue_partner_ids(balances.RECEIVABLES, customer_ids, today)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def history(user, customer: Customer) -> History:
                                   .order_by(newest.desc(), model.id.desc()).limit(HISTORY)).all()
 
     open_invoices = db.session.scalars(
-        scope.invoices(user).where(SalesInvoice.customer_id == customer.id, balances.is_open(balances.receivables()))
+        scope.invoices(user).where(SalesInvoice.customer_id == customer.id, balances.is_open(balances.RECEIVABLES))
         .order_by(SalesInvoice.due_on, SalesInvoice.id)).all()
     return History(open_invoices=open_invoices,
                    orders=latest(scope.orders(user), SalesOrder, SalesOrder.created_at),

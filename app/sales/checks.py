@@ -7,6 +7,7 @@ from app.checks import invariant
 from app.extensions import db
 from app.finance.models import CreditAllocation, PaymentAllocation
 from app.inventory.models import StockLevel
+from app.reports.models import SalesFact
 from app.sales.models import (OrderStatus, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder,
                               SalesOrderLine, SalesReturn, SalesReturnLine)
 from app.trade.checks import counter_breaches, settlement_breaches, sums_by_order_line
@@ -51,7 +52,6 @@ def invoices_match_their_allocations():
 @invariant
 def sales_facts_match_their_documents():
     """Sales facts (what the reports sum) equal their invoices and credit notes, in quantity and net amount"""
-    from app.reports.models import SalesFact  # here: the reports package imports the sales screens
     breaches = []
     for document, key, lines, credit in ((SalesInvoice, SalesFact.invoice_id, SalesInvoiceLine, False),
                                          (SalesReturn, SalesFact.return_id, SalesReturnLine, True)):

@@ -14,6 +14,7 @@ from app.inventory.models import MoveKind
 from app.inventory.services import active_warehouse
 from app.lines import QtyInput, pick_quantities  # noqa: F401  (QtyInput: callers build deliveries with it)
 from app.numbering import next_number
+from app.reports.models import SalesFact
 from app.sales.models import (ZERO, SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder,
                               SalesOrderLine, SalesReturn, SalesReturnLine)
 from app.sales.services import lock
@@ -102,7 +103,6 @@ def delivered_cost(line: SalesOrderLine) -> Decimal:
 
 def _record_invoice_facts(order: SalesOrder, invoice: SalesInvoice) -> None:
     """The invoice's lines as sales facts for the reports: revenue before tax, cost at what the goods left at."""
-    from app.reports.models import SalesFact  # here, not at the top: the reports package imports the sales screens
     db.session.add_all(SalesFact(day=invoice.issued_on, invoice_id=invoice.id, product_id=il.product_id,
                                  customer_id=invoice.customer_id, salesperson_id=order.salesperson_id,
                                  warehouse_id=order.warehouse_id, qty=il.qty, revenue=il.amount,
@@ -112,7 +112,6 @@ def _record_invoice_facts(order: SalesOrder, invoice: SalesInvoice) -> None:
 
 def _record_return_facts(order: SalesOrder, sales_return: SalesReturn) -> None:
     """The credited part of a return as negative sales facts; goods never invoiced were never counted as sold."""
-    from app.reports.models import SalesFact
     db.session.add_all(SalesFact(day=business_today(), return_id=sales_return.id, product_id=rl.product_id,
                                  customer_id=sales_return.customer_id, salesperson_id=order.salesperson_id,
                                  warehouse_id=sales_return.warehouse_id, qty=-rl.credited_qty, revenue=-rl.amount,

@@ -2,18 +2,18 @@
 
 The one home of the balance rule, the same for both sides: a partner's invoices, less their credit notes
 (returns), less the payments between us, derived from documents and never typed in. Partner screens, finance,
-reports and the API ask here. It names the sales and purchasing tables only when asked (receivables(),
-payables()): their packages import their screens, which import this module.
+reports and the API ask here, naming the side: RECEIVABLES or PAYABLES.
 """
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
 from sqlalchemy import func, select, union_all
 
 from app.extensions import db
 from app.finance.models import Payment
+from app.purchasing.models import PurchaseInvoice, PurchaseOrder, PurchaseReturn
+from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesReturn
 from app.trade.settlement import InvoiceStatus
 
 ZERO = Decimal("0")
@@ -33,18 +33,8 @@ class Side:
         return getattr(model, self.partner)
 
 
-@cache
-def receivables() -> Side:
-    """Sales invoices and credit notes: what customers owe us."""
-    from app.sales.models import SalesInvoice, SalesOrder, SalesReturn
-    return Side(SalesInvoice, SalesReturn, SalesOrder, "customer_id")
-
-
-@cache
-def payables() -> Side:
-    """Purchase invoices and the suppliers' credits: what we owe suppliers."""
-    from app.purchasing.models import PurchaseInvoice, PurchaseOrder, PurchaseReturn
-    return Side(PurchaseInvoice, PurchaseReturn, PurchaseOrder, "supplier_id")
+RECEIVABLES = Side(SalesInvoice, SalesReturn, SalesOrder, "customer_id")  # what customers owe us
+PAYABLES = Side(PurchaseInvoice, PurchaseReturn, PurchaseOrder, "supplier_id")  # what we owe suppliers
 
 
 def _signed(side: Side) -> tuple:
@@ -105,16 +95,15 @@ def overdue_partner_ids(side: Side, partner_ids, today: date) -> set[int]:
 
 def customer_balances(customer_ids) -> dict[int, Decimal]:
     """What each customer owes: invoices, less credit notes (returns), less receipts. Negative: we owe them."""
-    return balances(receivables(), customer_ids)
+    return balances(RECEIVABLES, customer_ids)
 
 
 def customer_balance(customer) -> Decimal:
     return customer_balances([customer.id])[customer.id]
 
 
-def uninvoiced_orders_total(customer, excluding=None) -> Decimal:
+def uninvoiced_orders_total(customer, excluding: SalesOrder | None = None) -> Decimal:
     """Confirmed orders' value not yet invoiced: already promised, so it counts against the credit limit."""
-    from app.sales.models import OrderStatus, SalesOrder
     query = select(SalesOrder).where(SalesOrder.customer_id == customer.id, SalesOrder.status.in_(
         [OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED]))
     if excluding is not None and excluding.id is not None:
@@ -133,7 +122,7 @@ def credit_headroom(customer) -> Decimal | None:
 
 def supplier_balances(supplier_ids) -> dict[int, Decimal]:
     """What we owe each supplier: their invoices, less their credits (our returns), less our payments."""
-    return balances(payables(), supplier_ids)
+    return balances(PAYABLES, supplier_ids)
 
 
 def supplier_balance(supplier) -> Decimal:
