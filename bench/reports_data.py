@@ -98,7 +98,8 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
     from app.purchasing.models import (PurchaseInvoice, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt,
                                        PurchaseReceiptLine, PurchaseStatus)
     from app.reports.models import SalesFact
-    from app.sales.models import (InvoiceStatus, OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice,
+    from app.sales.models import OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice
+    from app.trade.settlement import InvoiceStatus
                                   SalesInvoiceLine, SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine)
     from app.search import haystack
 

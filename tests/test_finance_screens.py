@@ -13,7 +13,8 @@ from app.finance import services as finance
 from app.finance.models import Payment
 from app.sales import fulfilment
 from app.sales.fulfilment import QtyInput
-from app.sales.models import InvoiceStatus, SalesInvoice
+from app.sales.models import SalesInvoice
+from app.trade.settlement import InvoiceStatus
 from tests import factories
 
 EN = {"Accept-Language": "en"}

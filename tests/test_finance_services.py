@@ -15,7 +15,8 @@ from app.finance.services import AllocationInput, open_invoices, record_receipt
 from app.partners import services as partners
 from app.sales import fulfilment
 from app.sales.fulfilment import QtyInput
-from app.sales.models import InvoiceStatus, OrderStatus
+from app.sales.models import OrderStatus
+from app.trade.settlement import InvoiceStatus
 from tests import factories
 
 D = Decimal

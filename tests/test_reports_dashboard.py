@@ -14,8 +14,8 @@ from app.reports.models import SalesFact
 from app.reports.periods import Period, preset
 from app.sales import fulfilment
 from app.sales.fulfilment import QtyInput
-from app.sales.models import InvoiceStatus
 from app.stocktake.models import Stocktake, StocktakeStatus
+from app.trade.settlement import InvoiceStatus
 from tests import factories
 
 D = Decimal

@@ -25,9 +25,10 @@ from app.partners import services as partners
 from app.sales import fulfilment
 from app.sales import services as sales
 from app.sales.fulfilment import QtyInput
-from app.sales.models import InvoiceStatus, OrderStatus, SalesOrder, line_amounts
+from app.sales.models import OrderStatus, SalesOrder, line_amounts
 from app.sales.services import CreditLimitExceeded, LineInput
 from app.settings.services import update_company
+from app.trade.settlement import InvoiceStatus
 from tests import factories
 
 D = Decimal

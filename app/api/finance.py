@@ -9,8 +9,18 @@ from sqlalchemy.orm import selectinload
 from app.api import trade
 from app.api.routes import bp
 from app.api.sales import enum_arg, optional_body, order_in_scope, referenced
-from app.api.schema import (Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
-                            ValidationFailed)
+from app.api.schema import (
+    Choice,
+    Date,
+    DateTime,
+    DecimalString,
+    Integer,
+    ListOf,
+    Nested,
+    Schema,
+    String,
+    ValidationFailed,
+)
 from app.api.spec import Link, operation, parse_body, reply, reply_page
 from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, PAYABLES, allow
 from app.db_types import business_today
@@ -22,9 +32,9 @@ from app.finance.models import Payment, PaymentMethod
 from app.limits import AMOUNT
 from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
-from app.sales.models import InvoiceStatus, SalesInvoice
+from app.sales.models import SalesInvoice
 from app.sales.printing import invoice_pdf
-
+from app.trade.settlement import InvoiceStatus
 
 INVOICE = trade.invoice("SalesInvoice", "sales_order_id", "customer_id", {
     "opening": "None for an opening receivable", "paid": "Receipts allocated to it",

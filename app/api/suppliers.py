@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api import trade
-from app.api.routes import bp
 from app.api.pagination import paginate
+from app.api.routes import bp
 from app.api.sales import enum_arg
 from app.api.schema import Boolean, DateTime, DecimalString, Integer, Schema, String
 from app.api.spec import Link, operation, parse_body, reply, reply_page
@@ -15,8 +15,8 @@ from app.extensions import db
 from app.partners import suppliers
 from app.partners.models import Supplier
 from app.purchasing.models import PurchaseInvoice
-from app.sales.models import InvoiceStatus
 from app.search import narrow
+from app.trade.settlement import InvoiceStatus
 
 # Suppliers have no tags, unlike customers.
 TEXT = ("name", "contact", "phone", "mobile", "email", "address", "tax_number", "bank_name", "bank_account", "notes")

@@ -9,7 +9,7 @@ from app.auth.roles import sees_cost
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.limits import QUANTITY
-from app.sales.models import InvoiceStatus
+from app.trade.settlement import InvoiceStatus
 
 CREDITED = "Of qty, how much had been invoiced and is credited"
 

@@ -19,8 +19,9 @@ from app.partners.models import Customer
 from app.purchasing.models import PurchaseInvoice, PurchaseOrder, PurchaseStatus
 from app.reports.models import SalesFact
 from app.reports.periods import Period
-from app.sales.models import InvoiceStatus, OrderStatus, SalesInvoice, SalesOrder
+from app.sales.models import OrderStatus, SalesInvoice, SalesOrder
 from app.stocktake.models import Stocktake, StocktakeStatus
+from app.trade.settlement import InvoiceStatus
 
 ZERO = Decimal("0.00")
 TENTH = Decimal("0.1")

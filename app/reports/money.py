@@ -15,14 +15,14 @@ from sqlalchemy.orm import selectinload
 
 from app.db_types import Money
 from app.extensions import db
-from app.finance.models import (CreditAllocation, Payment, PaymentAllocation, PaymentMethod,
-                                PurchaseCreditAllocation)
+from app.finance.models import CreditAllocation, Payment, PaymentAllocation, PaymentMethod, PurchaseCreditAllocation
 from app.partners import services as partners
 from app.partners.models import Customer, Supplier
 from app.purchasing.models import PurchaseInvoice, PurchaseReturn
 from app.reports.periods import Period
-from app.sales.models import InvoiceStatus, SalesInvoice, SalesReturn
+from app.sales.models import SalesInvoice, SalesReturn
 from app.settings.services import business_zone
+from app.trade.settlement import InvoiceStatus
 
 ZERO = Decimal("0.00")
 # (key, label, overdue days from, to): "current" is not yet due; due today is current, a day late is 1-30.

@@ -25,8 +25,9 @@ from app.inventory.queries import active_warehouses
 from app.order_editor import created
 from app.partners.models import Customer
 from app.sales import fulfilment, printing, scope
+from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
 from app.sales.routes import bp
-from app.sales.models import InvoiceStatus, SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
+from app.trade.settlement import InvoiceStatus
 from app.web import list_url, render
 
 PER_PAGE = 30

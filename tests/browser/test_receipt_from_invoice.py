@@ -7,7 +7,8 @@ import re
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.sales.models import InvoiceStatus, SalesInvoice
+from app.sales.models import SalesInvoice
+from app.trade.settlement import InvoiceStatus
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.screens import sign_in
