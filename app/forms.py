@@ -99,6 +99,8 @@ def form_write(view=None, *, replay=None):
 
 
 def _form_key() -> str:
+    if g.get("user") is None:  # a public form (sign-in, set-up, an invitation) carries no key
+        return ""
     key = request.form.get("idempotency_key") or request.form.get("key") or ""
     return key.strip()[:idempotency.MAX_KEY_LENGTH]
 
