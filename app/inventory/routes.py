@@ -3,14 +3,15 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, g, make_response, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.db_types import to_decimal
+from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import new_key, post_once
+from app.forms import form_write, new_key, refuse
 from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
@@ -82,14 +83,19 @@ def warehouses():
 
 @bp.route("/warehouses/new", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def warehouse_create():
     """Add a warehouse; marking it default takes the mark from the previous default."""
     form = WarehouseForm(idempotency_key=new_key())
-    if form.validate_on_submit() and (response := post_once(
-            form, lambda: services.create_warehouse(g.user, form.code.data, form.name.data, form.address.data,
-                                                    form.is_default.data),
-            lambda warehouse: (url_for("inventory.warehouses"), _warehouse_created(warehouse)))):
-        return response
+    if form.validate_on_submit():
+        try:
+            warehouse = services.create_warehouse(g.user, form.code.data, form.name.data, form.address.data,
+                                                  form.is_default.data)
+        except BusinessRuleError as error:
+            refuse(form, error)
+        else:
+            flash(_warehouse_created(warehouse), "success")
+            return redirect(url_for("inventory.warehouses"))
     return render("inventory/warehouse_create.html", form=form, current_default=services.default_warehouse(),
                   status=422 if form.errors else 200)
 
@@ -129,6 +135,7 @@ def adjustments():
 
 @bp.route("/adjustments/new", methods=["GET", "POST"])
 @allow(*WRITERS)
+@form_write
 def adjustment_create():
     """Post an adjustment (其他入库/其他出库/报损/报溢): all lines or nothing."""
     default = services.default_warehouse()
@@ -139,11 +146,14 @@ def adjustment_create():
     if not adding and request.method == "POST":
         valid = form.validate_on_submit()  # before reading lines: validating resets the lines' errors
         lines = read_lines(form.lines, kind.sign, with_cost=sees_cost(g.user) and kind.sign > 0)
-        if valid and lines is not None and (response := post_once(
-                form, lambda: services.create_adjustment(g.user, form.warehouse_id.data, kind, form.reason.data, lines),
-                lambda adjustment: (url_for("inventory.adjustment", adjustment_id=adjustment.id),
-                                    _("Adjustment %(number)s was posted.", number=adjustment.number)))):
-            return response
+        if valid and lines is not None:
+            try:
+                adjustment = services.create_adjustment(g.user, form.warehouse_id.data, kind, form.reason.data, lines)
+            except BusinessRuleError as error:
+                refuse(form, error)
+            else:
+                flash(_("Adjustment %(number)s was posted.", number=adjustment.number), "success")
+                return redirect(url_for("inventory.adjustment", adjustment_id=adjustment.id))
     return render("inventory/adjustment_create.html", form=form, **_lines_context(form, "adjustment", sees_cost(g.user)),
                   status=422 if request.method == "POST" and not adding else 200)
 
@@ -167,6 +177,7 @@ def transfers():
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
 @allow(*WRITERS)
+@form_write
 def transfer_create():
     """Move goods from one warehouse to another: all lines or nothing."""
     choices = [(w.id, w.name) for w in queries.active_warehouses()]
@@ -178,12 +189,15 @@ def transfer_create():
     if not adding and request.method == "POST":
         valid = form.validate_on_submit()  # before reading lines: validating resets the lines' errors
         lines = read_lines(form.lines)
-        if valid and lines is not None and (response := post_once(
-                form, lambda: services.create_transfer(g.user, form.from_warehouse_id.data, form.to_warehouse_id.data,
-                                                       lines, form.notes.data),
-                lambda transfer: (url_for("inventory.transfer", transfer_id=transfer.id),
-                                  _("Transfer %(number)s was posted.", number=transfer.number)))):
-            return response
+        if valid and lines is not None:
+            try:
+                transfer = services.create_transfer(g.user, form.from_warehouse_id.data, form.to_warehouse_id.data,
+                                                    lines, form.notes.data)
+            except BusinessRuleError as error:
+                refuse(form, error)
+            else:
+                flash(_("Transfer %(number)s was posted.", number=transfer.number), "success")
+                return redirect(url_for("inventory.transfer", transfer_id=transfer.id))
     return render("inventory/transfer_create.html", form=form, **_lines_context(form, "transfer", False),
                   status=422 if request.method == "POST" and not adding else 200)
 
