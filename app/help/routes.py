@@ -3,7 +3,7 @@ from flask import abort, g, redirect, request, url_for
 
 from app.auth.roles import EVERYONE, allow
 from app.db_types import utcnow
-from app.extensions import db
+from app.forms import form_write
 from app.help import bp, pages, quickstart
 from app.web import render
 
@@ -40,11 +40,11 @@ def quickstart_page():
 
 @bp.route("/quickstart/seen", methods=["POST"])
 @allow(EVERYONE)
+@form_write
 def quickstart_seen():
     """Stop offering the quick start on the home screen (the user started it or dismissed it)."""
     if g.user.quickstart_seen_at is None:
         g.user.quickstart_seen_at = utcnow()
-        db.session.commit()
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith(("//", "/\\")):
         target = url_for("home.index")

@@ -4,8 +4,7 @@ from flask_babel import gettext as _
 
 from app.auth.roles import EVERYONE, Role, allow
 from app.errors import BusinessRuleError
-from app.extensions import db
-from app.forms import apply_error
+from app.forms import form_write, refuse
 from app.settings import bp
 from app.settings.forms import CompanyForm
 from app.settings.services import company, update_company
@@ -14,6 +13,7 @@ from app.web import render
 
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def edit():
     """Company name, address, tax number, bank, logo, currency, tax rate, time zone, fiscal year, sales limits."""
     from app.setup import checklist  # the go-live steps read every area's tables
@@ -28,9 +28,8 @@ def edit():
         try:
             update_company(g.user, values)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("settings.edit"))
     return render("settings/edit.html", form=form, settings=settings, checklist=offers,
