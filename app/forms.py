@@ -108,7 +108,7 @@ def _form_key() -> str:
 def _replay(record, replay, view_args):
     if replay is not None:
         return replay(**view_args)
-    return redirect(record.location)
+    return redirect(record.location, record.status if 300 <= record.status < 400 else 302)
 
 
 # Older ways, replaced by form_write route by route (issue 15); deleted once no route uses them.

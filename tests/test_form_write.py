@@ -34,6 +34,14 @@ def create():
     return redirect(f"/probe/{warehouse.id}")
 
 
+@probe.route("/probe/see-other", methods=["POST"])
+@allow(EVERYONE)
+@form_write
+def create_see_other():
+    warehouse = _add(request.form["code"])
+    return redirect(f"/probe/{warehouse.id}", 303)
+
+
 @probe.route("/probe/refused", methods=["POST"])
 @allow(EVERYONE)
 @form_write
@@ -101,6 +109,13 @@ def test_a_key_used_before_answers_as_the_first_time_and_writes_once(probe_clien
     again = post(probe_client, "/probe/create", code="B", idempotency_key="tap-1")
     assert first.status_code == again.status_code == 302
     assert again.location == first.location
+    assert codes() == ["A"]
+
+
+def test_a_replay_redirects_with_the_first_answers_status(probe_client):
+    first = post(probe_client, "/probe/see-other", code="A", idempotency_key="tap-6")
+    again = post(probe_client, "/probe/see-other", code="B", idempotency_key="tap-6")
+    assert (first.status_code, again.status_code, again.location) == (303, 303, first.location)
     assert codes() == ["A"]
 
 
