@@ -82,13 +82,14 @@ def _register_blueprints(app):
 
 def _register_hooks(app):
     from app import vendor
-    from app.auth.access import enforce
+    from app.auth.access import enforce, may
     from app.security import add_security_headers
 
     database.init_app(app)
     app.before_request(enforce)
     app.after_request(add_security_headers)
     app.add_template_global(vendor.scanner_assets)  # imported macros cannot see context processors
+    app.add_template_global(may)
 
     @app.context_processor
     def shell_context():

@@ -79,7 +79,7 @@ def show(stocktake_id):
     if not stocktake.is_open and g.user.role in STOCKTAKE_REVIEWERS:
         return redirect(url_for("stocktake.review", stocktake_id=stocktake.id))
     return render("stocktake/count.html", stocktake=stocktake, recent_scans=_recent_scans(stocktake),
-                  reviewers=STOCKTAKE_REVIEWERS, can_attach=g.user.role in PRODUCT_EDITORS, **_counted(stocktake))
+                  can_attach=g.user.role in PRODUCT_EDITORS, **_counted(stocktake))
 
 
 @bp.route("/<int:stocktake_id>/lines")
