@@ -1,6 +1,7 @@
 """Help: the index with search, one page per screen, and the role's quick start."""
 from flask import abort, g, redirect, request, url_for
 
+from app.auth.access import may
 from app.auth.roles import EVERYONE, allow
 from app.db_types import utcnow
 from app.forms import form_write
@@ -84,14 +85,9 @@ def help_tour():
 
 @bp.app_template_global()
 def allowed_url(endpoint: str, **args) -> str | None:
-    """The URL of `endpoint` if the signed-in user may open it, else None: empty states link only where one can go."""
-    from flask import current_app
-    from app.auth.roles import PUBLIC, allowed_roles
-    view = current_app.view_functions.get(endpoint)
-    roles = allowed_roles(view) if view else None
-    if not roles or roles == PUBLIC or g.get("user") is None or g.user.role not in roles:
-        return None
-    return url_for(endpoint, **args)
+    """The URL of `endpoint` if the signed-in user may open it (access.may), else None: empty states link only where
+    one can go."""
+    return url_for(endpoint, **args) if may(endpoint) else None
 
 
 @bp.app_template_global()
