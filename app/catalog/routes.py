@@ -18,6 +18,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db, htmx
 from app.formatting import plain
 from app.forms import form_write, new_key, refuse
+from app.paging import page_number, read_page
 from app.inventory import queries as inventory_queries
 from app.inventory.models import StockLevel, Warehouse
 from app.settings.services import company
@@ -45,12 +46,11 @@ def _abilities():
 def index():
     """Products as cards: search as you type (pinyin too), category / low stock / status filters, 30 a page."""
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.execute(_list_query(filters).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
+    page = read_page(_list_query(filters), page_number(), PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    next_url = url_for("catalog.index", **args, page=page + 1) if len(rows) > PER_PAGE else None
-    return render("catalog/index.html", "catalog/_list.html" if page == 1 else "catalog/_cards.html",
-                  cards=rows[:PER_PAGE], page=page, next_url=next_url, filters=filters,
+    next_url = url_for("catalog.index", **args, page=page.page + 1) if page.has_next else None
+    return render("catalog/index.html", "catalog/_list.html" if page.page == 1 else "catalog/_cards.html",
+                  cards=page.items, page=page.page, next_url=next_url, filters=filters,
                   show_price=sees_sale_price(g.user), categories=services.category_choices,
                   currency=company().currency)
 

@@ -17,6 +17,7 @@ from app.finance import bp, services
 from app.finance.forms import ReceiptForm, allocation_field, amount_or_none, read_allocations
 from app.finance.models import Payment, PaymentMethod
 from app.forms import form_write, new_key, refuse
+from app.paging import page_number, read_page
 from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import InvoiceStatus, SalesInvoice
@@ -31,7 +32,7 @@ CUSTOMER_OPTIONS = 20
 @allow(MONEY_READERS)
 def receipts():
     """Money received, newest first; searched by customer, receipt number or reference."""
-    query, page = scope.payments(g.user), max(request.args.get("page", 1, type=int), 1)
+    query = scope.payments(g.user)
     if customer_id := request.args.get("customer_id", type=int):
         query = query.where(Payment.customer_id == customer_id)
     for word in request.args.get("q", "").lower().split():
@@ -39,11 +40,10 @@ def receipts():
         query = query.where(or_(Payment.customer_id.in_(customers),
                                 func.lower(Payment.number).contains(word, autoescape=True),
                                 func.lower(Payment.reference).contains(word, autoescape=True)))
-    rows = db.session.scalars(query.options(selectinload(Payment.customer))
-                              .order_by(Payment.paid_on.desc(), Payment.id.desc())
-                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
-    return render("finance/receipts.html", "finance/_receipts.html" if page == 1 else "finance/_receipt_rows.html",
-                  payments=rows[:PER_PAGE], page=page, has_next=len(rows) > PER_PAGE, args=request.args,
+    page = read_page(query.options(selectinload(Payment.customer)).order_by(Payment.paid_on.desc(), Payment.id.desc()),
+                     page_number(), PER_PAGE, scalars=True)
+    return render("finance/receipts.html", "finance/_receipts.html" if page.page == 1 else "finance/_receipt_rows.html",
+                  payments=page.items, page=page.page, has_next=page.has_next, args=request.args,
                   list_url=list_url("finance.receipts"), can_read_invoices=g.user.role in INVOICERS,
                   customer=customer_id and scope.get(scope.customers(g.user), Customer, customer_id))
 

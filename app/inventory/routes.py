@@ -16,16 +16,13 @@ from app.inventory import bp, queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
 from app.limits import optional_date
+from app.paging import page_number
 from app.web import render
 
 PER_PAGE = 30
 WRITERS = (Role.OWNER, Role.WAREHOUSE)
 READERS = (Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE)
 DOCUMENTS = {"adjustment": ("inventory.adjustment", "adjustment_id"), "transfer": ("inventory.transfer", "transfer_id")}
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _date(name) -> date | None:
@@ -39,7 +36,7 @@ def index():
     filters = queries.StockFilter(request.args.get("warehouse_id", type=int), request.args.get("q", "").strip(),
                                   request.args.get("flag", "") if request.args.get("flag") in ("low", "over") else "")
     show_value, show_levels = sees_cost(g.user), g.user.role != Role.SALES
-    page = queries.stock_page(filters, _page(), PER_PAGE, levels=show_levels, value=show_value)
+    page = queries.stock_page(filters, page_number(), PER_PAGE, levels=show_levels, value=show_value)
     split = queries.stock_by_warehouse([row.id for row in page.items]) if not filters.warehouse_id else {}
     args = {k: v for k, v in vars(filters).items() if v}
     return render("inventory/index.html", "inventory/_stock.html" if page.page == 1 else "inventory/_stock_rows.html",
@@ -57,7 +54,7 @@ def ledger(product_id):
                                    request.args.get("number", "").strip(), request.args.get("user_id", type=int),
                                    _date("date_from"), _date("date_to"))
     show_cost = sees_cost(g.user)
-    page = queries.ledger_page(g.user, product_id, filters, _page(), PER_PAGE, cost=show_cost)
+    page = queries.ledger_page(g.user, product_id, filters, page_number(), PER_PAGE, cost=show_cost)
     filter_args = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(filters).items() if v}
     return render("inventory/ledger.html", "inventory/_ledger.html" if page.page == 1 else "inventory/_ledger_rows.html",
                   product=product, page=page, filters=filters, filter_args=filter_args, show_cost=show_cost,
@@ -129,7 +126,7 @@ def _add_line(form) -> bool:
 @allow(*READERS)
 def adjustments():
     """Adjustments, newest first."""
-    page = queries.adjustments_page(_page(), PER_PAGE)
+    page = queries.adjustments_page(page_number(), PER_PAGE)
     return render("inventory/adjustments.html", "inventory/_adjustment_rows.html", page=page)
 
 
@@ -171,7 +168,7 @@ def adjustment(adjustment_id):
 @allow(*READERS)
 def transfers():
     """Transfers, newest first."""
-    page = queries.transfers_page(_page(), PER_PAGE)
+    page = queries.transfers_page(page_number(), PER_PAGE)
     return render("inventory/transfers.html", "inventory/_transfer_rows.html", page=page)
 
 

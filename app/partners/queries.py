@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Product
 from app.extensions import db
 from app.finance.models import Payment
+from app.paging import Page, read_page  # Page: purchasing.queries reads it from here
 from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesOrderLine, SalesReturn
@@ -32,14 +33,6 @@ class CustomerFilter:
         values = {"q": self.text, "status": self.status if self.status != "active" else "",
                   "owes": "1" if self.owes else "", "salesperson": self.salesperson or ""}
         return {k: v for k, v in values.items() if v}
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list read with one extra row, so the screen knows whether more follow."""
-    items: list
-    page: int
-    has_next: bool
 
 
 def _owed():
@@ -67,10 +60,8 @@ def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Pa
     if filters.owes:
         owed = _owed()
         query = query.join(owed, owed.c.customer_id == Customer.id).where(owed.c.owed > 0)
-    query = query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id)
-    page = max(page, 1)
-    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return Page(rows[:per_page], page, len(rows) > per_page)
+    return read_page(query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id),
+                     page, per_page, scalars=True)
 
 
 def _overdue(today: date):
