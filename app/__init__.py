@@ -1,4 +1,6 @@
 """JXC: the app factory."""
+import importlib
+
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -51,33 +53,30 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     return app
 
 
-def _register_blueprints(app):
-    from app.api import bp as api_bp
-    from app.audit import bp as audit_bp
-    from app.auth import bp as auth_bp
-    from app.catalog import bp as catalog_bp
-    from app.finance import bp as finance_bp
-    from app.help import bp as help_bp
-    from app.home import bp as home_bp
-    from app.imports import bp as imports_bp
-    from app.inventory import bp as inventory_bp
-    from app.opening import bp as opening_bp
-    from app.partners import bp as partners_bp
-    from app.purchasing import bp as purchasing_bp
-    from app.reports import bp as reports_bp
-    from app.pwa import bp as pwa_bp
-    from app.sales import bp as sales_bp
-    from app.settings import bp as settings_bp
-    from app.setup import bp as setup_bp
-    from app.stocktake import bp as stocktake_bp
-    from app.users import bp as users_bp
+# Every module that adds routes, by blueprint, in the order they are registered. A package's __init__ loads
+# nothing, so importing models or services never loads a screen (tests/test_imports_layering.py); only this does.
+ROUTE_MODULES = {
+    "auth": ("routes",), "home": ("routes",), "users": ("routes", "invitations"), "settings": ("routes",),
+    "audit": ("routes",), "pwa": ("routes",), "catalog": ("routes", "files"), "inventory": ("routes",),
+    "partners": ("routes",), "sales": ("routes", "fulfilment_routes"), "finance": ("routes",),
+    "purchasing": ("routes", "receiving_routes", "supplier_routes", "analysis_routes"), "stocktake": ("routes",),
+    "reports": ("routes", "dashboard_routes", "inventory_routes", "money_routes", "sales_routes"),
+    "setup": ("routes",), "help": ("routes",), "imports": ("routes",), "opening": ("routes",),
+    "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
+            "suppliers", "stocktake", "reports", "reports_inventory"),
+}
 
-    for blueprint in (auth_bp, home_bp, users_bp, settings_bp, audit_bp, pwa_bp, catalog_bp, inventory_bp,
-                      partners_bp, sales_bp, finance_bp, purchasing_bp, stocktake_bp, reports_bp, setup_bp, help_bp,
-                      imports_bp, opening_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    csrf.exempt(api_bp)  # bearer tokens only: no cookies, so no CSRF to forge
+
+def _register_blueprints(app):
+    for package, modules in ROUTE_MODULES.items():
+        for module in modules:
+            importlib.import_module(f"app.{package}.{module}")
+        blueprint = importlib.import_module(f"app.{package}.routes").bp
+        if package == "api":
+            app.register_blueprint(blueprint, url_prefix="/api/v1")
+            csrf.exempt(blueprint)  # bearer tokens only: no cookies, so no CSRF to forge
+        else:
+            app.register_blueprint(blueprint)
 
 
 def _register_hooks(app):

@@ -6,10 +6,19 @@ from sqlalchemy import select
 from app.auth import services as auth
 from app.catalog import services as catalog
 from app.catalog.barcodes import gtin_check_digit
+from app.db_types import business_today
 from app.extensions import db
+from app.finance import services as finance
 from app.inventory import services as inventory
 from app.inventory.models import Warehouse
 from app.inventory.services import LineInput
+from app.lines import QtyInput
+from app.partners import services as partners
+from app.partners import suppliers as partners_suppliers
+from app.purchasing import receiving
+from app.purchasing import services as purchasing
+from app.sales import fulfilment
+from app.sales import services as sales
 from app.settings.services import update_company
 from app.stocktake import services as stocktakes
 
@@ -138,13 +147,6 @@ def _load_sales(users: dict, products: list) -> None:
     """Customers of both salespeople and their orders in every state, with invoices, receipts and a return."""
     from datetime import timedelta
 
-    from app.db_types import business_today
-    from app.finance import services as finance
-    from app.partners import services as partners
-    from app.sales import fulfilment
-    from app.sales import services as sales
-    from app.sales.fulfilment import QtyInput
-
     owner = users["boss"]
     customers = []
     for name, contact, mobile, address, seller, limit, terms, level, discount, tags in DEMO_CUSTOMERS:
@@ -194,10 +196,6 @@ DEMO_SUPPLIERS = (
 
 def _load_purchasing(users: dict, products: list) -> None:
     """Suppliers with the products they sell us, and purchase orders in several states."""
-    from app.lines import QtyInput
-    from app.partners import suppliers as partners_suppliers
-    from app.purchasing import receiving
-    from app.purchasing import services as purchasing
 
     buyer, made = users["buyer"], []
     for name, contact, mobile, address, terms, lead, items in DEMO_SUPPLIERS:

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, htmx
+from app.web import render
 
 # problem type -> HTTP status, as shared/API.md fixes them
 PROBLEM_STATUS = {
@@ -91,7 +92,6 @@ def http_error_titles():
 
 
 def register_error_handlers(app):
-    from app.web import render
 
     @app.errorhandler(BusinessRuleError)
     def business_rule(error):

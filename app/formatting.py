@@ -4,13 +4,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
+from app.settings.services import company
+
 CURRENCY_SYMBOLS = {"CNY": "¥", "HKD": "HK$", "USD": "$", "EUR": "€", "JPY": "¥"}
 
 
 def money(value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return ""
-    from app.settings.services import company
     code = currency or company().currency
     symbol = CURRENCY_SYMBOLS.get(code, code + " ")
     sign = "-" if value < 0 else ""

@@ -7,10 +7,16 @@ reversing document; the sums are measured as floating point (the check itself mu
 """
 from sqlalchemy import BigInteger, Float, cast, func, or_, select, type_coerce
 
+from app.catalog.models import Barcode, Product
 from app.checks import invariant
 from app.db_types import ScaledDecimal
 from app.extensions import db
+from app.finance.models import Payment
+from app.inventory.models import StockLevel, StockMove, StockMoveTotal
 from app.limits import AMOUNT, COST, PERCENT, PRICE, QUANTITY, Limit, normalise_code
+from app.purchasing.models import PurchaseInvoice
+from app.reports.models import SalesFact
+from app.sales.models import SalesInvoice
 
 # Column name -> its bound. Signed columns (moves, returns as negative facts, count differences) are held to the
 # bound either way. Stock levels (on_hand, reserved) are sums of moves and are measured with the sums below.
@@ -61,12 +67,6 @@ def stored_figures_within_bounds():
 
 def _sums():
     """(what, query of (group, float sum of the stored integers)) for every sum a report makes in the database."""
-    from app.inventory.models import StockLevel, StockMove, StockMoveTotal
-    from app.catalog.models import Product
-    from app.finance.models import Payment
-    from app.purchasing.models import PurchaseInvoice
-    from app.reports.models import SalesFact
-    from app.sales.models import SalesInvoice
 
     def total(column, group):
         stored = cast(type_coerce(column, BigInteger), Float)
@@ -107,7 +107,6 @@ def report_sums_fit():
 @invariant
 def codes_are_normalised():
     """SKUs and barcodes are stored NFKC without zero-width characters, so look-ups and duplicates compare equal"""
-    from app.catalog.models import Barcode, Product
     breaches = []
     for what, model, column in (("product", Product, Product.sku), ("barcode", Barcode, Barcode.code)):
         for row_id, code in db.session.execute(select(model.id, column)).yield_per(5000):

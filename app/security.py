@@ -1,6 +1,8 @@
 """Security headers on every response."""
 from flask import has_request_context
 
+from app.web import wants_fragment
+
 CSP = "; ".join([
     "default-src 'self'",
     # The camera scanner's barcode decoder is WebAssembly; this allows compiling it, not eval().
@@ -19,7 +21,6 @@ CSP = "; ".join([
 
 
 def _is_fragment() -> bool:
-    from app.web import wants_fragment
     return has_request_context() and wants_fragment()
 
 

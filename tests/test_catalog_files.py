@@ -375,7 +375,7 @@ def test_a_refusal_while_writing_leaves_nothing_behind(app):
     """Write raises on the row that fails after earlier rows were flushed; the caller's rollback undoes them."""
     owner = factories.user("owner")
     warehouse = factories.warehouse()
-    kind, options = framework.KINDS["products"], {"warehouse": warehouse, "create_categories": True}
+    kind, options = framework.kind("products"), {"warehouse": warehouse, "create_categories": True}
     checked = framework.preview(kind, "p.xlsx", xlsx(HEADERS, GOOD_ROWS), options)
     assert checked.ok
     checked.rows[2].values["sale_price"] = Decimal("-1")  # as if the rules changed after the check
@@ -555,7 +555,7 @@ def test_exported_text_stays_text_never_a_formula(client, login):
         assert cell.value == name and cell.data_type == "s"
         assert cell.quotePrefix is (name[0] in "=+-@")
     # and it round-trips: the importer reads each name back as the same text
-    checked = framework.preview(framework.KINDS["products"], "export.xlsx", response.data)
+    checked = framework.preview(framework.kind("products"), "export.xlsx", response.data)
     assert sorted(plan.values["name"] for plan in checked.rows) == sorted(names)
 
 

@@ -1,12 +1,12 @@
 """Products over the API: the same services as the screens; prices follow the caller's role."""
-from flask import abort, g, jsonify, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
-from app.api.schema import Boolean, DecimalString, Integer, Schema, String, ValidationFailed, decimal_str
-from app.api.spec import operation, parse_body
+from app.api.schema import Boolean, DecimalString, Integer, Schema, String, ValidationFailed
+from app.api.spec import operation, parse_body, reply
 from app.auth.roles import EVERYONE, PRODUCT_EDITORS, allow, sees_cost, sees_sale_price
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
@@ -19,8 +19,9 @@ PRICE_FIELDS = ("sale_price", "purchase_price")
 PRODUCT = Schema("Product", {
     "id": Integer(), "sku": String(), "name": String(), "spec": String(), "barcode": String(nullable=True),
     "unit": String(), "category": String(nullable=True, description="Category path, e.g. 手机配件/保护壳"),
-    "brand": String(), "sale_price": DecimalString(2, description="Absent for warehouse users"),
-    "purchase_price": DecimalString(2, description="Absent for sales and warehouse users"),
+    "brand": String(),
+    "sale_price": DecimalString(2, description="Absent for warehouse users", visible=sees_sale_price),
+    "purchase_price": DecimalString(2, description="Absent for sales and warehouse users", visible=sees_cost),
     "min_stock": DecimalString(3), "max_stock": DecimalString(3), "active": Boolean(), "notes": String(),
 })
 PRODUCT_LOOKUP = Schema("ProductLookup", {
@@ -40,25 +41,9 @@ PRODUCT_CREATE = Schema("ProductCreate", {**_WRITABLE, "sku": String(required=Tr
 PRODUCT_UPDATE = Schema("ProductUpdate", _WRITABLE)
 
 
-def product_json(product: Product) -> dict:
-    """A product as the caller may see it: no purchase price for sales/warehouse, no prices at all for warehouse."""
-    return listed_json({**{column.key: getattr(product, column.key) for column in catalog.LISTED},
-                        "barcode": product.barcode, "category": product.category.path if product.category else None})
-
-
-def listed_json(product: dict) -> dict:
-    """product_json for a product read as catalog.listed gives it (a dict, no ORM object)."""
-    data = {
-        "id": product["id"], "sku": product["sku"], "name": product["name"], "spec": product["spec"],
-        "barcode": product["barcode"], "unit": product["unit"], "category": product["category"],
-        "brand": product["brand"], "min_stock": decimal_str(product["min_stock"], 3),
-        "max_stock": decimal_str(product["max_stock"], 3), "active": product["active"], "notes": product["notes"],
-    }
-    if sees_sale_price(g.user):
-        data["sale_price"] = decimal_str(product["sale_price"], 2)
-    if sees_cost(g.user):
-        data["purchase_price"] = decimal_str(product["purchase_price"], 2)
-    return data
+def _reply(product: Product, **kw):
+    """A product as the caller may see it, read from its row (catalog.listed gives the same fields as a dict)."""
+    return reply(product, category=product.category.path if product.category else None, **kw)
 
 
 def _values(data: dict) -> tuple[dict, str | None]:
@@ -96,9 +81,8 @@ def products_index():
         query = query.where(Product.active.is_(active == "true"))
     if (category_id := request.args.get("category_id", type=int)) is not None:
         query = query.where(Product.category_id == category_id)
-    listing = paginate(query.order_by(Product.id), int)  # the page's ids (and the total), then only their rows
-    listing["items"] = [listed_json(product) for product in catalog.listed(listing["items"])]
-    return jsonify(listing)
+    listing = paginate(query.order_by(Product.id))  # the page's ids (and the total), then only their rows
+    return reply({**listing, "items": catalog.listed(listing["items"])})
 
 
 @bp.route("/products", methods=["POST"])
@@ -110,10 +94,7 @@ def products_create():
     values, barcode = _values(parse_body())
     product = catalog.create_product(g.user, values, barcode=barcode)
     db.session.flush()
-    response = jsonify(product_json(product))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.products_show", product_id=product.id)
-    return response
+    return _reply(product, location=url_for("api.products_show", product_id=product.id))
 
 
 @bp.route("/products/lookup")
@@ -123,8 +104,7 @@ def products_create():
 def products_lookup():
     """The product a barcode belongs to, and how many base units one scan of it means (packs)."""
     product = catalog.lookup_listed(request.args.get("barcode", "")) or abort(404)
-    return jsonify({**listed_json(product), "scan_quantity": decimal_str(product["scan_quantity"], 3),
-                    "scan_unit": product["scan_unit"]})
+    return reply(product)
 
 
 def _product(product_id) -> Product:
@@ -136,7 +116,7 @@ def _product(product_id) -> Product:
 @operation("Read a product", response=PRODUCT)
 def products_show(product_id):
     """One product."""
-    return jsonify(product_json(_product(product_id)))
+    return _reply(_product(product_id))
 
 
 @bp.route("/products/<int:product_id>", methods=["PATCH"])
@@ -147,4 +127,4 @@ def products_update(product_id):
     product = _product(product_id)
     values, barcode = _values(parse_body())
     catalog.update_product(g.user, product, values, barcode=barcode)
-    return jsonify(product_json(product))
+    return _reply(product)

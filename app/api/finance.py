@@ -1,17 +1,17 @@
 """Sales invoices, customer receipts (收款) and supplier payments (付款) over the API: app.sales.fulfilment and
 app.finance, scoped per caller."""
 
-from flask import abort, g, jsonify, request
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
-from app.api.pagination import paginate
-from app.api.sales import created, enum_arg, optional_body, order_in_scope, referenced
-from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Field, Integer, ListOf, Nested, Schema, String,
-                            ValidationFailed, decimal_str)
-from app.api.spec import DATE, Link, operation, parse_body
+from app.api import trade
+from app.api.routes import bp
+from app.api.sales import enum_arg, optional_body, order_in_scope, referenced
+from app.api.schema import (Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
+                            ValidationFailed)
+from app.api.spec import Link, operation, parse_body, reply, reply_page
 from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, PAYABLES, allow
 from app.db_types import business_today
 from app.documents import pdf_response
@@ -19,42 +19,20 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services as finance
 from app.finance.models import Payment, PaymentMethod
-from app.limits import AMOUNT, parse_date
+from app.limits import AMOUNT
 from app.partners.models import Customer, Supplier
 from app.sales import fulfilment, scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.sales.printing import invoice_pdf
 
 
-class Date(Field):
-    openapi = {"type": "string", "format": "date"}
-
-    def schema(self, incoming=False):
-        return {**super().schema(incoming), **(DATE if incoming else {})}
-
-    def parse(self, value):
-        try:
-            return parse_date(value, "date")
-        except BusinessRuleError as error:
-            raise ValueError(str(error.message)) from None
-
-
-INVOICE = Schema("SalesInvoice", {
-    "id": Integer(), "number": String(), "sales_order_id": Integer(nullable=True, description="None for an opening receivable"), "customer_id": Integer(),
-    "issued_on": Date(), "due_on": Date(), "subtotal": DecimalString(2), "tax": DecimalString(2),
-    "total": DecimalString(2), "paid": DecimalString(2, description="Receipts allocated to it"),
-    "credited": DecimalString(2, description="Credit notes (returns) allocated to it"),
-    "open_amount": DecimalString(2, description="total - paid - credited"), "status": Choice(InvoiceStatus),
-    "overdue": Boolean(description="Something is open and the due date has passed"),
-    "lines": ListOf(Nested(Schema("SalesInvoiceLine", {
-        "id": Integer(), "line_id": Integer(description="The sales order line"), "product_id": Integer(),
-        "qty": DecimalString(3), "unit_price": DecimalString(2), "discount_pct": DecimalString(2),
-        "tax_rate": DecimalString(2), "amount": DecimalString(2, description="Net of discount, before tax"),
-        "tax": DecimalString(2)}))),
-    "created_at": DateTime()})
+INVOICE = trade.invoice("SalesInvoice", "sales_order_id", "customer_id", {
+    "opening": "None for an opening receivable", "paid": "Receipts allocated to it",
+    "credited": "Credit notes (returns) allocated to it", "line": "The sales order line"}, discount=True)
 ALLOCATION = Schema("PaymentAllocation", {
     "invoice_id": Integer(required=True, description="A sales invoice for a customer's payment, a purchase invoice "
-                                                     "for a supplier's"),
+                                                     "for a supplier's",
+                          source=lambda allocation: allocation.sales_invoice_id or allocation.purchase_invoice_id),
     "amount": DecimalString(2, AMOUNT, required=True)})
 PAYMENT_CREATE = Schema("PaymentCreate", {
     "customer_id": Integer(description="Money from this customer (收款); send this or supplier_id"),
@@ -70,31 +48,6 @@ PAYMENT = Schema("Payment", {
     "supplier_id": Integer(nullable=True), "amount": DecimalString(2),
     "method": Choice(PaymentMethod), "paid_on": Date(), "reference": String(), "notes": String(),
     "allocations": ListOf(Nested(ALLOCATION)), "created_at": DateTime()})
-
-
-def invoice_json(invoice: SalesInvoice) -> dict:
-    lines = [{"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
-              "qty": decimal_str(line.qty, 3), "unit_price": decimal_str(line.unit_price, 2),
-              "discount_pct": decimal_str(line.discount_pct, 2), "tax_rate": decimal_str(line.tax_rate, 2),
-              "amount": decimal_str(line.amount, 2), "tax": decimal_str(line.tax, 2)} for line in invoice.lines]
-    return {"id": invoice.id, "number": invoice.number, "sales_order_id": invoice.order_id,
-            "customer_id": invoice.customer_id, "issued_on": invoice.issued_on.isoformat(),
-            "due_on": invoice.due_on.isoformat(), "subtotal": decimal_str(invoice.subtotal, 2),
-            "tax": decimal_str(invoice.tax, 2), "total": decimal_str(invoice.total, 2),
-            "paid": decimal_str(invoice.paid, 2), "credited": decimal_str(invoice.credited, 2),
-            "open_amount": decimal_str(invoice.open_amount, 2), "status": invoice.status.value,
-            "overdue": invoice.overdue(business_today()), "lines": lines, "created_at": invoice.created_at.isoformat()}
-
-
-def payment_json(payment: Payment) -> dict:
-    return {"id": payment.id, "number": payment.number, "customer_id": payment.customer_id,
-            "supplier_id": payment.supplier_id,
-            "amount": decimal_str(payment.amount, 2), "method": payment.method.value,
-            "paid_on": payment.paid_on.isoformat(), "reference": payment.reference, "notes": payment.notes,
-            "allocations": [{"invoice_id": a.sales_invoice_id or a.purchase_invoice_id,
-                             "amount": decimal_str(a.amount, 2)}
-                            for a in payment.allocations],
-            "created_at": payment.created_at.isoformat()}
 
 
 def _invoice(invoice_id) -> SalesInvoice:
@@ -114,7 +67,7 @@ def sales_orders_invoice(order_id):
     order = order_in_scope(order_id)
     optional_body()
     invoice = fulfilment.invoice_order(g.user, order)
-    return created(invoice_json(invoice), "api.sales_invoices_show", invoice_id=invoice.id)
+    return reply(invoice, location=url_for("api.sales_invoices_show", invoice_id=invoice.id))
 
 
 @bp.route("/sales-invoices")
@@ -136,7 +89,7 @@ def sales_invoices_index():
         query = query.where(SalesInvoice.status == status)
     if request.args.get("overdue") == "true":
         query = query.where(SalesInvoice.due_on < business_today(), SalesInvoice.status != InvoiceStatus.PAID)
-    return jsonify(paginate(query.order_by(SalesInvoice.id.desc()), invoice_json))
+    return reply_page(query.order_by(SalesInvoice.id.desc()))
 
 
 @bp.route("/sales-invoices/<int:invoice_id>")
@@ -144,7 +97,7 @@ def sales_invoices_index():
 @operation("Read a sales invoice", response=INVOICE)
 def sales_invoices_show(invoice_id):
     """One invoice with its lines and what is still open."""
-    return jsonify(invoice_json(_invoice(invoice_id)))
+    return reply(_invoice(invoice_id))
 
 
 @bp.route("/sales-invoices/<int:invoice_id>/pdf")
@@ -195,7 +148,7 @@ def payments_index():
     for name, column in (("customer_id", Payment.customer_id), ("supplier_id", Payment.supplier_id)):
         if (value := request.args.get(name, type=int)) is not None:
             query = query.where(column == value)
-    return jsonify(paginate(query.order_by(Payment.id.desc()), payment_json))
+    return reply_page(query.order_by(Payment.id.desc()))
 
 
 @bp.route("/payments", methods=["POST"])
@@ -212,7 +165,7 @@ def payments_create():
     payment = record(g.user, partner, data["amount"], data["method"], allocations, data.get("paid_on"),
                      data.get("reference", ""), data.get("notes", ""))
     db.session.flush()
-    return created(payment_json(payment), "api.payments_show", payment_id=payment.id)
+    return reply(payment, location=url_for("api.payments_show", payment_id=payment.id))
 
 
 @bp.route("/payments/<int:payment_id>")
@@ -220,4 +173,4 @@ def payments_create():
 @operation("Read a receipt or supplier payment", response=PAYMENT)
 def payments_show(payment_id):
     """One payment and the invoices it settled."""
-    return jsonify(payment_json(scope.get(_payments(g.user), Payment, payment_id) or abort(404)))
+    return reply(scope.get(_payments(g.user), Payment, payment_id) or abort(404))

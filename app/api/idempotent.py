@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app import database, idempotency
-from app.api import bp
+from app.api.routes import bp
 from app.errors import problem
 from app.extensions import db
 

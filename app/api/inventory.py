@@ -1,12 +1,10 @@
 """Warehouses, stock levels, the ledger, adjustments and transfers over the API."""
-from flask import abort, g, jsonify, request, url_for
+from flask import abort, g, request, url_for
 from sqlalchemy import select
 
-from app.api import bp
-from app.api.pagination import paginate
-from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
-                            decimal_str)
-from app.api.spec import operation, parse_body
+from app.api.routes import bp
+from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
+from app.api.spec import operation, parse_body, reply, reply_page
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.extensions import db
 from app.inventory import queries
@@ -30,9 +28,10 @@ STOCK_LEVEL = Schema("StockLevel", {"product_id": Integer(), "warehouse_id": Int
 MOVE = Schema("StockMove", {
     "id": Integer(), "product_id": Integer(), "warehouse_id": Integer(), "qty": DecimalString(3, description="Signed"),
     "kind": Choice(MoveKind),
-    "document": String(description="Blank (and user null) for a salesperson, but on their own documents"),
-    "created_at": DateTime(), "user": String(nullable=True),
-    "unit_cost": DecimalString(4, description="Only for roles that may see costs")})
+    "document": String(description="Blank (and user null) for a salesperson, but on their own documents",
+                       source="source_number"),
+    "created_at": DateTime(), "user": String(nullable=True, source="username"),
+    "unit_cost": DecimalString(4, description="Only for roles that may see costs", visible=sees_cost)})
 LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True),
                                     "qty": DecimalString(3, SIGNED_QUANTITY, required=True),
                                     "unit_cost": DecimalString(4, COST, description="Inbound cost (roles that see costs)")})
@@ -46,60 +45,15 @@ TRANSFER_CREATE = Schema("TransferCreate", {
     "lines": ListOf(Nested(Schema("TransferLineInput", {"product_id": Integer(required=True),
                                                         "qty": DecimalString(3, QUANTITY, required=True)})),
                     min_items=1, required=True)})
-DOC_LINE = Schema("StockDocumentLine", {"id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
-                                        "unit_cost": DecimalString(4, description="Only for roles that see costs")})
+_MOVED = {"id": Integer(), "product_id": Integer(), "qty": DecimalString(3)}
+DOC_LINE = Schema("StockDocumentLine", {**_MOVED, "unit_cost": DecimalString(
+    4, description="Only for roles that see costs", visible=sees_cost)})
 ADJUSTMENT = Schema("Adjustment", {"id": Integer(), "number": String(), "warehouse_id": Integer(),
                                    "kind": Choice(AdjustmentKind), "reason": String(), "created_at": DateTime(),
                                    "lines": ListOf(Nested(DOC_LINE))})
 TRANSFER = Schema("Transfer", {"id": Integer(), "number": String(), "from_warehouse_id": Integer(),
                                "to_warehouse_id": Integer(), "notes": String(), "created_at": DateTime(),
-                               "lines": ListOf(Nested(DOC_LINE))})
-
-
-def warehouse_json(warehouse: Warehouse) -> dict:
-    return {"id": warehouse.id, "code": warehouse.code, "name": warehouse.name, "address": warehouse.address,
-            "is_default": warehouse.is_default}
-
-
-def level_json(level: StockLevel) -> dict:
-    return {"product_id": level.product_id, "warehouse_id": level.warehouse_id, "on_hand": decimal_str(level.on_hand, 3),
-            "reserved": decimal_str(level.reserved, 3), "available": decimal_str(level.available, 3)}
-
-
-def move_json(move) -> dict:
-    """A row of inventory.queries.moves_query: document and user are blank outside the caller's data scope."""
-    data = {"id": move.id, "product_id": move.product_id, "warehouse_id": move.warehouse_id, "qty": decimal_str(move.qty, 3),
-            "kind": move.kind.value, "document": move.source_number, "created_at": move.created_at.isoformat(),
-            "user": move.username}
-    if sees_cost(g.user):
-        data["unit_cost"] = decimal_str(move.unit_cost, 4)
-    return data
-
-
-def _line_json(line, with_cost: bool) -> dict:
-    data = {"id": line.id, "product_id": line.product_id, "qty": decimal_str(line.qty, 3)}
-    if with_cost and sees_cost(g.user):
-        data["unit_cost"] = decimal_str(line.unit_cost, 4)
-    return data
-
-
-def adjustment_json(adjustment: StockAdjustment) -> dict:
-    return {"id": adjustment.id, "number": adjustment.number, "warehouse_id": adjustment.warehouse_id,
-            "kind": adjustment.kind.value, "reason": adjustment.reason, "created_at": adjustment.created_at.isoformat(),
-            "lines": [_line_json(line, True) for line in adjustment.lines]}
-
-
-def transfer_json(transfer: StockTransfer) -> dict:
-    return {"id": transfer.id, "number": transfer.number, "from_warehouse_id": transfer.from_warehouse_id,
-            "to_warehouse_id": transfer.to_warehouse_id, "notes": transfer.notes,
-            "created_at": transfer.created_at.isoformat(), "lines": [_line_json(line, False) for line in transfer.lines]}
-
-
-def _created(body: dict, endpoint: str, **args):
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = url_for(endpoint, **args)
-    return response
+                               "lines": ListOf(Nested(Schema("TransferLine", _MOVED)))})  # a transfer line has no cost
 
 
 @bp.route("/warehouses")
@@ -108,7 +62,7 @@ def _created(body: dict, endpoint: str, **args):
 def warehouses_index():
     """Active warehouses, the default first."""
     query = select(Warehouse).where(Warehouse.active).order_by(Warehouse.is_default.desc(), Warehouse.code)
-    return jsonify(paginate(query, warehouse_json))
+    return reply_page(query)
 
 
 @bp.route("/warehouses", methods=["POST"])
@@ -120,7 +74,7 @@ def warehouses_create():
     warehouse = inventory.create_warehouse(g.user, data["code"], data["name"], data.get("address", ""),
                                            data.get("is_default", False))
     db.session.flush()
-    return _created(warehouse_json(warehouse), "api.warehouses_index")
+    return reply(warehouse, location=url_for("api.warehouses_index"))
 
 
 @bp.route("/stock")
@@ -133,7 +87,7 @@ def stock_index():
     for field in ("product_id", "warehouse_id"):
         if (value := request.args.get(field, type=int)) is not None:
             query = query.where(getattr(StockLevel, field) == value)
-    return jsonify(paginate(query, level_json))
+    return reply_page(query)
 
 
 @bp.route("/stock/moves")
@@ -144,7 +98,7 @@ def stock_moves():
     """Ledger rows, newest first; a salesperson sees colleagues' documents and names blank (the data scope)."""
     query = queries.moves_query(g.user, request.args.get("product_id", type=int),
                                 request.args.get("warehouse_id", type=int))
-    return jsonify(paginate(query, move_json, whole_rows=True))
+    return reply_page(query, whole_rows=True)
 
 
 @bp.route("/stock/adjustments", methods=["POST"])
@@ -158,7 +112,7 @@ def adjustments_create():
              for line in data["lines"]]
     adjustment = inventory.create_adjustment(g.user, data["warehouse_id"], data.get("kind", AdjustmentKind.CORRECTION),
                                              data["reason"], lines)
-    return _created(adjustment_json(adjustment), "api.adjustments_show", adjustment_id=adjustment.id)
+    return reply(adjustment, location=url_for("api.adjustments_show", adjustment_id=adjustment.id))
 
 
 @bp.route("/stock/adjustments/<int:adjustment_id>")
@@ -166,7 +120,7 @@ def adjustments_create():
 @operation("Read an adjustment", response=ADJUSTMENT)
 def adjustments_show(adjustment_id):
     """One adjustment document."""
-    return jsonify(adjustment_json(db.session.get(StockAdjustment, adjustment_id) or abort(404)))
+    return reply(db.session.get(StockAdjustment, adjustment_id) or abort(404))
 
 
 @bp.route("/stock/transfers", methods=["POST"])
@@ -179,7 +133,7 @@ def transfers_create():
     transfer = inventory.create_transfer(g.user, data["from_warehouse_id"], data["to_warehouse_id"],
                                          [LineInput(line["product_id"], line["qty"]) for line in data["lines"]],
                                          data.get("notes", ""))
-    return _created(transfer_json(transfer), "api.transfers_show", transfer_id=transfer.id)
+    return reply(transfer, location=url_for("api.transfers_show", transfer_id=transfer.id))
 
 
 @bp.route("/stock/transfers/<int:transfer_id>")
@@ -187,4 +141,4 @@ def transfers_create():
 @operation("Read a transfer", response=TRANSFER)
 def transfers_show(transfer_id):
     """One transfer document."""
-    return jsonify(transfer_json(db.session.get(StockTransfer, transfer_id) or abort(404)))
+    return reply(db.session.get(StockTransfer, transfer_id) or abort(404))

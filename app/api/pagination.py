@@ -28,8 +28,9 @@ def page_args(default_per_page: int = 50) -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(query, to_json, default_per_page: int = 50, whole_rows: bool = False) -> dict:
-    """One page of `query` in the envelope; `whole_rows=True` hands to_json rows (a query of columns), not objects."""
+def paginate(query, to_json=None, default_per_page: int = 50, whole_rows: bool = False) -> dict:
+    """One page of `query` in the envelope, its items as they are or through `to_json` (spec.reply dumps them as the
+    listing declares); `whole_rows=True` gives rows (a query of columns), not objects."""
     page, per_page = page_args(default_per_page)
     result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     rows = result.all() if whole_rows else result.scalars().all()
@@ -37,4 +38,5 @@ def paginate(query, to_json, default_per_page: int = 50, whole_rows: bool = Fals
         total = len(rows)  # all of it is on this page: no second pass over the table to count it
     else:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"items": [to_json(row) for row in rows], "total": total, "page": page, "per_page": per_page}
+    items = rows if to_json is None else [to_json(row) for row in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}

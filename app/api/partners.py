@@ -1,10 +1,10 @@
 """Customers over the API: the partners service, the sales data scope, and a balance derived from documents."""
 from flask import abort, g, jsonify, request, url_for
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import paginate
-from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String, decimal_str
-from app.api.spec import Link, operation, parse_body
+from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String
+from app.api.spec import Link, operation, parse_body, reply
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
 from app.extensions import db
 from app.limits import AMOUNT, PERCENT
@@ -36,15 +36,6 @@ CUSTOMER_CREATE = Schema("CustomerCreate", {**_WRITABLE, "name": String(required
 CUSTOMER_UPDATE = Schema("CustomerUpdate", _WRITABLE)
 
 
-def customer_json(customer: Customer, balance) -> dict:
-    data = {"id": customer.id, "code": customer.code, **{name: getattr(customer, name) for name in _TEXT}}
-    data.update(credit_limit=decimal_str(customer.credit_limit, 2), payment_terms_days=customer.payment_terms_days,
-                price_level=customer.price_level.value, discount_pct=decimal_str(customer.discount_pct, 2),
-                salesperson_id=customer.salesperson_id, active=customer.active, balance=decimal_str(balance, 2),
-                created_at=customer.created_at.isoformat())
-    return data
-
-
 def _customer(customer_id) -> Customer:
     return scope.get(scope.customers(g.user), Customer, customer_id) or abort(404)
 
@@ -61,9 +52,9 @@ def customers_index():
         query = query.where(Customer.active.is_(active == "true"))
     if (salesperson_id := request.args.get("salesperson_id", type=int)) is not None:
         query = query.where(Customer.salesperson_id == salesperson_id)
-    page = paginate(query.order_by(Customer.id), lambda customer: customer)
+    page = paginate(query.order_by(Customer.id))
     balances = partners.balances(customer.id for customer in page["items"])  # one query set for the whole page
-    return jsonify({**page, "items": [customer_json(c, balances[c.id]) for c in page["items"]]})
+    return jsonify({**page, "items": [CUSTOMER.dump(c, g.user, balance=balances[c.id]) for c in page["items"]]})
 
 
 @bp.route("/customers", methods=["POST"])
@@ -75,10 +66,8 @@ def customers_create():
     """A new customer; a salesperson who creates one becomes its salesperson."""
     customer = partners.create_customer(g.user, parse_body())
     db.session.flush()
-    response = jsonify(customer_json(customer, partners.balance(customer)))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.customers_show", customer_id=customer.id)
-    return response
+    return reply(customer, location=url_for("api.customers_show", customer_id=customer.id),
+                 balance=partners.balance(customer))
 
 
 @bp.route("/customers/<int:customer_id>")
@@ -87,7 +76,7 @@ def customers_create():
 def customers_show(customer_id):
     """One customer with what they owe."""
     customer = _customer(customer_id)
-    return jsonify(customer_json(customer, partners.balance(customer)))
+    return reply(customer, balance=partners.balance(customer))
 
 
 @bp.route("/customers/<int:customer_id>", methods=["PATCH"])
@@ -97,4 +86,4 @@ def customers_update(customer_id):
     """Change the fields sent; only the owner may change salesperson_id (403 otherwise)."""
     customer = _customer(customer_id)
     partners.update_customer(g.user, customer, parse_body())
-    return jsonify(customer_json(customer, partners.balance(customer)))
+    return reply(customer, balance=partners.balance(customer))

@@ -3,18 +3,18 @@
 Thin adapters over app.purchasing. Purchase prices are costs: they leave the server only for roles that see costs,
 so warehouse staff, who receive goods, get quantities alone.
 """
-from flask import abort, g, jsonify, request
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
-from app.api.pagination import MAX_PER_PAGE, paginate
-from app.api.sales import created, enum_arg, optional_body
-from app.api.schema import (Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
-                            ValidationFailed, decimal_str)
-from app.api.spec import Link, operation, parse_body
-from app.api.suppliers import INVOICE, invoice_json
+from app.api import trade
+from app.api.routes import bp
+from app.api.pagination import MAX_PER_PAGE
+from app.api.sales import enum_arg, optional_body
+from app.api.schema import DecimalString, Integer, ListOf, Nested, Schema, String, ValidationFailed
+from app.api.spec import Link, operation, parse_body, reply, reply_page
+from app.api.suppliers import INVOICE
 from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, allow, sees_cost
 from app.errors import BusinessRuleError
 from app.extensions import db
@@ -28,16 +28,9 @@ from app.purchasing.models import PurchaseOrder, PurchaseReceipt, PurchaseReturn
 COST = "Absent for warehouse users"
 DATE = {"type": "string", "format": "date"}
 
-ORDER_LINE = Schema("PurchaseOrderLine", {
-    "id": Integer(), "product_id": Integer(), "qty": DecimalString(3), "received_qty": DecimalString(3),
-    "invoiced_qty": DecimalString(3), "returned_qty": DecimalString(3),
-    "unit_price": DecimalString(2, description="Before tax. " + COST), "tax_rate": DecimalString(2),
-    "amount": DecimalString(2, description="Before tax. " + COST)})
-ORDER = Schema("PurchaseOrder", {
-    "id": Integer(), "number": String(), "supplier_id": Integer(), "warehouse_id": Integer(),
-    "status": Choice(PurchaseStatus), "expected_on": String(nullable=True, description="YYYY-MM-DD"),
-    "lines": ListOf(Nested(ORDER_LINE)), "subtotal": DecimalString(2, description=COST),
-    "tax": DecimalString(2, description=COST), "total": DecimalString(2, description=COST), "created_at": DateTime()})
+ORDER_LINE = trade.priced_line("PurchaseOrderLine", ("received_qty", "invoiced_qty", "returned_qty"), sees_cost, COST)
+ORDER = trade.order("PurchaseOrder", {"supplier_id": Integer()}, PurchaseStatus, ORDER_LINE, sees_cost, COST,
+                    dates={"expected_on": String(nullable=True, description="YYYY-MM-DD")})
 ORDER_CREATE = Schema("PurchaseOrderCreate", {
     "supplier_id": Integer(required=True), "warehouse_id": Integer(description="Default: the default warehouse"),
     "notes": String(max_length=2000),
@@ -45,79 +38,29 @@ ORDER_CREATE = Schema("PurchaseOrderCreate", {
         "product_id": Integer(required=True), "qty": DecimalString(3, QUANTITY, required=True),
         "unit_price": DecimalString(2, PRICE, description="Default: the supplier's last price, else the purchase price"),
         "tax_rate": DecimalString(2, PERCENT, description="Default: the company's rate")})), min_items=1, required=True)})
-QTY_LINES = ListOf(Nested(Schema("PurchaseLineQty", {"line_id": Integer(required=True),
-                                                     "qty": DecimalString(3, QUANTITY, required=True)})),
-                   min_items=1, required=True)
+QTY_LINES = trade.qty_lines("PurchaseLineQty")
 RECEIPT_CREATE = Schema("PurchaseReceiptCreate", {"lines": QTY_LINES,
                                                   "warehouse_id": Integer(description="Default: the order's")})
-RECEIPT = Schema("PurchaseReceipt", {
-    "id": Integer(), "number": String(), "purchase_order_id": Integer(), "warehouse_id": Integer(),
-    "lines": ListOf(Nested(Schema("PurchaseReceiptLine", {
-        "id": Integer(), "line_id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
-        "unit_cost": DecimalString(4, description=COST)}))), "created_at": DateTime()})
+RECEIPT = trade.moved("PurchaseReceipt", "purchase_order_id", COST)
 INVOICE_CREATE = Schema("PurchaseInvoiceCreate", {
     "supplier_reference": String(max_length=50, description="The supplier's own invoice number")})
 RETURN_CREATE = Schema("PurchaseReturnCreate", {
     "purchase_order_id": Integer(required=True), "lines": QTY_LINES,
     "warehouse_id": Integer(description="Default: where the goods were last received"),
     "reason": String(max_length=200)})
-RETURN = Schema("PurchaseReturn", {
-    "id": Integer(), "number": String(), "purchase_order_id": Integer(), "supplier_id": Integer(),
-    "warehouse_id": Integer(), "reason": String(), "subtotal": DecimalString(2, description=COST),
-    "tax": DecimalString(2, description=COST),
-    "total": DecimalString(2, description="The supplier's credit (invoiced goods returned). " + COST),
-    "lines": ListOf(Nested(Schema("PurchaseReturnLine", {
-        "id": Integer(), "line_id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
-        "credited_qty": DecimalString(3, description="Of qty, how much had been invoiced and is credited"),
-        "unit_cost": DecimalString(4, description=COST), "amount": DecimalString(2, description=COST),
-        "tax": DecimalString(2, description=COST)}))), "created_at": DateTime()})
+RETURN = trade.returned("PurchaseReturn", "purchase_order_id", "supplier_id", sees_cost, COST, COST,
+                        "The supplier's credit (invoiced goods returned). ")
 SUGGESTION = Schema("ReorderSuggestion", {
-    "product_id": Integer(), "sku": String(), "name": String(), "available": DecimalString(3),
-    "on_order": DecimalString(3), "min_stock": DecimalString(3), "max_stock": DecimalString(3),
+    "product_id": Integer(source="product.id"), "sku": String(source="product.sku"),
+    "name": String(source="product.name"), "available": DecimalString(3), "on_order": DecimalString(3),
+    "min_stock": DecimalString(3, source="product.min_stock"),
+    "max_stock": DecimalString(3, source="product.max_stock"),
     "qty": DecimalString(3, description="Up to max_stock, rounded up to the supplier's minimum order"),
-    "supplier_id": Integer(nullable=True, description="The preferred supplier; null when none is known"),
+    "supplier_id": Integer(nullable=True, description="The preferred supplier; null when none is known",
+                           source="supplier.id"),
     "unit_price": DecimalString(2, nullable=True, description="The supplier's last price, else the purchase price")})
 FROM_SUGGESTIONS = Schema("PurchaseOrdersFromSuggestions", {"warehouse_id": Integer(required=True)})
 DRAFTED = Schema("PurchaseOrdersDrafted", {"items": ListOf(Nested(ORDER)), "total": Integer()})
-
-
-def with_costs(data: dict, **amounts) -> dict:
-    """`data` plus purchase prices and amounts, for roles that may see costs."""
-    if sees_cost(g.user):
-        data.update({name: decimal_str(value, 4 if name == "unit_cost" else 2) for name, value in amounts.items()})
-    return data
-
-
-def order_json(order: PurchaseOrder) -> dict:
-    lines = [with_costs({"id": line.id, "product_id": line.product_id, "qty": decimal_str(line.qty, 3),
-                         "received_qty": decimal_str(line.received_qty, 3),
-                         "invoiced_qty": decimal_str(line.invoiced_qty, 3),
-                         "returned_qty": decimal_str(line.returned_qty, 3), "tax_rate": decimal_str(line.tax_rate, 2)},
-                        unit_price=line.unit_price, amount=line.amount) for line in order.lines]
-    return with_costs({"id": order.id, "number": order.number, "supplier_id": order.supplier_id,
-                       "warehouse_id": order.warehouse_id, "status": order.status.value,
-                       "expected_on": order.expected_on.isoformat() if order.expected_on else None, "lines": lines,
-                       "created_at": order.created_at.isoformat()},
-                      subtotal=order.subtotal, tax=order.tax, total=order.total)
-
-
-def receipt_json(receipt: PurchaseReceipt) -> dict:
-    return {"id": receipt.id, "number": receipt.number, "purchase_order_id": receipt.order_id,
-            "warehouse_id": receipt.warehouse_id, "created_at": receipt.created_at.isoformat(),
-            "lines": [with_costs({"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
-                                  "qty": decimal_str(line.qty, 3)}, unit_cost=line.unit_cost)
-                      for line in receipt.lines]}
-
-
-def return_json(purchase_return: PurchaseReturn) -> dict:
-    lines = [with_costs({"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
-                         "qty": decimal_str(line.qty, 3), "credited_qty": decimal_str(line.credited_qty, 3)},
-                        unit_cost=line.unit_cost, amount=line.amount, tax=line.tax) for line in purchase_return.lines]
-    return with_costs({"id": purchase_return.id, "number": purchase_return.number,
-                       "purchase_order_id": purchase_return.order_id, "supplier_id": purchase_return.supplier_id,
-                       "warehouse_id": purchase_return.warehouse_id, "reason": purchase_return.reason, "lines": lines,
-                       "created_at": purchase_return.created_at.isoformat()},
-                      subtotal=purchase_return.subtotal, tax=purchase_return.tax, total=purchase_return.total)
 
 
 def _order(order_id) -> PurchaseOrder:
@@ -144,7 +87,7 @@ def purchase_orders_index():
         query = query.where(PurchaseOrder.status == status)
     if (supplier_id := request.args.get("supplier_id", type=int)) is not None:
         query = query.where(PurchaseOrder.supplier_id == supplier_id)
-    return jsonify(paginate(query.order_by(PurchaseOrder.id.desc()), order_json))
+    return reply_page(query.order_by(PurchaseOrder.id.desc()))
 
 
 @bp.route("/purchase-orders", methods=["POST"])
@@ -158,15 +101,10 @@ def purchase_orders_create():
     if supplier is None:
         raise BusinessRuleError(_("No such supplier."), "supplier_id", problem="not-found")
     order = purchasing.create_order(g.user, supplier, data.get("warehouse_id"), notes=data.get("notes", ""))
-    for index, line in enumerate(data["lines"]):
-        try:
-            purchasing.add_line(g.user, order, purchasing.LineInput(line["product_id"], line["qty"],
-                                                                    line.get("unit_price"), line.get("tax_rate")))
-        except BusinessRuleError as error:
-            raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
-                                    error.problem) from error
+    trade.add_lines(data["lines"], lambda line: purchasing.add_line(g.user, order, purchasing.LineInput(
+        line["product_id"], line["qty"], line.get("unit_price"), line.get("tax_rate"))))
     db.session.flush()
-    return created(order_json(order), "api.purchase_orders_show", order_id=order.id)
+    return reply(order, location=url_for("api.purchase_orders_show", order_id=order.id))
 
 
 @bp.route("/purchase-orders/<int:order_id>")
@@ -174,7 +112,7 @@ def purchase_orders_create():
 @operation("Read a purchase order", response=ORDER)
 def purchase_orders_show(order_id):
     """One purchase order with its lines and what came in."""
-    return jsonify(order_json(_order(order_id)))
+    return reply(_order(order_id))
 
 
 @bp.route("/purchase-orders/<int:order_id>/confirm", methods=["POST"])
@@ -188,7 +126,7 @@ def purchase_orders_confirm(order_id):
     order = _order(order_id)
     optional_body()
     purchasing.confirm_order(g.user, order)
-    return jsonify(order_json(order))
+    return reply(order)
 
 
 @bp.route("/purchase-orders/<int:order_id>/cancel", methods=["POST"])
@@ -199,7 +137,7 @@ def purchase_orders_cancel(order_id):
     order = _order(order_id)
     optional_body()
     purchasing.cancel_order(g.user, order)
-    return jsonify(order_json(order))
+    return reply(order)
 
 
 # Receipts, invoices, returns -----------------------------------------------------------------------
@@ -219,7 +157,7 @@ def purchase_orders_receive(order_id):
     order = _order(order_id)
     data = parse_body()
     receipt = receiving.receive(g.user, order, _qty_inputs(data), data.get("warehouse_id"))
-    return created(receipt_json(receipt), "api.purchase_receipts_show", receipt_id=receipt.id)
+    return reply(receipt, location=url_for("api.purchase_receipts_show", receipt_id=receipt.id))
 
 
 @bp.route("/purchase-receipts/<int:receipt_id>")
@@ -230,7 +168,7 @@ def purchase_receipts_show(receipt_id):
     receipt = db.session.get(PurchaseReceipt, receipt_id)
     if receipt is None or receipt.posted_at is None:  # a receipt still being scanned is not a document yet
         abort(404)
-    return jsonify(receipt_json(receipt))
+    return reply(receipt)
 
 
 @bp.route("/purchase-orders/<int:order_id>/invoice", methods=["POST"])
@@ -244,7 +182,7 @@ def purchase_orders_invoice(order_id):
     """A new purchase invoice due after the supplier's payment terms; 409 invalid-state when nothing waits."""
     order = _order(order_id)
     invoice = receiving.invoice_order(g.user, order, optional_body().get("supplier_reference", ""))
-    return created(invoice_json(invoice), "api.purchase_invoices_show", invoice_id=invoice.id)
+    return reply(invoice, location=url_for("api.purchase_invoices_show", invoice_id=invoice.id))
 
 
 @bp.route("/purchase-returns", methods=["POST"])
@@ -259,7 +197,7 @@ def purchase_returns_create():
         raise BusinessRuleError(_("No such purchase order."), "purchase_order_id", problem="not-found")
     purchase_return = receiving.return_goods(g.user, order, _qty_inputs(data), data.get("warehouse_id"),
                                              data.get("reason", ""))
-    return created(return_json(purchase_return), "api.purchase_returns_show", return_id=purchase_return.id)
+    return reply(purchase_return, location=url_for("api.purchase_returns_show", return_id=purchase_return.id))
 
 
 @bp.route("/purchase-returns/<int:return_id>")
@@ -267,20 +205,10 @@ def purchase_returns_create():
 @operation("Read a purchase return", response=RETURN)
 def purchase_returns_show(return_id):
     """One return to a supplier (采购退货单)."""
-    return jsonify(return_json(db.session.get(PurchaseReturn, return_id) or abort(404)))
+    return reply(db.session.get(PurchaseReturn, return_id) or abort(404))
 
 
 # Reordering ----------------------------------------------------------------------------------------
-
-def suggestion_json(suggestion: reorder.Suggestion) -> dict:
-    product = suggestion.product
-    return {"product_id": product.id, "sku": product.sku, "name": product.name,
-            "available": decimal_str(suggestion.available, 3), "on_order": decimal_str(suggestion.on_order, 3),
-            "min_stock": decimal_str(product.min_stock, 3), "max_stock": decimal_str(product.max_stock, 3),
-            "qty": decimal_str(suggestion.qty, 3),
-            "supplier_id": suggestion.supplier.id if suggestion.supplier else None,
-            "unit_price": decimal_str(suggestion.unit_price, 2)}
-
 
 @bp.route("/reorder-suggestions")
 @allow(PURCHASE_WRITERS)
@@ -294,8 +222,8 @@ def reorder_suggestions():
     page, per_page = request.args.get("page", 1, type=int), request.args.get("per_page", 50, type=int)
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValidationFailed({"per_page": [_("Must be a whole number from 1 to %(n)d.", n=MAX_PER_PAGE)]})
-    return jsonify({"items": [suggestion_json(s) for s in found[(page - 1) * per_page:page * per_page]],
-                    "total": len(found), "page": page, "per_page": per_page})
+    return reply({"items": found[(page - 1) * per_page:page * per_page], "total": len(found), "page": page,
+                  "per_page": per_page})
 
 
 @bp.route("/purchase-orders/from-suggestions", methods=["POST"])
@@ -306,6 +234,4 @@ def purchase_orders_from_suggestions():
     """The drafted orders (none when nothing needs reordering or no supplier is known)."""
     orders = reorder.draft_orders(g.user, parse_body()["warehouse_id"])
     db.session.flush()
-    response = jsonify({"items": [order_json(order) for order in orders], "total": len(orders)})
-    response.status_code = 201
-    return response
+    return reply({"items": orders, "total": len(orders)})

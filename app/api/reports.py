@@ -3,13 +3,13 @@
 Cost and margin leave the server only for roles that see costs; a salesperson's figures are their own
 customers' (applied in app.reports.sales).
 """
-from flask import abort, g, jsonify, request
+from flask import abort, g, request
 from flask_babel import gettext as _
 
-from app.api import bp
-from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed, decimal_str
-from app.api.spec import operation
-from app.auth.roles import SALES_REPORT_READERS, allow
+from app.api.routes import bp
+from app.api.schema import DecimalString, Field, ListOf, Nested, Schema, String, ValidationFailed
+from app.api.spec import operation, reply
+from app.auth.roles import SALES_REPORT_READERS, allow, sees_cost
 from app.limits import MAX_ID, parse_int
 from app.reports import sales
 from app.reports.periods import period_from_args
@@ -23,9 +23,14 @@ class GroupKey(Field):
                               "(null: no category / no salesperson)"}
 
 
+def _costed(row: sales.SalesRow) -> bool:
+    return row.cost is not None  # app.reports.sales sums costs only for roles that see them
+
+
+COSTED = {"visible": sees_cost, "when": _costed}
 FIGURES = {"qty": DecimalString(3), "revenue": DecimalString(2, description="Net of discount, before tax"),
-           "cost": DecimalString(2, description=COST), "margin": DecimalString(2, description=COST),
-           "margin_pct": DecimalString(1, nullable=True, description=COST + "; null without revenue"),
+           "cost": DecimalString(2, description=COST, **COSTED), "margin": DecimalString(2, description=COST, **COSTED),
+           "margin_pct": DecimalString(1, nullable=True, description=COST + "; null without revenue", **COSTED),
            "prev_revenue": DecimalString(2, description="The same group in the previous period of the same length"),
            "change_pct": DecimalString(1, nullable=True, description="Revenue against prev_revenue; null when that is 0")}
 SALES_ROW = Schema("SalesReportRow", {"key": GroupKey(), "label": String(), **FIGURES})
@@ -46,15 +51,6 @@ def _id_arg(name: str) -> int | None:
         return parse_int(value, 1, MAX_ID)
     except ValueError:
         raise ValidationFailed({name: [_("Must be a whole number from %(low)d to %(high)d.", low=1, high=MAX_ID)]}) from None
-
-
-def _row_json(row: sales.SalesRow, key: bool = True) -> dict:
-    data = {"key": row.key.isoformat() if hasattr(row.key, "isoformat") else row.key} if key else {}
-    data |= {"label": row.label, "qty": decimal_str(row.qty, 3), "revenue": decimal_str(row.revenue, 2)}
-    if row.cost is not None:
-        data |= {"cost": decimal_str(row.cost, 2), "margin": decimal_str(row.margin, 2),
-                 "margin_pct": decimal_str(row.margin_pct, 1)}
-    return data | {"prev_revenue": decimal_str(row.prev_revenue, 2), "change_pct": decimal_str(row.change_pct, 1)}
 
 
 @bp.route("/reports/sales")
@@ -78,7 +74,6 @@ def reports_sales():
     if sales.filter_names(g.user, filters) is None:  # a filter naming what the caller may not see: 404, as the object would
         abort(404)
     report = sales.sales_summary(g.user, period, request.args.get("group_by") or "day", filters)
-    return jsonify({"from": period.start.isoformat(), "to": period.end.isoformat(),
-                    "previous_from": report.previous.start.isoformat(), "previous_to": report.previous.end.isoformat(),
-                    "group_by": report.group_by, "rows": [_row_json(row) for row in report.rows],
-                    "total": _row_json(report.total, key=False)})
+    return reply({"from": period.start, "to": period.end, "previous_from": report.previous.start,
+                  "previous_to": report.previous.end, "group_by": report.group_by, "rows": report.rows,
+                  "total": report.total})

@@ -1,12 +1,11 @@
 """GET /reports/inventory: per product on hand, value, days of stock, last sale and ABC class (shared/API.md)."""
-from flask import g, jsonify, request
+from flask import request
 from flask_babel import gettext as _
 
-from app.api import bp
+from app.api.routes import bp
 from app.api.pagination import page_args
-from app.api.schema import (Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed,
-                            decimal_str)
-from app.api.spec import operation
+from app.api.schema import Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed
+from app.api.spec import operation, reply
 from app.auth.roles import INVENTORY_REPORT_READERS, allow, sees_cost
 from app.reports import inventory as reports
 from app.reports.periods import period_from_args
@@ -14,23 +13,14 @@ from app.reports.periods import period_from_args
 
 ROW = Schema("InventoryReportRow", {
     "product_id": Integer(), "sku": String(), "name": String(), "on_hand": DecimalString(3),
-    "value": DecimalString(2, description="On hand x average cost; only for roles that may see costs"),
+    "value": DecimalString(2, description="On hand x average cost; only for roles that may see costs",
+                           visible=sees_cost),
     "sold_qty": DecimalString(3, description="Sold in the period, net of returns"),
     "turnover_days": DecimalString(1, nullable=True, description=(
         "Days of stock: days in the period x average stock ((opening + closing) / 2) / quantity sold; "
         "null when nothing sold")),
-    "last_sale_at": DateTime(nullable=True), "class": Choice(("A", "B", "C"), description=(
+    "last_sale_at": DateTime(nullable=True), "class": Choice(("A", "B", "C"), source="abc", description=(
         "ABC by cost of goods sold in the period: A up to 80 %, B the next 15 %, C the rest"))})
-
-
-def _row(row: dict, with_value: bool) -> dict:
-    data = {"product_id": row["product_id"], "sku": row["sku"], "name": row["name"],
-            "on_hand": decimal_str(row["on_hand"], 3), "sold_qty": decimal_str(row["sold_qty"], 3),
-            "turnover_days": decimal_str(row["turnover_days"], 1),
-            "last_sale_at": row["last_sale_at"].isoformat() if row["last_sale_at"] else None, "class": row["abc"]}
-    if with_value:
-        data["value"] = decimal_str(row["value"], 2)
-    return data
 
 
 @bp.route("/reports/inventory")
@@ -50,6 +40,5 @@ def reports_inventory():
     if abc and abc not in ("A", "B", "C"):
         raise ValidationFailed({"class": [_("Must be one of: %(values)s.", values="A, B, C")]})
     found = reports.turnover(period, scope, abc, page=page, per_page=per_page)
-    with_value = sees_cost(g.user)
-    return jsonify({"items": [_row(row, with_value) for row in found.rows], "total": found.count, "page": page,
-                    "per_page": per_page, "from": period.start.isoformat(), "to": period.end.isoformat()})
+    return reply({"items": found.rows, "total": found.count, "page": page, "per_page": per_page,
+                  "from": period.start.isoformat(), "to": period.end.isoformat()})

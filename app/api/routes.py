@@ -1,10 +1,11 @@
 """API basics: who am I, and the OpenAPI document."""
-from flask import g, jsonify
+from flask import Blueprint, g, jsonify
 
-from app.api import bp
 from app.api.schema import Choice, Integer, Schema, String
-from app.api.spec import check_query, document, operation
+from app.api.spec import check_query, document, operation, reply
 from app.auth.roles import EVERYONE, Role, allow
+
+bp = Blueprint("api", __name__)
 
 # Query values that break an operation's declared parameters are refused before its view runs (after the
 # token is checked: a 401 comes first).
@@ -18,7 +19,7 @@ ME = Schema("Me", {"id": Integer(), "username": String(), "role": Choice(Role)})
 @operation("The token's user", response=ME)
 def me():
     """The user the bearer token belongs to."""
-    return jsonify(id=g.user.id, username=g.user.username, role=g.user.role.value)
+    return reply(g.user)
 
 
 @bp.route("/openapi.json")

@@ -3,16 +3,15 @@
 Prices leave the server only for roles that see sale prices (never to warehouse staff); costs only for
 roles that see costs.
 """
-from flask import abort, current_app, g, jsonify, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
-from app.api.pagination import paginate
-from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
-                            ValidationFailed, decimal_str)
-from app.api.spec import Link, operation, parse_body, request_json
-from app.auth.roles import DELIVERERS, SALES_READERS, SALES_WRITERS, allow, sees_cost, sees_sale_price
+from app.api import trade
+from app.api.routes import bp
+from app.api.schema import Boolean, DecimalString, Integer, ListOf, Nested, Schema, String, ValidationFailed
+from app.api.spec import Link, operation, parse_body, reply, reply_page, request_json
+from app.auth.roles import DELIVERERS, SALES_READERS, SALES_WRITERS, allow, sees_sale_price
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.limits import PERCENT, PRICE, QUANTITY
@@ -23,17 +22,11 @@ from app.sales.models import OrderStatus, SalesDelivery, SalesOrder, SalesReturn
 
 NO_PRICE = "Absent for warehouse users"
 NOTHING = Schema("Nothing", {})
+COST = "Only for roles that see costs"
 
-ORDER_LINE = Schema("SalesOrderLine", {
-    "id": Integer(), "product_id": Integer(), "qty": DecimalString(3), "delivered_qty": DecimalString(3),
-    "unit_price": DecimalString(2, description=NO_PRICE), "discount_pct": DecimalString(2, description=NO_PRICE),
-    "tax_rate": DecimalString(2, description="Percent"),
-    "amount": DecimalString(2, description="Net of discount, before tax. " + NO_PRICE)})
-ORDER = Schema("SalesOrder", {
-    "id": Integer(), "number": String(), "customer_id": Integer(), "salesperson_id": Integer(nullable=True),
-    "warehouse_id": Integer(), "status": Choice(OrderStatus), "lines": ListOf(Nested(ORDER_LINE)),
-    "subtotal": DecimalString(2, description=NO_PRICE), "tax": DecimalString(2, description=NO_PRICE),
-    "total": DecimalString(2, description=NO_PRICE), "created_at": DateTime()})
+ORDER_LINE = trade.priced_line("SalesOrderLine", ("delivered_qty",), sees_sale_price, NO_PRICE, discount=True)
+ORDER = trade.order("SalesOrder", {"customer_id": Integer(), "salesperson_id": Integer(nullable=True)}, OrderStatus,
+                    ORDER_LINE, sees_sale_price, NO_PRICE)
 ORDER_CREATE = Schema("SalesOrderCreate", {
     "customer_id": Integer(required=True), "warehouse_id": Integer(description="Default: the default warehouse"),
     "notes": String(max_length=2000),
@@ -44,39 +37,18 @@ ORDER_CREATE = Schema("SalesOrderCreate", {
         min_items=1, required=True)})
 CONFIRM = Schema("SalesOrderConfirm", {
     "approve_over_limit": Boolean(description="Owner only: confirm although the credit limit is exceeded")})
-QTY_LINES = ListOf(Nested(Schema("OrderLineQty", {"line_id": Integer(required=True),
-                                                  "qty": DecimalString(3, QUANTITY, required=True)})), min_items=1, required=True)
+QTY_LINES = trade.qty_lines("OrderLineQty")
 DELIVERY_CREATE = Schema("SalesDeliveryCreate", {"lines": QTY_LINES,
                                                  "warehouse_id": Integer(description="Default: the order's")})
-COST = "Only for roles that see costs"
-DELIVERY = Schema("SalesDelivery", {
-    "id": Integer(), "number": String(), "sales_order_id": Integer(), "warehouse_id": Integer(),
-    "lines": ListOf(Nested(Schema("SalesDeliveryLine", {
-        "id": Integer(), "line_id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
-        "unit_cost": DecimalString(4, description=COST)}))), "created_at": DateTime()})
+DELIVERY = trade.moved("SalesDelivery", "sales_order_id", COST)
 RETURN_CREATE = Schema("SalesReturnCreate", {
     "sales_order_id": Integer(required=True), "lines": QTY_LINES,
     "warehouse_id": Integer(description="Default: the order's"), "reason": String(max_length=200)})
-RETURN = Schema("SalesReturn", {
-    "id": Integer(), "number": String(), "sales_order_id": Integer(), "customer_id": Integer(),
-    "warehouse_id": Integer(), "reason": String(),
-    "subtotal": DecimalString(2, description=NO_PRICE), "tax": DecimalString(2, description=NO_PRICE),
-    "total": DecimalString(2, description="The credit note (invoiced goods returned). " + NO_PRICE),
-    "lines": ListOf(Nested(Schema("SalesReturnLine", {
-        "id": Integer(), "line_id": Integer(), "product_id": Integer(), "qty": DecimalString(3),
-        "credited_qty": DecimalString(3, description="Of qty, how much had been invoiced and is credited"),
-        "amount": DecimalString(2, description=NO_PRICE), "tax": DecimalString(2, description=NO_PRICE),
-        "unit_cost": DecimalString(4, description=COST)}))), "created_at": DateTime()})
+RETURN = trade.returned("SalesReturn", "sales_order_id", "customer_id", sees_sale_price, NO_PRICE, COST,
+                        "The credit note (invoiced goods returned). ")
 
 
 # Helpers the other sales API modules share ----------------------------------------------------------
-
-def created(body: dict, endpoint: str, **args):
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = url_for(endpoint, **args)
-    return response
-
 
 def optional_body() -> dict:
     """The view's declared body, or {} when none is sent; unknown fields are refused either way."""
@@ -104,50 +76,6 @@ def enum_arg(kind, name: str):
         raise ValidationFailed({name: [_("Must be one of: %(values)s.", values=", ".join(kind))]}) from None
 
 
-def with_prices(data: dict, **amounts) -> dict:
-    """`data` plus the money fields, for roles that may see sale prices."""
-    if sees_sale_price(g.user):
-        data.update({name: decimal_str(value, 2) for name, value in amounts.items()})
-    return data
-
-
-def _cost(data: dict, unit_cost) -> dict:
-    if sees_cost(g.user):
-        data["unit_cost"] = decimal_str(unit_cost, 4)
-    return data
-
-
-# Representations -----------------------------------------------------------------------------------
-
-def order_json(order: SalesOrder) -> dict:
-    lines = [with_prices({"id": line.id, "product_id": line.product_id, "qty": decimal_str(line.qty, 3),
-                    "delivered_qty": decimal_str(line.delivered_qty, 3), "tax_rate": decimal_str(line.tax_rate, 2)},
-                   unit_price=line.unit_price, discount_pct=line.discount_pct, amount=line.amount)
-             for line in order.lines]
-    return with_prices({"id": order.id, "number": order.number, "customer_id": order.customer_id,
-                  "salesperson_id": order.salesperson_id, "warehouse_id": order.warehouse_id,
-                  "status": order.status.value, "lines": lines, "created_at": order.created_at.isoformat()},
-                 subtotal=order.subtotal, tax=order.tax, total=order.total)
-
-
-def delivery_json(delivery: SalesDelivery) -> dict:
-    return {"id": delivery.id, "number": delivery.number, "sales_order_id": delivery.order_id,
-            "warehouse_id": delivery.warehouse_id, "created_at": delivery.created_at.isoformat(),
-            "lines": [_cost({"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
-                             "qty": decimal_str(line.qty, 3)}, line.unit_cost) for line in delivery.lines]}
-
-
-def return_json(sales_return: SalesReturn) -> dict:
-    lines = [_cost(with_prices({"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
-                          "qty": decimal_str(line.qty, 3), "credited_qty": decimal_str(line.credited_qty, 3)},
-                         amount=line.amount, tax=line.tax), line.unit_cost)
-             for line in sales_return.lines]
-    return with_prices({"id": sales_return.id, "number": sales_return.number, "sales_order_id": sales_return.order_id,
-                  "customer_id": sales_return.customer_id, "warehouse_id": sales_return.warehouse_id,
-                  "reason": sales_return.reason, "lines": lines, "created_at": sales_return.created_at.isoformat()},
-                 subtotal=sales_return.subtotal, tax=sales_return.tax, total=sales_return.total)
-
-
 def order_in_scope(order_id) -> SalesOrder:
     return scope.get(scope.orders(g.user), SalesOrder, order_id) or abort(404)
 
@@ -173,7 +101,7 @@ def sales_orders_index():
         query = query.where(SalesOrder.status == status)
     if (customer_id := request.args.get("customer_id", type=int)) is not None:
         query = query.where(SalesOrder.customer_id == customer_id)
-    return jsonify(paginate(query.order_by(SalesOrder.id.desc()), order_json))
+    return reply_page(query.order_by(SalesOrder.id.desc()))
 
 
 @bp.route("/sales-orders", methods=["POST"])
@@ -189,15 +117,10 @@ def sales_orders_create():
     customer = referenced(scope.customers(g.user), Customer, data["customer_id"], "customer_id",
                           _("No such customer."))
     order = sales.create_order(g.user, customer, data.get("warehouse_id"), notes=data.get("notes", ""))
-    for index, line in enumerate(data["lines"]):
-        try:
-            sales.add_line(g.user, order, sales.LineInput(line["product_id"], line["qty"], line.get("unit_price"),
-                                                          line.get("discount_pct"), line.get("tax_rate")))
-        except BusinessRuleError as error:
-            raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
-                                    error.problem) from error
+    trade.add_lines(data["lines"], lambda line: sales.add_line(g.user, order, sales.LineInput(
+        line["product_id"], line["qty"], line.get("unit_price"), line.get("discount_pct"), line.get("tax_rate"))))
     db.session.flush()
-    return created(order_json(order), "api.sales_orders_show", order_id=order.id)
+    return reply(order, location=url_for("api.sales_orders_show", order_id=order.id))
 
 
 @bp.route("/sales-orders/<int:order_id>")
@@ -205,7 +128,7 @@ def sales_orders_create():
 @operation("Read a sales order", response=ORDER)
 def sales_orders_show(order_id):
     """One order with its lines."""
-    return jsonify(order_json(order_in_scope(order_id)))
+    return reply(order_in_scope(order_id))
 
 
 @bp.route("/sales-orders/<int:order_id>/confirm", methods=["POST"])
@@ -219,7 +142,7 @@ def sales_orders_confirm(order_id):
     """Draft to confirmed; 409 insufficient-stock, credit-limit-exceeded or invalid-state."""
     order = order_in_scope(order_id)
     sales.confirm_order(g.user, order, approve_over_limit=optional_body().get("approve_over_limit", False))
-    return jsonify(order_json(order))
+    return reply(order)
 
 
 @bp.route("/sales-orders/<int:order_id>/cancel", methods=["POST"])
@@ -230,7 +153,7 @@ def sales_orders_cancel(order_id):
     order = order_in_scope(order_id)
     optional_body()
     sales.cancel_order(g.user, order)
-    return jsonify(order_json(order))
+    return reply(order)
 
 
 # Deliveries and returns ----------------------------------------------------------------------------
@@ -249,7 +172,7 @@ def sales_orders_deliver(order_id):
     order = order_in_scope(order_id)
     data = parse_body()
     delivery = fulfilment.deliver(g.user, order, _qty_inputs(data), data.get("warehouse_id"))
-    return created(delivery_json(delivery), "api.sales_deliveries_show", delivery_id=delivery.id)
+    return reply(delivery, location=url_for("api.sales_deliveries_show", delivery_id=delivery.id))
 
 
 @bp.route("/sales-deliveries/<int:delivery_id>")
@@ -257,7 +180,7 @@ def sales_orders_deliver(order_id):
 @operation("Read a delivery", response=DELIVERY)
 def sales_deliveries_show(delivery_id):
     """One delivery (出库单): quantities only."""
-    return jsonify(delivery_json(scope.get(scope.deliveries(g.user), SalesDelivery, delivery_id) or abort(404)))
+    return reply(scope.get(scope.deliveries(g.user), SalesDelivery, delivery_id) or abort(404))
 
 
 @bp.route("/sales-returns", methods=["POST"])
@@ -271,7 +194,7 @@ def sales_returns_create():
                        _("No such sales order."))
     sales_return = fulfilment.return_goods(g.user, order, _qty_inputs(data), data.get("warehouse_id"),
                                            data.get("reason", ""))
-    return created(return_json(sales_return), "api.sales_returns_show", return_id=sales_return.id)
+    return reply(sales_return, location=url_for("api.sales_returns_show", return_id=sales_return.id))
 
 
 @bp.route("/sales-returns")
@@ -285,7 +208,7 @@ def sales_returns_index():
         query = query.where(SalesReturn.customer_id == customer_id)
     if (order_id := request.args.get("sales_order_id", type=int)) is not None:
         query = query.where(SalesReturn.order_id == order_id)
-    return jsonify(paginate(query.order_by(SalesReturn.id.desc()), return_json))
+    return reply_page(query.order_by(SalesReturn.id.desc()))
 
 
 @bp.route("/sales-returns/<int:return_id>")
@@ -293,4 +216,4 @@ def sales_returns_index():
 @operation("Read a sales return", response=RETURN)
 def sales_returns_show(return_id):
     """One return with its credit."""
-    return jsonify(return_json(scope.get(scope.returns(g.user), SalesReturn, return_id) or abort(404)))
+    return reply(scope.get(scope.returns(g.user), SalesReturn, return_id) or abort(404))

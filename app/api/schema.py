@@ -1,11 +1,19 @@
-"""Declared request and response shapes: used to validate input and to write the OpenAPI document."""
+"""Declared request and response shapes, each declared once: it validates input, writes the OpenAPI document and
+dumps the JSON of a response (with the keys the viewer's role may not see left out)."""
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 
 from app.db_types import to_decimal
 from app.errors import BusinessRuleError
-from app.limits import MAX_ID, MAX_MAGNITUDE, MAX_NUMBER_TEXT, MIN_INT, Limit, unstorable
+from app.limits import MAX_ID, MAX_MAGNITUDE, MAX_NUMBER_TEXT, MIN_INT, Limit, parse_date, unstorable
+
+# YYYY-MM-DD from 2000-01-01 to 2099-12-31, the dates app.limits.parse_date accepts (reports step beyond the
+# dates they are given); `format: date` then rules out 2026-02-30.
+DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 
 
 class ValidationFailed(BusinessRuleError):
@@ -21,15 +29,28 @@ class ValidationFailed(BusinessRuleError):
 
 
 class Field:
+    """One value of a shape.
+
+    For a response: `source` is where dump() reads it (an attribute or key name, a dotted path through relations,
+    or a function of the object; by default the field's own name), `visible` a function of the viewer (the user)
+    saying whether their role sees it at all (sees_cost, sees_sale_price), and `when` a function of the object
+    saying whether it has it (else the key is left out, as for a role that may not see it).
+    """
     openapi: dict = {}
 
-    def __init__(self, required=False, nullable=False, description=""):
+    def __init__(self, required=False, nullable=False, description="", source: str | Callable | None = None,
+                 visible: Callable | None = None, when: Callable | None = None):
         self.required = required
         self.nullable = nullable
         self.description = description
+        self.source, self.visible, self.when = source, visible, when
 
     def parse(self, value):
         return value
+
+    def out(self, value, viewer=None):
+        """The value as JSON: dates and times in ISO 8601, the rest as they are."""
+        return value.isoformat() if isinstance(value, (date, datetime)) else value
 
     def schema(self, incoming: bool = False) -> dict:
         """The field's JSON Schema for a value (null aside: see document()); `incoming` for what a request may send."""
@@ -118,6 +139,9 @@ class Choice(Field):
             raise ValueError(_("Must be one of: %(values)s.", values=", ".join(self.values)))
         return value
 
+    def out(self, value, viewer=None):
+        return getattr(value, "value", value)  # an enum member goes out as its value
+
     def schema(self, incoming=False):
         return {"type": "string", "enum": self.values, **super().schema(incoming)}
 
@@ -134,6 +158,9 @@ class DecimalString(Field):
         self.places, self.limit = places, limit
         self.minimum = limit.minimum if limit else None
         self.maximum = limit.maximum if limit else None
+
+    def out(self, value, viewer=None):
+        return decimal_str(value, self.places)
 
     def parse(self, value):
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
@@ -200,13 +227,55 @@ class DateTime(Field):
     openapi = {"type": "string", "format": "date-time"}
 
 
-class Schema:
-    """An object shape: named fields, nothing else allowed."""
+class Date(Field):
+    openapi = {"type": "string", "format": "date"}
 
-    def __init__(self, name: str, fields: dict[str, Field], exactly_one: tuple = ()):
+    def schema(self, incoming=False):
+        return {**super().schema(incoming), **(DATE if incoming else {})}
+
+    def parse(self, value):
+        try:
+            return parse_date(value, "date")
+        except BusinessRuleError as error:
+            raise ValueError(str(error.message)) from None
+
+
+class Schema:
+    """An object shape: named fields, nothing else allowed.
+
+    `sparse`: dump() leaves out the keys a mapping does not have (results that carry a problem or a count).
+    """
+
+    def __init__(self, name: str, fields: dict[str, Field], exactly_one: tuple = (), sparse: bool = False):
         self.name = name
         self.fields = fields
         self.exactly_one = exactly_one  # of these fields, a body sends exactly one (checked by its view)
+        self.sparse = sparse
+
+    def dump(self, obj, viewer=None, **values) -> dict:
+        """The JSON of `obj` (an object or a mapping) as `viewer` may see it: each field read from its source and
+        written in its format; a field the viewer's role may not see, or the object does not have, is left out.
+        `values` are given rather than read (a balance summed for a whole page)."""
+        data = {}
+        for name, field in self.fields.items():
+            if field.visible is not None and not field.visible(viewer):
+                continue
+            if name in values:
+                value = values[name]
+            else:
+                source = field.source or name
+                if callable(source):
+                    value = source(obj)
+                elif isinstance(obj, Mapping):
+                    if self.sparse and source not in obj:
+                        continue
+                    value = obj[source]
+                else:
+                    value = _attribute(obj, source)
+            if field.when is not None and not field.when(obj):
+                continue
+            data[name] = field.out(value, viewer)
+        return data
 
     def parse(self, data, partial: bool = False) -> dict:
         """Validate a request body; unknown fields and bad values raise ValidationFailed."""
@@ -243,6 +312,15 @@ class Schema:
         return schema
 
 
+def _attribute(obj, path: str):
+    """obj.a.b for "a.b"; None when a step on the way is None (an optional relation)."""
+    for name in path.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
 class Nested(Field):
     """An object of a declared shape inside a body."""
 
@@ -252,6 +330,9 @@ class Nested(Field):
 
     def parse(self, value):
         return self.schema_.parse(value)
+
+    def out(self, value, viewer=None):
+        return None if value is None else self.schema_.dump(value, viewer)
 
     def schema(self, incoming=False):
         return {**self.schema_.openapi(incoming=incoming), **super().schema(incoming)}
@@ -282,6 +363,9 @@ class ListOf(Field):
         if errors:
             raise ValidationFailed(errors)
         return parsed
+
+    def out(self, value, viewer=None):
+        return [self.item.out(entry, viewer) for entry in value]
 
     def schema(self, incoming=False):
         return {"type": "array", "items": self.item.document(incoming), "minItems": self.min_items,

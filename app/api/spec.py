@@ -3,20 +3,16 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from app.api.schema import Schema, ValidationFailed
+from app.api.schema import DATE, Schema, ValidationFailed
 from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
-from app.api.pagination import MAX_PER_PAGE
+from app.api.pagination import MAX_PER_PAGE, paginate
 from app.errors import PROBLEM_STATUS, BusinessRuleError
 from app.limits import MAX_ID, MAX_PAGE, parse_date, parse_int
 
 MAX_QUERY_TEXT = 200
-# YYYY-MM-DD from 2000-01-01 to 2099-12-31, the dates app.limits.parse_date accepts (reports step beyond the
-# dates they are given); `format: date` then rules out 2026-02-30.
-DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -70,10 +66,35 @@ def request_json():
         return None
 
 
+def _declared() -> Operation:
+    return current_app.view_functions[request.endpoint].operation
+
+
 def parse_body():
     """The current view's declared body, validated (unknown fields refused)."""
-    op = current_app.view_functions[request.endpoint].operation
+    op = _declared()
     return op.body.parse(request_json(), partial=op.partial)
+
+
+def reply(obj, status: int | None = None, location: str | None = None, **values):
+    """The view's declared response, dumped from `obj` for the caller's role (the document is the serialiser): for
+    a listing, `obj` is the envelope and each of its items is dumped. The operation's status unless another is
+    given, and a Location header when one is."""
+    op = _declared()
+    if op.listing:
+        body = {**obj, "items": [op.response.dump(item, g.user, **values) for item in obj["items"]]}
+    else:
+        body = op.response.dump(obj, g.user, **values)
+    response = jsonify(body)
+    response.status_code = status or op.status
+    if location is not None:
+        response.headers["Location"] = location
+    return response
+
+
+def reply_page(query, **kw):
+    """A page of `query` in the list envelope (pagination.paginate), each item dumped as the listing declares it."""
+    return reply(paginate(query, **kw))
 
 
 # The query string ---------------------------------------------------------------------------------------------------

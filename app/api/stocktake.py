@@ -1,13 +1,12 @@
 """Stocktakes over the API: open a count, send scans (one at a time, or a batch replayed by an offline phone),
 read the differences, post them."""
-from flask import abort, g, jsonify, url_for
+from flask import abort, g, url_for
 from flask_babel import gettext as _
 
-from app.api import bp
-from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
-                            decimal_str)
+from app.api.routes import bp
+from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
 from app.api.sales import optional_body
-from app.api.spec import operation, parse_body
+from app.api.spec import operation, parse_body, reply
 from app.auth.roles import STOCKTAKE_COUNTERS, STOCKTAKE_REVIEWERS, allow, sees_cost
 from app.errors import BusinessRuleError
 from app.extensions import db
@@ -37,34 +36,29 @@ BATCH_IN = Schema("StocktakeScanBatch", {"scans": ListOf(Nested(SCAN_IN), min_it
 BATCH_RESULT = Schema("StocktakeScanResult", {
     "scan_id": String(), "status": Integer(description="201 counted, 200 seen before, 404 unknown barcode, 422"),
     "product_id": Integer(), "qty": DecimalString(3), "counted": DecimalString(3), "problem": String(),
-    "message": String()})
+    "message": String()}, sparse=True)  # a counted scan has no problem, a refused one no count
 BATCH = Schema("StocktakeScanBatchResult", {"results": ListOf(Nested(BATCH_RESULT))})
 VARIANCE_ROW = Schema("StocktakeVarianceRow", {
     "product_id": Integer(), "sku": String(), "name": String(), "expected": DecimalString(3),
     "book": DecimalString(3, description="Expected plus the moves up to the product's last scan"),
     "counted": DecimalString(3, nullable=True, description="null: not counted"),
-    "difference": DecimalString(3, nullable=True), "value": DecimalString(2, description="Roles that see costs")})
+    "difference": DecimalString(3, nullable=True),
+    "value": DecimalString(2, description="Roles that see costs", visible=sees_cost,
+                           when=lambda row: row.value is not None)})
 VARIANCE = Schema("StocktakeVariance", {"rows": ListOf(Nested(VARIANCE_ROW))})
 POST_IN = Schema("StocktakePost", {"uncounted": Choice(
     list(stocktakes.UNCOUNTED_CHOICES),
     description="Products nobody counted: keep their stock (the default, a partial count) or zero it (a full count)")})
 
 
-def stocktake_json(stocktake: Stocktake) -> dict:
-    progress = stocktakes.progress(stocktake)
-    return {"id": stocktake.id, "number": stocktake.number, "name": stocktake.name,
-            "warehouse_id": stocktake.warehouse_id, "category_id": stocktake.category_id, "blind": stocktake.blind,
-            "status": stocktake.status.value, "opened_at": stocktake.opened_at.isoformat(),
-            "posted_at": stocktake.posted_at.isoformat() if stocktake.posted_at else None,
-            "lines": progress["lines"], "counted_lines": progress["counted"]}
-
-
-def _result_json(result: dict) -> dict:
-    return {key: decimal_str(value, 3) if key in ("qty", "counted") else value for key, value in result.items()}
-
-
 def _stocktake(stocktake_id: int) -> Stocktake:
     return db.session.get(Stocktake, stocktake_id) or abort(404)
+
+
+def _stocktake_reply(stocktake: Stocktake, **kw):
+    """The stocktake with how many of its products have been counted."""
+    progress = stocktakes.progress(stocktake)
+    return reply(stocktake, lines=progress["lines"], counted_lines=progress["counted"], **kw)
 
 
 @bp.route("/stocktakes", methods=["POST"])
@@ -77,10 +71,7 @@ def stocktakes_create():
     data = parse_body()
     stocktake = stocktakes.open_stocktake(g.user, data["warehouse_id"], data.get("category_id"), data.get("name", ""),
                                           data.get("blind", False))
-    response = jsonify(stocktake_json(stocktake))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.stocktakes_show", stocktake_id=stocktake.id)
-    return response
+    return _stocktake_reply(stocktake, location=url_for("api.stocktakes_show", stocktake_id=stocktake.id))
 
 
 @bp.route("/stocktakes/<int:stocktake_id>")
@@ -88,7 +79,7 @@ def stocktakes_create():
 @operation("Read a stocktake", response=STOCKTAKE)
 def stocktakes_show(stocktake_id):
     """Its state and how many products have been counted."""
-    return jsonify(stocktake_json(_stocktake(stocktake_id)))
+    return _stocktake_reply(_stocktake(stocktake_id))
 
 
 @bp.route("/stocktakes/<int:stocktake_id>/scans", methods=["POST"])
@@ -100,10 +91,7 @@ def stocktakes_scan(stocktake_id):
     data = parse_body()
     result = stocktakes.record_scan(g.user, stocktake_id, data["scan_id"], data["barcode"], data.get("qty"),
                                     data.get("counted_at"))
-    response = jsonify({"scan_id": result.scan_id, "product_id": result.product_id,
-                        "qty": decimal_str(result.qty, 3), "counted": decimal_str(result.counted, 3)})
-    response.status_code = 201 if result.created else 200
-    return response
+    return reply(result, status=201 if result.created else 200)
 
 
 @bp.route("/stocktakes/<int:stocktake_id>/scans/batch", methods=["POST"])
@@ -115,7 +103,7 @@ def stocktakes_scan_batch(stocktake_id):
     if len(data["scans"]) > MAX_BATCH:
         raise BusinessRuleError(_("Send at most %(count)s scans at a time.", count=MAX_BATCH), "scans")
     results = stocktakes.record_scans(g.user, stocktake_id, data["scans"])
-    return jsonify({"results": [_result_json(result) for result in results]})
+    return reply({"results": results})
 
 
 @bp.route("/stocktakes/<int:stocktake_id>/variance")
@@ -123,17 +111,7 @@ def stocktakes_scan_batch(stocktake_id):
 @operation("The differences, per product", response=VARIANCE)
 def stocktakes_variance(stocktake_id):
     """Expected at opening, book at counting time, counted and the difference (value for roles that see costs)."""
-    with_value = sees_cost(g.user)
-    rows = []
-    for row in stocktakes.variance(_stocktake(stocktake_id)):
-        item = {"product_id": row.product_id, "sku": row.sku, "name": row.name,
-                "expected": decimal_str(row.expected, 3), "book": decimal_str(row.book, 3),
-                "counted": None if row.counted is None else decimal_str(row.counted, 3),
-                "difference": None if row.difference is None else decimal_str(row.difference, 3)}
-        if with_value and row.value is not None:
-            item["value"] = decimal_str(row.value, 2)
-        rows.append(item)
-    return jsonify({"rows": rows})
+    return reply({"rows": stocktakes.variance(_stocktake(stocktake_id))})
 
 
 @bp.route("/stocktakes/<int:stocktake_id>/post", methods=["POST"])
@@ -145,4 +123,4 @@ def stocktakes_post(stocktake_id):
     data = optional_body()
     stocktake = stocktakes.post_stocktake(g.user, _stocktake(stocktake_id),
                                           data.get("uncounted", stocktakes.UNCOUNTED_KEEP))
-    return jsonify(stocktake_json(stocktake))
+    return _stocktake_reply(stocktake)

@@ -1,15 +1,14 @@
 """Suppliers and what we owe them (payables) over the API: app.partners.suppliers and purchase invoices."""
-from flask import abort, g, jsonify, request
+from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import bp
+from app.api import trade
+from app.api.routes import bp
 from app.api.pagination import paginate
-from app.api.finance import Date
-from app.api.sales import created, enum_arg
-from app.api.schema import (Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
-                            decimal_str)
-from app.api.spec import Link, operation, parse_body
+from app.api.sales import enum_arg
+from app.api.schema import Boolean, DateTime, DecimalString, Integer, Schema, String
+from app.api.spec import Link, operation, parse_body, reply, reply_page
 from app.auth.roles import PAYABLES, SUPPLIER_READERS, SUPPLIER_WRITERS, allow
 from app.db_types import business_today
 from app.extensions import db
@@ -40,44 +39,14 @@ SUPPLIER = Schema("Supplier", {
 SUPPLIER_CREATE = Schema("SupplierCreate", {**_WRITABLE, "name": String(required=True, min_length=1, max_length=200)})
 SUPPLIER_UPDATE = Schema("SupplierUpdate", _WRITABLE)
 
-INVOICE = Schema("PurchaseInvoice", {
-    "id": Integer(), "number": String(), "supplier_reference": String(), "purchase_order_id": Integer(nullable=True, description="None for an opening payable"),
-    "supplier_id": Integer(), "issued_on": Date(), "due_on": Date(), "subtotal": DecimalString(2),
-    "tax": DecimalString(2), "total": DecimalString(2),
-    "paid": DecimalString(2, description="Payments allocated to it"),
-    "credited": DecimalString(2, description="Credits (our returns) allocated to it"),
-    "open_amount": DecimalString(2, description="total - paid - credited"), "status": Choice(InvoiceStatus),
-    "overdue": Boolean(description="Something is open and the due date has passed"),
-    "lines": ListOf(Nested(Schema("PurchaseInvoiceLine", {
-        "id": Integer(), "line_id": Integer(description="The purchase order line"), "product_id": Integer(),
-        "qty": DecimalString(3), "unit_price": DecimalString(2), "tax_rate": DecimalString(2),
-        "amount": DecimalString(2, description="Before tax"), "tax": DecimalString(2)}))),
-    "created_at": DateTime()})
-
-
-def supplier_json(supplier: Supplier, balance) -> dict:
-    return {"id": supplier.id, "code": supplier.code, **{name: getattr(supplier, name) for name in TEXT},
-            "payment_terms_days": supplier.payment_terms_days, "lead_time_days": supplier.lead_time_days,
-            "active": supplier.active, "balance": decimal_str(balance, 2),
-            "created_at": supplier.created_at.isoformat()}
+INVOICE = trade.invoice("PurchaseInvoice", "purchase_order_id", "supplier_id", {
+    "opening": "None for an opening payable", "paid": "Payments allocated to it",
+    "credited": "Credits (our returns) allocated to it", "line": "The purchase order line"},
+    head={"supplier_reference": String()})
 
 
 def _with_balance(supplier: Supplier):
-    return jsonify(supplier_json(supplier, suppliers.balances([supplier.id])[supplier.id]))
-
-
-def invoice_json(invoice: PurchaseInvoice) -> dict:
-    lines = [{"id": line.id, "line_id": line.order_line_id, "product_id": line.product_id,
-              "qty": decimal_str(line.qty, 3), "unit_price": decimal_str(line.unit_price, 2),
-              "tax_rate": decimal_str(line.tax_rate, 2), "amount": decimal_str(line.amount, 2),
-              "tax": decimal_str(line.tax, 2)} for line in invoice.lines]
-    money = {name: decimal_str(getattr(invoice, name), 2)
-             for name in ("subtotal", "tax", "total", "paid", "credited", "open_amount")}
-    return {"id": invoice.id, "number": invoice.number, "supplier_reference": invoice.supplier_reference,
-            "purchase_order_id": invoice.order_id, "supplier_id": invoice.supplier_id,
-            "issued_on": invoice.issued_on.isoformat(), "due_on": invoice.due_on.isoformat(), **money,
-            "status": invoice.status.value, "overdue": invoice.overdue(business_today()), "lines": lines,
-            "created_at": invoice.created_at.isoformat()}
+    return reply(supplier, balance=suppliers.balances([supplier.id])[supplier.id])
 
 
 @bp.route("/suppliers")
@@ -89,9 +58,9 @@ def suppliers_index():
     query = narrow(select(Supplier), Supplier.search_text, request.args.get("q", ""))
     if (active := request.args.get("active")) in ("true", "false"):
         query = query.where(Supplier.active.is_(active == "true"))
-    page = paginate(query.order_by(Supplier.id), lambda supplier: supplier)
+    page = paginate(query.order_by(Supplier.id))
     balances = suppliers.balances(supplier.id for supplier in page["items"])  # one pass for the whole page
-    return jsonify({**page, "items": [supplier_json(s, balances[s.id]) for s in page["items"]]})
+    return jsonify({**page, "items": [SUPPLIER.dump(s, g.user, balance=balances[s.id]) for s in page["items"]]})
 
 
 @bp.route("/suppliers", methods=["POST"])
@@ -103,7 +72,7 @@ def suppliers_create():
     """A new supplier; 409 duplicate when the name is taken."""
     supplier = suppliers.create_supplier(g.user, parse_body())
     db.session.flush()
-    return created(supplier_json(supplier, 0), "api.suppliers_show", supplier_id=supplier.id)
+    return reply(supplier, location=url_for("api.suppliers_show", supplier_id=supplier.id), balance=0)
 
 
 @bp.route("/suppliers/<int:supplier_id>")
@@ -145,7 +114,7 @@ def purchase_invoices_index():
         query = query.where(PurchaseInvoice.status == status)
     if request.args.get("overdue") == "true":
         query = query.where(PurchaseInvoice.due_on < business_today(), PurchaseInvoice.status != InvoiceStatus.PAID)
-    return jsonify(paginate(query.order_by(PurchaseInvoice.id.desc()), invoice_json))
+    return reply_page(query.order_by(PurchaseInvoice.id.desc()))
 
 
 @bp.route("/purchase-invoices/<int:invoice_id>")
@@ -153,4 +122,4 @@ def purchase_invoices_index():
 @operation("Read a purchase invoice", response=INVOICE)
 def purchase_invoices_show(invoice_id):
     """One purchase invoice with what is still open."""
-    return jsonify(invoice_json(db.session.get(PurchaseInvoice, invoice_id) or abort(404)))
+    return reply(db.session.get(PurchaseInvoice, invoice_id) or abort(404))

@@ -1,11 +1,10 @@
 """Users over the API (owner only): the same services as the screens."""
-from flask import abort, g, jsonify, request, url_for
+from flask import abort, g, request, url_for
 from sqlalchemy import or_, select
 
-from app.api import bp
-from app.api.pagination import paginate
+from app.api.routes import bp
 from app.api.schema import Boolean, Choice, DateTime, Integer, Schema, String
-from app.api.spec import operation, parse_body
+from app.api.spec import operation, parse_body, reply, reply_page
 from app.auth import services
 from app.auth.models import User
 from app.auth.roles import Role, allow
@@ -28,16 +27,6 @@ USER_UPDATE = Schema("UserUpdate", {
 })
 
 
-def user_json(user: User) -> dict:
-    return {
-        "id": user.id, "username": user.username, "display_name": user.display_name,
-        "role": user.role.value, "active": user.active, "locale": user.locale,
-        "phone": user.phone, "pending": user.pending,
-        "created_at": user.created_at.isoformat(),
-        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-    }
-
-
 @bp.route("/users")
 @allow(Role.OWNER)
 @operation("List users", response=USER, listing=True, item="api.users_show",
@@ -51,7 +40,7 @@ def users_index():
         query = query.where(User.role == services.parse_role(role))
     if (active := request.args.get("active")) in ("true", "false"):
         query = query.where(User.active.is_(active == "true"))
-    return jsonify(paginate(query, user_json))
+    return reply_page(query)
 
 
 @bp.route("/users", methods=["POST"])
@@ -63,10 +52,7 @@ def users_create():
     user = services.create_user(g.user, data["username"], data["role"], data["password"],
                                 data.get("display_name", ""))
     db.session.flush()
-    response = jsonify(user_json(user))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.users_show", user_id=user.id)
-    return response
+    return reply(user, location=url_for("api.users_show", user_id=user.id))
 
 
 def _user(user_id) -> User:
@@ -78,7 +64,7 @@ def _user(user_id) -> User:
 @operation("Read a user", response=USER)
 def users_show(user_id):
     """One user."""
-    return jsonify(user_json(_user(user_id)))
+    return reply(_user(user_id))
 
 
 @bp.route("/users/<int:user_id>", methods=["PATCH"])
@@ -94,7 +80,7 @@ def users_update(user_id):
         services.set_active(g.user, user, data["active"])
     if "password" in data:
         services.reset_password(g.user, user, data["password"])
-    return jsonify(user_json(user))
+    return reply(user)
 
 
 

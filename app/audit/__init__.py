@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("audit", __name__)
-
-from app.audit import routes  # noqa: E402,F401
+"""The audit log: who did what, when, readable by the owner."""

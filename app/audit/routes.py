@@ -1,13 +1,15 @@
 """The owner reads the audit log, filtered by user and object."""
-from flask import request
+from flask import Blueprint, request
 from sqlalchemy import distinct, select
 
-from app.audit import bp, labels
+from app.audit import labels
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.auth.roles import Role, allow
 from app.extensions import db
 from app.web import render
+
+bp = Blueprint("audit", __name__)
 
 
 @bp.route("/audit")

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from app.auth import routes  # noqa: E402,F401
+"""Signing in and out, sessions, devices, API tokens, roles and the access check."""

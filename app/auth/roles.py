@@ -88,6 +88,7 @@ def sees_sale_price(user) -> bool:
     return user is not None and user.role in SEES_SALE_PRICE
 # Products: who edits the catalogue (and attaches an unknown scanned barcode).
 PRODUCT_EDITORS = frozenset({Role.OWNER, Role.PURCHASING, Role.WAREHOUSE})
+PRODUCT_IMPORTERS = frozenset({Role.OWNER, Role.PURCHASING})  # the product list's old import address
 # Reports: sales for salespeople too (their own customers, without cost), stock for those who look after it
 # (the warehouse without values), money and the dashboard for the owner and finance.
 SALES_REPORT_READERS = frozenset({Role.OWNER, Role.SALES, Role.FINANCE})

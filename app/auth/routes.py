@@ -1,16 +1,18 @@
 """Sign-in, sign-out, language, and the user's own account and API tokens."""
-from flask import current_app, flash, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import bp, devices, services, throttle
+from app.auth import devices, services, throttle
 from app.auth.redirects import safe_next
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm, TokenForm
 from app.auth.roles import EVERYONE, allow, public
 from app.errors import BusinessRuleError
 from app.forms import form_write, new_key, refuse
 from app.web import render
+
+bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])

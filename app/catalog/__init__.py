@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("catalog", __name__)
-
-from app.catalog import files, routes  # noqa: E402,F401
+"""Products, categories, units, barcodes, labels and the product list's files."""

@@ -19,6 +19,7 @@ from app.auth.roles import sees_cost, sees_sale_price
 from app.catalog import services as catalog
 from app.catalog.models import Category, Product
 from app.extensions import db
+from app.imports.kinds.products import COLUMNS, category_names
 from app.inventory.models import StockLevel
 
 # Characters that make a spreadsheet treat typed text as a formula (OWASP "CSV injection").
@@ -30,7 +31,6 @@ WIDTHS = {"sku": 16, "name": 28, "spec": 16, "category": 20, "brand": 12, "unit"
 
 def header(name: str) -> str:
     """The column's header in the user's language (the importer accepts either)."""
-    from app.imports.kinds.products import COLUMNS  # the import's own headers (imported late: imports reads catalog)
     locale = get_locale()
     chinese = locale is None or locale.language == "zh"
     return COLUMNS[name][1] if chinese else COLUMNS[name][0]
@@ -77,7 +77,6 @@ def export_columns(user) -> list[str]:
 
 def products_xlsx(user, query) -> bytes:
     """The products of `query` (see product_query) as an .xlsx workbook, written row by row."""
-    from app.imports.kinds.products import category_names
     columns = export_columns(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Products"))

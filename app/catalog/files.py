@@ -7,8 +7,9 @@ from sqlalchemy import select
 from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from app.auth.roles import EVERYONE, Role, allow, sees_sale_price
-from app.catalog import bp, export, labels
+from app.auth.roles import EVERYONE, PRODUCT_IMPORTERS, Role, allow, sees_sale_price
+from app.catalog import export, labels
+from app.catalog.routes import bp
 from app.catalog import services as catalog
 from app.catalog.models import Product
 from app.db_types import utcnow
@@ -20,7 +21,6 @@ from app.limits import parse_int
 from app.web import render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IMPORTERS = (Role.OWNER, Role.PURCHASING)
 SEARCH_RESULTS = 20
 MAX_LINES = 200
 
@@ -75,14 +75,14 @@ def _chosen_lines(values) -> list[tuple[Product, int]]:
 # --- import (moved to app/imports: one flow for every kind) ------------------------------------------
 
 @bp.route("/products/import", methods=["GET", "POST"])
-@allow(*IMPORTERS)
+@allow(PRODUCT_IMPORTERS)
 def import_products():
     """The product import now lives at /imports/products; 308 keeps a POST a POST."""
     return redirect(url_for("imports.kind", name="products"), 308)
 
 
 @bp.route("/products/import/template")
-@allow(*IMPORTERS)
+@allow(PRODUCT_IMPORTERS)
 def import_template():
     """The product import template, now made by the import framework."""
     return redirect(url_for("imports.template", name="products"), 308)

@@ -41,7 +41,7 @@ class Product(db.Model):
     # None: wholesale customers pay the sale price.
     wholesale_price: Mapped[Decimal | None] = mapped_column(Money())
     purchase_price: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
-    # Moving weighted average cost (4 places), written only by inventory.services.post_moves.
+    # Moving weighted average cost (4 places), written only by inventory.ledger.post_moves.
     avg_cost: Mapped[Decimal] = mapped_column(ScaledDecimal(4), default=Decimal("0"))
     min_stock: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal("0"))
     max_stock: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal("0"))

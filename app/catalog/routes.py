@@ -4,13 +4,12 @@ from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask import abort, flash, g, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.auth.roles import EVERYONE, PRODUCT_EDITORS, Role, allow, sees_cost, sees_sale_price
-from app.catalog import barcodes, bp, services
-from app.catalog.files import IMPORTERS
+from app.auth.roles import EVERYONE, PRODUCT_EDITORS, PRODUCT_IMPORTERS, Role, allow, sees_cost, sees_sale_price
+from app.catalog import barcodes, services
 from app.catalog.forms import (BarcodeForm, CategoryForm, GenerateBarcodeForm, PackUnitForm, ProductForm,
                                WarehouseProductForm)
 from app.catalog.models import Category, Product
@@ -23,6 +22,8 @@ from app.inventory import queries as inventory_queries
 from app.inventory.models import StockLevel, Warehouse
 from app.settings.services import company
 from app.web import HTMX_VARY, render
+
+bp = Blueprint("catalog", __name__)
 
 EDITORS = PRODUCT_EDITORS
 PER_PAGE = 30
@@ -38,7 +39,7 @@ def may_edit(user) -> bool:
 @bp.context_processor
 def _abilities():
     user = g.get("user")
-    return {"can_edit": may_edit(user), "can_import": user is not None and user.role in IMPORTERS}
+    return {"can_edit": may_edit(user), "can_import": user is not None and user.role in PRODUCT_IMPORTERS}
 
 
 @bp.route("/products")

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("finance", __name__)
-
-from app.finance import routes  # noqa: E402,F401
+"""Money in and out: customer receipts and supplier payments, allocated to invoices."""

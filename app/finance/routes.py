@@ -4,7 +4,7 @@ Customers and receipts come through app.sales.scope: a salesperson works only wi
 """
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -13,7 +13,7 @@ from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, allow
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.finance import bp, services
+from app.finance import services
 from app.finance.forms import ReceiptForm, allocation_field, amount_or_none, read_allocations
 from app.finance.models import Payment, PaymentMethod
 from app.forms import form_write, new_key, refuse
@@ -23,6 +23,8 @@ from app.sales import scope
 from app.sales.models import InvoiceStatus, SalesInvoice
 from app.search import narrow
 from app.web import list_url, render
+
+bp = Blueprint("finance", __name__)
 
 PER_PAGE = 30
 CUSTOMER_OPTIONS = 20

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("help", __name__, url_prefix="/help")
-
-from app.help import routes  # noqa: E402,F401
+"""Help inside the app: a page per screen, quick starts, search, cached for offline use."""

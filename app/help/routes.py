@@ -1,12 +1,14 @@
 """Help: the index with search, one page per screen, and the role's quick start."""
-from flask import abort, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.auth.access import may
 from app.auth.roles import EVERYONE, allow
 from app.db_types import utcnow
 from app.forms import form_write
-from app.help import bp, pages, quickstart
+from app.help import pages, quickstart
 from app.web import render
+
+bp = Blueprint("help", __name__, url_prefix="/help")
 
 QUERY_CHARS = 100
 

@@ -5,6 +5,8 @@ test that every screen has a help page both ask `screens()`, so they cannot disa
 """
 from flask import Flask
 
+from app.auth.roles import PUBLIC, allowed_roles
+
 # GET endpoints that answer with something other than a full page: htmx fragments, badges, option lists, tokens
 # and redirects. Files (PDFs, photos, logos, spreadsheets, templates) are told by their URL, see _is_file.
 FRAGMENTS = frozenset({
@@ -41,7 +43,6 @@ def _is_file(rule: str) -> bool:
 
 def screens(app: Flask) -> list[str]:
     """Every screen's endpoint, sorted."""
-    from app.auth.roles import PUBLIC, allowed_roles
     found = set()
     for rule in app.url_map.iter_rules():
         endpoint = rule.endpoint
@@ -64,5 +65,4 @@ def page_for(endpoint: str | None) -> str | None:
 
 def pages_for(app: Flask, role) -> set[str]:
     """The help pages of the screens a role may open: what its help index lists and searches."""
-    from app.auth.roles import allowed_roles
     return {page_for(endpoint) for endpoint in screens(app) if role in (allowed_roles(app.view_functions[endpoint]) or ())}

@@ -1,12 +1,13 @@
 """The home screen and the health check."""
-from flask import g, jsonify
+from flask import Blueprint, g, jsonify
 from sqlalchemy import text
 
 from app.auth.roles import EVERYONE, PURCHASE_WRITERS, allow, public
 from app.extensions import db
-from app.home import bp
 from app.home.nav import jobs
 from app.web import render
+
+bp = Blueprint("home", __name__)
 
 
 @bp.route("/")

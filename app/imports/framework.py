@@ -7,7 +7,7 @@ problems in plain words (row, column, what is wrong, what is expected), keys uni
 updating by key, one audit entry per import. imports.routes gives every kind the screens /imports/<kind>
 (upload → preview → confirm), its template (imports.workbooks.template_xlsx) and its error report.
 
-How to add a kind: put a module in app/imports/kinds/ (every module there is imported at start-up) that
+How to add a kind: put a module in app/imports/kinds/ (every module there is imported on first use) that
 subclasses Kind and registers an instance::
 
         from app.imports import framework as imp
@@ -52,6 +52,7 @@ Parsers take the cell's text (never empty: empty cells are skipped, or "required
 or raise ValueError with a message saying what is wrong and what is expected.
 """
 import hashlib
+import importlib
 import re
 import unicodedata
 from contextlib import contextmanager
@@ -341,16 +342,27 @@ class Kind:
         raise NotImplementedError
 
 
-KINDS: dict[str, Kind] = {}
+_KINDS: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> Kind:
-    KINDS[kind.name] = kind
+    _KINDS[kind.name] = kind
     return kind
 
 
+def _registered() -> dict[str, Kind]:
+    """Every kind by name: the modules of app/imports/kinds register theirs when that package is first imported,
+    here on first use (the kinds read the areas' services, which must not load the import screens)."""
+    importlib.import_module("app.imports.kinds")
+    return _KINDS
+
+
+def kind(name: str) -> Kind | None:
+    return _registered().get(name)
+
+
 def kinds_for(user) -> list[Kind]:
-    return sorted((k for k in KINDS.values() if k.allows(user)), key=lambda k: (k.order, k.name))
+    return sorted((k for k in _registered().values() if k.allows(user)), key=lambda k: (k.order, k.name))
 
 
 def chinese() -> bool:

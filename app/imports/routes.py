@@ -1,13 +1,15 @@
 """The import screens, one flow for every kind: the list of kinds, upload → preview → confirm, template, report."""
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import EVERYONE, allow
 from app.errors import BusinessRuleError
 from app.forms import form_write, new_key, refuse, refused
-from app.imports import bp, framework, reading, workbooks
+from app.imports import framework, reading, workbooks
 from app.imports.forms import ImportForm
 from app.web import render
+
+bp = Blueprint("imports", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -16,13 +18,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _import_links():
     """`may_import("customers")` in any template: whether to offer that import to the signed-in user."""
     def may_import(name: str) -> bool:
-        kind = framework.KINDS.get(name)
+        kind = framework.kind(name)
         return kind is not None and kind.allows(g.get("user"))
     return {"may_import": may_import}
 
 
 def _kind(name: str) -> framework.Kind:
-    kind = framework.KINDS.get(name) or abort(404)
+    kind = framework.kind(name) or abort(404)
     return kind if kind.allows(g.user) else abort(403)
 
 

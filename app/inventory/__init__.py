@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("inventory", __name__)
-
-from app.inventory import routes  # noqa: E402,F401
+"""Warehouses, the append-only stock ledger, stock levels, adjustments and transfers."""

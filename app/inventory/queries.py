@@ -16,10 +16,19 @@ from app.catalog.models import Product
 from app.catalog.services import lookup, search
 from app.db_types import Quantity, ScaledDecimal
 from app.extensions import db
-from app.inventory.models import (MoveKind, StockAdjustment, StockAdjustmentLine, StockLevel, StockMove, StockTransfer,
-                                  StockTransferLine, Warehouse)
+from app.inventory.models import (
+    MoveKind,
+    StockAdjustment,
+    StockAdjustmentLine,
+    StockLevel,
+    StockMove,
+    StockTransfer,
+    StockTransferLine,
+    Warehouse,
+)
 from app.limits import normalise_code
 from app.paging import Page, read_page  # Page: sales.queries reads it from here
+from app.sales import scope
 from app.settings.services import business_zone
 
 VALUE = ScaledDecimal(7)  # quantity (3 places) x unit cost (4 places)
@@ -130,7 +139,6 @@ def _local_midnight(day: date) -> datetime:
 
 def _documents_shown(user):
     """The data scope's condition on moves (app/sales/scope.py), imported late: the sales package imports this one."""
-    from app.sales import scope
     return scope.move_documents(user)
 
 

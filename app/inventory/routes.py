@@ -3,7 +3,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -12,12 +12,14 @@ from app.db_types import to_decimal
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import form_write, new_key, refuse
-from app.inventory import bp, queries, services
+from app.inventory import queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
 from app.limits import optional_date
 from app.paging import page_number
 from app.web import render
+
+bp = Blueprint("inventory", __name__)
 
 PER_PAGE = 30
 WRITERS = (Role.OWNER, Role.WAREHOUSE)

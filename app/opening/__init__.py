@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("opening", __name__)
-
-from app.opening import routes  # noqa: E402,F401
+"""Opening balances when a business starts on JXC: stock, receivables and payables."""

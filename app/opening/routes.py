@@ -1,5 +1,5 @@
 """Opening screens: what has been entered, opening receivables and payables by hand, opening stock per warehouse."""
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -9,13 +9,15 @@ from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import form_write, new_key, refuse
+from app.imports import framework
 from app.inventory.models import Warehouse
-from app.opening import bp
 from app.opening import services as opening
 from app.opening.forms import OpeningItemForm, OpeningStockLineForm
 from app.opening.models import OpeningStock
 from app.partners.models import Customer, Supplier
 from app.web import render
+
+bp = Blueprint("opening", __name__)
 
 OPENERS = (Role.OWNER, Role.FINANCE)
 SIDE = "<side>"  # receivable or payable (anything else: 404, see _side)
@@ -46,9 +48,8 @@ def index():
 
 def _imports() -> set[str]:
     """The import kinds this user may use that bring opening figures in (the product import brings opening stock)."""
-    from app.imports.framework import KINDS  # here: the import kinds import this package's services
     return {name for name in ("products", "opening_stock", "opening_receivables", "opening_payables")
-            if name in KINDS and KINDS[name].allows(g.user)}
+            if (kind := framework.kind(name)) and kind.allows(g.user)}
 
 
 def _index(line_form, status=200):

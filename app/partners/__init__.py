@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("partners", __name__)
-
-from app.partners import routes  # noqa: E402,F401
+"""Customers and suppliers: who they are, how to reach them, what they owe or are owed."""

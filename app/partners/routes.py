@@ -2,7 +2,7 @@
 owe, how to reach them, their documents, what they usually buy) and the form to add or change one."""
 import re
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, MONEY_READERS, MONEY_WRITERS, SALES_WRITERS, Role, allow
@@ -10,11 +10,13 @@ from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.forms import form_write, new_key, refuse
 from app.paging import page_number
-from app.partners import bp, queries, services
+from app.partners import queries, services
 from app.partners.forms import CustomerForm, form_data
 from app.partners.models import Customer
 from app.sales import scope
 from app.web import render
+
+bp = Blueprint("partners", __name__)
 
 PER_PAGE = 30
 

@@ -5,7 +5,8 @@ from flask import request
 from app.auth.roles import SUPPLIER_READERS, allow
 from app.formatting import date_, money
 from app.limits import optional_date
-from app.purchasing import analysis, bp
+from app.purchasing import analysis
+from app.purchasing.routes import bp
 from app.web import render
 
 

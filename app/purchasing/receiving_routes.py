@@ -17,7 +17,8 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import new_key, post_once
 from app.partners.models import Supplier
-from app.purchasing import bp, scanning
+from app.purchasing import scanning
+from app.purchasing.routes import bp
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
 from app.search import narrow
 from app.web import render, wants_fragment

@@ -2,7 +2,7 @@
 cancelling, and after that invoicing, returning to the supplier, the 采购订单 PDF and the reorder suggestions."""
 from typing import NamedTuple
 
-from flask import abort, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app import idempotency
@@ -17,11 +17,13 @@ from app.inventory.queries import product_options as find_products
 from app.limits import DIGITS, MAX_ID
 from app.lines import QtyInput
 from app.partners.models import Supplier
-from app.purchasing import bp, printing, queries, receiving, reorder, services
+from app.purchasing import printing, queries, receiving, reorder, services
 from app.purchasing.forms import (AddLineForm, InvoiceForm, KeyForm, LineForm, NewOrderForm, ReturnForm,
                                   SuggestionsForm)
 from app.purchasing.models import PurchaseStatus
 from app.web import render, wants_fragment
+
+bp = Blueprint("purchasing", __name__)
 
 PER_PAGE = 30
 

@@ -13,7 +13,8 @@ from app.forms import apply_error, commit_and_redirect, new_key, post_once, sent
 from app.inventory.queries import find_exact
 from app.partners import suppliers as services
 from app.partners.models import Supplier
-from app.purchasing import bp, queries
+from app.purchasing import queries
+from app.purchasing.routes import bp
 from app.purchasing.forms import PaymentForm, SupplierForm, SupplierItemForm, supplier_data
 from app.web import render
 

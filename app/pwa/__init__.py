@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("pwa", __name__)
-
-from app.pwa import routes  # noqa: E402,F401
+"""The progressive web app: manifest, service worker and offline shell."""

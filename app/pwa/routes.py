@@ -2,13 +2,15 @@
 import json
 from pathlib import Path
 
-from flask import current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from app.auth.roles import EVERYONE, allow, public
-from app.pwa import bp, shell
+from app.pwa import shell
 from app.web import render
+
+bp = Blueprint("pwa", __name__)
 
 THEME_COLOUR = "#1d4ed8"
 

@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.roles import EVERYONE, MONEY_REPORT_READERS, PUBLIC, allow, allowed_roles
 from app.formatting import date_, money
-from app.reports import bp, dashboard
+from app.reports import dashboard
+from app.reports.routes import bp
 from app.reports.periods import period_from_args, preset, preset_of
 from app.web import render
 

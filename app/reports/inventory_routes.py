@@ -19,7 +19,8 @@ from app.extensions import db
 from app.formatting import money, number
 from app.inventory.queries import active_warehouses
 from app.paging import page_number
-from app.reports import bp, periods
+from app.reports import periods
+from app.reports.routes import bp
 from app.reports import inventory as reports
 from app.reports.export import xlsx_response
 from app.reports.printing import report_pdf

@@ -19,7 +19,8 @@ from app.formatting import date_, money as money_text
 from app.limits import parse_date
 from app.partners import services as partners
 from app.partners.models import Customer, Supplier
-from app.reports import bp, money
+from app.reports import money
+from app.reports.routes import bp
 from app.reports.export import xlsx_response
 from app.reports.periods import period_from_args, preset
 from app.reports.printing import report_pdf

@@ -20,9 +20,11 @@ from app.catalog.export import _with_descendants
 from app.catalog.models import Category, Product
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.formatting import date_
 from app.partners.models import Customer
 from app.reports.models import SalesFact
 from app.reports.periods import Period
+from app.sales import scope
 
 GROUPS = {"day": _l("Day"), "week": _l("Week"), "month": _l("Month"), "product": _l("Product"),
           "category": _l("Category"), "customer": _l("Customer"), "salesperson": _l("Salesperson")}
@@ -51,7 +53,6 @@ def filter_names(user, filters: SalesFilters) -> list[tuple[str, str]] | None:
     colleague's customer id learns nothing, not even that it exists: the route answers 404 as for any object
     out of scope. A salesperson's report ignores salesperson_id (it is theirs), so it names no one either.
     """
-    from app.sales import scope  # late: the sales package's routes import the report services
     found = []
     for arg, model, column in FILTERED:
         object_id = getattr(filters, arg)
@@ -237,7 +238,6 @@ def _labels(group_by: str, keys) -> dict:
 
 
 def time_label(day: date, group_by: str) -> str:
-    from app.formatting import date_
     if group_by == "week":
         return _("Week of %(day)s", day=date_(day, "short"))
     if group_by == "month":

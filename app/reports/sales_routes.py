@@ -12,7 +12,8 @@ from app.catalog.models import Category
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import money
-from app.reports import bp, periods, sales
+from app.reports import periods, sales
+from app.reports.routes import bp
 from app.reports.export import xlsx_response
 from app.reports.printing import report_pdf
 from app.web import render

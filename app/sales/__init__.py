@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("sales", __name__)
-
-from app.sales import fulfilment_routes, routes  # noqa: E402,F401
+"""Sales: orders, deliveries, invoices, returns and their printed documents."""

@@ -23,7 +23,8 @@ from app.formatting import money, plain
 from app.forms import new_key, post_once
 from app.inventory.queries import active_warehouses
 from app.partners.models import Customer
-from app.sales import bp, fulfilment, printing, scope
+from app.sales import fulfilment, printing, scope
+from app.sales.routes import bp
 from app.sales.models import InvoiceStatus, SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
 from app.web import list_url, render
 

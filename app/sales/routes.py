@@ -2,7 +2,7 @@
 from datetime import date
 from typing import NamedTuple
 
-from flask import abort, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app import idempotency
@@ -17,10 +17,12 @@ from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
 from app.limits import optional_date
 from app.partners.services import salesperson_choices
-from app.sales import bp, printing, queries, services
+from app.sales import printing, queries, services
 from app.sales.forms import ActionForm, AddLineForm, LineForm, NewOrderForm, OrderFieldsForm
 from app.sales.models import OrderStatus
 from app.web import render, wants_fragment
+
+bp = Blueprint("sales", __name__)
 
 PER_PAGE = 30
 PRICE_READERS = SALES_READERS & SEES_SALE_PRICE  # warehouse staff never see a price

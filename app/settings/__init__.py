@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("settings", __name__)
-
-from app.settings import routes  # noqa: E402,F401
+"""Company settings: name, address, tax, timezone and document numbering."""

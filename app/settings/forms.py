@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.settings.models import CURRENCIES
-from app.settings.services import business_timezone
+from app.settings.services import business_timezone, known_timezones
 
 # Offered first; any other IANA zone JXC_TIMEZONE names (or the settings keep) is added to the list.
 COMMON_TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore",
@@ -22,7 +22,6 @@ COMMON_TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipe
 def timezone_choices(current: str) -> list[tuple[str, str]]:
     """Zones labelled with their offset now, e.g. "Asia/Shanghai (UTC+08:00)"."""
     from zoneinfo import ZoneInfo
-    from app.settings.services import known_timezones
     zones = list(COMMON_TIMEZONES) + ([current] if current in known_timezones() - set(COMMON_TIMEZONES) else [])
     now = datetime.now(timezone.utc)
     return [(zone, f"{zone} (UTC{now.astimezone(ZoneInfo(zone)).strftime('%z')[:3]}:"

@@ -1,14 +1,15 @@
 """Company settings, edited by the owner."""
-from flask import Response, abort, flash, g, redirect, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import EVERYONE, Role, allow
 from app.errors import BusinessRuleError
 from app.forms import form_write, refuse
-from app.settings import bp
 from app.settings.forms import CompanyForm
 from app.settings.services import company, update_company
 from app.web import render
+
+bp = Blueprint("settings", __name__)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

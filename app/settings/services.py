@@ -12,7 +12,9 @@ from sqlalchemy import exists, inspect, select
 from app.audit import services as audit
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.inventory.models import StockMove
 from app.limits import PERCENT, parse_int, parse_number
+from app.reports.models import SalesFact
 from app.settings.models import CURRENCIES, CompanySettings
 
 SETTINGS_ID = 1
@@ -58,8 +60,6 @@ def known_timezones() -> frozenset[str]:
 def calendar_in_use() -> bool:
     """Whether stored figures already follow the business calendar: ledger totals by month and year, and sales
     facts by business day. Then the time zone may no longer change (their days would be off by the difference)."""
-    from app.inventory.models import StockMove
-    from app.reports.models import SalesFact
     return bool(db.session.scalar(select(exists().where(StockMove.id.isnot(None)))) or
                 db.session.scalar(select(exists().where(SalesFact.id.isnot(None)))))
 

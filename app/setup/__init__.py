@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("setup", __name__)
-
-from app.setup import routes  # noqa: E402,F401
+"""First run: creating the company and its owner, the go-live checklist and clearing demo data."""

@@ -18,7 +18,7 @@ from app.inventory.models import MoveKind, StockMove, Warehouse
 from app.partners.models import Customer, Supplier
 from app.purchasing.models import PurchaseInvoice
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder
-from app.settings.services import company
+from app.settings.services import calendar_in_use, company
 
 
 def _any(*conditions) -> bool:
@@ -115,7 +115,6 @@ def for_home(user) -> list[Item] | None:
 def for_settings() -> dict:
     """What the settings screen offers: clearing a demo, bringing back a hidden checklist not yet done, and whether
     the time zone is fixed (stock has moved)."""
-    from app.settings.services import calendar_in_use
     settings = company()
     return {"is_demo": settings.is_demo, "can_show": settings.checklist_hidden and not all_done(),
             "timezone_locked": calendar_in_use()}

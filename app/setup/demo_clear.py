@@ -9,8 +9,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.audit import services as audit
+from app.auth.models import User
+from app.catalog.models import Product
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
+from app.inventory.models import StockMove, Warehouse
+from app.partners.models import Customer, Supplier
+from app.purchasing.models import PurchaseOrder
+from app.sales.models import SalesOrder
 from app.settings.services import company
 
 # Kept whole: the audit log (what happened, including this clearing).
@@ -64,12 +70,6 @@ def counts(owner) -> dict[str, int]:
     """What the owner is about to lose, in the words of the screen."""
     from sqlalchemy import func, select
 
-    from app.auth.models import User
-    from app.catalog.models import Product
-    from app.inventory.models import StockMove, Warehouse
-    from app.partners.models import Customer, Supplier
-    from app.purchasing.models import PurchaseOrder
-    from app.sales.models import SalesOrder
 
     def count(model, *where):
         return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0

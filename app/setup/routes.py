@@ -1,5 +1,5 @@
 """First run, clearing the demo, and the owner's choices on the go-live checklist."""
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
@@ -9,9 +9,11 @@ from app.errors import BusinessRuleError, is_api_request
 from app.extensions import htmx
 from app.forms import form_write, refuse, refused
 from app.settings.services import company, set_checklist_hidden, set_opening_balances_done
-from app.setup import bp, demo_clear, services
+from app.setup import demo_clear, services
 from app.setup.forms import ClearDemoForm, SetupForm
 from app.web import render
+
+bp = Blueprint("setup", __name__)
 
 # Reachable while no user exists; everything else leads to the setup screen.
 OPEN_WHILE_EMPTY = frozenset({"static", "home.healthz", "auth.language"})

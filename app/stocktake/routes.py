@@ -3,7 +3,7 @@
 Scans reach the server from the counting screen's outbox (static/js/stocktake.js over static/js/outbox.js) as JSON,
 each with its UUID, so a scan made offline and replayed later, or sent twice, counts once.
 """
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -16,11 +16,12 @@ from app.formatting import plain
 from app.forms import form_write, new_key, refuse, refused
 from app.inventory.queries import active_warehouses
 from app.inventory.services import default_warehouse
-from app.stocktake import bp
 from app.stocktake import services as stocktakes
 from app.stocktake.forms import UNCOUNTED_LABELS, OpenForm, PostForm
 from app.stocktake.models import Stocktake, StocktakeStatus
 from app.web import render
+
+bp = Blueprint("stocktake", __name__, url_prefix="/stocktakes")
 
 
 

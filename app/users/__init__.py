@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("users", __name__)
-
-from app.users import invitations, routes  # noqa: E402,F401
+"""Users: adding, inviting, changing roles, deactivating and reassigning their customers."""

@@ -9,7 +9,8 @@ from app.auth.roles import EVERYONE, Role, allow, public
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import form_write, new_key, refuse
-from app.users import bp, services
+from app.users import services
+from app.users.routes import bp
 from app.users.forms import AcceptInvitationForm, InviteForm
 from app.web import render
 

@@ -1,5 +1,5 @@
 """The owner manages users: create, edit role, deactivate, reset password."""
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import or_, select
@@ -12,10 +12,11 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.forms import form_write, new_key, refuse
 from app.db_types import utcnow
-from app.users import bp
 from app.users import services as people
 from app.users.forms import PasswordResetForm, ReassignForm, UserCreateForm, UserEditForm
 from app.web import render
+
+bp = Blueprint("users", __name__)
 
 
 @bp.route("/users")

@@ -90,7 +90,7 @@ def filled(template_xlsx: bytes, kind: str, rows: list[dict]) -> bytes:
     """The template with its example row replaced by `rows`, each under the header of its field."""
     book = openpyxl.load_workbook(io.BytesIO(template_xlsx))
     sheet = book.worksheets[0]
-    by_header = {column.header(chinese=True): column.name for column in framework.KINDS[kind].columns}
+    by_header = {column.header(chinese=True): column.name for column in framework.kind(kind).columns}
     headers = [cell.value for cell in sheet[1]]
     assert all(header in by_header for header in headers if header), headers
     sheet.delete_rows(2, sheet.max_row)

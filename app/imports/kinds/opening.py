@@ -15,24 +15,20 @@ from app.extensions import db
 from app.imports import framework as imp
 from app.inventory.models import Warehouse
 from app.limits import AMOUNT, COST, QUANTITY
+from app.opening import services as opening
+from app.opening.models import OpeningStock, OpeningStockLine
+from app.partners.models import Customer, Supplier
 
 OPENERS = frozenset({Role.OWNER, Role.FINANCE})
 
 
-def _opening():
-    """app.opening.services, imported when used: the import kinds load while the app's packages still initialise."""
-    from app.opening import services
-    return services
-
-
 def _model(name: str):
-    from app.partners.models import Customer, Supplier
     return {"customer": Customer, "supplier": Supplier}[name]
 
 
 def _lock_problem(preview) -> bool:
     """Report the lock on the whole file; True when it applies."""
-    number = _opening().real_document()
+    number = opening.real_document()
     if number is not None:
         preview.add(None, None, _("Opening stock and balances are locked: real documents exist (%(number)s and perhaps "
                                   "more). Correct stock with an adjustment and balances with receipts or payments.",
@@ -83,7 +79,6 @@ class OpeningStockImport(imp.Kind):
         for start in range(0, len(keys), 500):
             products.update({p.sku.lower(): p for p in db.session.scalars(
                 select(Product).where(func.lower(Product.sku).in_(keys[start:start + 500])))})
-        from app.opening.models import OpeningStock, OpeningStockLine
         lines = {(line.opening.warehouse_id, line.product_id): line for line in db.session.scalars(
             select(OpeningStockLine).join(OpeningStock))}
         first: dict[tuple, int] = {}
@@ -113,7 +108,7 @@ class OpeningStockImport(imp.Kind):
         by_warehouse: dict[int, list] = {}
         for row in preview.rows:
             by_warehouse.setdefault(row.values["warehouse"].id, []).append(row)
-        numbers, opening = [], _opening()
+        numbers = []
         for rows in by_warehouse.values():
             with preview.writing(rows[0]):
                 document = opening.set_opening_stock(actor, rows[0].values["warehouse"], [
@@ -159,7 +154,7 @@ class OpenItemsImport(imp.Kind):
     def check(self, preview, options):
         if _lock_problem(preview):
             return
-        today, first, opening = business_today(), {}, _opening()
+        today, first = business_today(), {}
         existing = {(opening.partner_of(item).id, opening.reference_of(item).lower()): item
                     for item in opening.opening_items(self.side)}
         for row in preview.rows:
@@ -184,7 +179,7 @@ class OpenItemsImport(imp.Kind):
             row.existing = existing.get(key)
 
     def write(self, actor, preview, options):
-        written, opening = imp.Written(), _opening()
+        written = imp.Written()
         for row in preview.rows:
             with preview.writing(row):
                 values = {"reference": row.values["reference"], "issued_on": row.values["issued_on"],

@@ -17,11 +17,10 @@ from app.imports import choices
 from app.imports import framework as imp
 from app.imports.choices import category_names
 from app.imports.forms import ImportForm
-from app.inventory.ledger import Move, Source, post_moves
-from app.inventory.models import MoveKind, Warehouse
+from app.inventory.models import Warehouse
 from app.inventory.services import active_warehouse, default_warehouse
 from app.limits import COST, PRICE, QUANTITY
-from app.numbering import next_number
+from app.opening import services as opening
 
 PATH_SEPARATORS = ("／", ">", "＞")
 FIELDS = ("sku", "name", "spec", "brand", "unit", "sale_price", "purchase_price", "min_stock", "max_stock")
@@ -196,7 +195,6 @@ def post_opening_stock(actor, warehouse, lines: list[tuple[Product, Decimal, Dec
     (app.opening), posted through the ledger as the /opening screens and the opening-stock import do, and
     refused the same way once real documents exist.
     """
-    from app.opening import services as opening  # here: app.opening's screens import the catalog
     db.session.flush()
     try:
         document = opening.set_opening_stock(actor, warehouse, [

@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.auth.roles import ROLE_LABELS, Role
 from app.extensions import db
 from app.imports import framework as imp
+from app.users import services as people
 
 
 def _roles() -> dict:
@@ -78,7 +79,6 @@ class Users(imp.Kind):
 
     def check(self, preview, options):
         """Usernames for rows without one, unique within the file as well as in the database."""
-        from app.users import services as people  # at call time: app.users imports much of the app
         taken = {row.values["username"].lower() for row in preview.rows if row.values.get("username")}
         for row in preview.rows:
             if row.values.get("username") or not row.values.get("name"):
@@ -99,7 +99,6 @@ class Users(imp.Kind):
                                  "、".join(row.values.get("username") or row.plan.get("username", "") for row in new))
 
     def write(self, actor, preview, options):
-        from app.users import services as people
         written = imp.Written()
         for row in preview.rows:
             with preview.writing(row):
