@@ -94,3 +94,15 @@ BABEL_KEYWORDS = -k _l -k lazy_gettext -k pgettext:1c,2 -k npgettext:1c,2,3 -k l
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=.venv --ignore-dirs=node_modules -o /tmp/jxc-messages.pot .
 	$(VENV)/bin/pybabel update -i /tmp/jxc-messages.pot -d app/translations --no-fuzzy-matching
+
+# Lighthouse 12, mobile, on the demo company's sign-in, sales home, a draft order and the stocktake screen: prints
+# each page's performance and accessibility scores (targets 95 and 100; bench/lighthouse.py). Lighthouse is pinned
+# in bench/lighthouse/package-lock.json, apart from the app's own front-end libraries.
+.PHONY: lighthouse
+LIGHTHOUSE := bench/lighthouse/node_modules/.bin/lighthouse
+lighthouse: $(VENV)/.installed static translations system-deps system-deps-test $(LIGHTHOUSE)
+	$(PY) bench/lighthouse.py
+$(LIGHTHOUSE): bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm (or install Node.js 20+)"; exit 1; }
+	npm ci --prefix bench/lighthouse --no-audit --no-fund --silent
+	@touch $@

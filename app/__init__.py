@@ -80,13 +80,18 @@ def _register_blueprints(app):
 
 
 def _register_hooks(app):
-    from app import vendor
+    from app import compression, vendor
     from app.auth.access import enforce, may
+    from app.pwa import shell
     from app.security import add_security_headers
 
     database.init_app(app)
     app.before_request(enforce)
+    # After-request hooks run last-registered first: gzip the final body, then the built files' cache header,
+    # then the security headers on top.
     app.after_request(add_security_headers)
+    app.after_request(shell.cache_built_files)
+    app.after_request(compression.compress)
     app.add_template_global(vendor.scanner_assets)  # imported macros cannot see context processors
     app.add_template_global(may)
 
@@ -94,7 +99,8 @@ def _register_hooks(app):
     def shell_context():
         from app.home.nav import nav_items
         from app.settings.services import company
-        return {"nav_items": nav_items, "company": company, "htmx_script": vendor.HTMX_SCRIPT}
+        return {"nav_items": nav_items, "company": company, "htmx_script": vendor.HTMX_SCRIPT,
+                "shell_stylesheet": shell.stylesheet}
 
 
 class PageSessions(SecureCookieSessionInterface):

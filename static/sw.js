@@ -25,10 +25,12 @@ const MAX_PAGES = 60; // the most recently visited pages kept for offline use
 
 self.addEventListener("install", (event) => {
   // The offline page is fetched without cookies: it must not carry the name or CSRF token of whoever
-  // happened to be signed in when the worker installed. "reload" skips the HTTP cache, so a new version
-  // never precaches an old file.
+  // happened to be signed in when the worker installed. "no-cache" asks the server whether the copy the page
+  // has just loaded is current (a 304, not the file again), so a new version never precaches an old file; the
+  // stylesheet's name changes with its content (/static/build/), so the HTTP cache's copy is the current one.
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(PRECACHE.map((url) =>
-    new Request(url, { cache: "reload", credentials: url === OFFLINE_URL ? "omit" : "same-origin" })))));
+    new Request(url, { cache: url.startsWith("/static/build/") ? "default" : "no-cache",
+                       credentials: url === OFFLINE_URL ? "omit" : "same-origin" })))));
   // No skipWaiting here: open pages keep the worker they started with until the user reloads.
 });
 

@@ -15,12 +15,6 @@ bp = Blueprint("pwa", __name__)
 THEME_COLOUR = "#1d4ed8"
 
 
-@bp.app_context_processor
-def shell_context():
-    """The area stylesheets every page links, from the list the service worker precaches."""
-    return {"shell_stylesheets": shell.STYLESHEETS}
-
-
 @bp.route("/manifest.webmanifest")
 @public
 def manifest():

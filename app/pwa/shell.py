@@ -1,30 +1,42 @@
 """The app shell the service worker keeps offline, and the version that names its caches.
 
-One list of area stylesheets, read by templates/base.html and by the service worker's precache, so the
-page and the precache cannot drift apart.
+One stylesheet (app/assets.py), linked by templates/base.html and precached by the service worker through
+the same function, so the page and the precache cannot drift apart.
 """
 import hashlib
 import os
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
-from app import vendor
+from app import assets, vendor
 
-# Every screen loads these (base.html); each area adds rules to its own file.
-STYLESHEETS = ("app", "catalog", "inventory", "scan", "partners", "sales", "purchasing", "receiving",
-               "documents", "stocktake", "reports")
 SCRIPTS = ("js/app.js", "js/outbox.js", "js/scanner.js", "js/stocktake.js")  # counting is the offline job
-ICONS = ("icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png")
+# The page's own icon. The manifest's 512 px icons are not kept: only installing reads them, and that is online.
+ICONS = ("icons/icon-192.png",)
+IMMUTABLE = "public, max-age=31536000, immutable"
 # Besides static/, what the precached offline page is made of.
 TEMPLATES = ("base.html", "pwa/offline.html")
 
 _versions: dict[tuple, str] = {}
 
 
+def stylesheet() -> str:
+    """The URL of the stylesheet every page links, named after its content (built first if need be)."""
+    return url_for("static", filename=assets.stylesheet(current_app.static_folder))
+
+
+def cache_built_files(response):
+    """The built stylesheet is cached for a year: its name changes with its content."""
+    if (request.endpoint == "static" and response.status_code == 200
+            and request.view_args["filename"].startswith(f"{assets.BUILD}/")):
+        response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
 def precache_urls() -> list[str]:
     """The app shell: the offline page, the manifest and the static files every page needs."""
-    files = [f"css/{sheet}.css" for sheet in STYLESHEETS] + [*SCRIPTS, vendor.HTMX_SCRIPT, *ICONS]
+    files = [assets.stylesheet(current_app.static_folder), *SCRIPTS, vendor.HTMX_SCRIPT, *ICONS]
     return [url_for("pwa.offline"), url_for("pwa.manifest")] + [url_for("static", filename=name) for name in files]
 
 
@@ -32,7 +44,9 @@ def _shell_files() -> list[tuple[str, Path]]:
     """(name, path) of every static file and of the offline page's templates."""
     static = Path(current_app.static_folder).resolve()
     templates = Path(current_app.root_path, current_app.template_folder).resolve()
-    files = sorted((f"static/{path.relative_to(static)}", path) for path in static.rglob("*") if path.is_file())
+    # Not static/build: what is built there is made from the other files, and appears when a process first runs.
+    files = sorted((f"static/{path.relative_to(static)}", path) for path in static.rglob("*")
+                   if path.is_file() and path.relative_to(static).parts[0] != assets.BUILD)
     return files + [(f"templates/{name}", templates / name) for name in TEMPLATES]
 
 
