@@ -4,7 +4,6 @@ from types import SimpleNamespace
 import pytest
 from flask import g, url_for
 
-from app.auth.access import may
 from app.auth.roles import PUBLIC, Role, allowed_roles
 
 # The short public list: sign-in, language choice, static files, PWA files, health, first-run setup.
@@ -308,6 +307,7 @@ def test_a_view_without_a_declared_role_is_refused(app, client, login):
 @pytest.mark.parametrize("role", list(Role))
 def test_may_in_templates_reads_the_views_own_allow(app, role):
     """A template offers a link only to those its view lets in: may() reads the same @allow as the check."""
+    may = app.jinja_env.globals["may"]
     with app.test_request_context():
         g.user = SimpleNamespace(role=role)
         for endpoint in ROUTE_ROLES:
