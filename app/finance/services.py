@@ -1,7 +1,6 @@
 """Receipts (收款) from customers and payments (付款) to suppliers, allocated to open invoices, never more than is open."""
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,12 +14,11 @@ from app.formatting import money
 from app.limits import AMOUNT, parse_number
 from app.numbering import next_number
 from app.partners.models import Customer, Supplier
-from app.sales.fulfilment import refresh_status
-from app.sales.models import InvoiceStatus, SalesInvoice, spread
-from app.sales.services import lock
-
-if TYPE_CHECKING:  # imported where used: app.purchasing's package imports its screens, which import this module
-    from app.purchasing.models import PurchaseInvoice
+from app.purchasing.models import PurchaseInvoice
+from app.sales.models import SalesInvoice
+from app.trade import balances, drafts
+from app.trade.settlement import spread
+from app.trade.status import refresh_status
 
 
 @dataclass(frozen=True)
@@ -32,14 +30,12 @@ class AllocationInput:
 def open_invoices(customer: Customer, first: int | None = None) -> list[SalesInvoice]:
     """The customer's invoices with something left to pay, oldest due first; the invoice `first` (an id) ahead of
     them when it is one of them, as a receipt started from that invoice pays it first."""
-    invoices = db.session.scalars(select(SalesInvoice).where(
-        SalesInvoice.customer_id == customer.id, SalesInvoice.status != InvoiceStatus.PAID)
-        .order_by(SalesInvoice.due_on, SalesInvoice.id)).all()
+    invoices = balances.open_invoices(balances.RECEIVABLES, customer.id)
     return sorted(invoices, key=lambda invoice: invoice.id != first)  # stable: the rest keep their order
 
 
 def _lock_opening(model, invoices) -> None:
-    """Lock and re-read the opening balances among `invoices` (they have no order to lock, see sales.services.lock)."""
+    """Lock and re-read the opening balances among `invoices` (they have no order to lock, see app.trade.drafts.lock)."""
     ids = sorted(invoice.id for invoice in invoices if invoice.opening)
     if ids:
         db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)
@@ -83,79 +79,75 @@ def _split(invoices: dict, amount: Decimal, allocations: list[AllocationInput] |
     return parts
 
 
-def record_receipt(actor, customer: Customer, amount, method, allocations: list[AllocationInput] | None = None,
-                   paid_on=None, reference: str = "", notes: str = "") -> Payment:
-    """Record money received and settle invoices with it (oldest first unless `allocations` say otherwise)."""
+@dataclass(frozen=True)
+class _Payer:
+    """What differs between money from a customer and money to a supplier."""
+
+    side: balances.Side
+    prefix: str  # of the payment's number
+    partner: str  # the payment's relationship to the partner
+    allocation: str  # the allocation's relationship to the invoice
+    no_method: str
+    too_much: str
+
+
+def _receipts() -> _Payer:
+    return _Payer(balances.RECEIVABLES, "RC", "customer", "invoice", _("Choose how the customer paid."),
+                  _("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that."))
+
+
+def _payments() -> _Payer:
+    return _Payer(balances.PAYABLES, "PM", "supplier", "purchase_invoice", _("Choose how the supplier was paid."),
+                  _("We owe %(supplier)s %(owed)s on open invoices; a payment cannot be more than that."))
+
+
+def _record(actor, payer: _Payer, partner, amount, method, allocations, paid_on, reference, notes) -> Payment:
+    """Record a payment between us and `partner` and settle the partner's open invoices with it."""
+    side = payer.side
     amount = _amount(amount, "amount")
     try:
         method = PaymentMethod(method)
     except ValueError:
-        raise BusinessRuleError(_("Choose how the customer paid."), "method") from None
-    listed = open_invoices(customer)
-    lock(*(invoice.order for invoice in listed if invoice.order))  # then what is open on them is current, and stays so
-    _lock_opening(SalesInvoice, listed)
+        raise BusinessRuleError(payer.no_method, "method") from None
+    listed = balances.open_invoices(side, partner.id)
+    # Lock their orders: then what is open on them is current, and stays so (opening balances have no order).
+    drafts.lock(side.order, [invoice.order for invoice in listed if invoice.order])
+    _lock_opening(side.invoice, listed)
     locked = {invoice.order_id for invoice in listed}
-    invoices = {invoice.id: invoice for invoice in open_invoices(customer) if invoice.order_id in locked}
+    invoices = {invoice.id: invoice for invoice in balances.open_invoices(side, partner.id)
+                if invoice.order_id in locked}
     owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
     if amount > owed:
-        raise BusinessRuleError(_("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that.",
-                                  customer=customer.name, owed=money(owed)), "amount")
+        raise BusinessRuleError(payer.too_much % {payer.partner: partner.name, "owed": money(owed)}, "amount")
     parts = _split(invoices, amount, allocations)
-    payment = Payment(number=next_number("RC"), customer=customer, method=method, amount=amount,
+    payment = Payment(number=next_number(payer.prefix), method=method, amount=amount,
                       paid_on=paid_on or business_today(), reference=(reference or "").strip()[:100],
-                      notes=(notes or "").strip()[:200], user_id=actor.id)
+                      notes=(notes or "").strip()[:200], user_id=actor.id, **{payer.partner: partner})
     for invoice_id, part in parts.items():
         invoice = invoices[invoice_id]
-        payment.allocations.append(PaymentAllocation(invoice=invoice, amount=part))
+        payment.allocations.append(PaymentAllocation(amount=part, **{payer.allocation: invoice}))
         invoice.paid += part
         invoice.refresh_status()
-        if invoice.order is not None:  # an opening receivable has none
+        if invoice.order is not None:  # an opening balance has none
             refresh_status(invoice.order)
     db.session.add(payment)
-    audit.record(actor, "payment.create", payment, {"customer": (None, customer.name), "amount": (None, amount),
+    audit.record(actor, "payment.create", payment, {payer.partner: (None, partner.name), "amount": (None, amount),
                                                      "method": (None, method)})
     return payment
 
 
-def open_purchase_invoices(supplier: Supplier) -> "list[PurchaseInvoice]":
+def record_receipt(actor, customer: Customer, amount, method, allocations: list[AllocationInput] | None = None,
+                   paid_on=None, reference: str = "", notes: str = "") -> Payment:
+    """Record money received and settle invoices with it (oldest first unless `allocations` say otherwise)."""
+    return _record(actor, _receipts(), customer, amount, method, allocations, paid_on, reference, notes)
+
+
+def open_purchase_invoices(supplier: Supplier) -> list[PurchaseInvoice]:
     """The supplier's invoices we have not paid in full, oldest due first."""
-    from app.purchasing.models import PurchaseInvoice
-    return db.session.scalars(select(PurchaseInvoice).where(
-        PurchaseInvoice.supplier_id == supplier.id, PurchaseInvoice.status != InvoiceStatus.PAID)
-        .order_by(PurchaseInvoice.due_on, PurchaseInvoice.id)).all()
+    return balances.open_invoices(balances.PAYABLES, supplier.id)
 
 
 def record_supplier_payment(actor, supplier: Supplier, amount, method, allocations: list[AllocationInput] | None = None,
                             paid_on=None, reference: str = "", notes: str = "") -> Payment:
     """Record money paid to a supplier (付款) and settle their invoices with it, as record_receipt does for customers."""
-    # Imported here: purchasing's services import the partners package, whose screens import this module.
-    from app.purchasing.receiving import refresh_status as refresh_purchase
-    from app.purchasing.services import lock as lock_purchase
-    amount = _amount(amount, "amount")
-    try:
-        method = PaymentMethod(method)
-    except ValueError:
-        raise BusinessRuleError(_("Choose how the supplier was paid."), "method") from None
-    listed = open_purchase_invoices(supplier)
-    lock_purchase(*(invoice.order for invoice in listed if invoice.order))
-    _lock_opening(type(listed[0]) if listed else None, listed)
-    invoices = {invoice.id: invoice for invoice in open_purchase_invoices(supplier)}
-    owed = sum((invoice.open_amount for invoice in invoices.values()), Decimal("0"))
-    if amount > owed:
-        raise BusinessRuleError(_("We owe %(supplier)s %(owed)s on open invoices; a payment cannot be more than that.",
-                                  supplier=supplier.name, owed=money(owed)), "amount")
-    parts = _split(invoices, amount, allocations)
-    payment = Payment(number=next_number("PM"), supplier=supplier, method=method, amount=amount,
-                      paid_on=paid_on or business_today(), reference=(reference or "").strip()[:100],
-                      notes=(notes or "").strip()[:200], user_id=actor.id)
-    for invoice_id, part in parts.items():
-        invoice = invoices[invoice_id]
-        payment.allocations.append(PaymentAllocation(purchase_invoice=invoice, amount=part))
-        invoice.paid += part
-        invoice.refresh_status()
-        if invoice.order is not None:  # an opening payable has none
-            refresh_purchase(invoice.order)
-    db.session.add(payment)
-    audit.record(actor, "payment.create", payment, {"supplier": (None, supplier.name), "amount": (None, amount),
-                                                     "method": (None, method)})
-    return payment
+    return _record(actor, _payments(), supplier, amount, method, allocations, paid_on, reference, notes)

@@ -28,9 +28,11 @@ PRICE_LEVEL_LABELS = {PriceLevel.RETAIL: _l("Retail"), PriceLevel.WHOLESALE: _l(
                       PriceLevel.DISCOUNT: _l("Fixed discount")}
 
 
-class Customer(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)  # C0001 unless typed; the key a re-import updates by
+class Partner:
+    """What customers and suppliers both have: a code, a name, how to reach and pay them, and a search haystack."""
+
+    # C0001 or S0001 unless typed: the key a re-import updates by.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     contact: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
@@ -40,19 +42,26 @@ class Customer(db.Model):
     tax_number: Mapped[str] = mapped_column(String(50), default="")
     bank_name: Mapped[str] = mapped_column(String(100), default="")
     bank_account: Mapped[str] = mapped_column(String(50), default="")
-    # None: no limit. Zero: nothing on credit.
-    credit_limit: Mapped[Decimal | None] = mapped_column(Money())
     payment_terms_days: Mapped[int] = mapped_column(default=30)
-    price_level: Mapped[PriceLevel] = mapped_column(enum_column(PriceLevel), default=PriceLevel.RETAIL)
-    discount_pct: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0"))
-    salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    tags: Mapped[str] = mapped_column(String(200), default="")  # comma separated, as typed
     active: Mapped[bool] = mapped_column(default=True)
     # Lower-case haystack for search as you type: name, contact, phones, pinyin and initials.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.id} {self.name}>"
+
+
+class Customer(Partner, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: no limit. Zero: nothing on credit.
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money())
+    price_level: Mapped[PriceLevel] = mapped_column(enum_column(PriceLevel), default=PriceLevel.RETAIL)
+    discount_pct: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0"))
+    salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    tags: Mapped[str] = mapped_column(String(200), default="")  # comma separated, as typed
 
     salesperson = relationship("User")
 
@@ -60,34 +69,12 @@ class Customer(db.Model):
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.tags.replace("，", ",").split(",") if t.strip()]
 
-    def __repr__(self):
-        return f"<Customer {self.id} {self.name}>"
 
-
-class Supplier(db.Model):
+class Supplier(Partner, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)  # S0001 unless typed; the key a re-import updates by
-    name: Mapped[str] = mapped_column(String(200), index=True)
-    contact: Mapped[str] = mapped_column(String(100), default="")
-    phone: Mapped[str] = mapped_column(String(50), default="")
-    mobile: Mapped[str] = mapped_column(String(50), default="")
-    email: Mapped[str] = mapped_column(String(200), default="")
-    address: Mapped[str] = mapped_column(String(300), default="")
-    tax_number: Mapped[str] = mapped_column(String(50), default="")
-    bank_name: Mapped[str] = mapped_column(String(100), default="")
-    bank_account: Mapped[str] = mapped_column(String(50), default="")
-    payment_terms_days: Mapped[int] = mapped_column(default=30)
     lead_time_days: Mapped[int] = mapped_column(default=7)  # order to delivery, for expected dates
-    notes: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(default=True)
-    search_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     products: Mapped[list["SupplierProduct"]] = relationship(back_populates="supplier", cascade="all, delete-orphan")
-
-    def __repr__(self):
-        return f"<Supplier {self.id} {self.name}>"
 
 
 class SupplierProduct(db.Model):

@@ -3,7 +3,7 @@ ever reads their own customers and documents."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Product
@@ -14,6 +14,7 @@ from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesOrderLine, SalesReturn
 from app.search import narrow
+from app.trade import balances
 
 STATUSES = ("active", "inactive", "all")
 UNASSIGNED = "none"
@@ -35,19 +36,6 @@ class CustomerFilter:
         return {k: v for k, v in values.items() if v}
 
 
-def _owed():
-    """Per customer: invoices less credit notes less receipts, summed by the database.
-
-    The same sum as partners.services.balances, as a subquery so a list can filter on it.
-    """
-    parts = union_all(
-        select(SalesInvoice.customer_id.label("customer_id"), SalesInvoice.total.label("amount")),
-        select(SalesReturn.customer_id, -SalesReturn.total),
-        select(Payment.customer_id, -Payment.amount).where(Payment.customer_id.is_not(None))).subquery()
-    return (select(parts.c.customer_id, func.sum(parts.c.amount).label("owed"))
-            .group_by(parts.c.customer_id).subquery("owed"))
-
-
 def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Page:
     """The customers `user` may see that match `filters`, by name, `per_page` at a time."""
     query = narrow(scope.customers(user), Customer.search_text, filters.text)
@@ -58,23 +46,15 @@ def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Pa
     elif filters.salesperson:
         query = query.where(Customer.salesperson_id == filters.salesperson)
     if filters.owes:
-        owed = _owed()
-        query = query.join(owed, owed.c.customer_id == Customer.id).where(owed.c.owed > 0)
+        owed = balances.owed_by_partner(balances.RECEIVABLES)
+        query = query.join(owed, owed.c.partner_id == Customer.id).where(owed.c.owed > 0)
     return read_page(query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id),
                      page, per_page, scalars=True)
 
 
-def _overdue(today: date):
-    return (SalesInvoice.due_on < today) & (SalesInvoice.total > SalesInvoice.paid + SalesInvoice.credited)
-
-
 def overdue_customer_ids(customer_ids, today: date) -> set[int]:
     """Which of these customers have an invoice past its due date with money still open."""
-    ids = list(customer_ids)
-    if not ids:
-        return set()
-    return set(db.session.scalars(select(SalesInvoice.customer_id).distinct()
-                                  .where(SalesInvoice.customer_id.in_(ids), _overdue(today))))
+    return balances.overdue_partner_ids(balances.RECEIVABLES, customer_ids, today)
 
 
 @dataclass(frozen=True)
@@ -93,8 +73,7 @@ def history(user, customer: Customer) -> History:
                                   .order_by(newest.desc(), model.id.desc()).limit(HISTORY)).all()
 
     open_invoices = db.session.scalars(
-        scope.invoices(user).where(SalesInvoice.customer_id == customer.id,
-                                   SalesInvoice.total > SalesInvoice.paid + SalesInvoice.credited)
+        scope.invoices(user).where(SalesInvoice.customer_id == customer.id, balances.is_open(balances.RECEIVABLES))
         .order_by(SalesInvoice.due_on, SalesInvoice.id)).all()
     return History(open_invoices=open_invoices,
                    orders=latest(scope.orders(user), SalesOrder, SalesOrder.created_at),

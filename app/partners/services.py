@@ -1,4 +1,4 @@
-"""Customers: create, edit, reassign, and what they owe (derived from documents, never typed in)."""
+"""Customers: create, edit, reassign; what they owe is app.trade.balances' (derived from documents)."""
 import re
 from decimal import Decimal
 
@@ -10,11 +10,10 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
-from app.finance.models import Payment
 from app.limits import AMOUNT, PERCENT, normalise_code, parse_number
 from app.partners.models import Customer, PriceLevel
-from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesReturn
 from app.search import haystack
+from app.trade import balances as trade_balances
 
 TEXT_FIELDS = {"name": 200, "contact": 100, "phone": 50, "mobile": 50, "email": 200, "address": 300,
                "tax_number": 50, "bank_name": 100, "bank_account": 50, "notes": 2000, "tags": 200}
@@ -25,10 +24,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SELLERS = (Role.SALES, Role.OWNER)  # who may own customers
 
 
-def _clean(values: dict) -> dict:
-    """Trim text, parse numbers, check the simple rules; raises BusinessRuleError naming the field."""
+def clean_contact(values: dict, fields: dict, no_name: str) -> dict:
+    """What customers and suppliers share: text `fields` trimmed within their lengths, the code, a name (else
+    `no_name`) and a valid email; raises BusinessRuleError naming the field."""
     clean = {}
-    for field, limit in TEXT_FIELDS.items():
+    for field, limit in fields.items():
         if field in values:
             text = (values[field] or "").strip()
             if len(text) > limit:
@@ -37,17 +37,27 @@ def _clean(values: dict) -> dict:
     if "code" in values:
         clean["code"] = clean_code(values["code"])
     if "name" in clean and not clean["name"]:
-        raise BusinessRuleError(_("Enter the customer's name."), "name")
+        raise BusinessRuleError(no_name, "name")
     if clean.get("email") and not EMAIL.match(clean["email"]):
         raise BusinessRuleError(_("Enter a valid email address."), "email")
+    return clean
+
+
+def days(value, field: str) -> int:
+    """A number of days from 0 to 365 (payment terms, lead times)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 365:
+        raise BusinessRuleError(_("Enter a number of days from 0 to 365."), field)
+    return value
+
+
+def _clean(values: dict) -> dict:
+    """Trim text, parse numbers, check the simple rules; raises BusinessRuleError naming the field."""
+    clean = clean_contact(values, TEXT_FIELDS, _("Enter the customer's name."))
     if "credit_limit" in values:
         limit = values["credit_limit"]
         clean["credit_limit"] = None if limit in (None, "") else parse_number(limit, AMOUNT, "credit_limit")
     if "payment_terms_days" in values:
-        days = values["payment_terms_days"]
-        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
-            raise BusinessRuleError(_("Enter a number of days from 0 to 365."), "payment_terms_days")
-        clean["payment_terms_days"] = days
+        clean["payment_terms_days"] = days(values["payment_terms_days"], "payment_terms_days")
     if "price_level" in values:
         try:
             clean["price_level"] = PriceLevel(values["price_level"] or PriceLevel.RETAIL)
@@ -89,12 +99,17 @@ def check_unique_code(model, code: str, record=None) -> None:
         raise Duplicate(_("The code %(code)s is already used.", code=code), "code")
 
 
-def _check_unique_name(name: str, customer: Customer | None = None) -> None:
-    query = select(Customer.id).where(func.lower(Customer.name) == name.lower())
-    if customer is not None:
-        query = query.where(Customer.id != customer.id)
+def check_unique_name(model, name: str, record, taken: str) -> None:
+    """A Duplicate saying `taken` when another customer or supplier (`model`) has this name, in any case."""
+    query = select(model.id).where(func.lower(model.name) == name.lower())
+    if record is not None:
+        query = query.where(model.id != record.id)
     if db.session.scalar(query):
-        raise Duplicate(_("A customer named %(name)s already exists.", name=name), "name")
+        raise Duplicate(taken, "name")
+
+
+def _check_unique_name(name: str, customer: Customer | None = None) -> None:
+    check_unique_name(Customer, name, customer, _("A customer named %(name)s already exists.", name=name))
 
 
 def create_customer(actor, values: dict) -> Customer:
@@ -102,17 +117,33 @@ def create_customer(actor, values: dict) -> Customer:
     values = {k: v for k, v in values.items() if k in EDITABLE}
     if actor.role == Role.SALES:
         values["salesperson_id"] = actor.id
-    clean = _clean({"name": "", **values})
-    _check_unique_name(clean["name"])
+    return add_partner(actor, Customer, _clean({"name": "", **values}), _check_unique_name, search_text,
+                       "customer.create")
+
+
+def add_partner(actor, model, clean: dict, check_name, search, action: str):
+    """A new customer or supplier (`model`) from cleaned values, its name and code unique (without a code, the next
+    free one is given when it is saved: models._code_giver), audited as `action`."""
+    check_name(clean["name"])
     if clean.get("code"):
-        check_unique_code(Customer, clean["code"])
+        check_unique_code(model, clean["code"])
     else:
-        clean.pop("code", None)  # the next free one is given when it is saved (models._code_giver)
-    customer = Customer(**clean)
-    customer.search_text = search_text(customer)
-    db.session.add(customer)
-    audit.record(actor, "customer.create", customer, {k: (None, v) for k, v in clean.items() if v not in ("", None)})
-    return customer
+        clean.pop("code", None)
+    partner = model(**clean)
+    partner.search_text = search(partner)
+    db.session.add(partner)
+    audit.record(actor, action, partner, {k: (None, v) for k, v in clean.items() if v not in ("", None)})
+    return partner
+
+
+def check_identity(model, record, clean: dict, check_name) -> None:
+    """A changed code or name stays unique; a blank code keeps the one the record has."""
+    if not clean.get("code", True):
+        clean.pop("code")
+    if "code" in clean:
+        check_unique_code(model, clean["code"], record)
+    if "name" in clean:
+        check_name(clean["name"], record)
 
 
 def update_customer(actor, customer: Customer, values: dict) -> Customer:
@@ -124,12 +155,7 @@ def update_customer(actor, customer: Customer, values: dict) -> Customer:
         raise BusinessRuleError(_("Only the owner can give a customer to another salesperson."), "salesperson_id",
                                 problem="forbidden")
     clean = _clean(values)
-    if not clean.get("code", True):
-        clean.pop("code")  # blank: keep the code it has
-    if "code" in clean:
-        check_unique_code(Customer, clean["code"], customer)
-    if "name" in clean:
-        _check_unique_name(clean["name"], customer)
+    check_identity(Customer, customer, clean, _check_unique_name)
     changes = audit.apply_changes(customer, clean)
     if changes:
         customer.search_text = search_text(customer)
@@ -147,36 +173,19 @@ def salesperson_choices() -> list[tuple[int, str]]:
     return [(u.id, u.display_name or u.username) for u in users]
 
 
+# What customers owe lives in app.trade.balances; these names stay for the screens, API and reports that ask here.
+
 def balances(customer_ids) -> dict[int, Decimal]:
-    """What each customer owes: invoices, less credit notes (returns), less receipts. Negative: we owe them."""
-    ids = list(customer_ids)
-    totals = {cid: Decimal("0") for cid in ids}
-    if not ids:
-        return totals
-    for model, amount, sign in ((SalesInvoice, SalesInvoice.total, 1), (SalesReturn, SalesReturn.total, -1),
-                                (Payment, Payment.amount, -1)):
-        rows = db.session.execute(select(model.customer_id, func.sum(amount)).where(model.customer_id.in_(ids))
-                                  .group_by(model.customer_id))
-        for customer_id, total in rows:
-            totals[customer_id] += sign * (total or 0)
-    return totals
+    return trade_balances.customer_balances(customer_ids)
 
 
 def balance(customer: Customer) -> Decimal:
-    return balances([customer.id])[customer.id]
+    return trade_balances.customer_balance(customer)
 
 
-def uninvoiced_orders_total(customer: Customer, excluding: SalesOrder | None = None) -> Decimal:
-    """Confirmed orders' value not yet invoiced: already promised, so it counts against the credit limit."""
-    query = select(SalesOrder).where(SalesOrder.customer_id == customer.id, SalesOrder.status.in_(
-        [OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED]))
-    if excluding is not None and excluding.id is not None:
-        query = query.where(SalesOrder.id != excluding.id)
-    return sum((order.uninvoiced_total for order in db.session.scalars(query)), Decimal("0"))
+def uninvoiced_orders_total(customer: Customer, excluding=None) -> Decimal:
+    return trade_balances.uninvoiced_orders_total(customer, excluding)
 
 
 def credit_headroom(customer: Customer) -> Decimal | None:
-    """How much more the customer may take on credit (None: no limit)."""
-    if customer.credit_limit is None:
-        return None
-    return customer.credit_limit - balance(customer) - uninvoiced_orders_total(customer)
+    return trade_balances.credit_headroom(customer)

@@ -1,9 +1,7 @@
 """After confirming: receipts (入库) that update the moving-average cost, supplier invoices, returns (采购退货)."""
-from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.audit import services as audit
 from app.db_types import business_today, utcnow
@@ -17,11 +15,13 @@ from app.inventory.services import active_warehouse
 from app.numbering import next_number
 from app.partners.models import SupplierProduct
 from app.purchasing.models import (ZERO, PurchaseInvoice, PurchaseInvoiceLine, PurchaseOrder, PurchaseOrderLine,
-                                   PurchaseReceipt, PurchaseReceiptLine, PurchaseReturn, PurchaseReturnLine,
-                                   PurchaseStatus, line_amounts)
-from app.purchasing.services import lock
-from app.sales.models import InvoiceStatus, spread
+                                   PurchaseReceipt, PurchaseReceiptLine, PurchaseReturn, PurchaseReturnLine)
+from app.purchasing.services import lock, supplier_item
 from app.settings.services import company
+from app.trade import documents
+from app.trade.documents import billable
+from app.trade.settlement import allocate_credit
+from app.trade.status import refresh_status  # noqa: F401  (re-exported: app.purchasing.scanning imports it from here)
 
 COST = Decimal("0.0001")
 
@@ -63,8 +63,7 @@ def receive(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_id=Non
 
 def remember_price(supplier_id: int, line: PurchaseOrderLine) -> None:
     """The supplier's last price for the product: the next order starts from it."""
-    item = db.session.scalar(select(SupplierProduct).where(SupplierProduct.supplier_id == supplier_id,
-                                                           SupplierProduct.product_id == line.product_id))
+    item = supplier_item(supplier_id, line.product_id)
     if item is None:
         item = SupplierProduct(supplier_id=supplier_id, product_id=line.product_id, min_order_qty=ZERO,
                                preferred=False, supplier_sku="")
@@ -75,27 +74,11 @@ def remember_price(supplier_id: int, line: PurchaseOrderLine) -> None:
 def invoice_order(actor, order: PurchaseOrder, supplier_reference: str = "") -> PurchaseInvoice:
     """The supplier's invoice for what was received and not yet invoiced; due after its payment terms."""
     lock(order)
-    billable = [(line, line.invoiceable) for line in order.lines if line.invoiceable > 0]
-    if order.status in (PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED) or not billable:
-        raise InvalidState(_("Purchase order %(number)s has nothing received waiting to be invoiced.",
-                             number=order.number))
-    issued = business_today()
-    invoice = PurchaseInvoice(number=next_number("PI"), supplier_reference=(supplier_reference or "").strip()[:50],
-                              order=order, supplier_id=order.supplier_id, issued_on=issued,
-                              due_on=issued + timedelta(days=order.supplier.payment_terms_days), user_id=actor.id,
-                              paid=ZERO, credited=ZERO, status=InvoiceStatus.OPEN)
-    for line, qty in billable:
-        amount, tax = line_amounts(qty, line.unit_price, ZERO, line.tax_rate)
-        invoice.lines.append(PurchaseInvoiceLine(order_line=line, product_id=line.product_id, qty=qty,
-                                                 unit_price=line.unit_price, tax_rate=line.tax_rate, amount=amount,
-                                                 tax=tax))
-        line.invoiced_qty += qty
-    invoice.subtotal = sum((il.amount for il in invoice.lines), ZERO)
-    invoice.tax = sum((il.tax for il in invoice.lines), ZERO)
-    invoice.total = invoice.subtotal + invoice.tax
-    invoice.refresh_status()
-    db.session.add(invoice)
-    db.session.flush()
+    lines = billable(order, _("Purchase order %(number)s has nothing received waiting to be invoiced.",
+                              number=order.number))
+    invoice = documents.invoice(actor, order, order.supplier, PurchaseInvoice, PurchaseInvoiceLine, "PI", lines,
+                                business_today(), supplier_reference=(supplier_reference or "").strip()[:50],
+                                supplier_id=order.supplier_id)
     before = order.status
     refresh_status(order)
     audit.record(actor, "purchase_order.invoice", order, {"status": (before, order.status),
@@ -112,52 +95,16 @@ def return_goods(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_i
     warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else shipped_to
     picked = pick_quantities(order, lines, lambda line: line.returnable,
                          _("Only %(qty)s %(unit)s of %(name)s were received and not returned."))
-    purchase_return = PurchaseReturn(number=next_number("PR"), order=order, supplier_id=order.supplier_id,
-                                     warehouse=warehouse, reason=(reason or "").strip()[:200], user_id=actor.id)
-    db.session.add(purchase_return)
-    for line, qty in picked:
-        line.returned_qty += qty
-        credit_qty = max(ZERO, (line.invoiced_qty - line.credited_qty) - (line.received_qty - line.returned_qty))
-        line.credited_qty += credit_qty
-        amount, tax = line_amounts(credit_qty, line.unit_price, ZERO, line.tax_rate)
-        purchase_return.lines.append(PurchaseReturnLine(order_line=line, product_id=line.product_id, qty=qty,
-                                                        credited_qty=credit_qty, unit_cost=line.unit_price,
-                                                        amount=amount, tax=tax))
-    purchase_return.subtotal = sum((rl.amount for rl in purchase_return.lines), ZERO)
-    purchase_return.tax = sum((rl.tax for rl in purchase_return.lines), ZERO)
-    purchase_return.total = purchase_return.subtotal + purchase_return.tax
-    db.session.flush()
+    purchase_return = documents.take_back(actor, order, PurchaseReturn, PurchaseReturnLine, "PR", picked, warehouse,
+                                          reason, lambda line: line.unit_price, supplier_id=order.supplier_id)
     post_moves(actor, Source("purchase_return", purchase_return.id, purchase_return.number),
                [Move(rl.product_id, warehouse.id, -rl.qty, MoveKind.PURCHASE_RETURN, unit_cost=rl.unit_cost,
                      line_id=rl.id)
                 for rl in purchase_return.lines])
-    _allocate_credit(purchase_return)
+    allocate_credit(purchase_return, lambda note, invoice, amount: PurchaseCreditAllocation(
+        purchase_return=note, invoice=invoice, amount=amount))
     before = order.status
     refresh_status(order)
     audit.record(actor, "purchase_return.create", purchase_return, {
         "order": (None, order.number), "order_status": (before, order.status), "credit": (None, purchase_return.total)})
     return purchase_return
-
-
-def _allocate_credit(purchase_return: PurchaseReturn) -> None:
-    """Set the supplier's credit against the order's open invoices, oldest first; the rest stays on account."""
-    for invoice, amount in spread(purchase_return.order.invoices, purchase_return.total):
-        db.session.add(PurchaseCreditAllocation(purchase_return=purchase_return, invoice=invoice, amount=amount))
-        invoice.credited += amount
-        invoice.refresh_status()
-
-
-def refresh_status(order: PurchaseOrder) -> None:
-    """The status that follows from what was received, invoiced and paid (drafts and cancelled orders keep theirs)."""
-    if order.status in (PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED):
-        return
-    lines = order.lines
-    if any(line.received_qty < line.qty for line in lines):
-        order.status = (PurchaseStatus.PARTIALLY_RECEIVED if any(line.received_qty > 0 for line in lines)
-                        else PurchaseStatus.CONFIRMED)
-    elif any(line.invoiceable > 0 for line in lines) or not order.invoices:
-        order.status = PurchaseStatus.RECEIVED
-    elif all(invoice.open_amount <= 0 for invoice in order.invoices):
-        order.status = PurchaseStatus.PAID
-    else:
-        order.status = PurchaseStatus.INVOICED

@@ -5,19 +5,18 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.catalog.models import Product
 from app.db_types import business_today, utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
-from app.inventory.services import active_warehouse, default_warehouse
-from app.limits import PERCENT, PRICE, QUANTITY, parse_number
+from app.limits import QUANTITY, parse_number
 from app.numbering import next_number
 from app.partners.models import Supplier, SupplierProduct
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
 from app.settings.services import company
+from app.trade import drafts
 
 
 @dataclass(frozen=True)
@@ -40,26 +39,15 @@ def default_price(supplier: Supplier, product: Product) -> Decimal:
 
 
 def lock(*orders: PurchaseOrder) -> None:
-    """Lock these orders (id order) and re-read their lines and invoices: see app.sales.services.lock for why."""
-    db.session.flush()
-    if orders:
-        db.session.scalars(select(PurchaseOrder).where(PurchaseOrder.id.in_(sorted({o.id for o in orders})))
-                           .order_by(PurchaseOrder.id)
-                           .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.invoices))
-                           .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
+    """Lock these orders (id order) and re-read their lines and invoices: see app.trade.drafts.lock for why."""
+    drafts.lock(PurchaseOrder, orders)
 
 
 def _price_line(order: PurchaseOrder, line: PurchaseOrderLine, given: LineInput, new: bool) -> None:
     if new:
         line.unit_price = default_price(order.supplier, line.product)
         line.tax_rate = company().default_tax_rate
-    line.qty = parse_number(given.qty, QUANTITY, "qty")
-    if line.qty <= 0:
-        raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
-    if given.unit_price is not None:
-        line.unit_price = parse_number(given.unit_price, PRICE, "unit_price")
-    if given.tax_rate is not None:
-        line.tax_rate = parse_number(given.tax_rate, PERCENT, "tax_rate")
+    drafts.read_terms(line, given)
     line.price()
 
 
@@ -68,9 +56,7 @@ def create_order(actor, supplier: Supplier, warehouse_id=None, lines: list[LineI
     """A draft purchase order, expected after the supplier's lead time."""
     if not supplier.active:
         raise BusinessRuleError(_("This supplier is inactive."), "supplier_id")
-    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else default_warehouse()
-    if warehouse is None:
-        raise BusinessRuleError(_("Choose a warehouse."), "warehouse_id")
+    warehouse = drafts.order_warehouse(warehouse_id)
     order = PurchaseOrder(number=next_number("PO"), status=PurchaseStatus.DRAFT, supplier=supplier, warehouse=warehouse,
                           expected_on=business_today() + timedelta(days=supplier.lead_time_days),
                           notes=(notes or "").strip()[:2000], auto_drafted=auto_drafted,
@@ -92,11 +78,9 @@ def _draft(order: PurchaseOrder) -> None:
 def add_line(actor, order: PurchaseOrder, given: LineInput) -> PurchaseOrderLine:
     """Add a product to a draft; one already on the order gets its quantity raised instead."""
     _draft(order)
-    product = db.session.get(Product, given.product_id) if isinstance(given.product_id, int) else None
-    if product is None or not product.active:
-        raise BusinessRuleError(_("Unknown product."), "product_id")
-    existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
-    if existing is not None and given.unit_price is None and given.tax_rate is None:
+    product = drafts.product_to_add(given)
+    existing = drafts.line_of(order, product)
+    if existing is not None and drafts.only_qty(given, PurchaseOrderLine.TERMS):
         _price_line(order, existing, LineInput(product.id, existing.qty + parse_number(given.qty, QUANTITY, "qty")), new=False)
         line = existing
     else:
@@ -113,9 +97,7 @@ def add_line(actor, order: PurchaseOrder, given: LineInput) -> PurchaseOrderLine
 
 def update_line(actor, order: PurchaseOrder, line_id: int, given: LineInput) -> PurchaseOrderLine:
     _draft(order)
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:
-        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    line = drafts.line_on(order, line_id)
     before = (line.qty, line.unit_price, line.tax_rate)
     _price_line(order, line, given, new=False)
     order.recompute_totals()
@@ -127,9 +109,7 @@ def update_line(actor, order: PurchaseOrder, line_id: int, given: LineInput) -> 
 
 def remove_line(actor, order: PurchaseOrder, line_id: int) -> None:
     _draft(order)
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:
-        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    line = drafts.line_on(order, line_id)
     order.lines.remove(line)
     order.recompute_totals()
     audit.record(actor, "purchase_order.line_remove", order, {"product": (line.product.sku, None)})
@@ -149,7 +129,7 @@ def confirm_order(actor, order: PurchaseOrder) -> PurchaseOrder:
 def cancel_order(actor, order: PurchaseOrder) -> PurchaseOrder:
     """Cancel before anything is received."""
     lock(order)
-    if order.status not in (PurchaseStatus.DRAFT, PurchaseStatus.CONFIRMED) or any(l.received_qty for l in order.lines):
+    if not order.status.can_cancel or any(line.received_qty for line in order.lines):
         raise InvalidState(_("Purchase order %(number)s is %(status)s; only an order with nothing received can be "
                              "cancelled.", number=order.number, status=order.status.label))
     before, order.status = order.status, PurchaseStatus.CANCELLED

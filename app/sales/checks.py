@@ -7,8 +7,10 @@ from app.checks import invariant
 from app.extensions import db
 from app.finance.models import CreditAllocation, PaymentAllocation
 from app.inventory.models import StockLevel
+from app.reports.models import SalesFact
 from app.sales.models import (OrderStatus, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder,
                               SalesOrderLine, SalesReturn, SalesReturnLine)
+from app.trade.checks import counter_breaches, settlement_breaches, sums_by_order_line
 
 HOLDING = [OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED]
 
@@ -30,47 +32,26 @@ def reservations_match_open_orders():
                        for (p, w), q in owed.items() if (p, w) not in seen and q]
 
 
-def _sums(model, column):
-    return dict(db.session.execute(select(model.order_line_id, func.sum(column)).group_by(model.order_line_id)).all())
-
-
 @invariant
 def order_lines_match_their_documents():
     """Delivered, invoiced, returned and credited quantities equal their documents"""
-    delivered = _sums(SalesDeliveryLine, SalesDeliveryLine.qty)
-    invoiced = _sums(SalesInvoiceLine, SalesInvoiceLine.qty)
-    returned = _sums(SalesReturnLine, SalesReturnLine.qty)
-    credited = _sums(SalesReturnLine, SalesReturnLine.credited_qty)
-    breaches = []
-    for line in db.session.scalars(select(SalesOrderLine)):
-        for name, kept, sums in (("delivered", line.delivered_qty, delivered), ("invoiced", line.invoiced_qty, invoiced),
-                                 ("returned", line.returned_qty, returned), ("credited", line.credited_qty, credited)):
-            if kept != (sums.get(line.id) or 0):
-                breaches.append(f"order line {line.id}: {name} {kept}, documents {sums.get(line.id) or 0}")
-    return breaches
+    return counter_breaches(SalesOrderLine, "order line", {
+        "delivered": ("delivered_qty", sums_by_order_line(SalesDeliveryLine, SalesDeliveryLine.qty)),
+        "invoiced": ("invoiced_qty", sums_by_order_line(SalesInvoiceLine, SalesInvoiceLine.qty)),
+        "returned": ("returned_qty", sums_by_order_line(SalesReturnLine, SalesReturnLine.qty)),
+        "credited": ("credited_qty", sums_by_order_line(SalesReturnLine, SalesReturnLine.credited_qty))})
 
 
 @invariant
 def invoices_match_their_allocations():
     """Each invoice's paid and credited amounts equal its allocations, and never exceed its total"""
-    paid = dict(db.session.execute(select(PaymentAllocation.sales_invoice_id, func.sum(PaymentAllocation.amount))
-                                   .group_by(PaymentAllocation.sales_invoice_id)).all())
-    credited = dict(db.session.execute(select(CreditAllocation.sales_invoice_id, func.sum(CreditAllocation.amount))
-                                       .group_by(CreditAllocation.sales_invoice_id)).all())
-    breaches = []
-    for invoice in db.session.scalars(select(SalesInvoice)):
-        if invoice.paid != (paid.get(invoice.id) or 0) or invoice.credited != (credited.get(invoice.id) or 0):
-            breaches.append(f"invoice {invoice.number}: paid {invoice.paid} / credited {invoice.credited} "
-                            f"vs allocations {paid.get(invoice.id) or 0} / {credited.get(invoice.id) or 0}")
-        if invoice.open_amount < 0:
-            breaches.append(f"invoice {invoice.number}: settled beyond its total")
-    return breaches
+    return settlement_breaches(SalesInvoice, "invoice", PaymentAllocation.sales_invoice_id,
+                               CreditAllocation.sales_invoice_id, CreditAllocation.amount)
 
 
 @invariant
 def sales_facts_match_their_documents():
     """Sales facts (what the reports sum) equal their invoices and credit notes, in quantity and net amount"""
-    from app.reports.models import SalesFact  # here: the reports package imports the sales screens
     breaches = []
     for document, key, lines, credit in ((SalesInvoice, SalesFact.invoice_id, SalesInvoiceLine, False),
                                          (SalesReturn, SalesFact.return_id, SalesReturnLine, True)):

@@ -4,7 +4,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.auth.roles import Role
@@ -14,13 +13,13 @@ from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.formatting import money
 from app.inventory.ledger import reserve
-from app.inventory.services import active_warehouse, default_warehouse
-from app.limits import PERCENT, PRICE, QUANTITY, parse_number
+from app.inventory.services import active_warehouse
+from app.limits import QUANTITY, parse_number
 from app.numbering import next_number
-from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
 from app.sales.models import CENT, ZERO, OrderStatus, SalesOrder, SalesOrderLine
 from app.settings.services import company
+from app.trade import balances, drafts
 
 
 class CreditLimitExceeded(BusinessRuleError):
@@ -74,15 +73,7 @@ def _price_line(actor, order: SalesOrder, line: SalesOrderLine, given: LineInput
         line.unit_price = last if last is not None else line.list_price
         line.discount_pct = ZERO
         line.tax_rate = company().default_tax_rate
-    line.qty = parse_number(given.qty, QUANTITY, "qty")
-    if line.qty <= 0:
-        raise BusinessRuleError(_("Enter a quantity above zero."), "qty")
-    if given.unit_price is not None:
-        line.unit_price = parse_number(given.unit_price, PRICE, "unit_price")
-    if given.discount_pct is not None:
-        line.discount_pct = parse_number(given.discount_pct, PERCENT, "discount_pct")
-    if given.tax_rate is not None:
-        line.tax_rate = parse_number(given.tax_rate, PERCENT, "tax_rate")
+    drafts.read_terms(line, given)
     if actor.role != Role.OWNER and (floor := price_floor(order.customer, product)) > line.net_price:
         raise BusinessRuleError(_("%(name)s cannot be sold below %(floor)s without the owner.",
                                   name=product.name, floor=money(floor)), "unit_price")
@@ -95,9 +86,7 @@ def create_order(actor, customer: Customer, warehouse_id=None, lines: list[LineI
     """A draft order for `customer` (already checked to be in the actor's scope)."""
     if not customer.active:
         raise BusinessRuleError(_("This customer is inactive."), "customer_id")
-    warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else default_warehouse()
-    if warehouse is None:
-        raise BusinessRuleError(_("Choose a warehouse."), "warehouse_id")
+    warehouse = drafts.order_warehouse(warehouse_id)
     salesperson_id = actor.id if actor.role == Role.SALES else customer.salesperson_id
     order = SalesOrder(number=next_number("SO"), status=OrderStatus.DRAFT, customer=customer, warehouse=warehouse, salesperson_id=salesperson_id,
                        notes=(notes or "").strip()[:2000])
@@ -109,20 +98,8 @@ def create_order(actor, customer: Customer, warehouse_id=None, lines: list[LineI
 
 
 def lock(*orders: SalesOrder) -> None:
-    """Wait for anyone else changing these orders, then read them, their lines and invoices afresh.
-
-    PostgreSQL lets a request read an order another request has changed but not yet committed, in its
-    old state; acting on that copy would reserve, deliver, invoice or settle the same goods twice. So
-    every writer of an order, its lines or its invoices takes this lock first, in id order. (SQLite
-    write transactions already queue from their first statement; there this only re-reads.)
-    """
-    db.session.flush()
-    if not orders:
-        return
-    db.session.scalars(select(SalesOrder).where(SalesOrder.id.in_(sorted({o.id for o in orders})))
-                       .order_by(SalesOrder.id)
-                       .options(selectinload(SalesOrder.lines), selectinload(SalesOrder.invoices))
-                       .with_for_update(key_share=True).execution_options(populate_existing=True)).all()
+    """Wait for anyone else changing these orders, then read them afresh (see app.trade.drafts.lock)."""
+    drafts.lock(SalesOrder, orders)
 
 
 def _draft(order: SalesOrder) -> None:
@@ -135,12 +112,9 @@ def _draft(order: SalesOrder) -> None:
 def add_line(actor, order: SalesOrder, given: LineInput) -> SalesOrderLine:
     """Add a product to a draft; a product already on the order gets its quantity raised instead."""
     _draft(order)
-    product = db.session.get(Product, given.product_id) if isinstance(given.product_id, int) else None
-    if product is None or not product.active:
-        raise BusinessRuleError(_("Unknown product."), "product_id")
-    # A line added earlier in this transaction has no product_id until it is flushed.
-    existing = next((line for line in order.lines if line.product_id == product.id or line.product is product), None)
-    if existing is not None and given.unit_price is None and given.discount_pct is None and given.tax_rate is None:
+    product = drafts.product_to_add(given)
+    existing = drafts.line_of(order, product)
+    if existing is not None and drafts.only_qty(given, SalesOrderLine.TERMS):
         before = _terms(existing)
         _price_line(actor, order, existing, LineInput(product.id, existing.qty + parse_number(given.qty, QUANTITY, "qty")), new=False)
         order.recompute_totals()
@@ -155,11 +129,8 @@ def add_line(actor, order: SalesOrder, given: LineInput) -> SalesOrderLine:
     return line
 
 
-LINE_TERMS = ("qty", "unit_price", "discount_pct", "tax_rate")
-
-
 def _terms(line: SalesOrderLine) -> dict:
-    return {name: getattr(line, name) for name in LINE_TERMS}
+    return {"qty": line.qty, **line.terms()}
 
 
 def _audit_line(actor, order: SalesOrder, line: SalesOrderLine, before: dict) -> None:
@@ -173,9 +144,7 @@ def _audit_line(actor, order: SalesOrder, line: SalesOrderLine, before: dict) ->
 
 def update_line(actor, order: SalesOrder, line_id: int, given: LineInput) -> SalesOrderLine:
     _draft(order)
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:
-        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    line = drafts.line_on(order, line_id)
     before = _terms(line)
     _price_line(actor, order, line, given, new=False)
     order.recompute_totals()
@@ -185,9 +154,7 @@ def update_line(actor, order: SalesOrder, line_id: int, given: LineInput) -> Sal
 
 def remove_line(actor, order: SalesOrder, line_id: int) -> None:
     _draft(order)
-    line = next((line for line in order.lines if line.id == line_id), None)
-    if line is None:
-        raise BusinessRuleError(_("This line is not on the order."), "line_id")
+    line = drafts.line_on(order, line_id)
     order.lines.remove(line)
     order.recompute_totals()
     audit.record(actor, "sales_order.line_remove", order, {"product": (line.product.sku, None), "qty": (line.qty, None)})
@@ -214,8 +181,8 @@ def credit_check(order: SalesOrder) -> str | None:
     customer = order.customer
     if customer.credit_limit is None:
         return None
-    owed = partners.balance(customer)
-    promised = partners.uninvoiced_orders_total(customer, excluding=order)
+    owed = balances.customer_balance(customer)
+    promised = balances.uninvoiced_orders_total(customer, excluding=order)
     if owed + promised + order.total <= customer.credit_limit:
         return None
     return _("%(customer)s has a credit limit of %(limit)s and already owes %(owed)s (%(promised)s more on orders "
