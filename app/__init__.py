@@ -30,10 +30,10 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from app import models  # noqa: F401  (every table registered before anything uses the metadata or the mappers)
     # Access is checked before anything else (CSRF included), so anonymous requests of every kind
     # are sent to sign-in rather than refused for another reason first.
     _register_hooks(app)
-    from app import models  # noqa: F401  (every table registered before anything uses the metadata)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -81,7 +81,7 @@ def _register_blueprints(app):
 
 def _register_hooks(app):
     from app import compression, vendor
-    from app.auth.access import enforce
+    from app.auth.access import enforce, may
     from app.pwa import shell
     from app.security import add_security_headers
 
@@ -93,6 +93,7 @@ def _register_hooks(app):
     app.after_request(shell.cache_built_files)
     app.after_request(compression.compress)
     app.add_template_global(vendor.scanner_assets)  # imported macros cannot see context processors
+    app.add_template_global(may)
 
     @app.context_processor
     def shell_context():

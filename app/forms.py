@@ -40,11 +40,20 @@ def apply_error(form, error: BusinessRuleError) -> None:
         form.form_errors.append(str(error.message))
 
 
-def refuse(form, error: BusinessRuleError) -> None:
-    """A service refused the form's change: undo its work at once (the page is then drawn from what is
-    saved) and show why on the form."""
+def refused() -> None:
+    """A service refused the change and the view shows why its own way: undo the work at once (the page is then
+    drawn from what is saved), and form_write keeps the form's key free, as after a status of 400 or more."""
     db.session.rollback()
-    if error.field == "lines":  # about the lines as a whole, not one row of a FieldList
+    g.form_refused = True
+
+
+def refuse(form, error: BusinessRuleError) -> None:
+    """A service refused the form's change: undo its work at once (see refused) and show why on the form, or
+    with no form (a button that answers with a redirect) in a flash message."""
+    refused()
+    if form is None:
+        flash(str(error.message), "error")
+    elif error.field == "lines":  # about the lines as a whole, not one row of a FieldList
         form.form_errors.append(str(error.message))
     else:
         apply_error(form, error)
@@ -58,7 +67,9 @@ def form_write(view=None, *, replay=None):
     with a fragment. Then the view runs; a refusal (status 400 or more, or `refuse()` called) rolls everything
     back (`refuse()` already did), so a refused document leaves no number, moves or audit behind; anything else
     commits, together with the key's record, and a double tap that lost the race to its twin lands where the
-    twin did.
+    twin did. The key is kept only for an answer that says where the result is (a redirect, or a 201 with a
+    Location) or that `replay` can give again: a page that only shows something (a preview, one more empty
+    line) leaves the key to the POST that writes.
     """
     if view is None:
         return lambda view: form_write(view, replay=replay)
@@ -70,13 +81,14 @@ def form_write(view=None, *, replay=None):
         key = _form_key()
         if key and (record := idempotency.previous(g.user.id, key)):
             return _replay(record, replay, view_args)
+        g.form_refused = False
         response = make_response(view(**view_args))
-        if response.status_code >= 400:
+        if response.status_code >= 400 or g.form_refused:
             db.session.rollback()
             if key and (record := idempotency.previous(g.user.id, key)):
                 return _replay(record, replay, view_args)  # a double tap whose twin committed first
             return response
-        if not key:
+        if not key or not (response.location or replay is not None):
             db.session.commit()
             return response
         idempotency.remember(g.user.id, key, "", response.status_code, location=response.location or "")
@@ -87,6 +99,8 @@ def form_write(view=None, *, replay=None):
 
 
 def _form_key() -> str:
+    if g.get("user") is None:  # a public form (sign-in, set-up, an invitation) carries no key
+        return ""
     key = request.form.get("idempotency_key") or request.form.get("key") or ""
     return key.strip()[:idempotency.MAX_KEY_LENGTH]
 
@@ -94,7 +108,7 @@ def _form_key() -> str:
 def _replay(record, replay, view_args):
     if replay is not None:
         return replay(**view_args)
-    return redirect(record.location)
+    return redirect(record.location, record.status if 300 <= record.status < 400 else 302)
 
 
 # Older ways, replaced by form_write route by route (issue 15); deleted once no route uses them.

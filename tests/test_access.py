@@ -1,6 +1,8 @@
 """Deny by default: every endpoint is public, or needs sign-in and a role. The table says who."""
+from types import SimpleNamespace
+
 import pytest
-from flask import url_for
+from flask import g, url_for
 
 from app.auth.roles import PUBLIC, Role, allowed_roles
 
@@ -300,6 +302,21 @@ def test_a_view_without_a_declared_role_is_refused(app, client, login):
     client.application.add_url_rule("/forgotten", "forgotten", lambda: "secret")
     login("owner")
     assert client.get("/forgotten").status_code == 403
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_may_in_templates_reads_the_views_own_allow(app, role):
+    """A template offers a link only to those its view lets in: may() reads the same @allow as the check."""
+    may = app.jinja_env.globals["may"]
+    with app.test_request_context():
+        g.user = SimpleNamespace(role=role)
+        for endpoint in ROUTE_ROLES:
+            assert may(endpoint) == (role in ROUTE_ROLES[endpoint]), (role, endpoint)
+        assert may("auth.login")  # public
+        g.user = None
+        assert not may("home.index")
+        with pytest.raises(KeyError):
+            may("inventory.adjustment_creat")  # a misspelt endpoint fails loudly instead of hiding the link
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -34,6 +34,16 @@ def enforce():
     return None
 
 
+def may(endpoint: str) -> bool:
+    """Whether the signed-in user's role passes the @allow of the view at `endpoint`: templates offer a link or
+    button only to those its view lets in, so each rule is written once, on the view (a template global)."""
+    roles = allowed_roles(current_app.view_functions[endpoint])  # a misspelt endpoint fails loudly
+    if roles == PUBLIC:
+        return True
+    user = g.get("user")
+    return roles is not None and user is not None and user.role in roles
+
+
 def _session_user():
     return current_user._get_current_object() if current_user.is_authenticated else None
 

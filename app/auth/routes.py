@@ -4,14 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from app import idempotency
 from app.auth import devices, services, throttle
 from app.auth.redirects import safe_next
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm, TokenForm
 from app.auth.roles import EVERYONE, allow, public
 from app.errors import BusinessRuleError
-from app.extensions import db
-from app.forms import apply_error, new_key
+from app.forms import form_write, new_key, refuse
 from app.web import render
 
 bp = Blueprint("auth", __name__)
@@ -19,6 +17,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@form_write
 def login():
     """Sign in with username and password, throttled per account and per address (per device once trusted)."""
     if current_user.is_authenticated:
@@ -34,8 +33,7 @@ def login():
             throttle.login_failed(form.username.data, device)
             form.password.errors.append(_("Wrong username or password."))
             return render("auth/login.html", form=form, status=422)
-        services.open_session(user)
-        db.session.commit()
+        services.open_session(user)  # form_write commits it before the cookie is sent
         session.clear()
         login_user(user, remember=form.remember.data)
         response = redirect(safe_next(form.next.data) or url_for("home.index"))
@@ -46,6 +44,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @allow(EVERYONE)
+@form_write
 def logout():
     """Sign out of this device, or with everywhere=1 of every device (a lost phone, a shared computer).
 
@@ -59,7 +58,6 @@ def logout():
 
 
 def _signed_out():
-    db.session.commit()
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     response = redirect(url_for("auth.login"))
@@ -71,6 +69,7 @@ def _signed_out():
 
 @bp.route("/language", methods=["POST"])
 @public
+@form_write
 def language():
     """Switch language; kept on the user when signed in, in the session otherwise."""
     form = LanguageForm()
@@ -78,7 +77,6 @@ def language():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             services.set_locale(current_user, form.locale.data)
-            db.session.commit()
     return redirect(safe_next(form.next.data) or url_for("home.index"))
 
 
@@ -99,6 +97,7 @@ def _account_page(password_form=None, token_form=None, new_secret=None, status=2
 
 @bp.route("/account/password", methods=["POST"])
 @allow(EVERYONE)
+@form_write
 def change_password():
     """Change one's own password; other devices are signed out."""
     form = PasswordForm()
@@ -106,10 +105,9 @@ def change_password():
         try:
             revoked = services.change_own_password(g.user, form.current_password.data, form.new_password.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
             services.open_session(g.user)  # this device keeps going in a new session
-            db.session.commit()
             # Remembered only if it was before.
             login_user(g.user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
             flash(ngettext("Your password was changed. Your other devices were signed out and your %(num)s API "
@@ -120,34 +118,33 @@ def change_password():
     return _account_page(password_form=form, status=422)
 
 
+def _token_created_before():
+    """A double tap on "create token": the secret was shown to the first one only."""
+    flash(_("This token was already created."), "info")
+    return redirect(url_for("auth.account"))
+
+
 @bp.route("/account/tokens", methods=["POST"])
 @allow(EVERYONE)
+@form_write(replay=_token_created_before)
 def create_token():
     """Make an API token; its secret is shown once."""
     form = TokenForm()
     if form.validate_on_submit():
-        key = form.idempotency_key.data or new_key()
-        if idempotency.previous(g.user.id, key):
-            flash(_("This token was already created."), "info")
-            return redirect(url_for("auth.account"))
         try:
             _token, secret = services.create_token(g.user, form.name.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            idempotency.remember(g.user.id, key, "", 303, location=url_for("auth.account"))
-            if idempotency.commit_once(g.user.id, key):
-                flash(_("This token was already created."), "info")
-                return redirect(url_for("auth.account"))
             return _account_page(new_secret=secret, status=201)
     return _account_page(token_form=form, status=422)
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @allow(EVERYONE)
+@form_write
 def revoke_token(token_id):
     """Revoke one of one's own tokens."""
     services.revoke_token(g.user, token_id)
-    db.session.commit()
     flash(_("The token was revoked."), "success")
     return redirect(url_for("auth.account"))

@@ -16,7 +16,8 @@ from app.catalog.models import Category, Product
 from app.errors import BusinessRuleError
 from app.extensions import db, htmx
 from app.formatting import plain
-from app.forms import apply_error, commit_and_redirect, new_key, sent_before
+from app.forms import form_write, new_key, refuse
+from app.paging import page_number, read_page
 from app.inventory import queries as inventory_queries
 from app.inventory.models import StockLevel, Warehouse
 from app.settings.services import company
@@ -46,12 +47,11 @@ def _abilities():
 def index():
     """Products as cards: search as you type (pinyin too), category / low stock / status filters, 30 a page."""
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.execute(_list_query(filters).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
+    page = read_page(_list_query(filters), page_number(), PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    next_url = url_for("catalog.index", **args, page=page + 1) if len(rows) > PER_PAGE else None
-    return render("catalog/index.html", "catalog/_list.html" if page == 1 else "catalog/_cards.html",
-                  cards=rows[:PER_PAGE], page=page, next_url=next_url, filters=filters,
+    next_url = url_for("catalog.index", **args, page=page.page + 1) if page.has_next else None
+    return render("catalog/index.html", "catalog/_list.html" if page.page == 1 else "catalog/_cards.html",
+                  cards=page.items, page=page.page, next_url=next_url, filters=filters,
                   show_price=sees_sale_price(g.user), categories=services.category_choices,
                   currency=company().currency)
 
@@ -167,27 +167,25 @@ def _form_data(product: Product) -> dict:
 
 @bp.route("/products/new", methods=["GET", "POST"])
 @allow(*EDITORS)
+@form_write
 def create():
     """A new product (a scanned barcode may come prefilled); a double tap creates it once."""
     form = _product_form(idempotency_key=new_key(), barcode=request.args.get("barcode", "").strip())
     if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
         try:
             product = services.create_product(g.user, form.values(), barcode=form.barcode.data)
             _save_photo(form, product)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
-                                       _("Product %(name)s was created.", name=product.name))
+            flash(_("Product %(name)s was created.", name=product.name), "success")
+            return redirect(url_for("catalog.show", product_id=product.id))
     return render("catalog/new.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @allow(*EDITORS)
+@form_write
 def edit(product_id):
     """Change a product's fields, barcode and photo."""
     product = _product(product_id)
@@ -197,10 +195,8 @@ def edit(product_id):
             services.update_product(g.user, product, form.values(), barcode=form.barcode.data or "")
             _save_photo(form, product)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("catalog.show", product_id=product.id))
     return render("catalog/edit.html", form=form, product=_view(product),
@@ -216,62 +212,54 @@ def _save_photo(form, product: Product) -> None:
 
 @bp.route("/products/<int:product_id>/barcode/generate", methods=["POST"])
 @allow(*EDITORS)
+@form_write
 def generate_barcode(product_id):
     """Give a product without a barcode an internal EAN-13."""
     product = _product(product_id)
     form = GenerateBarcodeForm()
     back = url_for("catalog.edit" if request.form.get("back") == "edit" else "catalog.show", product_id=product.id)
-    key, earlier = sent_before(form)
-    if earlier:
-        return earlier
     try:
         barcode = services.generate_barcode(g.user, product)
     except BusinessRuleError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(None, error)
         return redirect(back)
-    return commit_and_redirect(key, back, _("Barcode %(code)s was generated.", code=barcode.code))
+    flash(_("Barcode %(code)s was generated.", code=barcode.code), "success")
+    return redirect(back)
 
 
 @bp.route("/products/<int:product_id>/units", methods=["POST"])
 @allow(*EDITORS)
+@form_write
 def add_unit(product_id):
     """Add a pack unit (箱 = 12 个), optionally with its own barcode."""
     product = _product(product_id)
     form = PackUnitForm()
     if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
         try:
             unit = services.add_pack_unit(g.user, product, form.name.data, form.ratio.data, form.barcode.data or None)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
-                                       _("Unit %(name)s was added.", name=unit.name))
+            flash(_("Unit %(name)s was added.", name=unit.name), "success")
+            return redirect(url_for("catalog.show", product_id=product.id))
     return _show(product, unit_form=form, status=422)
 
 
 @bp.route("/products/<int:product_id>/barcodes", methods=["POST"])
 @allow(*EDITORS)
+@form_write
 def attach_barcode(product_id):
     """Attach an unknown scanned code to this product's base unit."""
     product = _product(product_id)
     form = BarcodeForm()
     if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
         try:
             barcode = services.attach_barcode(g.user, product, form.code.data)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            return commit_and_redirect(key, url_for("catalog.show", product_id=product.id),
-                                       _("Barcode %(code)s now belongs to %(name)s.", code=barcode.code, name=product.name))
+            flash(_("Barcode %(code)s now belongs to %(name)s.", code=barcode.code, name=product.name), "success")
+            return redirect(url_for("catalog.show", product_id=product.id))
     return _unknown((form.code.data or "").strip(), form=form, status=422)
 
 
@@ -328,21 +316,19 @@ def _unknown(code: str, form=None, status=404):
 
 @bp.route("/categories", methods=["GET", "POST"])
 @allow(*EDITORS)
+@form_write
 def categories():
     """The category tree, and a form to add a category under an optional parent."""
     form = CategoryForm(idempotency_key=new_key(), parent_id=request.args.get("parent", type=int))
     form.parent_id.choices = [("", _("Top level"))] + services.category_choices()
     if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
         try:
             category = services.create_category(g.user, form.name.data, form.parent_id.data)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            return commit_and_redirect(key, url_for("catalog.categories"), _("Category %(name)s was added.", name=category.name))
+            flash(_("Category %(name)s was added.", name=category.name), "success")
+            return redirect(url_for("catalog.categories"))
     children = defaultdict(list)
     for category in db.session.scalars(select(Category).order_by(Category.name)):
         children[category.parent_id].append(category)

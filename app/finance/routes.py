@@ -4,18 +4,20 @@ Customers and receipts come through app.sales.scope: a salesperson works only wi
 """
 from decimal import Decimal
 
-from flask import Blueprint, abort, g, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, allow
 from app.db_types import business_today
+from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services
 from app.finance.forms import ReceiptForm, allocation_field, amount_or_none, read_allocations
 from app.finance.models import Payment, PaymentMethod
-from app.forms import new_key, post_once
+from app.forms import form_write, new_key, refuse
+from app.paging import page_number, read_page
 from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import InvoiceStatus, SalesInvoice
@@ -32,7 +34,7 @@ CUSTOMER_OPTIONS = 20
 @allow(MONEY_READERS)
 def receipts():
     """Money received, newest first; searched by customer, receipt number or reference."""
-    query, page = scope.payments(g.user), max(request.args.get("page", 1, type=int), 1)
+    query = scope.payments(g.user)
     if customer_id := request.args.get("customer_id", type=int):
         query = query.where(Payment.customer_id == customer_id)
     for word in request.args.get("q", "").lower().split():
@@ -40,11 +42,10 @@ def receipts():
         query = query.where(or_(Payment.customer_id.in_(customers),
                                 func.lower(Payment.number).contains(word, autoescape=True),
                                 func.lower(Payment.reference).contains(word, autoescape=True)))
-    rows = db.session.scalars(query.options(selectinload(Payment.customer))
-                              .order_by(Payment.paid_on.desc(), Payment.id.desc())
-                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
-    return render("finance/receipts.html", "finance/_receipts.html" if page == 1 else "finance/_receipt_rows.html",
-                  payments=rows[:PER_PAGE], page=page, has_next=len(rows) > PER_PAGE, args=request.args,
+    page = read_page(query.options(selectinload(Payment.customer)).order_by(Payment.paid_on.desc(), Payment.id.desc()),
+                     page_number(), PER_PAGE, scalars=True)
+    return render("finance/receipts.html", "finance/_receipts.html" if page.page == 1 else "finance/_receipt_rows.html",
+                  payments=page.items, page=page.page, has_next=page.has_next, args=request.args,
                   list_url=list_url("finance.receipts"), can_read_invoices=g.user.role in INVOICERS,
                   customer=customer_id and scope.get(scope.customers(g.user), Customer, customer_id))
 
@@ -115,18 +116,22 @@ def receipt_new():
 
 @bp.route("/receipts", methods=["POST"])
 @allow(MONEY_WRITERS)
+@form_write
 def receipt_create():
     """Record the receipt once; a refusal comes back on the form (422) with nothing written."""
     customer = _customer(request.form.get("customer_id", type=int)) or abort(404)
     form = ReceiptForm()
-    if form.validate_on_submit() and (response := post_once(
-            form, lambda: services.record_receipt(
+    if form.validate_on_submit():
+        try:
+            payment = services.record_receipt(
                 g.user, customer, form.amount.data, form.method.data,
                 read_allocations(services.open_invoices(customer), request.form), form.paid_on.data,
-                form.reference.data),
-            lambda payment: (url_for("finance.receipt_show", payment_id=payment.id),
-                             _("Receipt %(number)s was recorded.", number=payment.number)))):
-        return response
+                form.reference.data)
+        except BusinessRuleError as error:
+            refuse(form, error)
+        else:
+            flash(_("Receipt %(number)s was recorded.", number=payment.number), "success")
+            return redirect(url_for("finance.receipt_show", payment_id=payment.id))
     first = request.form.get("invoice_id", type=int)  # the invoice the receipt was started from, kept on top
     response = _receipt_page(customer, form, {invoice.id: request.form.get(allocation_field(invoice), "")
                                               for invoice in services.open_invoices(customer)}, status=422, first=first)

@@ -1,9 +1,10 @@
 """Help: the index with search, one page per screen, and the role's quick start."""
 from flask import Blueprint, abort, g, redirect, request, url_for
 
+from app.auth.access import may
 from app.auth.roles import EVERYONE, allow
 from app.db_types import utcnow
-from app.extensions import db
+from app.forms import form_write
 from app.help import pages, quickstart
 from app.web import render
 
@@ -42,11 +43,11 @@ def quickstart_page():
 
 @bp.route("/quickstart/seen", methods=["POST"])
 @allow(EVERYONE)
+@form_write
 def quickstart_seen():
     """Stop offering the quick start on the home screen (the user started it or dismissed it)."""
     if g.user.quickstart_seen_at is None:
         g.user.quickstart_seen_at = utcnow()
-        db.session.commit()
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith(("//", "/\\")):
         target = url_for("home.index")
@@ -86,14 +87,9 @@ def help_tour():
 
 @bp.app_template_global()
 def allowed_url(endpoint: str, **args) -> str | None:
-    """The URL of `endpoint` if the signed-in user may open it, else None: empty states link only where one can go."""
-    from flask import current_app
-    from app.auth.roles import PUBLIC, allowed_roles
-    view = current_app.view_functions.get(endpoint)
-    roles = allowed_roles(view) if view else None
-    if not roles or roles == PUBLIC or g.get("user") is None or g.user.role not in roles:
-        return None
-    return url_for(endpoint, **args)
+    """The URL of `endpoint` if the signed-in user may open it (access.may), else None: empty states link only where
+    one can go."""
+    return url_for(endpoint, **args) if may(endpoint) else None
 
 
 @bp.app_template_global()

@@ -2,11 +2,9 @@
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from app import idempotency
 from app.auth.roles import EVERYONE, allow
 from app.errors import BusinessRuleError
-from app.extensions import db
-from app.forms import apply_error, new_key
+from app.forms import form_write, new_key, refuse, refused
 from app.imports import framework, reading, workbooks
 from app.imports.forms import ImportForm
 from app.web import render
@@ -43,6 +41,7 @@ def index():
 
 @bp.route("/imports/<name>", methods=["GET", "POST"], endpoint="kind")
 @allow(EVERYONE)
+@form_write
 def upload(name):
     """Upload a spreadsheet, see every row checked, confirm: all rows are imported, or none."""
     kind = _kind(name)
@@ -50,24 +49,21 @@ def upload(name):
     if not form.validate_on_submit():
         return render("imports/upload.html", kind=kind, form=form, status=422 if form.errors else 200)
     confirm = request.form.get("action") == "confirm"
-    key = form.idempotency_key.data or new_key()
-    if confirm and (record := idempotency.previous(g.user.id, key)):
-        return redirect(record.location, 303)
     try:
         filename, data = _uploaded_file(form)
         options = kind.options(form)
     except BusinessRuleError as error:
-        apply_error(form, error)
+        refuse(form, error)
         return render("imports/upload.html", kind=kind, form=form,
                       status=400 if error.problem == "bad-request" else 422)
     if confirm:
         try:
             _checked, written = framework.confirm(kind, g.user, filename, data, options, form.digest.data)
         except framework.ImportFailed as error:
-            db.session.rollback()
+            refused()  # the rows are shown again with their problems, from what is saved
             checked = error.preview
         else:
-            return _imported(kind, key, written)
+            return _imported(kind, written)
     else:
         checked = framework.preview(kind, filename, data, options)
     form.upload.data = reading.sign_file(filename, data)
@@ -88,15 +84,11 @@ def _uploaded_file(form: ImportForm) -> tuple[str, bytes]:
     raise BusinessRuleError(_("Choose a file to upload."), "file")
 
 
-def _imported(kind: framework.Kind, key: str, written: framework.Written):
-    location = url_for("imports.kind", name=kind.name)
-    idempotency.remember(g.user.id, key, "", 303, location=location)
-    if twin := idempotency.commit_once(g.user.id, key):
-        return redirect(twin.location, 303)
+def _imported(kind: framework.Kind, written: framework.Written):
     message = _("Imported %(count)s rows: %(created)s new, %(updated)s updated.",
                 count=written.created + written.updated, created=written.created, updated=written.updated)
     flash(f"{message} {written.note}".strip(), "success")
-    return redirect(location, 303)
+    return redirect(url_for("imports.kind", name=kind.name), 303)
 
 
 @bp.route("/imports/<name>/template")

@@ -27,25 +27,11 @@ from app.inventory.models import (
     Warehouse,
 )
 from app.limits import normalise_code
+from app.paging import Page, read_page  # Page: sales.queries reads it from here
 from app.sales import scope
 from app.settings.services import business_zone
 
 VALUE = ScaledDecimal(7)  # quantity (3 places) x unit cost (4 places)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list read with one extra row, so the screen knows whether more follow."""
-    items: list
-    page: int
-    has_next: bool
-
-
-def _page(query, page: int, per_page: int, scalars: bool = False) -> Page:
-    page = max(page, 1)
-    result = db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1))
-    rows = list(result.scalars() if scalars else result)
-    return Page(rows[:per_page], page, len(rows) > per_page)
 
 
 def _totals():
@@ -107,7 +93,7 @@ def _stock_query(filters: StockFilter, levels: bool, value: bool, flag: bool = T
 
 def stock_page(filters: StockFilter, page: int, per_page: int, levels: bool, value: bool) -> Page:
     """One page of the stock list, by SKU."""
-    return _page(_stock_query(filters, levels, value).order_by(Product.sku, Product.id), page, per_page)
+    return read_page(_stock_query(filters, levels, value).order_by(Product.sku, Product.id), page, per_page)
 
 
 def stock_summary(filters: StockFilter, value: bool) -> dict:
@@ -201,7 +187,7 @@ def ledger_page(user, product_id: int, filters: LedgerFilter, page: int, per_pag
         query = query.where(moves.c.created_at >= _local_midnight(filters.date_from))
     if filters.date_to:
         query = query.where(moves.c.created_at < _local_midnight(filters.date_to + timedelta(days=1)))
-    return _page(query, page, per_page)
+    return read_page(query, page, per_page)
 
 
 def ledger_users(user, product_id: int) -> list:
@@ -235,7 +221,7 @@ def adjustments_page(page: int, per_page: int) -> Page:
     query = (select(StockAdjustment, lines.label("line_count"))
              .options(joinedload(StockAdjustment.warehouse), joinedload(StockAdjustment.user))
              .order_by(StockAdjustment.id.desc()))
-    return _page(query, page, per_page)
+    return read_page(query, page, per_page)
 
 
 def transfers_page(page: int, per_page: int) -> Page:
@@ -246,7 +232,7 @@ def transfers_page(page: int, per_page: int) -> Page:
              .options(joinedload(StockTransfer.from_warehouse), joinedload(StockTransfer.to_warehouse),
                       joinedload(StockTransfer.user))
              .order_by(StockTransfer.id.desc()))
-    return _page(query, page, per_page)
+    return read_page(query, page, per_page)
 
 
 def adjustment(adjustment_id: int) -> StockAdjustment | None:

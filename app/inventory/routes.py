@@ -3,18 +3,20 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, abort, g, make_response, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.db_types import to_decimal
+from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import new_key, post_once
+from app.forms import form_write, new_key, refuse
 from app.inventory import queries, services
 from app.inventory.forms import AdjustmentForm, LineForm, TransferForm, WarehouseForm, read_lines
 from app.inventory.models import AdjustmentKind, MoveKind, Warehouse
 from app.limits import optional_date
+from app.paging import page_number
 from app.web import render
 
 bp = Blueprint("inventory", __name__)
@@ -23,10 +25,6 @@ PER_PAGE = 30
 WRITERS = (Role.OWNER, Role.WAREHOUSE)
 READERS = (Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE)
 DOCUMENTS = {"adjustment": ("inventory.adjustment", "adjustment_id"), "transfer": ("inventory.transfer", "transfer_id")}
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _date(name) -> date | None:
@@ -40,7 +38,7 @@ def index():
     filters = queries.StockFilter(request.args.get("warehouse_id", type=int), request.args.get("q", "").strip(),
                                   request.args.get("flag", "") if request.args.get("flag") in ("low", "over") else "")
     show_value, show_levels = sees_cost(g.user), g.user.role != Role.SALES
-    page = queries.stock_page(filters, _page(), PER_PAGE, levels=show_levels, value=show_value)
+    page = queries.stock_page(filters, page_number(), PER_PAGE, levels=show_levels, value=show_value)
     split = queries.stock_by_warehouse([row.id for row in page.items]) if not filters.warehouse_id else {}
     args = {k: v for k, v in vars(filters).items() if v}
     return render("inventory/index.html", "inventory/_stock.html" if page.page == 1 else "inventory/_stock_rows.html",
@@ -58,7 +56,7 @@ def ledger(product_id):
                                    request.args.get("number", "").strip(), request.args.get("user_id", type=int),
                                    _date("date_from"), _date("date_to"))
     show_cost = sees_cost(g.user)
-    page = queries.ledger_page(g.user, product_id, filters, _page(), PER_PAGE, cost=show_cost)
+    page = queries.ledger_page(g.user, product_id, filters, page_number(), PER_PAGE, cost=show_cost)
     filter_args = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in vars(filters).items() if v}
     return render("inventory/ledger.html", "inventory/_ledger.html" if page.page == 1 else "inventory/_ledger_rows.html",
                   product=product, page=page, filters=filters, filter_args=filter_args, show_cost=show_cost,
@@ -84,14 +82,19 @@ def warehouses():
 
 @bp.route("/warehouses/new", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def warehouse_create():
     """Add a warehouse; marking it default takes the mark from the previous default."""
     form = WarehouseForm(idempotency_key=new_key())
-    if form.validate_on_submit() and (response := post_once(
-            form, lambda: services.create_warehouse(g.user, form.code.data, form.name.data, form.address.data,
-                                                    form.is_default.data),
-            lambda warehouse: (url_for("inventory.warehouses"), _warehouse_created(warehouse)))):
-        return response
+    if form.validate_on_submit():
+        try:
+            warehouse = services.create_warehouse(g.user, form.code.data, form.name.data, form.address.data,
+                                                  form.is_default.data)
+        except BusinessRuleError as error:
+            refuse(form, error)
+        else:
+            flash(_warehouse_created(warehouse), "success")
+            return redirect(url_for("inventory.warehouses"))
     return render("inventory/warehouse_create.html", form=form, current_default=services.default_warehouse(),
                   status=422 if form.errors else 200)
 
@@ -125,12 +128,13 @@ def _add_line(form) -> bool:
 @allow(*READERS)
 def adjustments():
     """Adjustments, newest first."""
-    page = queries.adjustments_page(_page(), PER_PAGE)
+    page = queries.adjustments_page(page_number(), PER_PAGE)
     return render("inventory/adjustments.html", "inventory/_adjustment_rows.html", page=page)
 
 
 @bp.route("/adjustments/new", methods=["GET", "POST"])
 @allow(*WRITERS)
+@form_write
 def adjustment_create():
     """Post an adjustment (其他入库/其他出库/报损/报溢): all lines or nothing."""
     default = services.default_warehouse()
@@ -141,11 +145,14 @@ def adjustment_create():
     if not adding and request.method == "POST":
         valid = form.validate_on_submit()  # before reading lines: validating resets the lines' errors
         lines = read_lines(form.lines, kind.sign, with_cost=sees_cost(g.user) and kind.sign > 0)
-        if valid and lines is not None and (response := post_once(
-                form, lambda: services.create_adjustment(g.user, form.warehouse_id.data, kind, form.reason.data, lines),
-                lambda adjustment: (url_for("inventory.adjustment", adjustment_id=adjustment.id),
-                                    _("Adjustment %(number)s was posted.", number=adjustment.number)))):
-            return response
+        if valid and lines is not None:
+            try:
+                adjustment = services.create_adjustment(g.user, form.warehouse_id.data, kind, form.reason.data, lines)
+            except BusinessRuleError as error:
+                refuse(form, error)
+            else:
+                flash(_("Adjustment %(number)s was posted.", number=adjustment.number), "success")
+                return redirect(url_for("inventory.adjustment", adjustment_id=adjustment.id))
     return render("inventory/adjustment_create.html", form=form, **_lines_context(form, "adjustment", sees_cost(g.user)),
                   status=422 if request.method == "POST" and not adding else 200)
 
@@ -163,12 +170,13 @@ def adjustment(adjustment_id):
 @allow(*READERS)
 def transfers():
     """Transfers, newest first."""
-    page = queries.transfers_page(_page(), PER_PAGE)
+    page = queries.transfers_page(page_number(), PER_PAGE)
     return render("inventory/transfers.html", "inventory/_transfer_rows.html", page=page)
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])
 @allow(*WRITERS)
+@form_write
 def transfer_create():
     """Move goods from one warehouse to another: all lines or nothing."""
     choices = [(w.id, w.name) for w in queries.active_warehouses()]
@@ -180,12 +188,15 @@ def transfer_create():
     if not adding and request.method == "POST":
         valid = form.validate_on_submit()  # before reading lines: validating resets the lines' errors
         lines = read_lines(form.lines)
-        if valid and lines is not None and (response := post_once(
-                form, lambda: services.create_transfer(g.user, form.from_warehouse_id.data, form.to_warehouse_id.data,
-                                                       lines, form.notes.data),
-                lambda transfer: (url_for("inventory.transfer", transfer_id=transfer.id),
-                                  _("Transfer %(number)s was posted.", number=transfer.number)))):
-            return response
+        if valid and lines is not None:
+            try:
+                transfer = services.create_transfer(g.user, form.from_warehouse_id.data, form.to_warehouse_id.data,
+                                                    lines, form.notes.data)
+            except BusinessRuleError as error:
+                refuse(form, error)
+            else:
+                flash(_("Transfer %(number)s was posted.", number=transfer.number), "success")
+                return redirect(url_for("inventory.transfer", transfer_id=transfer.id))
     return render("inventory/transfer_create.html", form=form, **_lines_context(form, "transfer", False),
                   status=422 if request.method == "POST" and not adding else 200)
 

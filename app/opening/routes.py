@@ -8,7 +8,7 @@ from app.catalog.models import Product
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, new_key, post_once
+from app.forms import form_write, new_key, refuse
 from app.imports import framework
 from app.inventory.models import Warehouse
 from app.opening import services as opening
@@ -86,17 +86,20 @@ def _title(side: str) -> str:
 
 @bp.route(f"/opening/{SIDE}/new", methods=["GET", "POST"])
 @allow(*OPENERS)
+@form_write
 def item_new(side):
     """Add an opening receivable (a customer's open invoice from the old books) or payable (a supplier's)."""
     form = _item_form(_side(side))
     if form.validate_on_submit():
         model = Customer if side == opening.RECEIVABLE else Supplier
         partner = db.session.get(model, form.partner_id.data)
-        response = post_once(form, lambda: opening.create_opening_item(g.user, side, partner, _values(form)),
-                             lambda item: (url_for("opening.index", _anchor=f"{side}s"),
-                                           _("%(number)s was added.", number=item.number)))
-        if response is not None:
-            return response
+        try:
+            created = opening.create_opening_item(g.user, side, partner, _values(form))
+        except BusinessRuleError as error:
+            refuse(form, error)
+        else:
+            flash(_("%(number)s was added.", number=created.number), "success")
+            return redirect(url_for("opening.index", _anchor=f"{side}s"))
     return render("opening/item_new.html", form=form, side=side, title=_title(side), lock=opening.real_document(),
                   status=422 if form.errors or form.form_errors else 200)
 
@@ -107,6 +110,7 @@ def _item(side: str, item_id: int):
 
 @bp.route(f"/opening/{SIDE}/<int:item_id>", methods=["GET", "POST"])
 @allow(*OPENERS)
+@form_write
 def item(side, item_id):
     """An opening balance: what settled it so far, and its number, dates, amount and note to correct."""
     found = _item(side, item_id)
@@ -115,11 +119,9 @@ def item(side, item_id):
         try:
             opening.update_opening_item(g.user, found, _values(form))
         except BusinessRuleError as error:
-            db.session.rollback()
+            refuse(form, error)
             found = _item(side, item_id)
-            apply_error(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("opening.item", side=side, item_id=found.id))
     return render("opening/item.html", form=form, item=found, side=side, title=_title(side), today=business_today(),
@@ -129,6 +131,7 @@ def item(side, item_id):
 
 @bp.route(f"/opening/{SIDE}/<int:item_id>/delete", methods=["POST"])
 @allow(*OPENERS)
+@form_write
 def item_delete(side, item_id):
     """Delete an opening balance entered by mistake (only before real documents exist)."""
     found = _item(side, item_id)
@@ -136,10 +139,8 @@ def item_delete(side, item_id):
     try:
         opening.delete_opening_item(g.user, found)
     except BusinessRuleError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(None, error)
         return redirect(url_for("opening.item", side=side, item_id=item_id), 303)
-    db.session.commit()
     flash(_("%(number)s was deleted.", number=number), "success")
     return redirect(url_for("opening.index", _anchor=f"{side}s"), 303)
 
@@ -155,6 +156,7 @@ def stock(stock_id):
 
 @bp.route("/opening/stock/lines", methods=["POST"])
 @allow(*OPENERS)
+@form_write
 def stock_line():
     """Enter or change one product's opening stock in a warehouse by hand (a quantity of 0 removes it)."""
     form = _line_form()
@@ -167,10 +169,8 @@ def stock_line():
             document = opening.set_opening_stock(g.user, warehouse, [opening.StockLineInput(
                 product.id, form.qty.data, form.unit_cost.data)])
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Opening stock of %(sku)s saved.", sku=product.sku), "success")
             return redirect(url_for("opening.stock", stock_id=document.id), 303)
     return _index(line_form=form, status=422)
@@ -178,6 +178,7 @@ def stock_line():
 
 @bp.route("/opening/stock/<int:stock_id>/delete", methods=["POST"])
 @allow(*OPENERS)
+@form_write
 def stock_delete(stock_id):
     """Take a warehouse's opening stock out again (reversing moves), only before real documents exist."""
     document = db.session.get(OpeningStock, stock_id) or abort(404)
@@ -185,9 +186,7 @@ def stock_delete(stock_id):
     try:
         opening.delete_opening_stock(g.user, document)
     except BusinessRuleError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(None, error)
         return redirect(url_for("opening.stock", stock_id=stock_id), 303)
-    db.session.commit()
     flash(_("%(number)s was deleted.", number=number), "success")
     return redirect(url_for("opening.index", _anchor="stock"), 303)

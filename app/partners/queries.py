@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Product
 from app.extensions import db
 from app.finance.models import Payment
+from app.paging import Page, read_page  # Page: purchasing.queries reads it from here
 from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesOrderLine, SalesReturn
@@ -35,14 +36,6 @@ class CustomerFilter:
         return {k: v for k, v in values.items() if v}
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list read with one extra row, so the screen knows whether more follow."""
-    items: list
-    page: int
-    has_next: bool
-
-
 def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Page:
     """The customers `user` may see that match `filters`, by name, `per_page` at a time."""
     query = narrow(scope.customers(user), Customer.search_text, filters.text)
@@ -55,10 +48,8 @@ def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Pa
     if filters.owes:
         owed = balances.owed_by_partner(balances.RECEIVABLES)
         query = query.join(owed, owed.c.partner_id == Customer.id).where(owed.c.owed > 0)
-    query = query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id)
-    page = max(page, 1)
-    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return Page(rows[:per_page], page, len(rows) > per_page)
+    return read_page(query.options(selectinload(Customer.salesperson)).order_by(Customer.name, Customer.id),
+                     page, per_page, scalars=True)
 
 
 def overdue_customer_ids(customer_ids, today: date) -> set[int]:

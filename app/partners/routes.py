@@ -9,6 +9,7 @@ from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, MONEY_READERS, MO
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.forms import form_write, new_key, refuse
+from app.paging import page_number
 from app.partners import queries, services
 from app.partners.forms import CustomerForm, form_data
 from app.partners.models import Customer
@@ -46,7 +47,7 @@ def _customer(customer_id) -> Customer:
 def index():
     """Customers as cards: search as you type (pinyin too), salesperson / owes money / status filters, 30 a page."""
     filters = _filters()
-    page = queries.customer_page(g.user, filters, request.args.get("page", 1, type=int), PER_PAGE)
+    page = queries.customer_page(g.user, filters, page_number(), PER_PAGE)
     ids = [customer.id for customer in page.items]
     next_url = url_for("partners.index", **filters.args(), page=page.page + 1) if page.has_next else None
     return render("partners/index.html", "partners/_list.html" if page.page == 1 else "partners/_cards.html",

@@ -18,6 +18,7 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import money, number
 from app.inventory.queries import active_warehouses
+from app.paging import page_number
 from app.reports import periods
 from app.reports.routes import bp
 from app.reports import inventory as reports
@@ -52,10 +53,6 @@ def _int(name: str, default: int, low: int, high: int) -> int:
 
 def _scope() -> reports.Scope:
     return reports.Scope(request.args.get("warehouse_id", type=int), request.args.get("category_id", type=int))
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _output() -> str:
@@ -164,7 +161,7 @@ def inventory_summary():
         period, error = periods.preset("month"), wrong.message
     text = request.args.get("q", "").strip()[:100]
     every = _output() in ("xlsx", "pdf")
-    found = reports.movement(period, _scope(), show_value, text, page=_page(),
+    found = reports.movement(period, _scope(), show_value, text, page=page_number(),
                              per_page=None if every else SCREEN_ROWS)
     columns = _product_columns()
     for qty, value, label in (("opening_qty", "opening_value", _l("Opening")), ("in_qty", "in_value", _l("In")),
@@ -173,7 +170,7 @@ def inventory_summary():
         if show_value:
             columns.append((value, _l("%(what)s value", what=label), "money"))
     table = Table(_("Products"), columns, found.rows, found.totals,
-                  more={"page": _page(), "has_next": found.has_next, "count": found.count})
+                  more={"page": page_number(), "has_next": found.has_next, "count": found.count})
     return _respond(f"stock-movement-{period.start}-{period.end}", _("Stock movement summary"), [table],
                     period=period, error=error, report="inventory_summary", search=text,
                     note=_("Opening is the stock before the first day, closing = opening + in − out. Values are at "
@@ -188,7 +185,7 @@ def _turnover(endpoint: str, title: str, order: str):
         period, error = periods.preset("quarter"), wrong.message
     abc = request.args.get("class", "") if request.args.get("class") in CLASSES else ""
     every = _output() in ("xlsx", "pdf")
-    found = reports.turnover(period, _scope(), abc, page=_page(), per_page=None if every else SCREEN_ROWS,
+    found = reports.turnover(period, _scope(), abc, page=page_number(), per_page=None if every else SCREEN_ROWS,
                              order=order)
     columns = _product_columns(("abc", lazy_pgettext("ABC analysis", "Class"), "class"),
                               ("on_hand", _l("On hand"), "qty"))
@@ -200,7 +197,7 @@ def _turnover(endpoint: str, title: str, order: str):
         columns.append(("sold_cost", _l("Cost of goods sold"), "money"))
     columns += [("turnover_days", _l("Days of stock"), "days"), ("last_sale_at", _l("Last sale"), "date")]
     table = Table(_("Products"), columns, found.rows,
-                  more={"page": _page(), "has_next": found.has_next, "count": found.count})
+                  more={"page": page_number(), "has_next": found.has_next, "count": found.count})
     classes = [(name, *found.classes.get(name, (0, reports.ZERO))) for name in CLASSES]
     if show_value:
         chart = (_("Cost of goods sold by class"), [(name, cost or 0, money(cost)) for name, _n, cost in classes if cost])

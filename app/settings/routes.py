@@ -4,8 +4,7 @@ from flask_babel import gettext as _
 
 from app.auth.roles import EVERYONE, Role, allow
 from app.errors import BusinessRuleError
-from app.extensions import db
-from app.forms import apply_error
+from app.forms import form_write, refuse
 from app.settings.forms import CompanyForm
 from app.settings.services import company, update_company
 from app.web import render
@@ -15,6 +14,7 @@ bp = Blueprint("settings", __name__)
 
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def edit():
     """Company name, address, tax number, bank, logo, currency, tax rate, time zone, fiscal year, sales limits."""
     from app.setup import checklist  # the go-live steps read every area's tables
@@ -29,9 +29,8 @@ def edit():
         try:
             update_company(g.user, values)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("settings.edit"))
     return render("settings/edit.html", form=form, settings=settings, checklist=offers,

@@ -6,8 +6,8 @@ from flask_login import login_user
 from app.auth import services as auth
 from app.auth.roles import Role, allow, public
 from app.errors import BusinessRuleError, is_api_request
-from app.extensions import db, htmx
-from app.forms import apply_error
+from app.extensions import htmx
+from app.forms import form_write, refuse, refused
 from app.settings.services import company, set_checklist_hidden, set_opening_balances_done
 from app.setup import demo_clear, services
 from app.setup.forms import ClearDemoForm, SetupForm
@@ -41,6 +41,7 @@ def first_run():
 
 @bp.route("/setup", methods=["GET", "POST"])
 @public
+@form_write
 def start():
     """The company, its first warehouse and the owner's own account: only while no user exists."""
     if services.users_exist():
@@ -50,15 +51,13 @@ def start():
         try:
             owner = services.set_up(form.values())
         except services.AlreadySetUp:
-            db.session.rollback()
+            refused()
             abort(404)
         except BusinessRuleError as error:
-            db.session.rollback()
+            refuse(form, error)
             g.pop("company", None)  # it held what was typed; nothing of it was written
-            apply_error(form, error)
         else:
-            auth.open_session(owner)
-            db.session.commit()
+            auth.open_session(owner)  # form_write commits it before the cookie is sent
             session.clear()
             login_user(owner)
             flash(_("Welcome! Your company is set up. The checklist below leads to what comes next."), "success")
@@ -68,6 +67,7 @@ def start():
 
 @bp.route("/setup/clear-demo", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def clear_demo():
     """Clear the demo data and start for real, after the owner types the company name."""
     if not company().is_demo:
@@ -77,10 +77,8 @@ def clear_demo():
         try:
             demo_clear.clear_demo(g.user, form.company_name.data)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("The demo data is gone. Start with the checklist below."), "success")
             return redirect(url_for("home.index"))
     return render("setup/clear_demo.html", form=form, counts=demo_clear.counts(g.user),
@@ -89,18 +87,18 @@ def clear_demo():
 
 @bp.route("/setup/checklist", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def checklist_visibility():
     """Hide the go-live checklist from home (hidden=1), or show it again (hidden=0)."""
     hidden = request.form.get("hidden") == "1"
     set_checklist_hidden(g.user, hidden)
-    db.session.commit()
     return redirect(url_for("settings.edit" if hidden else "home.index"))
 
 
 @bp.route("/setup/opening-balances", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def opening_balances():
     """The owner says the opening balances are done (or that there are none to bring)."""
     set_opening_balances_done(g.user, request.form.get("done", "1") == "1")
-    db.session.commit()
     return redirect(url_for("home.index"))

@@ -13,7 +13,7 @@ from app.catalog.services import category_choices
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import plain
-from app.forms import commit_and_redirect, new_key, post_once, sent_before
+from app.forms import form_write, new_key, refuse, refused
 from app.inventory.queries import active_warehouses
 from app.inventory.services import default_warehouse
 from app.stocktake import services as stocktakes
@@ -30,8 +30,8 @@ def _stocktake(stocktake_id: int) -> Stocktake:
 
 
 def _refused(error: BusinessRuleError):
-    """A scan or undo refused, as JSON whose "message" the outbox shows the counter; nothing was written."""
-    db.session.rollback()
+    """A scan or undo refused, as JSON whose "message" the outbox shows the counter; nothing is written (its
+    status rolls the work back)."""
     response = jsonify({"type": error.problem, "title": str(error.message), "status": error.status,
                         "message": str(error.message), "errors": error.errors})
     response.status_code = error.status
@@ -50,6 +50,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(STOCKTAKE_COUNTERS)
+@form_write
 def new():
     form = OpenForm()
     form.warehouse_id.choices = [SelectChoice(str(w.id), w.name) for w in active_warehouses()]
@@ -60,12 +61,14 @@ def new():
         warehouse = default_warehouse()
         form.warehouse_id.data = str(warehouse.id) if warehouse else None
     if form.validate_on_submit():
-        done = post_once(form, lambda: stocktakes.open_stocktake(
-            g.user, form.warehouse_id.data, form.category_id.data or None, form.name.data, form.blind.data),
-            lambda stocktake: (url_for("stocktake.show", stocktake_id=stocktake.id),
-                               _("Stocktake %(number)s is open: start scanning.", number=stocktake.number)))
-        if done:
-            return done
+        try:
+            stocktake = stocktakes.open_stocktake(g.user, form.warehouse_id.data, form.category_id.data or None,
+                                                  form.name.data, form.blind.data)
+        except BusinessRuleError as error:
+            refuse(form, error)
+        else:
+            flash(_("Stocktake %(number)s is open: start scanning.", number=stocktake.number), "success")
+            return redirect(url_for("stocktake.show", stocktake_id=stocktake.id))
     return render("stocktake/new.html", form=form, status=422 if form.errors or form.form_errors else 200)
 
 
@@ -77,7 +80,7 @@ def show(stocktake_id):
     if not stocktake.is_open and g.user.role in STOCKTAKE_REVIEWERS:
         return redirect(url_for("stocktake.review", stocktake_id=stocktake.id))
     return render("stocktake/count.html", stocktake=stocktake, recent_scans=_recent_scans(stocktake),
-                  reviewers=STOCKTAKE_REVIEWERS, can_attach=g.user.role in PRODUCT_EDITORS, **_counted(stocktake))
+                  can_attach=g.user.role in PRODUCT_EDITORS, **_counted(stocktake))
 
 
 @bp.route("/<int:stocktake_id>/lines")
@@ -102,6 +105,7 @@ def _recent_scans(stocktake: Stocktake) -> list[dict]:
 
 @bp.route("/<int:stocktake_id>/scans", methods=["POST"])
 @allow(STOCKTAKE_COUNTERS)
+@form_write
 def scan(stocktake_id):
     """One scan as JSON {scan_id, barcode, qty?, counted_at?}: 201 counted, 200 seen before, 404 unknown, 409 closed."""
     data = request.get_json(silent=True)
@@ -110,7 +114,6 @@ def scan(stocktake_id):
     try:
         result = stocktakes.record_scan(g.user, stocktake_id, data.get("scan_id"), data.get("barcode"),
                                         data.get("qty"), data.get("counted_at"))
-        db.session.commit()
     except BusinessRuleError as error:
         return _refused(error)
     stocktake = db.session.get(Stocktake, stocktake_id)
@@ -125,12 +128,12 @@ def scan(stocktake_id):
 
 @bp.route("/<int:stocktake_id>/scans/<scan_id>/undo", methods=["POST"])
 @allow(STOCKTAKE_COUNTERS)
+@form_write
 def undo(stocktake_id, scan_id):
     """Take one of the counter's scans back out (the owner may undo anyone's)."""
     stocktake = _stocktake(stocktake_id)
     try:
         done = stocktakes.undo_scan(g.user, stocktake, scan_id)
-        db.session.commit()
     except BusinessRuleError as error:
         return _refused(error)
     return jsonify({"scan_id": done.scan_id, "undone": True})
@@ -158,53 +161,50 @@ def _review(stocktake: Stocktake, shown: str, uncounted: str, status: int = 200)
 
 @bp.route("/<int:stocktake_id>/recount", methods=["POST"])
 @allow(STOCKTAKE_REVIEWERS)
+@form_write
 def recount(stocktake_id):
     stocktake = _stocktake(stocktake_id)
     try:
         cleared = stocktakes.request_recount(g.user, stocktake, request.form.getlist("product_id"))
     except BusinessRuleError as error:
-        db.session.rollback()
+        refused()
         return _back_with(stocktake, str(error.message), "error")
-    db.session.commit()
     return _back_with(stocktake, _("%(count)s products will be counted again.", count=cleared), "success",
                       show="recount")
 
 
 @bp.route("/<int:stocktake_id>/post", methods=["POST"])
 @allow(STOCKTAKE_REVIEWERS)
+@form_write
 def post(stocktake_id):
     """Post the booking the review showed; if it changed meanwhile, nothing is posted and the review shows it anew."""
     stocktake = _stocktake(stocktake_id)
     form = PostForm()
     if not form.validate_on_submit():
         return _back_with(stocktake, _("This form has expired. Please try again."), "error")
-    key, again = sent_before(form)
-    if again:
-        return again
     uncounted = form.uncounted.data or stocktakes.UNCOUNTED_KEEP
     try:
         stocktakes.post_stocktake(g.user, stocktake, uncounted, form.booking.data or None)
     except stocktakes.BookingChanged as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(None, error)
         return _review(_stocktake(stocktake_id), "all", uncounted, status=422)
     except BusinessRuleError as error:
-        db.session.rollback()
+        refused()
         return _back_with(stocktake, str(error.message), "error")
-    return commit_and_redirect(key, url_for("stocktake.review", stocktake_id=stocktake.id),
-                               _("Stocktake %(number)s is posted.", number=stocktake.number))
+    flash(_("Stocktake %(number)s is posted.", number=stocktake.number), "success")
+    return redirect(url_for("stocktake.review", stocktake_id=stocktake.id))
 
 
 @bp.route("/<int:stocktake_id>/cancel", methods=["POST"])
 @allow(STOCKTAKE_REVIEWERS)
+@form_write
 def cancel(stocktake_id):
     stocktake = _stocktake(stocktake_id)
     try:
         stocktakes.cancel_stocktake(g.user, stocktake)
     except BusinessRuleError as error:
-        db.session.rollback()
+        refused()
         return _back_with(stocktake, str(error.message), "error")
-    db.session.commit()
     return _back_with(stocktake, _("Stocktake %(number)s is cancelled.", number=stocktake.number), "success")
 
 

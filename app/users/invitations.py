@@ -3,13 +3,12 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from app import idempotency
 from app.auth import devices, services as auth, throttle
 from app.auth.models import User
 from app.auth.roles import EVERYONE, Role, allow, public
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, new_key
+from app.forms import form_write, new_key, refuse
 from app.users import services
 from app.users.routes import bp
 from app.users.forms import AcceptInvitationForm, InviteForm
@@ -18,23 +17,21 @@ from app.web import render
 
 @bp.route("/users/invite", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def invite():
     """Invite someone by name, role and phone; their one-time link and QR code are shown once."""
     form = InviteForm(idempotency_key=new_key(), role=Role.SALES.value)
     if form.validate_on_submit():
-        key = form.idempotency_key.data or new_key()
-        if record := idempotency.previous(g.user.id, key):
-            return redirect(record.location)  # a double tap: the link was shown to the first one
         try:
             user, token = services.invite_user(g.user, form.display_name.data, form.role.data, form.phone.data,
                                                form.username.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            idempotency.remember(g.user.id, key, "", 303, location=url_for("users.show", user_id=user.id))
-            if twin := idempotency.commit_once(g.user.id, key):
-                return redirect(twin.location)
-            return _link_page(user, token, status=201)
+            response = _link_page(user, token, status=201)
+            # The link is shown once; a double tap goes to the user's page (form_write keeps this Location).
+            response.headers["Location"] = url_for("users.show", user_id=user.id)
+            return response
     return render("users/invite.html", form=form, status=422 if form.errors else 200)
 
 
@@ -62,31 +59,32 @@ def _pending_user(user_id) -> User:
 
 @bp.route("/users/<int:user_id>/invitation", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def reissue(user_id):
     """A new link for a pending user (the previous one stops working)."""
     user = _pending_user(user_id)
     try:
         token = services.issue_invitation(g.user, user)
     except BusinessRuleError as error:
-        flash(str(error.message), "error")
+        refuse(None, error)
         return redirect(url_for("users.show", user_id=user.id))
-    db.session.commit()
     return _link_page(user, token)
 
 
 @bp.route("/users/<int:user_id>/invitation/revoke", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def revoke_invitation(user_id):
     """End a pending user's link; they cannot set a password until a new one is issued."""
     user = _pending_user(user_id)
     services.revoke_invitation(g.user, user)
-    db.session.commit()
     flash(_("The invitation link of %(name)s no longer works.", name=user.display_name), "success")
     return redirect(url_for("users.show", user_id=user.id))
 
 
 @bp.route("/users/invitations", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def invitation_sheet():
     """New links and QR codes for everyone still waiting (e.g. after a users import), on one printable page."""
     cards = []
@@ -97,7 +95,6 @@ def invitation_sheet():
     if not cards:
         flash(_("Nobody is waiting for an invitation."), "info")
         return redirect(url_for("users.index"))
-    db.session.commit()
     response = render("users/invitation_sheet.html", cards=cards,
                       expires=services.latest_invitation(cards[0][0]).expires_at)
     response.headers["Cache-Control"] = "no-store"
@@ -106,6 +103,7 @@ def invitation_sheet():
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
+@form_write
 def accept(token):
     """The invited employee sets a password through the link and is signed in."""
     address = request.remote_addr or "?"
@@ -123,10 +121,9 @@ def accept(token):
         try:
             user = services.accept_invitation(token, form.password.data, form.confirm.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            auth.open_session(user)
-            db.session.commit()
+            auth.open_session(user)  # form_write commits it with the password, before the cookie is sent
             session.clear()
             login_user(user)
             response = redirect(url_for("users.welcome"))

@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.auth.roles import Role, allow
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import apply_error, commit_and_redirect, new_key, sent_before
+from app.forms import form_write, new_key, refuse
 from app.db_types import utcnow
 from app.users import services as people
 from app.users.forms import PasswordResetForm, ReassignForm, UserCreateForm, UserEditForm
@@ -33,21 +33,19 @@ def index():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def create():
     """Create a user with a role and a first password."""
     form = UserCreateForm(idempotency_key=new_key(), role=Role.SALES.value)
     if form.validate_on_submit():
-        key, earlier = sent_before(form)
-        if earlier:
-            return earlier
         try:
             user = services.create_user(g.user, form.username.data, form.role.data,
                                         form.password.data, form.display_name.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            return commit_and_redirect(key, url_for("users.show", user_id=user.id),
-                                       _("User %(name)s was created.", name=user.username))
+            flash(_("User %(name)s was created.", name=user.username), "success")
+            return redirect(url_for("users.show", user_id=user.id))
     return render("users/new.html", form=form, status=422 if form.errors else 200)
 
 
@@ -57,6 +55,7 @@ def _user(user_id) -> User:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def show(user_id):
     """A user's page: edit name and role, reset password, deactivate."""
     user = _user(user_id)
@@ -66,9 +65,8 @@ def show(user_id):
             services.update_user(g.user, user, role=form.role.data, display_name=form.display_name.data,
                                  phone=form.phone.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("users.show", user_id=user.id))
     return _show_page(user, form, PasswordResetForm(), status=422 if form.errors else 200)
@@ -81,17 +79,18 @@ def _show_page(user, form, reset_form, status):
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def set_active(user_id):
     """Deactivate (signs out everywhere, stops tokens) or reactivate a user."""
     user = _user(user_id)
     services.set_active(g.user, user, request.form.get("active") == "1")  # a refusal: 409 page saying why
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("users.show", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @allow(Role.OWNER)
+@form_write
 def reset_password(user_id):
     """Set a new password for a user who forgot theirs."""
     user = _user(user_id)
@@ -100,9 +99,8 @@ def reset_password(user_id):
         try:
             services.reset_password(g.user, user, form.password.data)
         except BusinessRuleError as error:
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("The password was reset; the user was signed out everywhere and their API tokens were revoked."),
                   "success")
             return redirect(url_for("users.show", user_id=user.id))
@@ -111,6 +109,7 @@ def reset_password(user_id):
 
 @bp.route("/users/<int:user_id>/customers", methods=["GET", "POST"])
 @allow(Role.OWNER)
+@form_write
 def reassign(user_id):
     """Give a salesperson's customers (all or some) and their open orders to another salesperson."""
     user = _user(user_id)
@@ -125,10 +124,8 @@ def reassign(user_id):
             moved = people.reassign_customers(g.user, user, form.to_user_id.data,
                                               None if form.scope.data == "all" else ticked)
         except BusinessRuleError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(ngettext("%(num)d customer was given to %(name)s.", "%(num)d customers were given to %(name)s.",
                            len(moved), name=db.session.get(User, form.to_user_id.data).display_name), "success")
             return redirect(url_for("users.reassign", user_id=user.id))
