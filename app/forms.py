@@ -1,6 +1,6 @@
 """Helpers shared by every domain's forms."""
 import uuid
-
+from collections.abc import Callable
 from functools import wraps
 
 from flask import flash, g, make_response, redirect, request
@@ -111,41 +111,15 @@ def _replay(record, replay, view_args):
     return redirect(record.location, record.status if 300 <= record.status < 400 else 302)
 
 
-# Older ways, replaced by form_write route by route (issue 15); deleted once no route uses them.
-def sent_before(form):
-    """The form's idempotency key, and a redirect to the first result if this key was already used."""
-    key = form.idempotency_key.data or new_key()
-    record = idempotency.previous(g.user.id, key)
-    return key, (redirect(record.location) if record else None)
-
-
-def commit_and_redirect(key: str, location: str, message: str):
-    """Commit once under the key and go to the result; a concurrent double tap lands on the first one."""
-    idempotency.remember(g.user.id, key, "", 303, location=location)
-    if twin := idempotency.commit_once(g.user.id, key):
-        return redirect(twin.location)
+def created(form, make: Callable, done: Callable):
+    """Make a document from a form (`make()`), then go to it: `done(document)` gives (location, message).
+    None when a rule refused it: the reason is on the form and nothing is saved. Under form_write, so once a key."""
+    try:
+        document = make()
+    except BusinessRuleError as error:
+        refuse(form, error)
+        return None
+    db.session.flush()  # the document's id, for its location
+    location, message = done(document)
     flash(message, "success")
     return redirect(location)
-
-
-def post_once(form, create, done):
-    """Make a document once under the form's key: `create()` makes it, `done(document)` gives (location, message).
-
-    Returns the redirect, or None with the refusal on the form and nothing written (a refused document
-    leaves no number, moves, counters or audit behind).
-    """
-    key = form.idempotency_key.data or new_key()
-    if record := idempotency.previous(g.user.id, key):
-        return redirect(record.location)
-    try:
-        document = create()
-    except BusinessRuleError as error:
-        db.session.rollback()
-        if record := idempotency.previous(g.user.id, key):
-            return redirect(record.location)  # a double tap that lost the race to its twin
-        if error.field == "lines":  # about the lines as a whole, not one row of a FieldList
-            form.form_errors.append(str(error.message))
-        else:
-            apply_error(form, error)
-        return None
-    return commit_and_redirect(key, *done(document))

@@ -14,7 +14,6 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional
 
 from app.errors import BusinessRuleError
-from app.extensions import db
 from app.formatting import plain
 from app.forms import IdField, form_write, refuse
 from app.inventory.queries import find_exact
@@ -141,17 +140,3 @@ class Editor:
             return self.refused(order_id, form, error, refusal=error, **extra)
         flash(message(order), "success")
         return redirect(self.url(order_id))
-
-
-def created(form, make: Callable, done: Callable):
-    """Make a document from a form (`make()`), then go to it: `done(document)` gives (location, message).
-    None when a rule refused it: the reason is on the form and nothing is saved. Under form_write, so once a key."""
-    try:
-        document = make()
-    except BusinessRuleError as error:
-        refuse(form, error)
-        return None
-    db.session.flush()  # the document's id, for its location
-    location, message = done(document)
-    flash(message, "success")
-    return redirect(location)

@@ -16,6 +16,7 @@ from app.partners import services as partners
 from app.sales import fulfilment
 from app.sales.fulfilment import QtyInput
 from app.sales.models import OrderStatus
+from app.trade import balances as owed
 from app.trade.settlement import InvoiceStatus
 from tests import factories
 
@@ -63,12 +64,12 @@ def test_a_receipt_settles_the_oldest_due_first_and_may_be_partial(books):
                                                                             (b.later.id, D("24.00"))]
     assert (b.sooner.status, b.sooner.order.status) == (InvoiceStatus.PAID, OrderStatus.PAID)
     assert (b.later.status, b.later.order.status) == (InvoiceStatus.PARTIALLY_PAID, OrderStatus.INVOICED)
-    assert b.later.open_amount == D("89.00") and partners.balance(b.buyer) == D("89.00")
+    assert b.later.open_amount == D("89.00") and owed.customer_balance(b.buyer) == D("89.00")
     assert [i.id for i in open_invoices(b.buyer)] == [b.later.id]
     record_receipt(b.owner, b.buyer, "89", "cash")
     db.session.commit()
     assert b.later.status == InvoiceStatus.PAID and b.later.order.status == OrderStatus.PAID
-    assert partners.balance(b.buyer) == D("0.00") and open_invoices(b.buyer) == []
+    assert owed.customer_balance(b.buyer) == D("0.00") and open_invoices(b.buyer) == []
     assert [e.user_id for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.create"))] \
         == [b.owner.id, b.owner.id]
     assert run_all() == []
@@ -82,7 +83,7 @@ def test_explicit_allocations(books):
     assert {a.sales_invoice_id: a.amount for a in payment.allocations} == {b.later.id: D("113.00"),
                                                                            b.sooner.id: D("37.00")}
     assert (b.later.status, b.sooner.status) == (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_PAID)
-    assert b.sooner.open_amount == D("189.00") and partners.balance(b.buyer) == D("189.00")
+    assert b.sooner.open_amount == D("189.00") and owed.customer_balance(b.buyer) == D("189.00")
     assert run_all() == []
 
 
@@ -107,7 +108,7 @@ def test_never_more_than_is_open(books, amount, allocations, field, message):
     assert refused.value.field == field
     db.session.rollback()
     assert db.session.scalars(select(PaymentAllocation)).all() == []
-    assert partners.balance(b.buyer) == D("339.00")
+    assert owed.customer_balance(b.buyer) == D("339.00")
 
 
 def test_payment_method_is_checked(books):

@@ -15,10 +15,9 @@ from app.extensions import db
 from app.inventory.models import StockLevel
 from app.opening import services as opening
 from app.opening.models import OpeningStock, OpeningStockLine
-from app.partners import services as partners
-from app.partners import suppliers
 from app.purchasing.models import PurchaseInvoice
 from app.sales.models import SalesInvoice
+from app.trade import balances as owed
 from tests import factories
 from tests.factories import xlsx
 
@@ -153,7 +152,7 @@ def test_opening_receivables_import_then_reimport_updates_by_customer_and_number
         ["华联超市", "INV-0091", old, (business_today() - timedelta(days=40)).isoformat(), "1200", "旧账"],
         ["华联超市", "INV-0102", business_today().isoformat(), "", "300.50", ""]]))
     assert "2 new, 0 updated" in page
-    assert partners.balance(buyer) == D("1500.50")
+    assert owed.customer_balance(buyer) == D("1500.50")
     fresh = db.session.scalar(select(SalesInvoice).where(SalesInvoice.reference == "INV-0102"))
     assert fresh.due_on == business_today() + timedelta(days=30) and fresh.opening
     aging = __import__("app.reports.money", fromlist=["money"]).receivables_aging(business_today())
@@ -163,7 +162,7 @@ def test_opening_receivables_import_then_reimport_updates_by_customer_and_number
     page = imported(client, "opening_receivables", xlsx(ITEMS, [["华联超市", "inv-0091", old, "", "1000", ""]]))
     assert "0 new, 1 updated" in page
     db.session.expire_all()
-    assert partners.balance(buyer) == D("1300.50")
+    assert owed.customer_balance(buyer) == D("1300.50")
     item = db.session.scalar(select(SalesInvoice).where(SalesInvoice.reference == "INV-0091"))
     assert item.notes == "旧账" and item.due_on == business_today() - timedelta(days=40)  # empty cells leave them alone
     assert db.session.scalar(select(func.count(SalesInvoice.id))) == 2
@@ -198,7 +197,7 @@ def test_opening_payables_import_reads_gbk_csv(client, login, world):
     data = csv_bytes(PAYABLES, [["深圳工厂", "FP-778", business_today().isoformat(), business_today().isoformat(), "2000", "货款"]], "gb18030")
     page = imported(client, "opening_payables", data, "期初应付.csv")
     assert "1 new" in page
-    assert suppliers.balances([maker.id])[maker.id] == D("2000.00")
+    assert owed.supplier_balances([maker.id])[maker.id] == D("2000.00")
     item = db.session.scalar(select(PurchaseInvoice))
     assert (item.supplier_reference, item.opening, item.notes) == ("FP-778", True, "货款")
     assert run_all() == []
@@ -261,10 +260,10 @@ def test_open_items_find_partners_by_code_and_the_template_lists_the_codes(clien
                                                           "88", ""]]))
     imported(client, "opening_payables", xlsx(PAYABLES, [[maker.code.lower(), "FP-9", business_today().isoformat(),
                                                           "", "77", ""]]))
-    assert partners.balance(buyer) == D("88.00") and suppliers.balances([maker.id])[maker.id] == D("77.00")
+    assert owed.customer_balance(buyer) == D("88.00") and owed.supplier_balances([maker.id])[maker.id] == D("77.00")
     book = openpyxl.load_workbook(io.BytesIO(client.get("/imports/opening_receivables/template").data))
     listed = [cell.value for column in book["lists"].iter_cols() for cell in column]
     assert f"{buyer.code} 华联超市" in listed
     imported(client, "opening_receivables", xlsx(ITEMS, [[f"{buyer.code} 华联超市", "INV-10",
                                                           business_today().isoformat(), "", "2", ""]]))
-    assert partners.balance(buyer) == D("90.00")
+    assert owed.customer_balance(buyer) == D("90.00")

@@ -10,8 +10,8 @@ from app.db_types import business_today
 from app.extensions import db
 from app.opening import services as opening
 from app.opening.models import OpeningStock
-from app.partners import services as partners
 from app.sales.models import SalesInvoice
+from app.trade import balances as owed
 from tests import factories
 
 
@@ -48,7 +48,7 @@ def test_add_an_opening_receivable_by_hand_then_change_and_delete_it(client, log
     assert again.status_code == 302
     item = db.session.scalar(select(SalesInvoice).where(SalesInvoice.opening.is_(True)))
     assert db.session.scalar(select(func.count(SalesInvoice.id))) == 1
-    assert partners.balance(buyer) == D("1200.50")
+    assert owed.customer_balance(buyer) == D("1200.50")
     page = client.get("/opening").get_data(as_text=True)
     assert "INV-0091" in page and "华联超市" in page and "overdue" in page
     assert client.get(f"/invoices/{item.id}").status_code == 200  # the invoice page shows it, with its receipts
@@ -57,11 +57,11 @@ def test_add_an_opening_receivable_by_hand_then_change_and_delete_it(client, log
                    issued_on=(today - timedelta(days=60)).isoformat(), due_on=today.isoformat(), amount="1000")
     assert changed.status_code == 302
     db.session.expire_all()
-    assert partners.balance(buyer) == D("1000.00")
+    assert owed.customer_balance(buyer) == D("1000.00")
     assert run_all() == []
 
     assert post(client, f"/opening/receivable/{item.id}/delete").status_code == 303
-    assert partners.balance(buyer) == 0
+    assert owed.customer_balance(buyer) == 0
     assert owner.id
 
 
@@ -127,7 +127,7 @@ def test_after_a_real_document_the_screens_refuse_with_a_clear_message(client, l
     assert post(client, "/opening/stock/lines", warehouse_id=main.id, sku="CASE", qty="1",
                 unit_cost="1").status_code == 422
     db.session.expire_all()
-    assert partners.balance(buyer) == D("10.00")
+    assert owed.customer_balance(buyer) == D("10.00")
     assert db.session.get(OpeningStock, document.id).lines[0].qty == 5
     assert run_all() == []
 

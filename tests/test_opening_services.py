@@ -15,13 +15,12 @@ from app.inventory.models import MoveKind, StockLevel, StockMove
 from app.lines import QtyInput
 from app.opening import services as opening
 from app.opening.models import OpeningStock
-from app.partners import services as partners
-from app.partners import suppliers
 from app.purchasing import receiving
 from app.purchasing import services as purchasing
 from app.purchasing.services import LineInput
 from app.reports import money
 from app.reports.periods import Period
+from app.trade import balances as owed
 from tests import factories
 
 
@@ -147,7 +146,7 @@ def test_opening_receivable_counts_in_balance_statement_and_aging_overdue_by_its
     fresh = receivable(shop, buyer, "INV-0102", "300.00", today - timedelta(days=5))  # due: + 30 days terms
     assert fresh.due_on == today + timedelta(days=25)
     assert old.number.startswith("OBR-") and old.opening and old.order_id is None
-    assert partners.balance(buyer) == D("1500.00")
+    assert owed.customer_balance(buyer) == D("1500.00")
     assert_checks_hold()
 
     aging = money.receivables_aging(today)
@@ -173,14 +172,14 @@ def test_a_receipt_settles_an_opening_receivable_like_an_invoice(shop):
     db.session.commit()
     db.session.refresh(item)
     assert (item.paid, item.open_amount, item.status.value) == (D("500.00"), D("700.00"), "partially_paid")
-    assert partners.balance(buyer) == D("700.00")
+    assert owed.customer_balance(buyer) == D("700.00")
     assert money.receivables_aging(today).rows[0].amounts["d31_60"] == D("700.00")
     assert_checks_hold()
 
     record_receipt(shop.owner, buyer, "700.00", "wechat")  # oldest first without allocations
     db.session.commit()
     db.session.refresh(item)
-    assert item.status.value == "paid" and partners.balance(buyer) == 0
+    assert item.status.value == "paid" and owed.customer_balance(buyer) == 0
     assert money.receivables_aging(today).rows == []
     assert payment.number.startswith("RC-")
     assert_checks_hold()
@@ -191,12 +190,12 @@ def test_opening_payable_counts_for_the_supplier_and_a_payment_settles_it(shop):
     maker = factories.supplier("深圳工厂")
     item = payable(shop, maker, "FP-778", "2000.00", today - timedelta(days=20), today - timedelta(days=5))
     assert item.number.startswith("OBP-") and item.supplier_reference == "FP-778"
-    assert suppliers.balances([maker.id])[maker.id] == D("2000.00")
+    assert owed.supplier_balances([maker.id])[maker.id] == D("2000.00")
     assert money.payables_aging(today).rows[0].amounts["d1_30"] == D("2000.00")
     record_supplier_payment(shop.owner, maker, "2000.00", "bank_transfer")
     db.session.commit()
     db.session.refresh(item)
-    assert item.status.value == "paid" and suppliers.balances([maker.id])[maker.id] == 0
+    assert item.status.value == "paid" and owed.supplier_balances([maker.id])[maker.id] == 0
     assert_checks_hold()
 
 
@@ -231,10 +230,10 @@ def test_opening_balances_can_be_changed_and_deleted_before_the_lock(shop):
     opening.update_opening_item(shop.owner, item, {"reference": "INV-1A", "issued_on": business_today(),
                                                    "due_on": business_today(), "amount": "25.50"})
     db.session.commit()
-    assert partners.balance(buyer) == D("25.50") and item.reference == "INV-1A"
+    assert owed.customer_balance(buyer) == D("25.50") and item.reference == "INV-1A"
     opening.delete_opening_item(shop.owner, item)
     db.session.commit()
-    assert partners.balance(buyer) == 0
+    assert owed.customer_balance(buyer) == 0
     assert not opening.opening_entered().balances
 
 

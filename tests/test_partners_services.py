@@ -10,6 +10,7 @@ from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
 from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
+from app.trade import balances as owed
 from tests import factories
 
 D = Decimal
@@ -76,8 +77,8 @@ def test_credit_limit_blank_means_no_limit_and_zero_means_cash_only(people):
     open_ended = partners.create_customer(owner, {"name": "甲", "credit_limit": ""})
     cash_only = partners.create_customer(owner, {"name": "乙", "credit_limit": "0"})
     db.session.commit()
-    assert open_ended.credit_limit is None and partners.credit_headroom(open_ended) is None
-    assert cash_only.credit_limit == D("0.00") and partners.credit_headroom(cash_only) == D("0.00")
+    assert open_ended.credit_limit is None and owed.credit_headroom(open_ended) is None
+    assert cash_only.credit_limit == D("0.00") and owed.credit_headroom(cash_only) == D("0.00")
 
 
 @pytest.mark.parametrize("days", [0, 365])

@@ -14,7 +14,6 @@ from app.db_types import business_today
 from app.extensions import db
 from app.finance.services import record_receipt, record_supplier_payment
 from app.lines import QtyInput
-from app.partners import services as partners
 from app.partners import suppliers
 from app.purchasing import receiving
 from app.purchasing import services as purchasing
@@ -22,6 +21,7 @@ from app.purchasing.services import LineInput
 from app.reports import money
 from app.reports.periods import Period
 from app.sales import fulfilment
+from app.trade import balances as owed
 from tests import factories
 
 D = Decimal
@@ -97,7 +97,7 @@ def test_receivables_buckets_at_their_boundaries(shop):
     assert [row.name for row in aging.rows] == ["华联超市"]  # a customer who owes nothing is left out
     assert buckets(aging.rows[0]) == [D("28.25"), D("141.25"), D("113.00"), D("141.25"), D("169.50"), D("593.25")]
     assert buckets(aging.totals) == buckets(aging.rows[0])
-    assert aging.rows[0].total == partners.balance(buyer)
+    assert aging.rows[0].total == owed.customer_balance(buyer)
 
 
 def test_receivables_as_of_a_past_date_count_payments_and_credits_from_their_dates(shop):
@@ -135,7 +135,7 @@ def test_payables_aging_per_supplier(shop):
     now = money.payables_aging(today)
     assert [row.name for row in now.rows] == ["深圳电子厂"]
     assert buckets(now.rows[0]) == [D("33.90"), 0, 0, 0, D("36.50"), D("70.40")]
-    assert now.rows[0].total == suppliers.balances([vendor.id])[vendor.id]
+    assert now.rows[0].total == owed.supplier_balances([vendor.id])[vendor.id]
     before_payment = money.payables_aging(today - timedelta(days=11))
     assert buckets(before_payment.rows[0]) == [D("33.90"), 0, 0, D("56.50"), 0, D("90.40")]
 
@@ -168,7 +168,7 @@ def test_statement_running_balance_ends_at_the_customer_balance(books):
         (today - timedelta(days=20), "invoice", books.second.number, D("56.50"), 0, D("119.50")),
         (today - timedelta(days=10), "receipt", books.receipt.number, 0, D("40.00"), D("79.50")),
         (today, "credit_note", books.credit.number, 0, D("28.25"), D("51.25"))]
-    assert report.closing == D("51.25") == partners.balance(books.buyer)
+    assert report.closing == D("51.25") == owed.customer_balance(books.buyer)
     assert (report.debits, report.credits) == (D("56.50"), D("68.25"))
 
 

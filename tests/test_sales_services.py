@@ -28,6 +28,7 @@ from app.sales.fulfilment import QtyInput
 from app.sales.models import OrderStatus, SalesOrder, line_amounts
 from app.sales.services import CreditLimitExceeded, LineInput
 from app.settings.services import update_company
+from app.trade import balances as owed
 from app.trade.settlement import InvoiceStatus
 from tests import factories
 
@@ -203,7 +204,7 @@ def test_credit_limit_counts_debts_open_orders_and_this_order(shop):
     fulfilment.invoice_order(s.owner, invoiced)
     confirmed(s, [(s.cable, 10)])  # 113.00 promised, not invoiced
     db.session.commit()
-    assert partners.credit_headroom(s.buyer) == D("74.00")
+    assert owed.credit_headroom(s.buyer) == D("74.00")
     fits = factories.order(s.buyer, [(s.cable, "6.548")])  # 73.99 with tax
     over = factories.order(s.buyer, [(s.cable, "6.55")])  # 74.02 with tax
     assert sales.credit_check(fits) is None
@@ -320,7 +321,7 @@ def test_invoices_bill_only_what_was_delivered(shop):
     second = fulfilment.invoice_order(s.owner, order)
     db.session.commit()
     assert [il.qty for il in second.lines] == [D("6.000"), D("5.000")] and second.total == D("226.00")
-    assert order.status == OrderStatus.INVOICED and partners.balance(s.buyer) == D("339.00")
+    assert order.status == OrderStatus.INVOICED and owed.customer_balance(s.buyer) == D("339.00")
     assert [e.changes["invoice"][1] for e in audited("sales_order.invoice")] == [first.number, second.number]
     assert run_all() == []
 
@@ -369,7 +370,7 @@ def test_a_return_before_invoicing_is_simply_not_billed(shop):
     invoice = fulfilment.invoice_order(s.owner, order)
     db.session.commit()
     assert invoice.lines[0].qty == D("7.000") and invoice.total == D("197.75")
-    assert order.status == OrderStatus.INVOICED and partners.balance(s.buyer) == D("197.75")
+    assert order.status == OrderStatus.INVOICED and owed.customer_balance(s.buyer) == D("197.75")
     assert run_all() == []
 
 
@@ -386,14 +387,14 @@ def test_a_return_after_invoicing_is_a_credit_note_on_the_open_invoice(shop):
     assert (allocation.sales_invoice_id, allocation.amount) == (invoice.id, D("56.50"))
     assert invoice.credited == D("56.50") and invoice.open_amount == D("226.00")
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID
-    assert partners.balance(s.buyer) == D("226.00")  # 282.50 invoiced - 56.50 credited
+    assert owed.customer_balance(s.buyer) == D("226.00")  # 282.50 invoiced - 56.50 credited
     with pytest.raises(InvalidState):  # the returned goods are credited, never invoiced again
         fulfilment.invoice_order(s.owner, order)
     db.session.rollback()
     record_receipt(s.owner, s.buyer, "226.00", "cash")
     db.session.commit()
     assert invoice.status == InvoiceStatus.PAID and order.status == OrderStatus.PAID
-    assert partners.balance(s.buyer) == D("0.00")
+    assert owed.customer_balance(s.buyer) == D("0.00")
     assert run_all() == []
 
 
@@ -407,7 +408,7 @@ def test_a_return_after_payment_leaves_a_credit_on_the_account(shop):
     fulfilment.return_goods(s.owner, order, [QtyInput(order.lines[0].id, 1)])
     db.session.commit()
     assert db.session.scalars(select(CreditAllocation)).all() == []
-    assert partners.balance(s.buyer) == D("-28.25")  # we owe the customer
+    assert owed.customer_balance(s.buyer) == D("-28.25")  # we owe the customer
     assert run_all() == []
 
 
@@ -546,7 +547,7 @@ def test_two_invoices_of_the_same_delivery_at_once_bill_it_once(app, shop):
 
     first, second = _at_once(app, bill, bill)
     assert first == D("141.25") and isinstance(second, InvalidState), (first, second)
-    assert partners.balance(s.buyer) == D("141.25")
+    assert owed.customer_balance(s.buyer) == D("141.25")
     assert run_all() == []
 
 
@@ -578,7 +579,7 @@ def test_two_receipts_at_once_never_overpay_an_invoice(app, shop):
 
     first, second = _at_once(app, receive, receive)
     assert first == D("56.50") and isinstance(second, BusinessRuleError), (first, second)
-    assert partners.balance(s.buyer) == D("0.00")
+    assert owed.customer_balance(s.buyer) == D("0.00")
     assert run_all() == []
 
 

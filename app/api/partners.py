@@ -1,8 +1,8 @@
 """Customers over the API: the partners service, the sales data scope, and a balance derived from documents."""
 from flask import abort, g, jsonify, request, url_for
 
-from app.api.routes import bp
 from app.api.pagination import paginate
+from app.api.routes import bp
 from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String
 from app.api.spec import Link, operation, parse_body, reply
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
@@ -12,6 +12,7 @@ from app.partners import services as partners
 from app.partners.models import Customer, PriceLevel
 from app.sales import scope
 from app.search import narrow
+from app.trade import balances as owed
 
 _TEXT = {name: String(max_length=limit) for name, limit in partners.TEXT_FIELDS.items()}
 _WRITABLE = {
@@ -53,7 +54,7 @@ def customers_index():
     if (salesperson_id := request.args.get("salesperson_id", type=int)) is not None:
         query = query.where(Customer.salesperson_id == salesperson_id)
     page = paginate(query.order_by(Customer.id))
-    balances = partners.balances(customer.id for customer in page["items"])  # one query set for the whole page
+    balances = owed.customer_balances(customer.id for customer in page["items"])  # one query set for the whole page
     return jsonify({**page, "items": [CUSTOMER.dump(c, g.user, balance=balances[c.id]) for c in page["items"]]})
 
 
@@ -67,7 +68,7 @@ def customers_create():
     customer = partners.create_customer(g.user, parse_body())
     db.session.flush()
     return reply(customer, location=url_for("api.customers_show", customer_id=customer.id),
-                 balance=partners.balance(customer))
+                 balance=owed.customer_balance(customer))
 
 
 @bp.route("/customers/<int:customer_id>")
@@ -76,7 +77,7 @@ def customers_create():
 def customers_show(customer_id):
     """One customer with what they owe."""
     customer = _customer(customer_id)
-    return reply(customer, balance=partners.balance(customer))
+    return reply(customer, balance=owed.customer_balance(customer))
 
 
 @bp.route("/customers/<int:customer_id>", methods=["PATCH"])
@@ -86,4 +87,4 @@ def customers_update(customer_id):
     """Change the fields sent; only the owner may change salesperson_id (403 otherwise)."""
     customer = _customer(customer_id)
     partners.update_customer(g.user, customer, parse_body())
-    return reply(customer, balance=partners.balance(customer))
+    return reply(customer, balance=owed.customer_balance(customer))

@@ -16,6 +16,7 @@ from app.partners import suppliers
 from app.partners.models import Supplier
 from app.purchasing.models import PurchaseInvoice
 from app.search import narrow
+from app.trade import balances as owed
 from app.trade.settlement import InvoiceStatus
 
 # Suppliers have no tags, unlike customers.
@@ -46,7 +47,7 @@ INVOICE = trade.invoice("PurchaseInvoice", "purchase_order_id", "supplier_id", {
 
 
 def _with_balance(supplier: Supplier):
-    return reply(supplier, balance=suppliers.balances([supplier.id])[supplier.id])
+    return reply(supplier, balance=owed.supplier_balance(supplier))
 
 
 @bp.route("/suppliers")
@@ -59,7 +60,7 @@ def suppliers_index():
     if (active := request.args.get("active")) in ("true", "false"):
         query = query.where(Supplier.active.is_(active == "true"))
     page = paginate(query.order_by(Supplier.id))
-    balances = suppliers.balances(supplier.id for supplier in page["items"])  # one pass for the whole page
+    balances = owed.supplier_balances(supplier.id for supplier in page["items"])  # one pass for the whole page
     return jsonify({**page, "items": [SUPPLIER.dump(s, g.user, balance=balances[s.id]) for s in page["items"]]})
 
 

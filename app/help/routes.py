@@ -6,6 +6,7 @@ from app.auth.roles import EVERYONE, allow
 from app.db_types import utcnow
 from app.forms import form_write
 from app.help import pages, quickstart
+from app.help.screens import page_for, pages_for
 from app.web import render
 
 bp = Blueprint("help", __name__, url_prefix="/help")
@@ -24,7 +25,7 @@ def back_url() -> str | None:
 def index():
     """The help pages of the screens the user may open, in their language, or those matching the search."""
     from flask import current_app
-    from app.help.screens import pages_for
+
     query = (request.args.get("q") or "").strip()[:QUERY_CHARS]
     lang = pages.language()
     mine = pages_for(current_app, g.user.role) | {f"quickstart.{g.user.role.value}"}
@@ -67,7 +68,6 @@ def page(name):
 @bp.app_template_global()
 def help_url() -> str:
     """The help button's target: the current screen's page in the user's language, else the help index."""
-    from app.help.screens import page_for
     endpoint = request.endpoint or ""
     if endpoint.startswith("help."):
         return url_for("help.index")

@@ -5,6 +5,8 @@ from sqlalchemy import text
 from app.auth.roles import EVERYONE, PURCHASE_WRITERS, allow, public
 from app.extensions import db
 from app.home.nav import jobs
+from app.purchasing.reorder import drafted_today
+from app.setup.checklist import for_home
 from app.web import render
 
 bp = Blueprint("home", __name__)
@@ -15,8 +17,6 @@ bp = Blueprint("home", __name__)
 def index():
     """The signed-in user's home: the jobs their role does, what the morning reorder job drafted for buyers, and the
     owner's go-live checklist until it is done."""
-    from app.purchasing.reorder import drafted_today
-    from app.setup.checklist import for_home
     drafted = drafted_today() if g.user.role in PURCHASE_WRITERS else []
     return render("home/index.html", jobs=jobs(), drafted=drafted, checklist=for_home(g.user))
 

@@ -27,7 +27,7 @@ from app.inventory.models import (
     Warehouse,
 )
 from app.limits import normalise_code
-from app.paging import Page, read_page  # Page: sales.queries reads it from here
+from app.paging import Page, read_page
 from app.sales import scope
 from app.settings.services import business_zone
 

@@ -1,7 +1,6 @@
 """Read queries for the customer screens. Every one starts from app.sales.scope, so a salesperson only
 ever reads their own customers and documents."""
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -9,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Product
 from app.extensions import db
 from app.finance.models import Payment
-from app.paging import Page, read_page  # Page: purchasing.queries reads it from here
+from app.paging import Page, read_page
 from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import OrderStatus, SalesInvoice, SalesOrder, SalesOrderLine, SalesReturn
@@ -52,9 +51,6 @@ def customer_page(user, filters: CustomerFilter, page: int, per_page: int) -> Pa
                      page, per_page, scalars=True)
 
 
-def overdue_customer_ids(customer_ids, today: date) -> set[int]:
-    """Which of these customers have an invoice past its due date with money still open."""
-    return balances.overdue_partner_ids(balances.RECEIVABLES, customer_ids, today)
 
 
 @dataclass(frozen=True)

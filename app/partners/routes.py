@@ -14,6 +14,7 @@ from app.partners import queries, services
 from app.partners.forms import CustomerForm, form_data
 from app.partners.models import Customer
 from app.sales import scope
+from app.trade import balances as owed
 from app.web import render
 
 bp = Blueprint("partners", __name__)
@@ -52,8 +53,8 @@ def index():
     next_url = url_for("partners.index", **filters.args(), page=page.page + 1) if page.has_next else None
     return render("partners/index.html", "partners/_list.html" if page.page == 1 else "partners/_cards.html",
                   page=page, filters=filters, next_url=next_url,
-                  balances=services.balances(ids) if _has(g.user, MONEY_READERS) else {},
-                  overdue=queries.overdue_customer_ids(ids, business_today()),
+                  balances=owed.customer_balances(ids) if _has(g.user, MONEY_READERS) else {},
+                  overdue=owed.overdue_partner_ids(owed.RECEIVABLES, ids, business_today()),
                   salespeople=services.salesperson_choices() if g.user.role != Role.SALES else [])
 
 
@@ -72,8 +73,8 @@ def show(customer_id):
     customer = _customer(customer_id)
     money = _has(g.user, MONEY_READERS)
     return render("partners/show.html", customer=customer, today=business_today(),
-                  balance=services.balance(customer) if money else None,
-                  headroom=services.credit_headroom(customer) if money else None,
+                  balance=owed.customer_balance(customer) if money else None,
+                  headroom=owed.credit_headroom(customer) if money else None,
                   history=queries.history(g.user, customer), history_size=queries.HISTORY,
                   usual=queries.usually_buys(g.user, customer))
 

@@ -1,6 +1,5 @@
 """Customers: create, edit, reassign; what they owe is app.trade.balances' (derived from documents)."""
 import re
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -13,7 +12,6 @@ from app.extensions import db
 from app.limits import AMOUNT, PERCENT, normalise_code, parse_number
 from app.partners.models import Customer, PriceLevel
 from app.search import haystack
-from app.trade import balances as trade_balances
 
 TEXT_FIELDS = {"name": 200, "contact": 100, "phone": 50, "mobile": 50, "email": 200, "address": 300,
                "tax_number": 50, "bank_name": 100, "bank_account": 50, "notes": 2000, "tags": 200}
@@ -171,21 +169,3 @@ def search_text(customer: Customer) -> str:
 def salesperson_choices() -> list[tuple[int, str]]:
     users = db.session.scalars(select(User).where(User.active, User.role.in_(SELLERS)).order_by(User.username))
     return [(u.id, u.display_name or u.username) for u in users]
-
-
-# What customers owe lives in app.trade.balances; these names stay for the screens, API and reports that ask here.
-
-def balances(customer_ids) -> dict[int, Decimal]:
-    return trade_balances.customer_balances(customer_ids)
-
-
-def balance(customer: Customer) -> Decimal:
-    return trade_balances.customer_balance(customer)
-
-
-def uninvoiced_orders_total(customer: Customer, excluding=None) -> Decimal:
-    return trade_balances.uninvoiced_orders_total(customer, excluding)
-
-
-def credit_headroom(customer: Customer) -> Decimal | None:
-    return trade_balances.credit_headroom(customer)

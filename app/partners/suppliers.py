@@ -1,5 +1,4 @@
 """Suppliers: create, edit and what they sell us; what we owe them is app.trade.balances'."""
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -10,10 +9,8 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.limits import PRICE, QUANTITY, parse_number
 from app.partners.models import Supplier, SupplierProduct
-from app.partners.services import (TEXT_FIELDS, add_partner, check_identity, check_unique_name, clean_contact,
-                                   days)
+from app.partners.services import TEXT_FIELDS, add_partner, check_identity, check_unique_name, clean_contact, days
 from app.search import haystack
-from app.trade import balances as trade_balances
 
 SUPPLIER_TEXT = {field: limit for field, limit in TEXT_FIELDS.items() if field != "tags"}  # suppliers have no tags
 EDITABLE = ("code", *SUPPLIER_TEXT, "payment_terms_days", "lead_time_days", "active")
@@ -75,8 +72,3 @@ def set_item(actor, supplier: Supplier, product_id, supplier_sku: str = "", min_
     audit.record(actor, "supplier.item", supplier, {
         "product": (None, product.sku), **{k: (v, getattr(item, k)) for k, v in before.items() if v != getattr(item, k)}})
     return item
-
-
-def balances(supplier_ids) -> dict[int, Decimal]:
-    """What we owe each supplier (app.trade.balances; the name stays for the screens and API that ask here)."""
-    return trade_balances.supplier_balances(supplier_ids)

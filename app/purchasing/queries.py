@@ -6,21 +6,14 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.finance.models import Payment
+from app.paging import Page, read_page
 from app.partners.models import Supplier, SupplierProduct
-from app.partners.queries import Page
-from app.purchasing.models import (PurchaseInvoice, PurchaseOrder, PurchaseReceipt, PurchaseReturn,
-                                   PurchaseStatus)
+from app.purchasing.models import PurchaseInvoice, PurchaseOrder, PurchaseReceipt, PurchaseReturn, PurchaseStatus
 from app.search import narrow
 
 HISTORY = 20  # rows per history section on the supplier page
 STATUSES = ("active", "inactive", "all")
 
-
-def _page(query, page: int, per_page: int) -> Page:
-    """One page read with one extra row, so the screen knows whether more follow."""
-    page = max(page, 1)
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
-    return Page(rows[:per_page], page, len(rows) > per_page)
 
 
 @dataclass(frozen=True)
@@ -37,7 +30,7 @@ def supplier_page(filters: SupplierFilter, page: int, per_page: int) -> Page:
     query = narrow(select(Supplier), Supplier.search_text, filters.text)
     if filters.status != "all":
         query = query.where(Supplier.active.is_(filters.status == "active"))
-    return _page(query.order_by(Supplier.name, Supplier.id), page, per_page)
+    return read_page(query.order_by(Supplier.name, Supplier.id), page, per_page, scalars=True)
 
 
 def supplier_choices(text: str, limit: int = 20) -> list[Supplier]:
@@ -85,7 +78,7 @@ def orders_page(filters: OrderFilter, page: int, per_page: int) -> Page:
     for word in filters.text.lower().split():
         query = query.where(or_(PurchaseOrder.number.ilike(f"%{word}%"), Supplier.search_text.contains(
             word, autoescape=True)))
-    return _page(query.order_by(PurchaseOrder.id.desc()), page, per_page)
+    return read_page(query.order_by(PurchaseOrder.id.desc()), page, per_page, scalars=True)
 
 
 def order(order_id: int, for_update: bool = False) -> PurchaseOrder | None:

@@ -12,13 +12,12 @@ from sqlalchemy import func, or_, select
 from app.auth.roles import RECEIVERS, allow
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import form_write, new_key, refuse
-from app.order_editor import created
+from app.forms import created, form_write, new_key, refuse
 from app.partners.models import Supplier
 from app.purchasing import scanning
 from app.purchasing.forms import KeyForm
-from app.purchasing.routes import bp
 from app.purchasing.models import ZERO, PurchaseOrder, PurchaseOrderLine, PurchaseStatus
+from app.purchasing.routes import bp
 from app.search import narrow
 from app.web import render, wants_fragment
 

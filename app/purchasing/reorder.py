@@ -5,13 +5,14 @@ from decimal import ROUND_CEILING, Decimal
 from sqlalchemy import func, select, type_coerce
 
 from app.catalog.models import Product
-from app.db_types import Quantity
+from app.db_types import Quantity, business_today
 from app.extensions import db
-from app.inventory.models import StockLevel
+from app.inventory.models import StockLevel, Warehouse
 from app.inventory.services import active_warehouse
 from app.partners.models import Supplier, SupplierProduct
 from app.purchasing import services as purchasing
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseStatus
+from app.settings.services import business_zone, company
 
 ZERO = Decimal("0")
 
@@ -95,8 +96,6 @@ def draft_orders(actor, warehouse_id, auto_drafted: bool = False) -> list[Purcha
 
 def draft_if_enabled() -> list[PurchaseOrder]:
     """The morning job: when the owner turned automatic reordering on, draft orders for every active warehouse."""
-    from app.inventory.models import Warehouse
-    from app.settings.services import company
     if not company().auto_reorder:
         return []
     warehouses = db.session.scalars(select(Warehouse.id).where(Warehouse.active).order_by(Warehouse.id)).all()
@@ -106,8 +105,7 @@ def draft_if_enabled() -> list[PurchaseOrder]:
 def drafted_today() -> list[PurchaseOrder]:
     """Orders the morning job drafted today that still wait for the purchaser: the home screen tells them."""
     from datetime import datetime, time, timezone
-    from app.db_types import business_today
-    from app.settings.services import business_zone
+
     zone = business_zone()
     since = datetime.combine(business_today(), time(0), zone).astimezone(timezone.utc)
     return db.session.scalars(select(PurchaseOrder).where(

@@ -9,12 +9,12 @@ from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVE
 from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import form_write, new_key
+from app.forms import created, form_write, new_key
 from app.inventory.queries import active_warehouses
 from app.inventory.queries import product_options as find_products
 from app.limits import DIGITS, MAX_ID
 from app.lines import QtyInput
-from app.order_editor import Editor, created
+from app.order_editor import Editor
 from app.partners.models import Supplier
 from app.purchasing import printing, queries, receiving, reorder, services
 from app.purchasing.forms import InvoiceForm, KeyForm, NewOrderForm, ReturnForm, SuggestionsForm

@@ -9,14 +9,15 @@ from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance import services as finance
 from app.formatting import money
-from app.forms import form_write, new_key, refuse
+from app.forms import created, form_write, new_key, refuse
 from app.inventory.queries import find_exact
-from app.order_editor import created
+from app.paging import page_number
 from app.partners import suppliers as services
 from app.partners.models import Supplier
 from app.purchasing import queries
-from app.purchasing.routes import bp
 from app.purchasing.forms import PaymentForm, SupplierForm, SupplierItemForm, supplier_data
+from app.purchasing.routes import bp
+from app.trade import balances as owed
 from app.web import render
 
 PER_PAGE = 30
@@ -45,11 +46,11 @@ def suppliers():
     status = request.args.get("status", "active")
     filters = queries.SupplierFilter(request.args.get("q", "").strip()[:100],
                                      status if status in queries.STATUSES else "active")
-    page = queries.supplier_page(filters, request.args.get("page", 1, type=int), PER_PAGE)
+    page = queries.supplier_page(filters, page_number(), PER_PAGE)
     next_url = url_for("purchasing.suppliers", **filters.args(), page=page.page + 1) if page.has_next else None
     return render("purchasing/suppliers/index.html", "purchasing/suppliers/_list.html" if page.page == 1
                   else "purchasing/suppliers/_cards.html", page=page, filters=filters, next_url=next_url,
-                  balances=services.balances([supplier.id for supplier in page.items]))
+                  balances=owed.supplier_balances([supplier.id for supplier in page.items]))
 
 
 @bp.route("/suppliers/<int:supplier_id>")
@@ -71,7 +72,7 @@ def _item_form(item=None, formdata=None):
 
 def _show(supplier, item_form, status=200):
     return render("purchasing/suppliers/show.html", supplier=supplier, today=business_today(), item_form=item_form,
-                  balance=services.balances([supplier.id])[supplier.id], items=queries.supplier_items(supplier),
+                  balance=owed.supplier_balance(supplier), items=queries.supplier_items(supplier),
                   open_invoices=finance.open_purchase_invoices(supplier), history=queries.history(supplier),
                   status=status)
 

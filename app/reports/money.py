@@ -16,12 +16,12 @@ from sqlalchemy.orm import selectinload
 from app.db_types import Money
 from app.extensions import db
 from app.finance.models import CreditAllocation, Payment, PaymentAllocation, PaymentMethod, PurchaseCreditAllocation
-from app.partners import services as partners
 from app.partners.models import Customer, Supplier
 from app.purchasing.models import PurchaseInvoice, PurchaseReturn
 from app.reports.periods import Period
 from app.sales.models import SalesInvoice, SalesReturn
 from app.settings.services import business_zone
+from app.trade import balances as owed
 from app.trade.settlement import InvoiceStatus
 
 ZERO = Decimal("0.00")
@@ -233,7 +233,7 @@ def statement(customer: Customer, period: Period) -> Statement:
     The balance rule lives in partners.services.balance (invoices less credit notes less receipts); the opening
     balance is today's balance less everything dated from the period's start, so the two can never disagree.
     """
-    opening = partners.balance(customer) - _signed_since(customer.id, period.start)
+    opening = owed.customer_balance(customer) - _signed_since(customer.id, period.start)
     after = day_start(period.end + timedelta(days=1))
     found = []  # (day, order within the day, id, kind, number, debit, credit, due_on, note)
     for invoice in db.session.scalars(select(SalesInvoice).where(

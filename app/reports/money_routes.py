@@ -15,16 +15,17 @@ from app.documents import pdf_response, render_pdf
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import PaymentMethod
-from app.formatting import date_, money as money_text
+from app.formatting import date_
+from app.formatting import money as money_text
 from app.limits import parse_date
-from app.partners import services as partners
 from app.partners.models import Customer, Supplier
 from app.reports import money
-from app.reports.routes import bp
 from app.reports.export import xlsx_response
 from app.reports.periods import period_from_args, preset
 from app.reports.printing import report_pdf
+from app.reports.routes import bp
 from app.search import narrow
+from app.trade import balances as owed
 from app.web import render
 
 MONEY_REPORTS = MONEY_REPORT_READERS
@@ -113,7 +114,7 @@ def statements():
     customers = db.session.scalars(narrow(select(Customer), Customer.search_text, text)
                                    .order_by(Customer.name, Customer.id).limit(CUSTOMERS_SHOWN)).all()
     return render("reports/money_statements.html", "reports/money_customers.html", customers=customers,
-                  balances=partners.balances(c.id for c in customers), text=text, period=preset("month"))
+                  balances=owed.customer_balances(c.id for c in customers), text=text, period=preset("month"))
 
 
 def _statement_columns() -> list[tuple[str, str]]:

@@ -20,9 +20,9 @@ from app.documents import pdf_response
 from app.extensions import db
 from app.finance.models import CreditAllocation, PaymentAllocation
 from app.formatting import money, plain
-from app.forms import form_write, new_key
+from app.forms import created, form_write, new_key
 from app.inventory.queries import active_warehouses
-from app.order_editor import created
+from app.paging import page_number
 from app.partners.models import Customer
 from app.sales import fulfilment, printing, scope
 from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
@@ -147,7 +147,7 @@ def _invoice_totals(query) -> dict:
 @allow(INVOICERS)
 def invoices():
     """Invoices, newest first, by status, overdue, customer or text; with their total and what is open."""
-    today, page = business_today(), max(request.args.get("page", 1, type=int), 1)
+    today, page = business_today(), page_number()
     query = _invoice_query(request.args, today)
     rows = db.session.scalars(query.options(selectinload(SalesInvoice.customer))
                               .order_by(SalesInvoice.issued_on.desc(), SalesInvoice.id.desc())

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.inventory.models import StockLevel
-from app.inventory.queries import Page
+from app.paging import Page, read_page
 from app.partners.models import Customer
 from app.sales import scope
 from app.sales.models import OrderStatus, SalesOrder, SalesOrderLine
@@ -32,12 +32,6 @@ class OrderFilter:
                  "salesperson_id": self.salesperson_id, "date_from": self.date_from, "date_to": self.date_to}
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in named.items() if v and k not in leave_out}
 
-
-def _page(query, page: int, per_page: int) -> Page:
-    """One page, read with one extra row so the screen knows whether more follow."""
-    page = max(page, 1)
-    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return Page(rows[:per_page], page, len(rows) > per_page)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -65,7 +59,7 @@ def orders_page(user, filters: OrderFilter, page: int, per_page: int, prices: bo
         query = query.where(SalesOrder.created_at >= _local_midnight(filters.date_from))
     if filters.date_to:
         query = query.where(SalesOrder.created_at < _local_midnight(filters.date_to + timedelta(days=1)))
-    return _page(query.order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()), page, per_page)
+    return read_page(query.order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()), page, per_page)
 
 
 def customer_choices(user, text: str = "", limit: int = 30) -> list:

@@ -7,6 +7,7 @@ from app.errors import BusinessRuleError
 from app.forms import form_write, refuse
 from app.settings.forms import CompanyForm
 from app.settings.services import company, update_company
+from app.setup import checklist
 from app.web import render
 
 bp = Blueprint("settings", __name__)
@@ -17,7 +18,6 @@ bp = Blueprint("settings", __name__)
 @form_write
 def edit():
     """Company name, address, tax number, bank, logo, currency, tax rate, time zone, fiscal year, sales limits."""
-    from app.setup import checklist  # the go-live steps read every area's tables
     settings = company()
     form = CompanyForm(obj=settings)
     offers = checklist.for_settings()
