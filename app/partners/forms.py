@@ -1,4 +1,4 @@
-"""The customer form: input shape only (app/partners/services.py holds the rules and checks again)."""
+"""The customer and supplier forms' shared fields and the customer form: input shape only (app/partners/services.py holds the rules and checks again)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -12,7 +12,7 @@ from app.partners.services import CODE_LENGTH, EMAIL, TEXT_FIELDS, salesperson_c
 NUMERIC = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-def _days(form, field):
+def days_validator(form, field):
     text = (field.data or "").strip()
     if not text.isdigit() or int(text) > 365:
         raise ValidationError(_l("Enter a number of days from 0 to 365."))
@@ -22,13 +22,10 @@ def _text(label, name, **kw):
     return StringField(label, validators=[Length(max=TEXT_FIELDS[name])], **kw)
 
 
-class CustomerForm(FlaskForm):
-    """Every field of a customer. The salesperson select is shown to the owner only; for anyone else
-    a submitted value reaches the service, which refuses a change of salesperson."""
+class PartnerForm(FlaskForm):
+    """What customers and suppliers both have: how to reach them, tax and bank details, payment terms
+    (the subclasses add their name and code, labelled for their side)."""
 
-    name = StringField(_l("Customer name"), validators=[DataRequired(), Length(max=TEXT_FIELDS["name"])])
-    code = StringField(_l("Customer code"), validators=[Length(max=CODE_LENGTH)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     contact = _text(_l("Contact person"), "contact")
     phone = _text(_l("Phone"), "phone", render_kw={"type": "tel", "autocomplete": "off"})
     mobile = _text(_l("Mobile"), "mobile", render_kw={"type": "tel", "autocomplete": "off"})
@@ -39,17 +36,26 @@ class CustomerForm(FlaskForm):
     tax_number = _text(_l("Tax number"), "tax_number", render_kw={"autocapitalize": "characters"})
     bank_name = _text(_l("Bank"), "bank_name")
     bank_account = _text(_l("Bank account"), "bank_account", render_kw={"inputmode": "numeric"})
-    credit_limit = StringField(_l("Credit limit"), validators=[Amount(AMOUNT)], render_kw=NUMERIC)
-    payment_terms_days = StringField(_l("Payment terms (days)"), validators=[_days], default="30",
+    payment_terms_days = StringField(_l("Payment terms (days)"), validators=[days_validator], default="30",
                                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=TEXT_FIELDS["notes"])])
+    idempotency_key = HiddenField()
+
+
+class CustomerForm(PartnerForm):
+    """Every field of a customer. The salesperson select is shown to the owner only; for anyone else
+    a submitted value reaches the service, which refuses a change of salesperson."""
+
+    name = StringField(_l("Customer name"), validators=[DataRequired(), Length(max=TEXT_FIELDS["name"])])
+    code = StringField(_l("Customer code"), validators=[Length(max=CODE_LENGTH)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    credit_limit = StringField(_l("Credit limit"), validators=[Amount(AMOUNT)], render_kw=NUMERIC)
     price_level = SelectField(_l("Price level"), default=PriceLevel.RETAIL.value,
                               choices=lambda: [(level.value, level.label) for level in PriceLevel])
     discount_pct = StringField(_l("Discount %"), validators=[Amount(PERCENT)], default="0", render_kw=NUMERIC)
     salesperson_id = SelectField(_l("Salesperson"), coerce=optional_id)
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=TEXT_FIELDS["notes"])])
     tags = _text(_l("Tags"), "tags")
     active = BooleanField(_l("Active (can place orders)"), default=True)
-    idempotency_key = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

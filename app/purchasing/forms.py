@@ -2,51 +2,28 @@
 check the numbers and the rules again."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from app.catalog.forms import Amount
 from app.finance.forms import method_choices
 from app.forms import IdField
 from app.limits import AMOUNT, PRICE, QUANTITY
-from app.partners.services import CODE_LENGTH, EMAIL, TEXT_FIELDS
+from app.partners.forms import PartnerForm, days_validator
+from app.partners.services import CODE_LENGTH, TEXT_FIELDS
 
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 SUPPLIER_TEXT = ("name", "contact", "phone", "mobile", "email", "address", "tax_number", "bank_name", "bank_account",
                  "notes")
 
 
-def _days(form, field):
-    text = (field.data or "").strip()
-    if not text.isdigit() or int(text) > 365:
-        raise ValidationError(_l("Enter a number of days from 0 to 365."))
-
-
-def _text(label, name, **kw):
-    return StringField(label, validators=[Length(max=TEXT_FIELDS[name])], **kw)
-
-
-class SupplierForm(FlaskForm):
+class SupplierForm(PartnerForm):
     name = StringField(_l("Supplier name"), validators=[DataRequired(), Length(max=TEXT_FIELDS["name"])])
     code = StringField(_l("Supplier code"), validators=[Length(max=CODE_LENGTH)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters"})
-    contact = _text(_l("Contact person"), "contact")
-    phone = _text(_l("Phone"), "phone", render_kw={"type": "tel", "autocomplete": "off"})
-    mobile = _text(_l("Mobile"), "mobile", render_kw={"type": "tel", "autocomplete": "off"})
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=TEXT_FIELDS["email"]),
-                                                 Regexp(EMAIL, message=_l("Enter a valid email address."))],
-                        render_kw={"type": "email", "autocomplete": "off", "spellcheck": "false"})
-    address = _text(_l("Address"), "address")
-    tax_number = _text(_l("Tax number"), "tax_number", render_kw={"autocapitalize": "characters"})
-    bank_name = _text(_l("Bank"), "bank_name")
-    bank_account = _text(_l("Bank account"), "bank_account", render_kw={"inputmode": "numeric"})
-    payment_terms_days = StringField(_l("Payment terms (days)"), validators=[_days], default="30",
-                                     render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    lead_time_days = StringField(_l("Lead time (days)"), validators=[_days], default="7",
+    lead_time_days = StringField(_l("Lead time (days)"), validators=[days_validator], default="7",
                                  render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=TEXT_FIELDS["notes"])])
     active = BooleanField(_l("Active (can be ordered from)"), default=True)
-    idempotency_key = HiddenField()
 
     def values(self) -> dict:
         """The supplier fields as app.partners.suppliers takes them."""
