@@ -16,7 +16,7 @@ from app.purchasing import receiving
 from app.purchasing import services as purchasing
 from app.purchasing.models import PurchaseStatus
 from app.purchasing.services import LineInput
-from app.trade import balances as owed
+from app.trade import balances as trade_balances
 from tests import factories
 
 D = Decimal
@@ -99,7 +99,7 @@ def owed(owner):
 def test_payments_settle_the_oldest_first_and_may_be_partial(owed):
     owner, vendor, (first, second) = owed
     assert [i.id for i in open_purchase_invoices(vendor)] == [first.id, second.id]
-    assert owed.supplier_balances([vendor.id]) == {vendor.id: D("169.50")}
+    assert trade_balances.supplier_balances([vendor.id]) == {vendor.id: D("169.50")}
     payment = record_supplier_payment(owner, vendor, "150.00", "cash")
     db.session.commit()
     assert payment.number.startswith("PM-")
@@ -108,7 +108,7 @@ def test_payments_settle_the_oldest_first_and_may_be_partial(owed):
     assert sum(a.amount for a in payment.allocations) == payment.amount
     assert first.open_amount == 0 and second.open_amount == D("19.50")
     assert first.order.status == PurchaseStatus.PAID and second.order.status == PurchaseStatus.INVOICED
-    assert owed.supplier_balances([vendor.id]) == {vendor.id: D("19.50")}
+    assert trade_balances.supplier_balances([vendor.id]) == {vendor.id: D("19.50")}
     assert run_all() == []
 
 
