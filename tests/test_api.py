@@ -72,7 +72,8 @@ def test_create_read_update_user_with_audit(api):
     updated = caller.patch(f"/users/{user_id}", {"role": "finance", "active": False})
     assert updated.status_code == 200
     assert updated.json["role"] == "finance" and updated.json["active"] is False
-    actions = [e.action for e in db.session.query(AuditEntry).filter_by(object_type="User", object_id=user_id).order_by(AuditEntry.id)]
+    actions = [e.action for e in db.session.query(AuditEntry).filter_by(object_type="User", object_id=user_id)
+               .order_by(AuditEntry.id)]
     assert actions == ["user.create", "user.update", "user.deactivate"]
     assert caller.get("/users?role=finance&active=false").json["total"] == 1
 

@@ -67,7 +67,8 @@ def test_owner_changes_role_resets_password_and_deactivates(client, login):
     assert post(client, f"/users/{user.id}/active", active="0").status_code == 302
     db.session.refresh(user)
     assert (user.role.value, user.display_name, user.active) == ("finance", "小李", False)
-    actions = [e.action for e in db.session.query(AuditEntry).filter_by(object_id=user.id, object_type="User").order_by(AuditEntry.id)]
+    actions = [e.action for e in db.session.query(AuditEntry).filter_by(object_id=user.id, object_type="User")
+               .order_by(AuditEntry.id)]
     assert actions == ["user.create", "user.update", "user.reset_password", "user.deactivate"]
 
 
