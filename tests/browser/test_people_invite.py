@@ -23,7 +23,7 @@ def test_owner_invites_on_a_tablet_and_the_salesperson_joins_on_a_phone(app, new
     tablet.goto("/users")
     tablet.get_by_role("link", name="邀请用户").first.click()
     expect(tablet.get_by_role("heading", name="邀请用户")).to_be_visible()
-    tablet.wait_for_function("window.jxcPeople === true")  # typing before people.js listens proposes nothing
+    tablet.wait_for_function("() => window.jxcPeople === true")  # typing before people.js listens proposes nothing
     tablet.get_by_label("姓名").fill("王小明")
     tablet.get_by_label("手机号").fill("13800138000")
     expect(tablet.get_by_label("用户名")).to_have_value("wangxiaoming")  # proposed from the name, editable
