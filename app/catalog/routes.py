@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, request, 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.auth.roles import EVERYONE, PRODUCT_EDITORS, PRODUCT_IMPORTERS, Role, allow, sees_cost, sees_sale_price
+from app.auth.roles import EVERYONE, PRODUCT_EDITORS, PRODUCT_IMPORTERS, allow, sees_cost, sees_sale_price
 from app.catalog import barcodes, services
 from app.catalog.forms import (BarcodeForm, CategoryForm, GenerateBarcodeForm, PackUnitForm, ProductForm,
                                WarehouseProductForm)
@@ -216,7 +216,6 @@ def _save_photo(form, product: Product) -> None:
 def generate_barcode(product_id):
     """Give a product without a barcode an internal EAN-13."""
     product = _product(product_id)
-    form = GenerateBarcodeForm()
     back = url_for("catalog.edit" if request.form.get("back") == "edit" else "catalog.show", product_id=product.id)
     try:
         barcode = services.generate_barcode(g.user, product)

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from app.audit import services as audit
 from app.auth import services as auth
 from app.auth.models import User, UserInvitation
-from app.auth.roles import Role
 from app.db_types import utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
