@@ -19,7 +19,7 @@ def invariant(check):
 # Each area's checks, registered by importing its module (when a check runs, not when this module loads,
 # so importing the registry pulls in no area).
 AREA_CHECKS = ("app.inventory.checks", "app.sales.checks", "app.purchasing.checks", "app.stocktake.checks",
-               "app.opening.checks", "app.limits_checks")
+               "app.opening.checks", "app.books.checks", "app.limits_checks")
 
 
 def run_all() -> list[str]:

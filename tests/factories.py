@@ -48,8 +48,20 @@ def stock(product, warehouse, qty, unit_cost="10.00"):
 
     from app.inventory.ledger import Move, Source, post_moves
     from app.inventory.models import MoveKind
-    post_moves(None, Source("opening", None, "OPENING"),
-               [Move(product.id, warehouse.id, Decimal(str(qty)), MoveKind.OPENING, unit_cost=Decimal(unit_cost))])
+    from app.books import chart, posting
+    from app.books.models import VoucherLine
+    from app.db_types import business_today
+    [move] = post_moves(None, Source("opening", None, "OPENING"),
+                        [Move(product.id, warehouse.id, Decimal(str(qty)), MoveKind.OPENING,
+                              unit_cost=Decimal(unit_cost))])
+    # Stock from before the books began: finance books its value by hand, so the books still equal the ledger.
+    if move.value:
+        roles = chart.by_role()
+        stock_side, equity_side = ("debit", "credit") if move.value > 0 else ("credit", "debit")
+        posting.post_manual(None, business_today(), "期初库存", [
+            VoucherLine(account_id=roles["stock"].id, **{stock_side: abs(move.value), equity_side: Decimal("0")}),
+            VoucherLine(account_id=roles["opening_equity"].id, **{equity_side: abs(move.value),
+                                                                  stock_side: Decimal("0")})])
     db.session.commit()
 
 

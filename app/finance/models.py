@@ -37,6 +37,7 @@ class Payment(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money())
     paid_on: Mapped[date] = mapped_column(Date, index=True)
     reference: Mapped[str] = mapped_column(String(100), default="")  # bank or WeChat transaction number
+    money_account_id: Mapped[int | None] = mapped_column(ForeignKey("money_account.id"), index=True)
     notes: Mapped[str] = mapped_column(String(200), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -44,6 +45,7 @@ class Payment(db.Model):
     customer = relationship("Customer")
     supplier = relationship("Supplier")
     user = relationship("User")
+    money_account = relationship("MoneyAccount")
     allocations: Mapped[list["PaymentAllocation"]] = relationship(back_populates="payment",
                                                                   order_by="PaymentAllocation.id",
                                                                   cascade="all, delete-orphan")

@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import services as audit
+from app.books import money as money_accounts
+from app.books import posting
 from app.db_types import business_today, to_decimal
 from app.errors import BusinessRuleError
 from app.extensions import db
@@ -84,6 +86,7 @@ class _Payer:
     """What differs between money from a customer and money to a supplier."""
 
     side: balances.Side
+    source: str  # its voucher's rule
     prefix: str  # of the payment's number
     partner: str  # the payment's relationship to the partner
     allocation: str  # the allocation's relationship to the invoice
@@ -92,16 +95,17 @@ class _Payer:
 
 
 def _receipts() -> _Payer:
-    return _Payer(balances.RECEIVABLES, "RC", "customer", "invoice", _("Choose how the customer paid."),
+    return _Payer(balances.RECEIVABLES, "receipt", "RC", "customer", "invoice", _("Choose how the customer paid."),
                   _("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that."))
 
 
 def _payments() -> _Payer:
-    return _Payer(balances.PAYABLES, "PM", "supplier", "purchase_invoice", _("Choose how the supplier was paid."),
+    return _Payer(balances.PAYABLES, "supplier_payment", "PM", "supplier", "purchase_invoice", _("Choose how the supplier was paid."),
                   _("We owe %(supplier)s %(owed)s on open invoices; a payment cannot be more than that."))
 
 
-def _record(actor, payer: _Payer, partner, amount, method, allocations, paid_on, reference, notes) -> Payment:
+def _record(actor, payer: _Payer, partner, amount, method, allocations, paid_on, reference, notes,
+            money_account_id) -> Payment:
     """Record a payment between us and `partner` and settle the partner's open invoices with it."""
     side = payer.side
     amount = _amount(amount, "amount")
@@ -109,6 +113,9 @@ def _record(actor, payer: _Payer, partner, amount, method, allocations, paid_on,
         method = PaymentMethod(method)
     except ValueError:
         raise BusinessRuleError(payer.no_method, "method") from None
+    paid_on = paid_on or business_today()
+    posting.check_open(paid_on, "paid_on")  # before any lock: a closed month refuses at once
+    account = money_accounts.account_for(method, money_account_id)
     listed = balances.open_invoices(side, partner.id)
     # Lock their orders: then what is open on them is current, and stays so (opening balances have no order).
     drafts.lock(side.order, [invoice.order for invoice in listed if invoice.order])
@@ -120,8 +127,8 @@ def _record(actor, payer: _Payer, partner, amount, method, allocations, paid_on,
     if amount > owed:
         raise BusinessRuleError(payer.too_much % {payer.partner: partner.name, "owed": money(owed)}, "amount")
     parts = _split(invoices, amount, allocations)
-    payment = Payment(number=next_number(payer.prefix), method=method, amount=amount,
-                      paid_on=paid_on or business_today(), reference=(reference or "").strip()[:100],
+    payment = Payment(number=next_number(payer.prefix), method=method, amount=amount, money_account=account,
+                      paid_on=paid_on, reference=(reference or "").strip()[:100],
                       notes=(notes or "").strip()[:200], user_id=actor.id, **{payer.partner: partner})
     for invoice_id, part in parts.items():
         invoice = invoices[invoice_id]
@@ -132,14 +139,17 @@ def _record(actor, payer: _Payer, partner, amount, method, allocations, paid_on,
             refresh_status(invoice.order)
     db.session.add(payment)
     audit.record(actor, "payment.create", payment, {payer.partner: (None, partner.name), "amount": (None, amount),
-                                                     "method": (None, method)})
+                                                     "method": (None, method), "money_account": (None, account.name)})
+    posting.post(actor, payer.source, payment)
     return payment
 
 
 def record_receipt(actor, customer: Customer, amount, method, allocations: list[AllocationInput] | None = None,
-                   paid_on=None, reference: str = "", notes: str = "") -> Payment:
-    """Record money received and settle invoices with it (oldest first unless `allocations` say otherwise)."""
-    return _record(actor, _receipts(), customer, amount, method, allocations, paid_on, reference, notes)
+                   paid_on=None, reference: str = "", notes: str = "", money_account_id=None) -> Payment:
+    """Record money received into a money account (the method's default unless one is chosen) and settle invoices
+    with it (oldest first unless `allocations` say otherwise)."""
+    return _record(actor, _receipts(), customer, amount, method, allocations, paid_on, reference, notes,
+                   money_account_id)
 
 
 def open_purchase_invoices(supplier: Supplier) -> list[PurchaseInvoice]:
@@ -148,6 +158,7 @@ def open_purchase_invoices(supplier: Supplier) -> list[PurchaseInvoice]:
 
 
 def record_supplier_payment(actor, supplier: Supplier, amount, method, allocations: list[AllocationInput] | None = None,
-                            paid_on=None, reference: str = "", notes: str = "") -> Payment:
+                            paid_on=None, reference: str = "", notes: str = "", money_account_id=None) -> Payment:
     """Record money paid to a supplier (付款) and settle their invoices with it, as record_receipt does for customers."""
-    return _record(actor, _payments(), supplier, amount, method, allocations, paid_on, reference, notes)
+    return _record(actor, _payments(), supplier, amount, method, allocations, paid_on, reference, notes,
+                   money_account_id)

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.amounts import CENT
 from app.catalog.models import Product
 from app.errors import BusinessRuleError
 from app.extensions import db
@@ -76,6 +77,7 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
             totals[product.id] += move.qty
         posted.append(StockMove(
             product_id=product.id, warehouse_id=level.warehouse_id, qty=move.qty, unit_cost=unit_cost,
+            value=(move.qty * unit_cost).quantize(CENT, ROUND_HALF_UP),
             kind=move.kind, source_type=source.type, source_id=source.id, source_number=source.number,
             source_line_id=move.line_id, user_id=getattr(actor, "id", None)))
     db.session.add_all(posted)

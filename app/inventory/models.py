@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import Quantity, ScaledDecimal, UTCDateTime, enum_column, utcnow
+from app.db_types import Money, Quantity, ScaledDecimal, UTCDateTime, enum_column, utcnow
 from app.extensions import db
 
 UnitCost = lambda: ScaledDecimal(4)  # noqa: E731  (costs carry 4 places; money shown to 2)
@@ -80,6 +80,8 @@ class StockMove(db.Model):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
     qty: Mapped[Decimal] = mapped_column(Quantity())  # signed: + in, - out
     unit_cost: Mapped[Decimal] = mapped_column(UnitCost())
+    # qty x unit cost to the cent: what the move adds to 库存商品 (1405), so the books equal the ledger exactly.
+    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"), server_default="0")
     kind: Mapped[MoveKind] = mapped_column(enum_column(MoveKind))
     source_type: Mapped[str] = mapped_column(String(30))
     source_id: Mapped[int | None]

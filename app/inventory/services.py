@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from app import database
+from app.books import posting
 from app.audit import services as audit
 from app.catalog.models import Product
 from app.errors import BusinessRuleError, Duplicate
@@ -106,6 +107,7 @@ def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineIn
         line.unit_cost = move.unit_cost
     audit.record(actor, "adjustment.create", adjustment,
                  {"kind": (None, kind), "reason": (None, reason), "lines": (None, len(lines))})
+    posting.post(actor, "adjustment", adjustment)
     return adjustment
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.books import posting
 from app.audit import services as audit
 from app.catalog.models import Product
 from app.db_types import business_today
@@ -197,6 +198,7 @@ def set_opening_stock(actor, warehouse: Warehouse, lines: list[StockLineInput], 
             Move(product_id, warehouse.id, qty, MoveKind.OPENING, unit_cost=cost,
                  line_id=line if isinstance(line, int) else line.id) for product_id, qty, cost, line in moves])
     audit.record(actor, action, document, changes)
+    posting.restate(actor, SOURCE, document)
     return document
 
 
@@ -208,6 +210,7 @@ def delete_opening_stock(actor, document: OpeningStock) -> None:
     if moves:
         post_moves(actor, Source(SOURCE, document.id, document.number), moves)
     audit.record(actor, "opening_stock.delete", document, {"lines": (len(moves), None)})
+    posting.withdraw(SOURCE, document)
     db.session.delete(document)
 
 
@@ -320,6 +323,7 @@ def create_opening_item(actor, side: str, partner, values: dict):
     item.refresh_status()
     db.session.add(item)
     audit.record(actor, f"opening_{side}.create", item, changes)
+    posting.restate(actor, f"opening_{side}", item)
     return item
 
 
@@ -332,6 +336,7 @@ def update_opening_item(actor, item, values: dict):
     item.refresh_status()
     if changes:
         audit.record(actor, f"opening_{side}.update", item, changes)
+        posting.restate(actor, f"opening_{side}", item)
     return item
 
 
@@ -339,4 +344,5 @@ def delete_opening_item(actor, item) -> None:
     check_open()
     side = side_of(item)
     audit.record(actor, f"opening_{side}.delete", item, {"total": (item.total, None)})
+    posting.withdraw(f"opening_{side}", item)
     db.session.delete(item)

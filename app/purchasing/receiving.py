@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from app.books import posting
 from app.audit import services as audit
 from app.db_types import business_today, utcnow
 from app.errors import InvalidState
@@ -58,6 +59,7 @@ def receive(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_id=Non
     refresh_status(order)
     audit.record(actor, "purchase_order.receive", order, {"status": (before, order.status),
                                                           "receipt": (None, receipt.number)})
+    posting.post(actor, "purchase_receipt", receipt)
     return receipt
 
 
@@ -84,6 +86,7 @@ def invoice_order(actor, order: PurchaseOrder, supplier_reference: str = "") -> 
     audit.record(actor, "purchase_order.invoice", order, {"status": (before, order.status),
                                                           "invoice": (None, invoice.number),
                                                           "total": (None, invoice.total)})
+    posting.post(actor, "purchase_invoice", invoice)
     return invoice
 
 
@@ -107,4 +110,5 @@ def return_goods(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_i
     refresh_status(order)
     audit.record(actor, "purchase_return.create", purchase_return, {
         "order": (None, order.number), "order_status": (before, order.status), "credit": (None, purchase_return.total)})
+    posting.post(actor, "purchase_return", purchase_return)
     return purchase_return

@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.books import posting
 from app.audit import services as audit
 from app.catalog import services as catalog
 from app.db_types import utcnow
@@ -114,4 +115,5 @@ def post_receipt(actor, receipt: PurchaseReceipt) -> PurchaseReceipt:
     refresh_status(order)
     audit.record(actor, "purchase_order.receive", order, {"status": (before, order.status),
                                                           "receipt": (None, receipt.number)})
+    posting.post(actor, "purchase_receipt", receipt)
     return receipt

@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.books import posting
 from app.audit import services as audit
 from app.db_types import business_today
 from app.errors import InvalidState
@@ -52,6 +53,7 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
     refresh_status(order)
     audit.record(actor, "sales_order.deliver", order, {"status": (before, order.status),
                                                        "delivery": (None, delivery.number)})
+    posting.post(actor, "sales_delivery", delivery)
     return delivery
 
 
@@ -66,6 +68,7 @@ def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
     refresh_status(order)
     audit.record(actor, "sales_order.invoice", order, {"status": (before, order.status),
                                                        "invoice": (None, invoice.number), "total": (None, invoice.total)})
+    posting.post(actor, "sales_invoice", invoice)
     return invoice
 
 
@@ -90,6 +93,7 @@ def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=N
     audit.record(actor, "sales_return.create", sales_return, {"order": (None, order.number),
                                                                "order_status": (before, order.status),
                                                                "credit": (None, sales_return.total)})
+    posting.post(actor, "sales_return", sales_return)
     return sales_return
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.books import posting
 from app.audit import services as audit
 from app.auth.roles import Role
 from app.catalog.models import Barcode, Category, PackUnit, Product
@@ -249,6 +250,7 @@ def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_KEEP,
             raise _changed()
     audit.record(actor, "stocktake.post", stocktake, {"status": (StocktakeStatus.OPEN, StocktakeStatus.POSTED),
                                                       "uncounted": (None, uncounted), "moves": (None, len(moves))})
+    posting.post(actor, "stocktake", stocktake)
     return stocktake
 
 

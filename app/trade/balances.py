@@ -57,6 +57,14 @@ def balances(side: Side, partner_ids) -> dict[int, Decimal]:
     return totals
 
 
+def total(side: Side) -> Decimal:
+    """What all partners of the side owe together (the books' receivables or payables account must equal it)."""
+    found = ZERO
+    for model, amount, sign in _signed(side):
+        found += sign * (db.session.scalar(select(func.sum(amount)).where(side.partner_of(model).is_not(None))) or 0)
+    return found
+
+
 def owed_by_partner(side: Side):
     """The same sum as `balances`, per partner, as a subquery (partner_id, owed) a list can filter on."""
     # -amount, not sign * amount: a literal next to a scaled-integer column is bound in that column's units.
