@@ -78,6 +78,8 @@ RECEIVERS = frozenset({Role.OWNER, Role.PURCHASING, Role.WAREHOUSE})
 SUPPLIER_READERS = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE})
 SUPPLIER_WRITERS = frozenset({Role.OWNER, Role.PURCHASING})
 PAYABLES = frozenset({Role.OWNER, Role.PURCHASING, Role.FINANCE})  # supplier invoices and payments
+# The books (accounts, vouchers, statements, exports), money accounts and expenses: nobody else sees any of it.
+BOOKS = frozenset({Role.OWNER, Role.FINANCE})
 
 
 def sees_cost(user) -> bool:

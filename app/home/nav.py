@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.auth.roles import (CUSTOMER_READERS, EVERYONE, MONEY_READERS, PURCHASE_READERS, RECEIVERS, SALES_READERS,
+from app.auth.roles import (BOOKS, CUSTOMER_READERS, EVERYONE, MONEY_READERS, PURCHASE_READERS, RECEIVERS, SALES_READERS,
                             SUPPLIER_READERS, Role)
 
 
@@ -53,6 +53,9 @@ NAV = (
     # tiles and links to it). One entry, not two: the owner's side bar must still fit a 768 px high tablet.
     NavItem("reports.index", _l("Reports"), "stock", EVERYONE,
             _l("Dashboard, sales, stock and money reports, with charts, Excel and PDF"), primary=False),
+    NavItem("books.index", _l("Books"), "log", BOOKS,
+            _l("Accounts, vouchers, profit and balance sheet, money accounts and expenses"),
+            primary=frozenset({Role.FINANCE})),
     NavItem("users.index", _l("Users"), "users", frozenset({Role.OWNER}),
             _l("Add staff, set their roles, reset passwords"), primary=False),
     NavItem("audit.index", _l("Audit log"), "log", frozenset({Role.OWNER}),
