@@ -5,6 +5,7 @@ from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from app.amounts import ZERO
 from app.auth.roles import BOOKS, allow
@@ -23,6 +24,7 @@ from app.web import list_url, render
 
 PER_PAGE = 30
 SUPPLIER_CHOICES = 500
+NONE = SelectChoice("", "—")
 
 
 def _month(text: str | None) -> tuple[int, int] | None:
@@ -60,11 +62,11 @@ def expenses_list():
 
 
 def _choices(form: ExpenseForm, direction: MoneyDirection) -> None:
-    form.category_id.choices = [("", "—")] + [(str(c.id), c.name) for c in expenses.categories(direction, True)]
-    form.money_account_id.choices = [(str(i), name) for i, name in services.choices()]
+    form.category_id.choices = [NONE] + [SelectChoice(str(c.id), c.name) for c in expenses.categories(direction, True)]
+    form.money_account_id.choices = [SelectChoice(str(i), name) for i, name in services.choices()]
     suppliers = db.session.execute(select(Supplier.id, Supplier.name).where(Supplier.active.is_(True))
                                    .order_by(Supplier.name).limit(SUPPLIER_CHOICES)).all()
-    form.supplier_id.choices = [("", "—")] + [(str(i), name) for i, name in suppliers]
+    form.supplier_id.choices = [NONE] + [SelectChoice(str(i), name) for i, name in suppliers]
 
 
 @bp.route("/expenses/new", methods=["GET", "POST"])
@@ -115,7 +117,7 @@ def expense_photo(expense_id):
 # --- categories ----------------------------------------------------------------------------------------------------
 
 def _category_form(form: CategoryForm) -> CategoryForm:
-    form.account_id.choices = [("", "—")] + [(str(a.id), str(a)) for a in expenses.category_accounts()]
+    form.account_id.choices = [NONE] + [SelectChoice(str(a.id), str(a)) for a in expenses.category_accounts()]
     return form
 
 

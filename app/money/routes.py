@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.access import may
 from app.auth.roles import BOOKS, allow
@@ -130,8 +131,8 @@ def transfer_new():
     """Move money between two accounts (cash paid into the bank, a WeChat balance withdrawn)."""
     form = TransferForm(idempotency_key=new_key(), moved_on=business_today(),
                         from_account_id=request.args.get("from_account_id"))
-    form.from_account_id.choices = form.to_account_id.choices = [("", "—")] + [
-        (str(i), name) for i, name in services.choices()]
+    form.from_account_id.choices = form.to_account_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(i), name) for i, name in services.choices()]
     if form.validate_on_submit() and (response := created(
             form, lambda: services.create_transfer(g.user, form.from_account_id.data, form.to_account_id.data,
                                                    form.amount.data, form.moved_on.data, form.notes.data),
