@@ -98,10 +98,10 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
     from app.purchasing.models import (PurchaseInvoice, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt,
                                        PurchaseReceiptLine, PurchaseStatus)
     from app.reports.models import SalesFact
-    from app.sales.models import OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice
-    from app.trade.settlement import InvoiceStatus
+    from app.sales.models import (OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice,
                                   SalesInvoiceLine, SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine)
     from app.search import haystack
+    from app.trade.settlement import InvoiceStatus
 
     started = time.perf_counter()
     T = {m.__tablename__: m.__table__ for m in (
