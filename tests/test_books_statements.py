@@ -5,6 +5,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from app.books import cashbook, chart, ledgers, posting, statements
@@ -16,6 +17,7 @@ from app.extensions import db
 from app.finance import services as finance
 from app.inventory import services as inventory
 from app.lines import QtyInput
+from app.reports import dashboard_routes
 from app.purchasing import receiving
 from app.sales import fulfilment
 from tests import factories
@@ -224,10 +226,20 @@ def test_only_the_books_roles_see_the_statements(app, client, login, role):
     for path in SCREENS + (f"/books/accounts/{bank.id}/ledger",):
         assert client.get(path).status_code == 403, path
         assert client.get(path + "?format=xlsx").status_code == 403, path
-    assert "Net profit" not in client.get("/").get_data(as_text=True)
+    assert client.get("/reports/").status_code == 403 and client.get("/reports/summary").status_code == 403
+
+
+@pytest.mark.parametrize("role, shown", [("owner", True), ("finance", True), ("sales", False), ("warehouse", False),
+                                         ("purchasing", False)])
+def test_the_dashboard_computes_the_books_figures_for_the_books_roles_only(app, role, shown):
+    with app.test_request_context("/reports/"):
+        g.user = SimpleNamespace(role=role)
+        assert (dashboard_routes._books() is not None) is shown
 
 
 def test_the_dashboard_shows_net_profit_and_cash_on_hand_to_the_books_roles(month, client, login):
     login("owner")
-    html = client.get("/reports/?period=month").get_data(as_text=True)
-    assert "¥400.00" in html and "¥97,294.00" in html
+    html = client.get("/reports/?period=today").get_data(as_text=True)
+    assert "¥400.00" in html and "¥97,294.00" in html  # this month's, whatever period the sales tiles show
+    assert f'href="/books/income-statement?grain=month&amp;month={month.months.first}"' in html
+    assert 'href="/books/cash"' in html
