@@ -110,7 +110,8 @@ def account_ledger(account_id):
     per_page = {"xlsx": ledgers.EXPORT_LINES, "pdf": ledgers.PRINT_LINES}.get(request.args.get("format"))
     ledger = ledgers.account_ledger(account, months.start, months.end, 1 if per_page else page,
                                     per_page or ledgers.LEDGER_PAGE)
-    title = _("Ledger of %(account)s", account=f"{account.code} {account.name}")
+    named = f"{account.code} {account.name}"
+    title = _("Ledger of %(account)s", account=named)
     return _answer(f"ledger-{account.code}", "ledger_account", title, months, error,
                    lambda: account_ledger_rows(ledger), ledger=ledger, account=account)
 
