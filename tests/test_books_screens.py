@@ -90,8 +90,8 @@ def test_renaming_is_audited(app):
 
 
 @pytest.mark.parametrize("code, reason", [
-    ("1002", "sub-accounts"), ("1122", "posting rules"), ("100201", "Money account"), ("560201", "Category"),
-    ("5711", "vouchers post"),
+    ("1002", "它有下级科目"), ("1122", "过账规则"), ("100201", "资金账户 银行存款"), ("560201", "收支类别 房租"),
+    ("5711", "已有凭证记入"),
 ])
 def test_accounts_in_use_cannot_be_deleted(app, code, reason):
     owner = factories.user("owner")
@@ -99,7 +99,7 @@ def test_accounts_in_use_cannot_be_deleted(app, code, reason):
     target = account(code)
     with pytest.raises(BusinessRuleError, match=reason) as refused:
         accounts.delete(owner, target)
-    assert code in str(refused.value.message) and "Deactivate" in str(refused.value.message)
+    assert code in str(refused.value.message) and "可以改为停用" in str(refused.value.message)
     assert account(code) is not None
 
 
@@ -115,9 +115,9 @@ def test_an_unused_account_is_deleted_and_audited(app):
 
 def test_accounts_documents_post_to_stay_active(app):
     owner = factories.user("owner")
-    with pytest.raises(BusinessRuleError, match="stays active"):
+    with pytest.raises(BusinessRuleError, match="不能停用"):
         accounts.set_active(owner, account("1122"), False)
-    with pytest.raises(BusinessRuleError, match="stays active"):
+    with pytest.raises(BusinessRuleError, match="不能停用"):
         accounts.set_active(owner, account("1002"), False)  # its sub-account is a money account's
     child = accounts.add_sub_account(owner, account("4101"), "折旧")
     accounts.set_active(owner, account("4101"), False)
@@ -135,8 +135,8 @@ def test_the_tree_groups_by_class_with_balances_rolled_up(app):
     rows = {row.account.code: row for rows in groups.values() for row in rows}
     assert [kind.value for kind in groups] == ["asset", "liability", "equity", "cost", "profit_loss"]
     assert rows["560201"].balance == rows["5602"].balance == D(300) and rows["3001"].balance == D(300)
-    assert rows["1122"].role_label == "Receivables" and not rows["1002"].leaf and rows["100201"].leaf
-    assert rows["560201"].uses == ["Category 房租"]
+    assert rows["1122"].role_label == "应收账款" and not rows["1002"].leaf and rows["100201"].leaf
+    assert rows["560201"].uses == ["收支类别 房租"]
 
 
 # ---- vouchers by hand -----------------------------------------------------------------------------------------------
@@ -149,20 +149,20 @@ GOOD = (("5602 管理费用", "", "", ""), )
 
 
 @pytest.mark.parametrize("lines, field, message", [
-    (typed(("560201", "100", "", "")), "lines", "at least two lines"),
-    (typed(("560201", "100", "", ""), ("3001", "", "99.99", "")), "lines", "differ by 0.01"),
-    (typed(("560201", "100", "100", ""), ("3001", "", "100", "")), "lines-0-credit", "either a debit or a credit"),
-    (typed(("560201", "", "", "房租"), ("3001", "", "100", "")), "lines-0-debit", "debit or a credit"),
-    (typed(("560201", "0", "", ""), ("3001", "", "0", "")), "lines-0-debit", "above zero"),
-    (typed(("560201", "-5", "", ""), ("3001", "", "-5", "")), "lines-0-debit", "negative"),
-    (typed(("560201", "1.005", "", ""), ("3001", "", "1.005", "")), "lines-0-debit", "two decimal places"),
-    (typed(("560201", "1e3", "", ""), ("3001", "", "1000", "")), "lines-0-debit", "number"),
+    (typed(("560201", "100", "", "")), "lines", "至少要两行"),
+    (typed(("560201", "100", "", ""), ("3001", "", "99.99", "")), "lines", "相差 0.01"),
+    (typed(("560201", "100", "100", ""), ("3001", "", "100", "")), "lines-0-credit", "只能填借方或贷方"),
+    (typed(("560201", "", "", "房租"), ("3001", "", "100", "")), "lines-0-debit", "请填写借方或贷方"),
+    (typed(("560201", "0", "", ""), ("3001", "", "0", "")), "lines-0-debit", "大于零"),
+    (typed(("560201", "-5", "", ""), ("3001", "", "-5", "")), "lines-0-debit", "负"),
+    (typed(("560201", "1.005", "", ""), ("3001", "", "1.005", "")), "lines-0-debit", "最多两位小数"),
+    (typed(("560201", "1e3", "", ""), ("3001", "", "1000", "")), "lines-0-debit", "数"),
     (typed(("560201", "2000000000", "", ""), ("3001", "", "2000000000", "")), "lines-0-debit", "1000000000"),
-    (typed(("9999", "10", "", ""), ("3001", "", "10", "")), "lines-0-account", "No account"),
-    (typed(("5602", "10", "", ""), ("3001", "", "10", "")), "lines-0-account", "sub-accounts"),
-    (typed(("560201", "10", "", ""), ("1122 应收账款", "", "10", "")), "lines-1-account", "kept by the documents"),
-    (typed(("560201", "10", "", ""), ("100101", "", "10", "")), "lines-1-account", "kept by the documents"),
-    (typed(("560201", "10", "", ""), ("", "", "10", "")), "lines-1-account", "Choose an account"),
+    (typed(("9999", "10", "", ""), ("3001", "", "10", "")), "lines-0-account", "没有编码或名称"),
+    (typed(("5602", "10", "", ""), ("3001", "", "10", "")), "lines-0-account", "有下级科目"),
+    (typed(("560201", "10", "", ""), ("1122 应收账款", "", "10", "")), "lines-1-account", "由单据自动记账"),
+    (typed(("560201", "10", "", ""), ("100101", "", "10", "")), "lines-1-account", "由单据自动记账"),
+    (typed(("560201", "10", "", ""), ("", "", "10", "")), "lines-1-account", "请选择科目"),
 ])
 def test_a_voucher_by_hand_is_refused_with_the_reason_and_nothing_written(app, lines, field, message):
     owner = factories.user("owner")
@@ -190,13 +190,13 @@ def test_a_voucher_by_hand_needs_a_date_and_a_memo(app, day, memo, field):
 def test_inactive_accounts_and_closed_months_are_refused(app):
     owner = factories.user("owner")
     accounts.set_active(owner, account("5403"), False)
-    with pytest.raises(BusinessRuleError, match="inactive"):
+    with pytest.raises(BusinessRuleError, match="已停用"):
         vouchers.create_manual(owner, business_today().isoformat(), "税金",
                                typed(("5403", "10", "", ""), ("3001", "", "10", "")))
     last_month = business_today().replace(day=1) - timedelta(days=1)
     by_hand(owner, "560201", "3001", "1", day=last_month)
     periods.close(owner, posting.period_of(last_month))
-    with pytest.raises(BusinessRuleError, match="closed") as refused:
+    with pytest.raises(BusinessRuleError, match="已结账") as refused:
         vouchers.create_manual(owner, last_month.isoformat(), "房租",
                                typed(("560201", "10", "", ""), ("3001", "", "10", "")))
     assert refused.value.field == "booked_on"
@@ -281,7 +281,7 @@ def test_the_chart_screen_shows_roles_and_balances(client, login):
     owner = login("owner")
     by_hand(owner, "560201", "3001", "88")
     body = client.get("/books/accounts").get_data(as_text=True)
-    assert "560201" in body and "¥88.00" in body and "Receivables" in body
+    assert "560201" in body and "¥88.00" in body and '<span class="badge role">应收账款</span>' in body
 
 
 def test_adding_a_sub_account_on_screen_says_what_moves_then_moves_it(app, client, login):
@@ -297,7 +297,7 @@ def test_adding_a_sub_account_on_screen_says_what_moves_then_moves_it(app, clien
     assert account("190101").role == "stock_differences"
     refused = client.post(f"/books/accounts/{parent.id}/delete", data={"csrf_token": client.csrf},
                           follow_redirects=True)
-    assert "cannot be deleted" in refused.get_data(as_text=True)
+    assert "1901 待处理财产损溢 不能删除：它有下级科目" in refused.get_data(as_text=True)
     assert account("1901") is not None
 
 
@@ -309,7 +309,7 @@ def test_a_refused_voucher_comes_back_with_the_reason_and_nothing_posted(client,
             "lines-1-account": "3001", "lines-1-credit": "9"}
     response = client.post("/books/vouchers/new", data=form)
     assert response.status_code == 422
-    assert "differ by 1.00" in response.get_data(as_text=True)
+    assert "相差 1.00" in response.get_data(as_text=True)
     assert vouchers_count() == 0
     response = client.post("/books/vouchers/new", data={**form, "lines-1-credit": "10", "idempotency_key": "v2"})
     assert response.status_code == 302
@@ -344,7 +344,7 @@ def test_closing_and_reopening_a_month_on_screen(app, client, login):
     client.post("/books/periods/close", data={"csrf_token": client.csrf, "period": period, "idempotency_key": "c1"})
     assert db.session.get(ClosedPeriod, period) is not None
     refused = client.post("/books/periods/reopen", data={"csrf_token": client.csrf, "period": period, "reason": " "})
-    assert refused.status_code == 422 and "audit log" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请填写反结账原因" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ClosedPeriod, period) is not None
     client.post("/books/periods/reopen", data={"csrf_token": client.csrf, "period": period, "reason": "补录发票"})

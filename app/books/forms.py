@@ -17,10 +17,10 @@ class NameForm(FlaskForm):
 
 
 class VoucherLineForm(Form):
-    account = StringField(_l("Account"), render_kw={"autocomplete": "off", "list": "leaf-accounts",
+    account = StringField(lazy_pgettext("ledger account", "Account"), render_kw={"autocomplete": "off", "list": "leaf-accounts",
                                                     "placeholder": _l("Code or name")})
-    debit = StringField(_l("Debit"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    credit = StringField(_l("Credit"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    debit = StringField(lazy_pgettext("voucher", "Debit"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    credit = StringField(lazy_pgettext("voucher", "Credit"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     memo = StringField(_l("Line memo"), render_kw={"autocomplete": "off", "maxlength": 200})
 
 
