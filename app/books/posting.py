@@ -96,6 +96,17 @@ def restate(actor, source: str, document) -> Voucher | None:
     return _write(voucher, lines, numbered=True)
 
 
+def check_dates(source: str, document, day: date | None) -> None:
+    """Refuse, before a service writes anything, to date a restated document (an opening balance) in a closed month,
+    or to change or delete one whose voucher is in a closed month. `document` None: a new one."""
+    field = RULES[source].dated_by
+    if day is not None:
+        check_open(day, field)
+    voucher = voucher_of(source, document.id) if document is not None and document.id is not None else None
+    if voucher is not None:
+        check_open(voucher.booked_on, field)
+
+
 def withdraw(source: str, document) -> None:
     """An opening balance was deleted: its voucher goes with it."""
     assert RULES[source].restated, f"{source} vouchers are never withdrawn"
