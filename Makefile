@@ -18,6 +18,7 @@ APT_TEST := chromium poppler-utils
 # DEMO=0 leaves an empty database empty: the browser then shows the first-run setup screen (app/setup).
 DEMO ?= 1
 run: $(VENV)/.installed static translations system-deps db
+	@$(FLASK) books backfill
 	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo --if-empty; fi
 	@echo
 	@if [ "$(DEMO)" != "0" ]; then echo "JXC is at http://127.0.0.1:5000  (demo logins: boss / sales1 / sales2 / warehouse / buyer / finance, password demo1234)"; \

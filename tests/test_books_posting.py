@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.books import chart
 from app.books.models import AccountMonth, MoneyAccount, Voucher
+from app.finance.models import Payment
 from app.checks import run_all
 from app.db_types import business_today
 from app.extensions import db
@@ -391,3 +392,107 @@ def test_a_month_numbers_its_vouchers_from_one(fresh):
     db.session.commit()
     assert voucher("opening_receivable", today).number == "记-0001"
     assert run_all() == []
+
+
+def a_month_of_everything(shop):
+    """Every kind of posting document, some dated back, in a business that had stock before the books."""
+    order = sold(shop, qty=4)
+    deliver(shop, order, 3)
+    fulfilment.invoice_order(shop.owner, order)
+    fulfilment.return_goods(shop.owner, order, [QtyInput(order.lines[0].id, D("1"))])
+    purchase, _ = bought(shop)
+    receiving.invoice_order(shop.owner, purchase)
+    receiving.return_goods(shop.owner, purchase, [QtyInput(purchase.lines[0].id, D("1"))])
+    db.session.commit()
+    earlier = business_today() - timedelta(days=1) if business_today().day > 1 else business_today()
+    record_receipt(shop.owner, shop.buyer, "30.00", "wechat", paid_on=earlier)
+    record_supplier_payment(shop.owner, shop.maker, "20.00", "cash")
+    inventory.create_adjustment(shop.owner, shop.main.id, "damage", "dropped", [StockLine(shop.case.id, D("-1"))])
+    inventory.create_transfer(shop.owner, shop.main.id, shop.store.id, [StockLine(shop.case.id, D("2"))])
+    db.session.commit()
+    counted(shop, "8")  # 9 on hand: one missing
+
+
+def forget_the_books():
+    """The database as it was before the books: no vouchers, no month totals, payments with no money account."""
+    from app.books.models import VoucherLine
+    from app.finance.models import Payment
+    from app.numbering import DocumentSequence
+    db.session.execute(VoucherLine.__table__.delete())
+    db.session.execute(Voucher.__table__.delete())
+    db.session.execute(AccountMonth.__table__.delete())
+    db.session.execute(DocumentSequence.__table__.delete().where(DocumentSequence.prefix == "记"))
+    db.session.execute(Payment.__table__.update().values(money_account_id=None))
+    db.session.commit()
+
+
+def test_backfill_books_every_document_of_an_older_database_in_date_order_once(shop):
+    from app.books import backfill
+    a_month_of_everything(shop)
+    assert run_all() == []
+    sources = sorted(db.session.execute(select(Voucher.source_type, Voucher.source_id, Voucher.booked_on)).all())
+    forget_the_books()
+    assert any("have no voucher" in breach for breach in run_all())
+    done = backfill.backfill()
+    db.session.commit()
+    assert done == {"payments": 2, "sales_delivery": 1, "sales_invoice": 1, "sales_return": 1,
+                    "purchase_receipt": 1, "purchase_invoice": 1, "purchase_return": 1, "receipt": 1,
+                    "supplier_payment": 1, "adjustment": 1, "stocktake": 1, "期初库存": 1}
+    assert run_all() == []
+    again = sorted(db.session.execute(select(Voucher.source_type, Voucher.source_id, Voucher.booked_on)).all())
+    assert again == sources
+    [stock] = db.session.scalars(select(Voucher).where(Voucher.source_type == "manual")).all()
+    assert lines(stock) == [("1405", D("100.00"), D("0"), None), ("310401", D("0"), D("100.00"), None)]
+    assert {payment.money_account.name for payment in db.session.scalars(select(Payment))} == {"微信", "现金"}
+    for period in {row.period for row in db.session.scalars(select(Voucher))}:
+        days = db.session.scalars(select(Voucher.booked_on).where(Voucher.period == period).order_by(Voucher.seq)).all()
+        assert days == sorted(days)  # numbered in date order
+        assert db.session.scalars(select(Voucher.seq).where(Voucher.period == period)
+                                  .order_by(Voucher.seq)).all() == list(range(1, len(days) + 1))
+    assert backfill.backfill() == {}  # idempotent
+    db.session.commit()
+    assert run_all() == []
+
+
+def test_backfill_books_stock_that_came_in_later_without_a_document(shop):
+    from app.books import backfill
+    from app.inventory.ledger import Move, Source, post_moves
+    from app.inventory.models import MoveKind
+    post_moves(None, Source("opening", None, "IMPORT"),
+               [Move(shop.case.id, shop.main.id, D("3"), MoveKind.OPENING, unit_cost=D("10.00"))])
+    db.session.commit()
+    assert any("1405" in breach for breach in run_all())
+    assert backfill.backfill() == {"期初库存": 1}
+    db.session.commit()
+    assert run_all() == []
+    assert backfill.backfill() == {}
+
+
+def test_the_demo_keeps_books_dated_like_its_documents(app):
+    from app.books.rules import RULES
+    from app.demo import load_demo
+    from app.sales.models import SalesInvoice
+    load_demo()
+    db.session.commit()
+    assert run_all() == []
+    vouchers = db.session.scalars(select(Voucher).where(Voucher.source_type != "manual")).all()
+    assert len(vouchers) > 10
+    for found in vouchers:
+        rule = RULES[found.source_type]
+        document = db.session.get(rule.documents().column_descriptions[0]["entity"], found.source_id)
+        assert found.booked_on == rule.figures(document).booked_on, (found.source_type, found.source_number)
+    overdue = min(db.session.scalars(select(SalesInvoice)), key=lambda invoice: invoice.issued_on)
+    assert overdue.issued_on == business_today() - timedelta(days=52)
+    assert voucher("sales_invoice", overdue).number == "记-0001"  # the first of its month
+
+
+def test_the_backfill_command_says_what_it_did(app, shop):
+    forget_the_books()
+    runner = app.test_cli_runner()
+    db.session.remove()
+    result = runner.invoke(args=["books", "backfill"])
+    assert result.exit_code == 0, result.output
+    assert "期初库存: 1" in result.output
+    assert run_all() == []
+    result = runner.invoke(args=["books", "backfill"])
+    assert result.output.strip() == "the books are complete; nothing to do"

@@ -66,7 +66,8 @@ def post(actor, source: str, document) -> Voucher | None:
 def changes_value(source: str, document) -> bool:
     """Whether the document's voucher has lines: one whose figures are all zero posts none."""
     rule = RULES[source]
-    return bool(_lines(rule.entries, rule.figures(document)))
+    amounts = rule.figures(document).amounts
+    return any(amounts[entry.figure] for entry in rule.entries)
 
 
 def restate(actor, source: str, document) -> Voucher | None:
