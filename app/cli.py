@@ -16,6 +16,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(inventory)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from app.books.backfill import books_cli
+    app.cli.add_command(books_cli)
 
 
 def _fail(error: BusinessRuleError):

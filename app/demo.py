@@ -1,4 +1,5 @@
 """A demo company so a new user can try everything at once. Each area adds its part here."""
+from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -143,6 +144,18 @@ DEMO_CUSTOMERS = (
 )
 
 
+@contextmanager
+def _invoicing_on(day):
+    """Sales invoices made inside are issued on `day`: the demo's history. Dating an invoice back after it was made
+    would leave its voucher and sales facts on the day it was made; made on the day, all of it agrees."""
+    today = fulfilment.business_today
+    fulfilment.business_today = lambda: day  # the invoice asks its module for the day (tests move it the same way)
+    try:
+        yield
+    finally:
+        fulfilment.business_today = today
+
+
 def _load_sales(users: dict, products: list) -> None:
     """Customers of both salespeople and their orders in every state, with invoices, receipts and a return."""
     from datetime import timedelta
@@ -170,8 +183,9 @@ def _load_sales(users: dict, products: list) -> None:
         return made, fulfilment.invoice_order(seller, made)
 
     today = business_today()
-    _, old = order(customers[0], [(0, 40), (3, 100), (5, 60)], "invoiced")
-    old.issued_on, old.due_on = today - timedelta(days=52), today - timedelta(days=22)  # overdue for the demo
+    first, _ = order(customers[0], [(0, 40), (3, 100), (5, 60)], "delivered")
+    with _invoicing_on(today - timedelta(days=52)):  # overdue for the demo: due 30 days later, 22 days ago
+        old = fulfilment.invoice_order(first.salesperson, first)
     finance.record_receipt(users["sales1"], customers[0], old.total / 2, "bank_transfer", reference="招行 8812")
     _, paid = order(customers[1], [(1, 10), (4, 20)], "invoiced")
     finance.record_receipt(users["sales1"], customers[1], paid.total, "wechat")

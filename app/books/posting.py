@@ -49,19 +49,30 @@ def voucher_of(source: str, document_id: int) -> Voucher | None:
     return db.session.scalar(select(Voucher).where(Voucher.source_type == source, Voucher.source_id == document_id))
 
 
-def post(actor, source: str, document) -> Voucher:
-    """Write `document`'s voucher by its rule (`source`, one of app.books.rules.RULES)."""
+def post(actor, source: str, document) -> Voucher | None:
+    """Write `document`'s voucher by its rule (`source`, one of app.books.rules.RULES); none when every figure is
+    zero, as for a transfer (`flask check` knows: see `changes_value`)."""
     rule = RULES[source]
     figures = rule.figures(document)
     check_open(figures.booked_on, rule.dated_by)
     lines = _lines(rule.entries, figures)
+    if not lines:
+        return None  # it changed no value (a count that found everything in place): nothing to book
     voucher = Voucher(booked_on=figures.booked_on, memo=_memo(rule.title, figures), source_type=source,
                       source_id=document.id, source_number=figures.number, user_id=getattr(actor, "id", None))
     return _write(voucher, lines)
 
 
-def restate(actor, source: str, document) -> Voucher:
-    """An opening balance changed: its voucher follows, keeping its number (a new one when it had none)."""
+def changes_value(source: str, document) -> bool:
+    """Whether the document's voucher has lines: one whose figures are all zero posts none."""
+    rule = RULES[source]
+    amounts = rule.figures(document).amounts
+    return any(amounts[entry.figure] for entry in rule.entries)
+
+
+def restate(actor, source: str, document) -> Voucher | None:
+    """An opening balance changed: its voucher follows, keeping its number (a new one when it had none; none, and
+    the old one withdrawn, when it comes to zero)."""
     rule = RULES[source]
     assert rule.restated, f"{source} vouchers are never restated"
     voucher = voucher_of(source, document.id)
@@ -70,14 +81,31 @@ def restate(actor, source: str, document) -> Voucher:
     figures = rule.figures(document)
     check_open(voucher.booked_on, rule.dated_by)
     check_open(figures.booked_on, rule.dated_by)
+    lines = _lines(rule.entries, figures)
+    if not lines:
+        withdraw(source, document)
+        return None
+    # The counter before the month totals, as in `post`: the same lock order everywhere.
+    moved = _number(figures.booked_on) if period_of(figures.booked_on) != voucher.period else None
     _unbook(voucher)
     voucher.lines.clear()
     db.session.flush()
-    if period_of(figures.booked_on) != voucher.period:  # moved to another month: numbered there
-        voucher.period, voucher.seq = _number(figures.booked_on)
+    if moved:  # moved to another month: numbered there
+        voucher.period, voucher.seq = moved
     voucher.booked_on, voucher.memo, voucher.source_number = figures.booked_on, _memo(rule.title, figures), figures.number
     voucher.updated_at = utcnow()
-    return _write(voucher, _lines(rule.entries, figures), numbered=True)
+    return _write(voucher, lines, numbered=True)
+
+
+def check_dates(source: str, document, day: date | None) -> None:
+    """Refuse, before a service writes anything, to date a restated document (an opening balance) in a closed month,
+    or to change or delete one whose voucher is in a closed month. `document` None: a new one."""
+    field = RULES[source].dated_by
+    if day is not None:
+        check_open(day, field)
+    voucher = voucher_of(source, document.id) if document is not None and document.id is not None else None
+    if voucher is not None:
+        check_open(voucher.booked_on, field)
 
 
 def withdraw(source: str, document) -> None:

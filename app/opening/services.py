@@ -150,15 +150,16 @@ def set_opening_stock(actor, warehouse: Warehouse, lines: list[StockLineInput], 
     if warehouse is None or not warehouse.active:
         raise BusinessRuleError(_("Choose a warehouse."), "warehouse_id")
     document = opening_stock_of(warehouse)
+    day = _opened_on(opened_on, document.opened_on if document is not None else business_today())
+    posting.check_dates(SOURCE, document, day)  # a closed month refuses before anything is written
     if document is None:
         document = OpeningStock(number=next_number(STOCK_PREFIX), warehouse=warehouse, user_id=getattr(actor, "id", None),
-                                opened_on=_opened_on(opened_on, business_today()), notes="")
+                                opened_on=day, notes="")
         db.session.add(document)
         action = "opening_stock.create"
     else:
         action = "opening_stock.update"
-        if opened_on not in (None, ""):
-            document.opened_on = _opened_on(opened_on, document.opened_on)
+        document.opened_on = day
     if notes is not None:
         document.notes = clean_text(notes).strip()[:200]
     existing = {line.product_id: line for line in document.lines}
@@ -205,6 +206,7 @@ def set_opening_stock(actor, warehouse: Warehouse, lines: list[StockLineInput], 
 def delete_opening_stock(actor, document: OpeningStock) -> None:
     """Take a warehouse's opening stock back out: its lines' moves reversed through the ledger, the document gone."""
     check_open()
+    posting.check_dates(SOURCE, document, None)
     moves = [Move(line.product_id, document.warehouse_id, -line.qty, MoveKind.OPENING, unit_cost=line.unit_cost,
                   line_id=line.id) for line in document.lines]
     if moves:
@@ -312,6 +314,7 @@ def create_opening_item(actor, side: str, partner, values: dict):
     with the old document's number, date and due date, settled later by receipts or payments like an invoice."""
     check_open()
     clean = _clean_item(side, partner, values)
+    posting.check_dates(f"opening_{side}", None, clean["issued_on"])
     model = _model(side)
     item = model(number=next_number(PREFIX[side]), opening=True, paid=ZERO, credited=ZERO,
                  user_id=getattr(actor, "id", None))
@@ -332,6 +335,7 @@ def update_opening_item(actor, item, values: dict):
     check_open()
     side = side_of(item)
     clean = _clean_item(side, partner_of(item), values, item)
+    posting.check_dates(f"opening_{side}", item, clean["issued_on"])
     changes = _fill(item, side, clean)
     item.refresh_status()
     if changes:
@@ -343,6 +347,7 @@ def update_opening_item(actor, item, values: dict):
 def delete_opening_item(actor, item) -> None:
     check_open()
     side = side_of(item)
+    posting.check_dates(f"opening_{side}", item, None)
     audit.record(actor, f"opening_{side}.delete", item, {"total": (item.total, None)})
     posting.withdraw(f"opening_{side}", item)
     db.session.delete(item)
