@@ -62,16 +62,13 @@ def screen_world(owner, before_documents=None) -> dict:
     db.session.add(settings)
     db.session.commit()
     purchase = world["purchase_order"]
-    from app.books.models import Account, Voucher
-    voucher_id = db.session.scalar(db.select(Voucher.id).order_by(Voucher.id))
-    receivables = db.session.scalar(db.select(Account.id).where(Account.role == "receivables"))
+    books = _books_world(owner, invoice)
     return {
         "args": {"product_id": goods[0].id, "customer_id": world["customers"][0].id, "order_id": confirmed.id,
                  "delivery_id": delivery.id, "invoice_id": invoice.id, "return_id": sales_return.id,
                  "payment_id": payment.id, "supplier_id": world["supplier"].id, "user_id": clerk.id,
                  "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id,
-                 "voucher_id": voucher_id,
-                 **openings},
+                 **books["args"], **openings},
         # The state a screen needs to show its fields: goods to return, a purchase order to receive.
         "overrides": {
             "catalog.scan": {"code": "6920000000005"},
@@ -81,7 +78,45 @@ def screen_world(owner, before_documents=None) -> dict:
             "purchasing.show": {"order_id": purchase.id},
             "purchasing.receive": {"order_id": purchase.id},
             "purchasing.return_new": {"order_id": purchase.id},
-            "books.account": {"account_id": receivables},  # a ledger account (money screens take money accounts')
+            **books["overrides"],
+        },
+    }
+
+
+def _books_world(owner, invoice) -> dict:
+    """The books' objects: a bank account with an opening balance, a transfer into it, an expense with its category,
+    other income, an imported bank statement with one line matched, and the voucher of the invoice.
+
+    money.* screens take a money account's id as account_id, books.* a ledger account's (overridden here)."""
+    from app.books.models import Account, ExpenseCategory, MoneyAccount
+    from app.books.posting import voucher_of
+    from app.db_types import business_today
+    from app.money import expenses, reconcile, services as money
+    today = business_today()
+    bank = money.create_account(owner, {"name": "工商银行基本户", "kind": "bank", "bank_name": "工商银行",
+                                        "account_number": "6222020200001234", "opening_balance": "5000.00",
+                                        "opened_on": today.replace(day=1)})
+    cash = db.session.scalar(db.select(MoneyAccount).where(MoneyAccount.name == "现金"))
+    money.create_transfer(owner, cash.id, bank.id, "200.00", today, "现金存入银行")
+    category = {name: db.session.scalar(db.select(ExpenseCategory).where(ExpenseCategory.name == name))
+                for name in ("房租", "利息收入")}
+    rent = expenses.create_expense(owner, {"category_id": category["房租"].id, "money_account_id": bank.id,
+                                           "amount": "3000.00", "spent_on": today, "notes": "十二月房租"})
+    expenses.create_expense(owner, {"category_id": category["利息收入"].id, "money_account_id": bank.id,
+                                    "amount": "8.88", "spent_on": today})
+    # The bank's statement: the rent (matched to the books by itself) and a fee the books do not have yet.
+    day = today.strftime("%Y/%m/%d")
+    statement = f"交易日期,摘要,收入,支出,流水号\r\n{day},房租,,3000.00,R1\r\n{day},手续费,,5.00,R2\r\n"
+    reconcile.import_statement(bank, "statement.csv", statement.encode("gb18030"))
+    db.session.commit()
+    receivables = db.session.scalar(db.select(Account.id).where(Account.role == "receivables"))
+    return {
+        "args": {"account_id": bank.id, "expense_id": rent.id, "category_id": category["房租"].id,
+                 "voucher_id": voucher_of("sales_invoice", invoice.id).id},
+        "overrides": {
+            "books.account": {"account_id": receivables},
+            "books.account_ledger": {"account_id": bank.account_id},  # the bank's own leaf: lines in the month
+            "books.export_mapping": {"target": "kingdee"},
         },
     }
 

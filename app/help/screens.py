@@ -20,6 +20,9 @@ FRAGMENTS = frozenset({
 })
 NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
 FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv")
+# Screens at a URL that reads like a file's: the books' export is a form asking for the months and the software
+# before it answers with a download.
+FILE_LIKE_SCREENS = frozenset({"books.export"})
 
 # Endpoints that share another's help page: a form to create and the same form to edit, and report screens
 # built on one layout.
@@ -37,8 +40,8 @@ ALIASES = {
 }
 
 
-def _is_file(rule: str) -> bool:
-    return rule.endswith(FILE_ENDINGS)
+def _is_file(endpoint: str, rule: str) -> bool:
+    return rule.endswith(FILE_ENDINGS) and endpoint not in FILE_LIKE_SCREENS
 
 
 def screens(app: Flask) -> list[str]:
@@ -48,7 +51,9 @@ def screens(app: Flask) -> list[str]:
         endpoint = rule.endpoint
         if "GET" not in rule.methods or endpoint == "static" or endpoint in FRAGMENTS:
             continue
-        if endpoint.split(".")[0] in NOT_SCREEN_BLUEPRINTS or endpoint.startswith("help.") or _is_file(rule.rule):
+        if endpoint.split(".")[0] in NOT_SCREEN_BLUEPRINTS or endpoint.startswith("help."):
+            continue
+        if _is_file(endpoint, rule.rule):
             continue
         if allowed_roles(app.view_functions[endpoint]) == PUBLIC:
             continue  # not for a signed-in user (sign-in, offline page, health)
