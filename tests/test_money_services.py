@@ -94,7 +94,7 @@ def test_account_refusals_change_nothing(world, values, field, message):
 
 
 def test_an_account_holding_money_cannot_be_deactivated(world):
-    with pytest.raises(BusinessRuleError, match="still holds 1,000.00"):
+    with pytest.raises(BusinessRuleError, match="still holds ¥1,000.00"):
         services.update_account(world.owner, world.bank, {"name": world.bank.name, "opening_balance": "1000",
                                                           "opened_on": world.bank.opened_on, "active": False})
 

@@ -15,6 +15,7 @@ from app.books.models import Account, AccountType, MoneyAccount, MoneyKind, Mone
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.formatting import money
 from app.limits import AMOUNT, FIRST_DAY, LAST_DAY, MAX_ID, clean_text, parse_int, parse_number
 from app.numbering import next_number
 
@@ -120,10 +121,10 @@ def update_account(actor, account: MoneyAccount, values: dict) -> MoneyAccount:
     name = _name(values, account)
     amount, opened_on = _opening(values)
     active = bool(values.get("active", account.active))
-    if not active and account.active and balances.balance(account.account) != 0:
+    held = balances.balance(account.account)
+    if not active and account.active and held != 0:
         raise BusinessRuleError(_("%(name)s still holds %(amount)s: transfer it to another account before "
-                                  "deactivating it.", name=account.name,
-                                  amount=f"{balances.balance(account.account):,.2f}"), "active")
+                                  "deactivating it.", name=account.name, amount=money(held)), "active")
     opening_changed = (amount, opened_on) != (account.opening_balance, account.opened_on)
     changes = audit.apply_changes(account, {"name": name, "bank_name": _text(values, "bank_name", 100),
                                             "account_number": _text(values, "account_number", 50),
