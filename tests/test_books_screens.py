@@ -145,9 +145,6 @@ def typed(*lines):
     return [vouchers.LineInput(*line) for line in lines]
 
 
-GOOD = (("5602 管理费用", "", "", ""), )
-
-
 @pytest.mark.parametrize("lines, field, message", [
     (typed(("560201", "100", "", "")), "lines", "至少要两行"),
     (typed(("560201", "100", "", ""), ("3001", "", "99.99", "")), "lines", "相差 0.01"),
@@ -307,6 +304,8 @@ def test_a_refused_voucher_comes_back_with_the_reason_and_nothing_posted(client,
     form = {"csrf_token": client.csrf, "idempotency_key": "v1", "booked_on": business_today().isoformat(),
             "memo": "计提", "lines-0-account": "560201", "lines-0-debit": "10",
             "lines-1-account": "3001", "lines-1-credit": "9"}
+    more = client.post("/books/vouchers/new", data={**form, "add_line": "1"})  # one more row, nothing posted
+    assert more.status_code == 200 and 'name="lines-4-account"' in more.get_data(as_text=True)
     response = client.post("/books/vouchers/new", data=form)
     assert response.status_code == 422
     assert "相差 1.00" in response.get_data(as_text=True)
@@ -318,9 +317,12 @@ def test_a_refused_voucher_comes_back_with_the_reason_and_nothing_posted(client,
 
 
 def test_a_document_and_its_voucher_link_both_ways_for_books_roles_only(app, client, login):
+    from app.purchasing.models import PurchaseReceipt
     from app.sales.models import SalesInvoice
     owner = factories.user("owner")
-    factories.api_world(owner)
+    world = factories.api_world(owner)
+    receipt = db.session.scalar(select(PurchaseReceipt).where(PurchaseReceipt.posted_at.is_not(None)))
+    receipt_voucher = posting.voucher_of("purchase_receipt", receipt.id)
     invoice = db.session.scalar(select(SalesInvoice))
     voucher = posting.voucher_of("sales_invoice", invoice.id)
     login("finance")
@@ -328,6 +330,10 @@ def test_a_document_and_its_voucher_link_both_ways_for_books_roles_only(app, cli
     assert f"/books/vouchers/{voucher.id}" in page
     shown = client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
     assert f"/invoices/{invoice.id}" in shown and invoice.number in shown
+    order = client.get(f"/purchase-orders/{world['purchase_order'].id}").get_data(as_text=True)
+    assert f"/books/vouchers/{receipt_voucher.id}" in order  # beside the goods receipt on its order
+    shown = client.get(f"/books/vouchers/{receipt_voucher.id}").get_data(as_text=True)
+    assert f"/purchase-orders/{world['purchase_order'].id}" in shown
     client.post("/logout", data={"csrf_token": client.csrf})
     invoice.order.salesperson_id = login("sales").id  # the salesperson's own order: the invoice is in scope
     page = client.get(f"/invoices/{invoice.id}")

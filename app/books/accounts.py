@@ -148,6 +148,9 @@ def add_sub_account(actor, parent: Account, text) -> Account:
                                   "sub-accounts.", levels=MAX_LEVEL, account=str(parent)), "name")
     if not parent.active:
         raise BusinessRuleError(_("%(account)s is inactive: reactivate it first.", account=str(parent)), "name")
+    # The parent's row locked first: two sub-accounts added at once take the next codes in turn (PostgreSQL; SQLite
+    # writers are serialised already).
+    db.session.execute(select(Account.id).where(Account.id == parent.id).with_for_update())
     was_leaf = is_leaf(parent)
     child = Account(code=next_code(parent), name=name, type=parent.type, debit_normal=parent.debit_normal)
     db.session.add(child)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from app.auth.access import may
 from app.auth.roles import BOOKS, allow
 from app.books import accounts, chart, periods, posting, vouchers
-from app.books.forms import EMPTY_LINES, NameForm, ReopenForm, VoucherForm
+from app.books.forms import NameForm, ReopenForm, VoucherForm
 from app.books.rules import FIGURE_LABELS, NOT_POSTED, ROLE_LABELS, RULES
 from app.db_types import business_today
 from app.errors import BusinessRuleError
@@ -174,9 +174,10 @@ def voucher_new():
     """Enter a voucher by hand: a date in an open month, a memo and balanced lines on leaf accounts."""
     form = VoucherForm(idempotency_key=new_key(), booked_on=business_today().isoformat())
     adding = request.method == "POST" and bool(request.form.get("add_line"))
-    if adding and len(form.lines) < form.lines.max_entries:
-        form.lines.append_entry()
-    elif request.method == "POST" and form.validate_on_submit():
+    if adding:
+        if len(form.lines) < form.lines.max_entries:
+            form.lines.append_entry()
+    elif form.validate_on_submit():
         try:
             voucher = vouchers.create_manual(g.user, form.booked_on.data, form.memo.data, form.typed_lines())
         except BusinessRuleError as error:
