@@ -42,11 +42,12 @@ def download(content: bytes, filename: str, mimetype: str) -> Response:
         "Cache-Control": "no-store"})
 
 
-@bp.route("/export/mapping/<target>", methods=["GET", "POST"])
+@bp.route("/export/mapping", methods=["GET", "POST"])
 @allow(BOOKS)
 @form_write
-def export_mapping(target):
-    """Our accounts' codes in 金蝶 or 用友 (blank: the same as ours)."""
+def export_mapping():
+    """Our accounts' codes in 金蝶 or 用友 (`target`; blank: the same as ours)."""
+    target = request.args.get("target", "kingdee")
     if target not in mapping.TARGETS:
         abort(404)
     accounts = chart.leaves()
