@@ -197,6 +197,7 @@ def test_the_books_roles_download_each_format(books, client, login, role):
     login(role)
     page = client.get("/books/export")
     assert page.status_code == 200 and "books/export/mapping?target=kingdee" in page.get_data(as_text=True)
+    assert 'hx-boost="false"' in page.get_data(as_text=True)  # a download, not a page for htmx to swap in
     sheet = client.get("/books/export?from=2026-12&to=2026-12&format=kingdee")
     assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")
     assert "vouchers-kingdee-202612-202612.xlsx" in sheet.headers["Content-Disposition"]
