@@ -108,8 +108,8 @@ def test_the_mapping_renames_codes_for_its_own_target_only(books):
     assert db.session.scalar(select(AccountMapping)) is None
 
 
-@pytest.mark.parametrize("code,message", [("11 22", "digits and letters"), ("=1+1", "digits and letters"),
-                                          ("5001", "two accounts"), ("1" * 41, "at most 40")])
+@pytest.mark.parametrize("code,message", [("11 22", "请使用数字和字母"), ("=1+1", "请使用数字和字母"),
+                                          ("5001", "两个科目"), ("1" * 41, "最多 40")])
 def test_a_bad_or_shared_code_is_refused_and_nothing_changes(books, code, message):
     receivables = db.session.scalar(select(Account).where(Account.code == "1122"))
     with pytest.raises(BusinessRuleError, match=message):
@@ -196,7 +196,8 @@ def test_beancount_mid_month_brings_the_earlier_days_forward(books):
 def test_the_books_roles_download_each_format(books, client, login, role):
     login(role)
     page = client.get("/books/export")
-    assert page.status_code == 200 and "books/export/mapping/kingdee" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "books/export/mapping?target=kingdee" in page.get_data(as_text=True)
+    assert 'hx-boost="false"' in page.get_data(as_text=True)  # a download, not a page for htmx to swap in
     sheet = client.get("/books/export?from=2026-12&to=2026-12&format=kingdee")
     assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")
     assert "vouchers-kingdee-202612-202612.xlsx" in sheet.headers["Content-Disposition"]
@@ -205,7 +206,7 @@ def test_the_books_roles_download_each_format(books, client, login, role):
     assert ledger.status_code == 200 and "open Assets:1122-YingShouZhangKuan CNY" in ledger.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query,field_message", [("from=2026-12&to=2026-11&format=yonyou", "before the start"),
+@pytest.mark.parametrize("query,field_message", [("from=2026-12&to=2026-11&format=yonyou", "结束早于开始"),
                                                  ("from=12/2026&to=2026-12&format=kingdee", "YYYY-MM"),
                                                  ("from=2026-12&to=2026-12&format=excel", "beancount")])
 def test_a_bad_choice_shows_the_form_again_with_why(books, client, login, query, field_message):
@@ -219,23 +220,23 @@ def test_a_bad_choice_shows_the_form_again_with_why(books, client, login, query,
 def test_other_roles_get_no_export_and_no_mapping(books, client, login, role):
     login(role)
     for url in ("/books/export", "/books/export?from=2026-12&to=2026-12&format=beancount",
-                "/books/export/mapping/kingdee"):
+                "/books/export/mapping?target=kingdee"):
         assert client.get(url).status_code == 403, url
-    response = client.post("/books/export/mapping/kingdee", data={"csrf_token": client.csrf})
+    response = client.post("/books/export/mapping?target=kingdee", data={"csrf_token": client.csrf})
     assert response.status_code == 403
 
 
 def test_the_mapping_screen_saves_and_refuses(books, client, login):
     login("finance")
     receivables = db.session.scalar(select(Account).where(Account.code == "1122"))
-    page = client.get("/books/export/mapping/yonyou")
+    page = client.get("/books/export/mapping?target=yonyou")
     assert page.status_code == 200 and f'name="code-{receivables.id}"' in page.get_data(as_text=True)
-    assert client.get("/books/export/mapping/sap").status_code == 404
-    refused = client.post("/books/export/mapping/yonyou", data={"csrf_token": client.csrf,
+    assert client.get("/books/export/mapping?target=sap").status_code == 404
+    refused = client.post("/books/export/mapping?target=yonyou", data={"csrf_token": client.csrf,
                                                                 f"code-{receivables.id}": "1122 01"})
     assert refused.status_code == 422 and 'value="1122 01"' in refused.get_data(as_text=True)
     assert mapping.codes("yonyou") == {}
-    saved = client.post("/books/export/mapping/yonyou", data={"csrf_token": client.csrf,
+    saved = client.post("/books/export/mapping?target=yonyou", data={"csrf_token": client.csrf,
                                                               f"code-{receivables.id}": " 112201 "})
     assert saved.status_code == 302
     db.session.expire_all()

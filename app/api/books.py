@@ -17,7 +17,6 @@ from app.api.schema import (Boolean, Choice, Date, DecimalString, Integer, ListO
 from app.api.spec import operation, reply, reply_page
 from app.auth.roles import BOOKS, allow
 from app.books import export as exports
-from app.books.export_routes import download
 from app.books.ledgers import TrialRow, trial_balance
 from app.books.models import AccountType, Voucher, VoucherLine
 from app.books.posting import period_of
@@ -140,5 +139,5 @@ def vouchers_export():
         period = exports.span(first, last)
     except BusinessRuleError as error:
         raise ValidationFailed({error.field: [str(error.message)]}) from None
-    return download(*exports.export(request.args["format"], period))
+    return exports.attachment(*exports.export(request.args["format"], period))
 

@@ -27,7 +27,9 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import quote
 
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -285,3 +287,11 @@ def export(kind: str, period: Span) -> tuple[bytes, str, str]:
         raise BusinessRuleError(_("Choose Kingdee, Yonyou or beancount."), "format")
     return (xlsx(kind, period), f"vouchers-{kind}-{period.label}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def attachment(content: bytes, filename: str, mimetype: str) -> Response:
+    """A download; HTTP headers are Latin-1, so an ASCII name for old clients and the UTF-8 one (RFC 6266)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store"})

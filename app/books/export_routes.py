@@ -1,7 +1,5 @@
 """Vouchers out to the bookkeeper: 金蝶 and 用友 voucher imports (.xlsx) and beancount, and the account mapping."""
-from urllib.parse import quote
-
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.roles import BOOKS, allow
@@ -29,24 +27,17 @@ def export():
         except BusinessRuleError as refusal:
             error = refusal
         else:
-            return download(content, filename, mimetype)
+            return exports.attachment(content, filename, mimetype)
     return render("books/export.html", chosen=chosen, error=error, targets=mapping.TARGETS,
                   status=422 if error else 200)
 
 
-def download(content: bytes, filename: str, mimetype: str) -> Response:
-    """An attachment; HTTP headers are Latin-1, so an ASCII name for old clients and the UTF-8 one (RFC 6266)."""
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
-    return Response(content, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "no-store"})
-
-
-@bp.route("/export/mapping/<target>", methods=["GET", "POST"])
+@bp.route("/export/mapping", methods=["GET", "POST"])
 @allow(BOOKS)
 @form_write
-def export_mapping(target):
-    """Our accounts' codes in 金蝶 or 用友 (blank: the same as ours)."""
+def export_mapping():
+    """Our accounts' codes in 金蝶 or 用友 (`target`; blank: the same as ours)."""
+    target = request.args.get("target", "kingdee")
     if target not in mapping.TARGETS:
         abort(404)
     accounts = chart.leaves()
