@@ -21,7 +21,7 @@ from tests import factories
 def english(app, client):
     """English screens over the seeded books (a page only reads them: seeding is kept by the first write)."""
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    client.application.config["BABEL_DEFAULT_LOCALE"] = "en"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     chart.ensure()
     db.session.commit()
 
