@@ -244,6 +244,15 @@ def unmatch(account: MoneyAccount, line_id) -> BankStatementLine:
     return line
 
 
+def remove(account: MoneyAccount, first: date, last: date) -> int:
+    """Delete the statement lines from `first` to `last` (a wrong file imported): the books are untouched."""
+    lines = db.session.scalars(select(BankStatementLine).where(BankStatementLine.money_account_id == account.id,
+                                                               BankStatementLine.booked_on.between(first, last))).all()
+    for line in lines:
+        db.session.delete(line)
+    return len(lines)
+
+
 # --- the differences -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
