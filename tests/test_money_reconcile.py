@@ -54,8 +54,8 @@ def csv_statement(start, rows, encoding="gb18030") -> bytes:
     """A statement as a Chinese bank exports it: title rows, then 交易日期/摘要/收入/支出/余额/流水号, then 合计."""
     text = ["中国建设银行 账户明细", "账号:6217000012345678,,,,,", "交易日期,摘要,收入(元),支出(元),余额,交易流水号"]
     for day, description, money_in, money_out, reference in rows:
-        text.append(f"{(start + timedelta(days=day)).strftime('%Y/%m/%d')},{description},\"{money_in}\",\"{money_out}\",,"
-                    f"{reference}")
+        when = (start + timedelta(days=day)).strftime("%Y/%m/%d")
+        text.append(f'{when},{description},"{money_in}","{money_out}",,{reference}')
     text.append("合计,,,,,")
     return "\r\n".join(text).encode(encoding)
 

@@ -21,7 +21,7 @@ from tests import factories
 def english(app, client):
     """English screens over the seeded books (a page only reads them: seeding is kept by the first write)."""
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    client.application.config["BABEL_DEFAULT_LOCALE"] = "en"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     chart.ensure()
     db.session.commit()
 
@@ -160,3 +160,8 @@ def test_a_statement_uploads_and_a_line_is_matched_by_hand(client, login):
     bad = client.post(f"/money/accounts/{cash.id}/reconcile", data={
         "csrf_token": client.csrf, "file": (io.BytesIO(b"a,b\n1,2\n"), "bank.csv")}, content_type="multipart/form-data")
     assert bad.status_code == 422 and "No header row" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(BankStatementLine)) == 1
+    removed = client.post(f"/money/accounts/{cash.id}/reconcile/remove", data={
+        "csrf_token": client.csrf, "from": business_today().isoformat(), "to": business_today().isoformat()})
+    assert removed.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(BankStatementLine)) == 0

@@ -94,7 +94,7 @@ def update_category(actor, category: ExpenseCategory, values: dict) -> ExpenseCa
 def resized_photo(data: bytes) -> bytes:
     """The photo as a JPEG no longer than PHOTO_MAX_PX on its long side, turned upright as the camera held it."""
     if len(data) > PHOTO_MAX_BYTES:
-        raise BusinessRuleError(_("The photo is larger than %(max)s MB.", max=PHOTO_MAX_BYTES // (1024 * 1024)), "photo")
+        raise BusinessRuleError(_("The photo is larger than %(max)s MB.", max=PHOTO_MAX_BYTES // 2 ** 20), "photo")
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > PHOTO_MAX_PIXELS:

@@ -29,7 +29,8 @@ def _amount(label, required=True):
 class AccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=60)],
                        render_kw={"autocomplete": "off", "placeholder": _l("e.g. ICBC basic account")})
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(kind.value, kind.label) for kind in MoneyKind], validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(kind.value, kind.label) for kind in MoneyKind],
+                       validate_choice=False)
     bank_name = StringField(_l("Bank"), validators=[Length(max=100)], render_kw={"autocomplete": "off"})
     account_number = StringField(_l("Account number"), validators=[Length(max=50)],
                                  render_kw={"autocomplete": "off", "inputmode": "numeric"})
@@ -76,7 +77,8 @@ class ExpenseForm(FlaskForm):
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=60)],
                        render_kw={"autocomplete": "off"})
-    direction = SelectField(_l("For"), choices=[SelectChoice(d.value, d.label) for d in MoneyDirection], validate_choice=False)
+    direction = SelectField(_l("For"), choices=[SelectChoice(d.value, d.label) for d in MoneyDirection],
+                            validate_choice=False)
     account_id = SelectField(_l("Account"), validate_choice=False,
                              validators=[DataRequired(message=_l("Choose an account."))])
     active = BooleanField(_l("Active"), default=True)

@@ -86,6 +86,11 @@ def _money(cell, row: int) -> Decimal:
     return amount
 
 
+def _reader(cells: list, columns: dict[str, int]):
+    """The row's cell of a column kind (None when the file has no such column or the row is short)."""
+    return lambda kind: cells[columns[kind]] if kind in columns and columns[kind] < len(cells) else None
+
+
 @dataclass(frozen=True)
 class Read:
     lines: list[BankStatementLine]
@@ -105,7 +110,7 @@ def read_statement(filename: str, data: bytes) -> Read:
                                   "was found, such as 交易日期, 收入, 支出, 摘要, 流水号."), "file")
     lines, skipped = [], 0
     for number, cells in rows[position + 1:]:
-        cell = lambda kind: cells[columns[kind]] if kind in columns and columns[kind] < len(cells) else None  # noqa: E731
+        cell = _reader(cells, columns)
         day = _date(cell("date"))
         if day is None:
             skipped += 1
@@ -239,6 +244,15 @@ def unmatch(account: MoneyAccount, line_id) -> BankStatementLine:
     return line
 
 
+def remove(account: MoneyAccount, first: date, last: date) -> int:
+    """Delete the statement lines from `first` to `last` (a wrong file imported): the books are untouched."""
+    lines = db.session.scalars(select(BankStatementLine).where(BankStatementLine.money_account_id == account.id,
+                                                               BankStatementLine.booked_on.between(first, last))).all()
+    for line in lines:
+        db.session.delete(line)
+    return len(lines)
+
+
 # --- the differences -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -262,7 +276,8 @@ class Differences:
 
 def statement_range(account: MoneyAccount) -> tuple[date, date] | None:
     """The first and last day of the imported statement lines, None before any import."""
-    first, last = db.session.execute(select(func.min(BankStatementLine.booked_on), func.max(BankStatementLine.booked_on))
+    days = BankStatementLine.booked_on
+    first, last = db.session.execute(select(func.min(days), func.max(days))
                                      .where(BankStatementLine.money_account_id == account.id)).one()
     return (first, last) if first else None
 

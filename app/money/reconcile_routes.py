@@ -7,6 +7,7 @@ from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.forms import form_write, refuse, refused
 from app.imports.reading import MAX_BYTES
+from app.limits import optional_date
 from app.money import reconcile
 from app.money.forms import MatchForm, StatementForm
 from app.money.routes import _account, bp, date_range
@@ -70,3 +71,18 @@ def reconcile_match(account_id):
         flash(str(error.message), "error")
     kept = {name: request.form.get(name) for name in ("from", "to") if request.form.get(name)}  # the range shown
     return redirect(url_for("money.reconcile", account_id=account.id, **kept), 303)
+
+
+@bp.route("/accounts/<int:account_id>/reconcile/remove", methods=["POST"])
+@allow(BOOKS)
+@form_write
+def reconcile_remove(account_id):
+    """Delete the statement lines of the dates shown (a wrong file imported); the books stay as they are."""
+    account = _account(account_id)
+    first, last = (optional_date(request.form.get(name)) for name in ("from", "to"))
+    if first is None or last is None or first > last:
+        flash(_("Enter a date as YYYY-MM-DD."), "error")
+        refused()
+    else:
+        flash(_("%(count)s statement lines were removed.", count=reconcile.remove(account, first, last)), "success")
+    return redirect(url_for("money.reconcile", account_id=account.id), 303)

@@ -26,11 +26,17 @@ OPENING = "opening_money"  # the posting rule of an opening balance
 STATEMENT_ROWS = 500  # lines a statement shows at most; a longer range is narrowed by the user
 
 
+KIND_ORDER = list(MoneyKind)  # the till first, then banks, WeChat, Alipay, others
+
+
+def _in_order(accounts) -> list[MoneyAccount]:
+    return sorted(accounts, key=lambda account: (not account.active, KIND_ORDER.index(account.kind), account.id))
+
+
 def accounts() -> list[MoneyAccount]:
     """Every money account, active ones first, by kind."""
     chart.ensure()
-    return db.session.scalars(select(MoneyAccount).options(selectinload(MoneyAccount.account))
-                              .order_by(MoneyAccount.active.desc(), MoneyAccount.kind, MoneyAccount.id)).all()
+    return _in_order(db.session.scalars(select(MoneyAccount).options(selectinload(MoneyAccount.account))))
 
 
 def with_balances() -> tuple[list[tuple[MoneyAccount, Decimal]], Decimal]:
@@ -46,8 +52,7 @@ def choices() -> list[tuple[int, str]]:
 
 def posting_accounts() -> list[MoneyAccount]:
     chart.ensure()
-    return db.session.scalars(select(MoneyAccount).where(MoneyAccount.active.is_(True))
-                              .order_by(MoneyAccount.kind, MoneyAccount.id)).all()
+    return _in_order(db.session.scalars(select(MoneyAccount).where(MoneyAccount.active.is_(True))))
 
 
 # --- creating and changing an account ------------------------------------------------------------------------------
@@ -99,7 +104,8 @@ def create_account(actor, values: dict) -> MoneyAccount:
     except ValueError:
         raise BusinessRuleError(_("Choose what kind of account it is."), "kind") from None
     amount, opened_on = _opening(values)
-    parent = db.session.scalar(select(Account).where(Account.code == PARENT_CODES[kind]))
+    # Locked: two accounts added at once under one parent would both take its next code.
+    parent = db.session.scalar(select(Account).where(Account.code == PARENT_CODES[kind]).with_for_update())
     leaf = Account(code=_next_code(parent), name=name, type=AccountType.ASSET, debit_normal=True)
     account = MoneyAccount(name=name, kind=kind, account=leaf, bank_name=_text(values, "bank_name", 100),
                            account_number=_text(values, "account_number", 50), opening_balance=amount,
