@@ -1,6 +1,6 @@
 """The books of the reports bench's large shop: the vouchers its documents would have posted, written in bulk.
 
-    .venv/bin/python bench/books_data.py      (run by bench/books.py on the database bench/reports_data.py made)
+    .venv/bin/python bench/books_data.py [--replace]   (run by bench/books.py on the database reports_data.py made)
 
 bench/reports_data.py writes two years of documents straight into the tables, so no voucher was posted for them.
 This writes what app.books.posting would have, by the rules of app.books.rules, one voucher per document:
@@ -17,7 +17,7 @@ This writes what app.books.posting would have, by the rules of app.books.rules, 
   totals (AccountMonth) rebuilt from the lines, as posting keeps them.
 
 Rows go in through bench/seed.py's bulk_insert (COPY on PostgreSQL). Refuses to run twice (the bench's invoices
-already having vouchers). The checks of `flask check` that compare documents and books hold for what is posted
+already having vouchers) unless --replace, which deletes what it wrote before. The checks of `flask check` that compare documents and books hold for what is posted
 here; the receipts and payments have no documents (reports_data.py made none), which the check reports.
 """
 import sys
@@ -35,10 +35,23 @@ import seed as catalogue  # noqa: E402
 ZERO = Decimal("0.00")
 CAPITAL = Decimal("2000000.00")
 RENT, WAGES = Decimal("30000.00"), Decimal("85000.00")
+BENCH = "BENCH"  # the source number of the manual vouchers written here (the documents' are theirs, with a B)
+
+
+def forget() -> None:
+    """Delete the vouchers written here before (to write them again after a change)."""
+    from sqlalchemy import or_, select
+
+    from app.books.models import Voucher, VoucherLine
+    from app.extensions import db
+    ours = select(Voucher.id).where(or_(Voucher.source_number.like("%-B%"), Voucher.source_number == BENCH))
+    db.session.execute(VoucherLine.__table__.delete().where(VoucherLine.voucher_id.in_(ours)))
+    db.session.execute(Voucher.__table__.delete().where(Voucher.id.in_(ours)))
+    db.session.commit()
 
 
 def generate() -> dict:
-    from sqlalchemy import case, func, select, text, type_coerce
+    from sqlalchemy import func, literal_column, select, text, type_coerce
 
     from app.books import chart
     from app.books.models import Account, AccountMonth, Voucher, VoucherLine
@@ -65,13 +78,14 @@ def generate() -> dict:
     # Each stock move's value to the cent, half away from zero, as the ledger now stores it (the moves are
     # append-only and reports_data.py / seed.py wrote them without): qty is stored x1000, unit cost x10000, value
     # x100, so value = qty * cost / 10**5.
-    product = StockMove.qty * StockMove.unit_cost
-    value = type_coerce(case((StockMove.value != 0, StockMove.value),
-                             (product >= 0, (product + 50000) / 100000), else_=-((-product + 50000) / 100000)),
-                        Money())
+    # Plain SQL: a bound constant would be scaled by the column's type (50000 read as 50000.000).
+    move_value = literal_column("CASE WHEN stock_move.value != 0 THEN stock_move.value "
+                           "WHEN stock_move.qty * stock_move.unit_cost >= 0 "
+                           "THEN (stock_move.qty * stock_move.unit_cost + 50000) / 100000 "
+                           "ELSE -((-(stock_move.qty * stock_move.unit_cost) + 50000) / 100000) END", Money())
 
     def moves_value(source: str) -> dict[int, Decimal]:
-        return dict(db.session.execute(select(StockMove.source_id, type_coerce(func.sum(value), Money()))
+        return dict(db.session.execute(select(StockMove.source_id, type_coerce(func.sum(move_value), Money()))
                                        .where(StockMove.source_type == source, StockMove.source_id.is_not(None))
                                        .group_by(StockMove.source_id)).all())
 
@@ -92,10 +106,10 @@ def generate() -> dict:
     first_day = db.session.scalar(select(func.min(SalesInvoice.issued_on)).where(SalesInvoice.id.in_(bench_invoices)))
     today = db.session.scalar(select(func.max(SalesInvoice.issued_on)))
     # -- opening stock (no document behind bench/seed.py's openings) and the owner's capital ----------------
-    opening = db.session.scalar(select(type_coerce(func.sum(value), Money())).where(StockMove.source_type == "opening",
+    opening = db.session.scalar(select(type_coerce(func.sum(move_value), Money())).where(StockMove.source_type == "opening",
                                                                         StockMove.source_id.is_(None))) or ZERO
-    voucher(first_day, "manual", None, "", "期初库存", dr("1405", opening), cr("310401", opening))
-    voucher(first_day, "manual", None, "", "投资款", dr("100201", CAPITAL), cr("3001", CAPITAL))
+    voucher(first_day, "manual", None, BENCH, "期初库存", dr("1405", opening), cr("310401", opening))
+    voucher(first_day, "manual", None, BENCH, "投资款", dr("100201", CAPITAL), cr("3001", CAPITAL))
 
     # -- sales ------------------------------------------------------------------------------------------
     cost = dict(db.session.execute(select(SalesFact.invoice_id, func.sum(SalesFact.cost))
@@ -109,7 +123,7 @@ def generate() -> dict:
         voucher(issued, "sales_invoice", sid, number, f"销售发票 {number}", dr("1122", total, customer),
                 cr("5001", subtotal), cr("22210102", tax), dr("5401", goods), cr("1406", goods))
         if paid:
-            voucher(min(due, today), "manual", None, "", f"收款 {number}", dr("100201", paid),
+            voucher(min(due, today), "manual", None, BENCH, f"收款 {number}", dr("100201", paid),
                     cr("1122", paid, customer))
     del cost
     print(f"  sales invoices ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -148,15 +162,15 @@ def generate() -> dict:
         voucher(issued, "purchase_invoice", pid, number, f"采购发票 {number}", dr("220202", subtotal),
                 dr("22210101", tax), cr("220201", total, supplier=supplier))
         if paid:
-            voucher(min(due, today), "manual", None, "", f"付款 {number}", dr("220201", paid, supplier=supplier),
+            voucher(min(due, today), "manual", None, BENCH, f"付款 {number}", dr("220201", paid, supplier=supplier),
                     cr("100201", paid))
 
     # -- rent and wages at each month's end --------------------------------------------------------------
     month = first_day.replace(day=1)
     while month <= today:
         end = min((month + timedelta(days=32)).replace(day=1) - timedelta(days=1), today)
-        voucher(end, "manual", None, "", "房租", dr("560201", RENT), cr("100201", RENT))
-        voucher(end, "manual", None, "", "工资", dr("560203", WAGES), cr("100201", WAGES))
+        voucher(end, "manual", None, BENCH, "房租", dr("560201", RENT), cr("100201", RENT))
+        voucher(end, "manual", None, BENCH, "工资", dr("560203", WAGES), cr("100201", WAGES))
         month = (month + timedelta(days=32)).replace(day=1)
     print(f"  {len(vouchers)} vouchers built ({time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -218,6 +232,8 @@ def day_created(day: date):
 def main() -> int:
     from wsgi import app
     with app.app_context():
+        if "--replace" in sys.argv:
+            forget()
         result = generate()
     print(f"books: {result['vouchers']} vouchers, {result['lines']} voucher lines in {result['seconds']} s")
     return 0

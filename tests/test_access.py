@@ -267,6 +267,13 @@ ROUTE_ROLES = {
     "books.periods": FINANCE,
     "books.period_close": FINANCE,
     "books.period_reopen": FINANCE,
+    # the books: the hub (app/books/routes.py), the statements and ledgers (app/books/report_routes.py)
+    "books.income_statement": FINANCE,
+    "books.balance_sheet": FINANCE,
+    "books.trial_balance": FINANCE,
+    "books.general_ledger": FINANCE,
+    "books.account_ledger": FINANCE,
+    "books.cash": FINANCE,
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy import case, func, select, tuple_, type_coerce
 
 from app.amounts import ZERO
 from app.books import chart
@@ -167,6 +167,7 @@ class AccountLedger:
     pages: int
     brought_forward: Decimal  # signed, before this page's first line
     entries: list[LedgerEntry]
+    codes: dict[int, str]  # the sub-accounts' codes, for lines not on the account itself
 
     @property
     def closing(self) -> Decimal:
@@ -177,28 +178,58 @@ def _under(account: Account):
     return select(Account.id).where(Account.code.startswith(account.code, autoescape=True))
 
 
+def _month_sums(ids, first: str, last: str | None = None) -> Decimal:
+    """Debits less credits of the accounts `ids` in the months from `first` (None: the beginning) to `last`."""
+    query = select(money_sum(AccountMonth.debit), money_sum(AccountMonth.credit)).where(AccountMonth.account_id.in_(ids))
+    if first is not None:
+        query = query.where(AccountMonth.period >= first)
+    if last is not None:
+        query = query.where(AccountMonth.period <= last)
+    debit, credit = db.session.execute(query).one()
+    return (debit or ZERO) - (credit or ZERO)
+
+
 def account_ledger(account: Account, start: date, end: date, page: int = 1,
                    per_page: int = LEDGER_PAGE) -> AccountLedger:
     """明细账: the account's (and its sub-accounts') voucher lines from `start` to `end` (whole months) in the order
-    they were booked, a page at a time, each with the balance after it."""
-    ids = _under(account)
-    before = db.session.execute(select(money_sum(AccountMonth.debit), money_sum(AccountMonth.credit))
-                                .where(AccountMonth.account_id.in_(ids), AccountMonth.period < f"{start:%Y-%m}")).one()
-    opening = (before[0] or ZERO) - (before[1] or ZERO)
+    they were booked, a page at a time, each with the balance after it.
+
+    What it costs does not grow with the page: the page's first line is found in the (account, day) index alone,
+    the page read from there (no OFFSET over joined rows), and the balance brought forward is the month totals up to
+    that line's month plus that month's lines before it."""
+    ids = db.session.scalars(_under(account)).all()
+    first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+    opening = _month_sums(ids, None, _previous(first))
+    debit, credit = db.session.execute(select(money_sum(AccountMonth.debit), money_sum(AccountMonth.credit))
+                                       .where(AccountMonth.account_id.in_(ids),
+                                              AccountMonth.period.between(first, last))).one()
     where = (VoucherLine.account_id.in_(ids), VoucherLine.booked_on.between(start, end))
-    count, debit, credit = db.session.execute(select(func.count(), money_sum(VoucherLine.debit),
-                                                     money_sum(VoucherLine.credit)).where(*where)).one()
+    count = db.session.scalar(select(func.count()).select_from(VoucherLine).where(*where))
     pages = max(1, -(-count // per_page))
     page = min(max(1, page), pages)
     order = (VoucherLine.booked_on, VoucherLine.id)
-    earlier = select(VoucherLine.debit, VoucherLine.credit).where(*where).order_by(*order).limit(
-        (page - 1) * per_page).subquery()
-    sums = db.session.execute(select(money_sum(earlier.c.debit), money_sum(earlier.c.credit))).one()
-    brought = opening + (sums[0] or ZERO) - (sums[1] or ZERO)
-    rows = db.session.execute(select(VoucherLine, Voucher).join(Voucher, Voucher.id == VoucherLine.voucher_id)
-                              .where(*where).order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
+    top = db.session.execute(select(*order).where(*where).order_by(*order)
+                             .offset((page - 1) * per_page).limit(1)).first()
+    brought, rows = opening, []
+    if top is not None:
+        month_start = top.booked_on.replace(day=1)
+        earlier = db.session.execute(
+            select(money_sum(VoucherLine.debit), money_sum(VoucherLine.credit))
+            .where(*where, VoucherLine.booked_on >= month_start, tuple_(*order) < tuple_(*top))).one()
+        brought = (opening + _month_sums(ids, first, _previous(f"{month_start:%Y-%m}"))
+                   + (earlier[0] or ZERO) - (earlier[1] or ZERO))
+        rows = db.session.execute(select(VoucherLine, Voucher).join(Voucher, Voucher.id == VoucherLine.voucher_id)
+                                  .where(*where, tuple_(*order) >= tuple_(*top)).order_by(*order)
+                                  .limit(per_page)).all()
     entries, balance = [], brought
     for line, voucher in rows:
         balance += line.debit - line.credit
         entries.append(LedgerEntry(line, voucher, balance))
-    return AccountLedger(account, opening, debit or ZERO, credit or ZERO, count, page, pages, brought, entries)
+    codes = dict(db.session.execute(select(Account.id, Account.code).where(Account.id.in_(ids))).all())
+    return AccountLedger(account, opening, debit or ZERO, credit or ZERO, count, page, pages, brought, entries, codes)
+
+
+def _previous(period: str) -> str:
+    """The month before "2026-01": "2025-12"."""
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
