@@ -357,3 +357,18 @@ def test_closing_and_reopening_a_month_on_screen(app, client, login):
     db.session.expire_all()
     assert db.session.get(ClosedPeriod, period) is None
     assert date.fromisoformat(f"{period}-01") < business_today()
+
+
+def test_the_voucher_list_is_a_page_at_a_time_and_a_fragment_for_htmx(client, login):
+    owner = login("finance")
+    for _ in range(31):
+        by_hand(owner, "560201", "3001", "1")
+    month = posting.period_of(business_today())
+    first = client.get(f"/books/vouchers?month={month}").get_data(as_text=True)
+    assert first.lstrip().lower().startswith("<!doctype html>") and "记-0031" in first and "记-0002" in first
+    assert "记-0001<" not in first.replace(" ", "") and "page=2" in first
+    fragment = client.get(f"/books/vouchers?month={month}&q=记-0031", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="voucher-list"')
+    second = client.get(f"/books/vouchers?month={month}&page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "记-0001" in second and "记-0002" not in second and "page=3" not in second
+    assert "记-0001" not in client.get("/books/vouchers?month=2001-01").get_data(as_text=True)

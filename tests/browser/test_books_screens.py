@@ -50,6 +50,7 @@ def test_finance_writes_off_a_stock_loss_by_hand_and_closes_the_month_on_a_phone
     page.locator("#lines-0-debit").fill("12.50")
     page.locator("#lines-1-account").fill("1901")
     page.locator("#lines-1-credit").fill("12.05")
+    expect(page.locator("[data-voucher-totals]")).to_contain_text("借贷相差 ¥0.45")  # as typed, before posting
     post = page.get_by_role("button", name="保存凭证")
     assert_tappable(post)
     assert_fits_the_screen(page)
@@ -57,6 +58,7 @@ def test_finance_writes_off_a_stock_loss_by_hand_and_closes_the_month_on_a_phone
     expect(page.locator(".form-error")).to_contain_text("相差 0.45")
     snapshot(page, "books voucher refused")
     page.locator("#lines-1-credit").fill("12.50")
+    expect(page.locator("[data-voucher-totals]")).to_contain_text("借贷平衡")
     page.get_by_role("button", name="保存凭证").tap()
     arrive(page, r"/books/vouchers/\d+")
     expect(page.locator("h1")).to_have_text("记-0002")
