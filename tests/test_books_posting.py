@@ -26,6 +26,7 @@ from app.sales import services as sales
 from app.sales.fulfilment import QtyInput
 from app.stocktake import services as stocktakes
 from tests import factories
+from tests.test_concurrency import server  # noqa: F401  (the gunicorn fixture)
 
 D = Decimal
 CASE_CODE = "6901234567892"
@@ -496,3 +497,49 @@ def test_the_backfill_command_says_what_it_did(app, shop):
     assert run_all() == []
     result = runner.invoke(args=["books", "backfill"])
     assert result.output.strip() == "the books are complete; nothing to do"
+
+
+def test_documents_posting_at_once_queue_for_the_voucher_counter_and_never_deadlock(app, server):  # noqa: F811
+    """Deliveries, receipts and stock adjustments sent at once by a multi-process server: each takes its own locks
+    first (orders, products, invoices) and the voucher counter and month totals last, so all of them succeed,
+    the month's voucher numbers are gapless and the books equal the documents."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_concurrency import _post
+    owner, token = factories.user_with_token(role="owner")
+    main = factories.warehouse("MAIN", "总仓")
+    case, cable = factories.product(name="手机壳"), factories.product(name="数据线")
+    factories.stock(case, main, 100, "10.00")
+    factories.stock(cable, main, 100, "4.00")
+    customers = [factories.customer(f"客户{n}") for n in range(6)]
+    shipping = []
+    for buyer in customers:
+        paid = factories.order(buyer, [(case, 2, "20.00")], warehouse=main, confirm=True)
+        fulfilment.deliver(owner, paid, [QtyInput(paid.lines[0].id, D("2"))])
+        fulfilment.invoice_order(owner, paid)
+        shipping.append(factories.order(buyer, [(case, 1, "20.00"), (cable, 1, "8.00")], warehouse=main,
+                                        confirm=True))
+    db.session.commit()
+    before = db.session.scalar(select(func.max(Voucher.seq)).where(Voucher.period == f"{business_today():%Y-%m}"))
+    requests = []
+    for order, buyer in zip(shipping, customers):
+        requests.append((f"sales-orders/{order.id}/deliveries",
+                         {"lines": [{"line_id": line.id, "qty": "1"} for line in order.lines]}))
+        requests.append(("payments", {"customer_id": buyer.id, "amount": "10.00", "method": "cash"}))
+        requests.append(("stock/adjustments", {"warehouse_id": main.id, "reason": "盘点",
+                                               "lines": [{"product_id": cable.id, "qty": "-1"},
+                                                         {"product_id": case.id, "qty": "-1"}]}))
+
+    def send(request):
+        path, body = request
+        return _post(f"{server}/api/v1/{path}", token, json.dumps(body).encode())
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(send, requests))
+    assert statuses == [201] * len(requests)
+    db.session.rollback()
+    seqs = db.session.scalars(select(Voucher.seq).where(Voucher.period == f"{business_today():%Y-%m}")
+                              .order_by(Voucher.seq)).all()
+    assert seqs == list(range(1, before + len(requests) + 1))
+    assert run_all() == []

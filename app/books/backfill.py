@@ -13,6 +13,7 @@ from app.books import chart, money, posting
 from app.books.models import Account, Voucher, VoucherLine
 from app.books.rules import MANUAL, RULES
 from app.db_types import business_today
+from app.errors import BusinessRuleError
 from app.extensions import db
 from app.finance.models import Payment
 from app.inventory.models import StockMove
@@ -99,7 +100,11 @@ def books_cli():
 @books_cli.command("backfill")
 def backfill_command():
     """Give legacy payments a money account and post every missing voucher (safe to run again)."""
-    done = backfill()
+    try:
+        done = backfill()
+    except BusinessRuleError as error:  # a document dated in a month finance closed: say which, write nothing
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
     db.session.commit()
     if not done:
         click.echo("the books are complete; nothing to do")
