@@ -27,11 +27,11 @@ def english(app):
 
 @pytest.fixture
 def world(app):
-    """The seeded books, a new bank account holding 1,000.00 and the seeded till."""
+    """The seeded books, a new bank account holding 1,000.00 since last month and the seeded till."""
     owner = factories.user("owner")
     chart.ensure()
     bank = services.create_account(owner, {"name": "工商银行基本户", "kind": "bank", "opening_balance": "1000.00",
-                                           "opened_on": business_today() - timedelta(days=20)})
+                                           "opened_on": business_today().replace(day=1) - timedelta(days=10)})
     cash = db.session.scalar(select(MoneyAccount).where(MoneyAccount.name == "现金"))
     db.session.commit()
     return SimpleNamespace(owner=owner, bank=bank, cash=cash, today=business_today())
@@ -241,4 +241,23 @@ def test_the_statement_runs_a_balance_over_the_chosen_days(world):
     later = services.statement(world.bank, opened + timedelta(days=2), day)
     assert later.opening == D("800.00") and [row.balance for row in later.rows] == [D("769.50"), D("819.50")]
     assert later.rows[0].voucher.source_type == "expense"
+    assert run_all() == []
+
+
+def test_an_opening_balance_dated_in_a_closed_month_is_refused(world):
+    last_month = _closed_last_month(world)
+    before = counts()
+    with pytest.raises(BusinessRuleError) as refused:
+        services.create_account(world.owner, {"name": "邮储银行", "kind": "bank", "opening_balance": "10",
+                                              "opened_on": last_month})
+    assert refused.value.field == "opened_on" and "is closed" in str(refused.value.message)
+    db.session.rollback()
+    assert counts() == before
+    with pytest.raises(BusinessRuleError, match="is closed"):  # its voucher is in the closed month
+        services.update_account(world.owner, world.bank, {"name": world.bank.name, "opening_balance": "0",
+                                                          "opened_on": world.bank.opened_on, "active": True})
+    db.session.rollback()
+    services.update_account(world.owner, world.bank, {"name": "工行新名", "opening_balance": "1000.00",
+                                                      "opened_on": world.bank.opened_on, "active": True})
+    assert world.bank.account.name == "工行新名"  # a rename leaves the closed month's voucher alone
     assert run_all() == []

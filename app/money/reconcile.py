@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.amounts import ZERO
 from app.books.models import BankStatementLine, MoneyAccount, Voucher, VoucherLine
@@ -168,9 +169,9 @@ def _matched_ids(account: MoneyAccount):
 
 
 def _unmatched_book_lines(account: MoneyAccount, first: date | None = None, last: date | None = None):
-    query = (select(VoucherLine).join(Voucher).where(VoucherLine.account_id == account.account_id,
-                                                     Voucher.source_type != OPENING,
-                                                     VoucherLine.id.not_in(_matched_ids(account))))
+    query = (select(VoucherLine).join(Voucher).options(selectinload(VoucherLine.voucher))
+             .where(VoucherLine.account_id == account.account_id, Voucher.source_type != OPENING,
+                    VoucherLine.id.not_in(_matched_ids(account))))
     if first is not None:
         query = query.where(VoucherLine.booked_on >= first)
     if last is not None:
@@ -212,12 +213,17 @@ def statement_line(account: MoneyAccount, line_id) -> BankStatementLine:
     return line
 
 
-def candidates(account: MoneyAccount, line: BankStatementLine, days: int = 31) -> list[VoucherLine]:
-    """Unmatched voucher lines of the same amount within a month of the statement line, nearest first."""
+def candidates(account: MoneyAccount, lines: list[BankStatementLine], days: int = 31) -> dict[int, list[VoucherLine]]:
+    """{statement line id: the unmatched voucher lines of its amount within a month of it, nearest first}, read in
+    one query for all the lines."""
+    if not lines:
+        return {}
     span = timedelta(days=days)
-    books = db.session.scalars(_unmatched_book_lines(account, line.booked_on - span, line.booked_on + span)).all()
-    return sorted((book for book in books if _signed(book) == line.amount),
-                  key=lambda book: (abs(book.booked_on - line.booked_on), book.id))
+    books = db.session.scalars(_unmatched_book_lines(account, min(line.booked_on for line in lines) - span,
+                                                     max(line.booked_on for line in lines) + span)).all()
+    return {line.id: sorted((book for book in books if _signed(book) == line.amount
+                             and abs(book.booked_on - line.booked_on) <= span),
+                            key=lambda book: (abs(book.booked_on - line.booked_on), book.id)) for line in lines}
 
 
 def match(account: MoneyAccount, line_id, voucher_line_id) -> BankStatementLine:
@@ -287,6 +293,7 @@ def differences(account: MoneyAccount, first: date, last: date) -> Differences:
     at `last`: each adjusted by the other side's unmatched lines, the two agree when everything is accounted for."""
     lines = db.session.scalars(select(BankStatementLine).where(BankStatementLine.money_account_id == account.id,
                                                                BankStatementLine.booked_on.between(first, last))
+                               .options(selectinload(BankStatementLine.voucher_line).selectinload(VoucherLine.voucher))
                                .order_by(BankStatementLine.booked_on, BankStatementLine.id)).all()
     listed = db.session.scalar(select(func.sum(BankStatementLine.amount))
                                .where(BankStatementLine.money_account_id == account.id,

@@ -20,7 +20,7 @@ def _page(account, form, status=200):
     first, last = date_range(found[0] if found else last.replace(day=1), last)
     differences = reconcile.differences(account, first, last)
     return render("money/reconcile.html", account=account, form=form, found=found, differences=differences,
-                  candidates={line.id: reconcile.candidates(account, line) for line in differences.not_in_books},
+                  candidates=reconcile.candidates(account, differences.not_in_books),
                   status=status)
 
 

@@ -27,7 +27,8 @@ DOCUMENT_PAGES = {"receipt": ("finance.receipt_show", "payment_id"), "expense": 
                   "sales_delivery": ("sales.delivery_show", "delivery_id"),
                   "sales_return": ("sales.return_show", "return_id"),
                   "adjustment": ("inventory.adjustment", "adjustment_id"),
-                  "stocktake": ("stocktake.show", "stocktake_id")}
+                  "stocktake": ("stocktake.show", "stocktake_id"),
+                  "opening_money": ("money.account_edit", "account_id")}
 
 
 @bp.app_template_global()
