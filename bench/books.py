@@ -80,6 +80,10 @@ with app.app_context():
             "ms": {"income statement": income_ms, "balance sheet": sheet_ms, "trial balance": trial_ms,
                    "general ledger": general_ms, "1122 ledger page 1": ledger_ms,
                    f"1122 ledger page {ledger.pages}": last_ms, "cash": cash_ms}}
+    from app.reports import dashboard
+    books, books_ms = timed(dashboard.books)
+    out["dashboard"] = {"net profit this month": str(books.net_profit), "cash on hand": str(books.cash),
+                        "ms": books_ms}
     print(json.dumps(out, ensure_ascii=False))
 """
 
@@ -127,6 +131,9 @@ def main() -> int:
         timings = found.pop("ms")
         print(f"  {grain:8} " + ", ".join(f"{k} {v}" for k, v in found.items()))
         print(f"  {'':8} in process, ms: " + ", ".join(f"{k} {v}" for k, v in timings.items()))
+    books = figures["dashboard"]
+    print(f"  dashboard: net profit this month {books['net profit this month']}, cash on hand "
+          f"{books['cash on hand']}, {books['ms']} ms in process (of the dashboard's whole time below)")
     token = [line for line in flask(env, "users", "token", DEMO_USER).splitlines() if line.strip()][-1].strip()
     os.environ.setdefault("BENCH_GUNICORN_ARGS", "--timeout 600")
     port = free_port()

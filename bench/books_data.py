@@ -17,8 +17,9 @@ This writes what app.books.posting would have, by the rules of app.books.rules, 
   totals (AccountMonth) rebuilt from the lines, as posting keeps them.
 
 Rows go in through bench/seed.py's bulk_insert (COPY on PostgreSQL). Refuses to run twice (the bench's invoices
-already having vouchers) unless --replace, which deletes what it wrote before. The checks of `flask check` that compare documents and books hold for what is posted
-here; the receipts and payments have no documents (reports_data.py made none), which the check reports.
+already having vouchers) unless --replace, which deletes what it wrote before. The checks of `flask check` that
+compare documents and books hold for what is posted here; the receipts and payments have no documents
+(reports_data.py made none), which the check reports.
 """
 import sys
 import time
@@ -106,8 +107,8 @@ def generate() -> dict:
     first_day = db.session.scalar(select(func.min(SalesInvoice.issued_on)).where(SalesInvoice.id.in_(bench_invoices)))
     today = db.session.scalar(select(func.max(SalesInvoice.issued_on)))
     # -- opening stock (no document behind bench/seed.py's openings) and the owner's capital ----------------
-    opening = db.session.scalar(select(type_coerce(func.sum(move_value), Money())).where(StockMove.source_type == "opening",
-                                                                        StockMove.source_id.is_(None))) or ZERO
+    opening = db.session.scalar(select(type_coerce(func.sum(move_value), Money())).where(
+        StockMove.source_type == "opening", StockMove.source_id.is_(None))) or ZERO
     voucher(first_day, "manual", None, BENCH, "期初库存", dr("1405", opening), cr("310401", opening))
     voucher(first_day, "manual", None, BENCH, "投资款", dr("100201", CAPITAL), cr("3001", CAPITAL))
 

@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+from app.books import chart
 from app.extensions import db
 from tests import factories
 
@@ -88,7 +89,7 @@ def _books_world(owner, invoice) -> dict:
     other income, an imported bank statement with one line matched, and the voucher of the invoice.
 
     money.* screens take a money account's id as account_id, books.* a ledger account's (overridden here)."""
-    from app.books.models import Account, ExpenseCategory, MoneyAccount
+    from app.books.models import ExpenseCategory, MoneyAccount
     from app.books.posting import voucher_of
     from app.db_types import business_today
     from app.money import expenses, reconcile, services as money
@@ -109,13 +110,13 @@ def _books_world(owner, invoice) -> dict:
     statement = f"交易日期,摘要,收入,支出,流水号\r\n{day},房租,,3000.00,R1\r\n{day},手续费,,5.00,R2\r\n"
     reconcile.import_statement(bank, "statement.csv", statement.encode("gb18030"))
     db.session.commit()
-    receivables = db.session.scalar(db.select(Account.id).where(Account.role == "receivables"))
+    receivables = chart.by_role()["receivables"].id
     return {
         "args": {"account_id": bank.id, "expense_id": rent.id, "category_id": category["房租"].id,
                  "voucher_id": voucher_of("sales_invoice", invoice.id).id},
         "overrides": {
             "books.account": {"account_id": receivables},
-            "books.account_ledger": {"account_id": bank.account_id},  # the bank's own leaf: lines in the month
+            "books.account_ledger": {"account_id": receivables},  # the 明细账 of 应收账款
             "books.export_mapping": {"target": "kingdee"},
         },
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, or_, select
 
 from app.amounts import ZERO
 from app.books import chart
@@ -108,7 +108,8 @@ def _counters(ids: list[int], start: date, end: date) -> list[Counter]:
         return []
     moved = select(VoucherLine.voucher_id).where(VoucherLine.account_id.in_(ids),
                                                  VoucherLine.booked_on.between(start, end))
-    rows = db.session.execute(select(VoucherLine.account_id, money_sum(VoucherLine.credit), money_sum(VoucherLine.debit))
+    rows = db.session.execute(select(VoucherLine.account_id, money_sum(VoucherLine.credit),
+                                     money_sum(VoucherLine.debit))
                               .where(VoucherLine.voucher_id.in_(moved), VoucherLine.account_id.not_in(ids),
                                      VoucherLine.booked_on.between(start, end))
                               .group_by(VoucherLine.account_id)).all()

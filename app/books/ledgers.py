@@ -180,7 +180,8 @@ def _under(account: Account):
 
 def _month_sums(ids, first: str, last: str | None = None) -> Decimal:
     """Debits less credits of the accounts `ids` in the months from `first` (None: the beginning) to `last`."""
-    query = select(money_sum(AccountMonth.debit), money_sum(AccountMonth.credit)).where(AccountMonth.account_id.in_(ids))
+    query = (select(money_sum(AccountMonth.debit), money_sum(AccountMonth.credit))
+             .where(AccountMonth.account_id.in_(ids)))
     if first is not None:
         query = query.where(AccountMonth.period >= first)
     if last is not None:

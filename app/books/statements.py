@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, or_, select
 
 from app.amounts import ZERO
 from app.books import chart
