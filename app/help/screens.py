@@ -37,8 +37,6 @@ ALIASES = {
     "reports.slow_movers": "reports.stock_value",
     "reports.best_sellers": "reports.stock_value",
     "reports.stockout_risk": "reports.stock_value",
-    "money.account_edit": "money.account_new",
-    "money.category_edit": "money.categories",  # the list holds the form that adds a category
 }
 
 
