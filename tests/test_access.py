@@ -253,8 +253,15 @@ ROUTE_ROLES = {
     "opening.stock": FINANCE,
     "opening.stock_line": FINANCE,
     "opening.stock_delete": FINANCE,
-    # the books' own screens (issue 16): owner and finance only
+    # the books: the hub (app/books/routes.py), the statements and ledgers (app/books/report_routes.py)
     "books.index": FINANCE,
+    "books.income_statement": FINANCE,
+    "books.balance_sheet": FINANCE,
+    "books.trial_balance": FINANCE,
+    "books.general_ledger": FINANCE,
+    "books.account_ledger": FINANCE,
+    "books.cash": FINANCE,
+    # the books' own screens (issue 16): owner and finance only
     "books.accounts": FINANCE,
     "books.account": FINANCE,
     "books.account_sub": FINANCE,
@@ -267,13 +274,6 @@ ROUTE_ROLES = {
     "books.periods": FINANCE,
     "books.period_close": FINANCE,
     "books.period_reopen": FINANCE,
-    # the books: the hub (app/books/routes.py), the statements and ledgers (app/books/report_routes.py)
-    "books.income_statement": FINANCE,
-    "books.balance_sheet": FINANCE,
-    "books.trial_balance": FINANCE,
-    "books.general_ledger": FINANCE,
-    "books.account_ledger": FINANCE,
-    "books.cash": FINANCE,
 }
 
 

@@ -372,3 +372,16 @@ def test_the_voucher_list_is_a_page_at_a_time_and_a_fragment_for_htmx(client, lo
     second = client.get(f"/books/vouchers?month={month}&page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "记-0001" in second and "记-0002" not in second and "page=3" not in second
     assert "记-0001" not in client.get("/books/vouchers?month=2001-01").get_data(as_text=True)
+
+
+def test_an_expenses_voucher_opens_the_expense(client, login):
+    from app.money import expenses
+    owner = login("owner")
+    chart.ensure()
+    rent = db.session.scalar(select(ExpenseCategory).where(ExpenseCategory.name == "房租"))
+    cash = db.session.scalar(select(MoneyAccount).where(MoneyAccount.name == "现金"))
+    expense = expenses.create_expense(owner, {"category_id": rent.id, "money_account_id": cash.id, "amount": "800"})
+    db.session.commit()
+    voucher = posting.voucher_of("expense", expense.id)
+    shown = client.get(f"/books/vouchers/{voucher.id}").get_data(as_text=True)
+    assert f"/money/expenses/{expense.id}" in shown and "560201" in shown and "100101" in shown
