@@ -13,7 +13,7 @@ SCANNER_VENDOR := $(shell $(VENDOR) scanner-files)
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
 APT_TEST := chromium poppler-utils
 
-.PHONY: run test bench bench-reports bench-stocktake static translations messages system-deps system-deps-test db clean
+.PHONY: run test bench bench-reports bench-books bench-stocktake static translations messages system-deps system-deps-test db clean
 
 # DEMO=0 leaves an empty database empty: the browser then shows the first-run setup screen (app/setup).
 DEMO ?= 1
@@ -42,6 +42,11 @@ bench: $(VENV)/.installed static translations
 # SQLite by default, PostgreSQL with DATABASE_URL (its public schema is rebuilt when the data is missing).
 bench-reports: $(VENV)/.installed static translations
 	$(PY) bench/reports.py $(BENCH_REPORTS_ARGS)
+
+# The books' statements (利润表, 资产负债表, 科目余额表, 总账, 明细账, cash) against the same shop with a voucher per
+# document (bench/books_data.py adds them once): figures, then each screen's p50/p95 (see bench/books.py).
+bench-books: $(VENV)/.installed static translations
+	$(PY) bench/books.py $(BENCH_REPORTS_ARGS)
 
 # 32 scanners on one stocktake over the API, closed loop then open loop at 520 scans/s (bench/README.md);
 # PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1 (a fresh database is made and dropped).

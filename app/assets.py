@@ -28,7 +28,7 @@ AREAS = {
     "receiving": ("purchasing",),  # receiving by scanning (templates/purchasing/receiving/)
     "documents": ("sales", "purchasing", "finance"),  # deliveries, invoices, returns, receipts and payments
     "stocktake": ("stocktake",),
-    "reports": ("reports",),
+    "reports": ("reports", "books"),  # the books' statements and ledgers are laid out as reports
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

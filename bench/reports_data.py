@@ -98,10 +98,10 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
     from app.purchasing.models import (PurchaseInvoice, PurchaseOrder, PurchaseOrderLine, PurchaseReceipt,
                                        PurchaseReceiptLine, PurchaseStatus)
     from app.reports.models import SalesFact
-    from app.sales.models import OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice
-    from app.trade.settlement import InvoiceStatus
+    from app.sales.models import (OrderStatus, SalesDelivery, SalesDeliveryLine, SalesInvoice,
                                   SalesInvoiceLine, SalesOrder, SalesOrderLine, SalesReturn, SalesReturnLine)
     from app.search import haystack
+    from app.trade.settlement import InvoiceStatus
 
     started = time.perf_counter()
     T = {m.__tablename__: m.__table__ for m in (
@@ -141,7 +141,8 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
     for n, brand in enumerate(catalogue.BRANDS):
         sid = ids.take(T["supplier"])
         name = f"{brand}供应链{n + 1}号"
-        supplier_rows.append(dict(id=sid, name=name, payment_terms_days=30, lead_time_days=7,
+        # Codes of their own (B...), never meeting the app's C0001 / S0001 sequence.
+        supplier_rows.append(dict(id=sid, code=f"SB{sid:05d}", name=name, payment_terms_days=30, lead_time_days=7,
                                   search_text=haystack(name), active=True, created_at=now, updated_at=now))
     insert_full(T["supplier"], supplier_rows)
     supplier_ids = [row["id"] for row in supplier_rows]
@@ -151,7 +152,7 @@ def generate(products: int, customers: int, lines: int, days: int) -> dict:
         cid = ids.take(T["customer"])
         name = f"{rng.choice(PLACES)} {rng.choice(SURNAMES)}记{rng.choice(KINDS)} {n + 1}"
         terms[cid] = rng.choice([15, 30, 30, 45, 60])
-        customer_rows.append(dict(id=cid, name=name, salesperson_id=rng.choice(sellers), payment_terms_days=terms[cid],
+        customer_rows.append(dict(id=cid, code=f"CB{cid:05d}", name=name, salesperson_id=rng.choice(sellers), payment_terms_days=terms[cid],
                                   search_text=haystack(name), active=True, price_level=PriceLevel.RETAIL,
                                   created_at=now, updated_at=now))
     insert_full(T["customer"], customer_rows)

@@ -2,6 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
+from app.books import chart
 from app.extensions import db
 from tests import factories
 
@@ -67,6 +68,7 @@ def screen_world(owner, before_documents=None) -> dict:
                  "delivery_id": delivery.id, "invoice_id": invoice.id, "return_id": sales_return.id,
                  "payment_id": payment.id, "supplier_id": world["supplier"].id, "user_id": clerk.id,
                  "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id,
+                 "account_id": chart.by_role()["receivables"].id,  # the books' 明细账 of 应收账款
                  **openings},
         # The state a screen needs to show its fields: goods to return, a purchase order to receive.
         "overrides": {

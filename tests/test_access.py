@@ -253,6 +253,14 @@ ROUTE_ROLES = {
     "opening.stock": FINANCE,
     "opening.stock_line": FINANCE,
     "opening.stock_delete": FINANCE,
+    # the books: the hub (app/books/routes.py), the statements and ledgers (app/books/report_routes.py)
+    "books.index": FINANCE,
+    "books.income_statement": FINANCE,
+    "books.balance_sheet": FINANCE,
+    "books.trial_balance": FINANCE,
+    "books.general_ledger": FINANCE,
+    "books.account_ledger": FINANCE,
+    "books.cash": FINANCE,
 }
 
 

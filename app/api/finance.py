@@ -52,11 +52,15 @@ PAYMENT_CREATE = Schema("PaymentCreate", {
     "allocations": ListOf(Nested(ALLOCATION), min_items=1, description="Must add up to amount, each within the "
                           "invoice's open amount. Default: the partner's open invoices, oldest due first"),
     "paid_on": Date(description="Default: today"), "reference": String(max_length=100),
-    "notes": String(max_length=200)}, exactly_one=("customer_id", "supplier_id"))
+    "notes": String(max_length=200),
+    "money_account_id": Integer(description="The money account paid into or from (an active one). Default: the "
+                                            "first active account of the method's kind (cash: the till)")},
+    exactly_one=("customer_id", "supplier_id"))
 PAYMENT = Schema("Payment", {
     "id": Integer(), "number": String(), "customer_id": Integer(nullable=True),
     "supplier_id": Integer(nullable=True), "amount": DecimalString(2),
     "method": Choice(PaymentMethod), "paid_on": Date(), "reference": String(), "notes": String(),
+    "money_account_id": Integer(nullable=True, description="The money account paid into or from"),
     "allocations": ListOf(Nested(ALLOCATION)), "created_at": DateTime()})
 
 
@@ -173,7 +177,7 @@ def payments_create():
                    if "allocations" in data else None)
     record = finance.record_receipt if isinstance(partner, Customer) else finance.record_supplier_payment
     payment = record(g.user, partner, data["amount"], data["method"], allocations, data.get("paid_on"),
-                     data.get("reference", ""), data.get("notes", ""))
+                     data.get("reference", ""), data.get("notes", ""), data.get("money_account_id"))
     db.session.flush()
     return reply(payment, location=url_for("api.payments_show", payment_id=payment.id))
 

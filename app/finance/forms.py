@@ -4,9 +4,11 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, StringField, ValidationError
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from app.books import money as money_accounts
 from app.db_types import business_today, to_decimal
 from app.finance.models import PaymentMethod
 from app.finance.services import AllocationInput
@@ -15,6 +17,18 @@ from app.limits import FIRST_DAY, LAST_DAY
 
 def method_choices():
     return [(method.value, method.label) for method in PaymentMethod]
+
+
+def money_account_choices():
+    """The active money accounts by name (no balances: salespeople pick from it too); blank leaves the choice to
+    the method (cash to the till, a transfer to the bank)."""
+    return [SelectChoice("", _("The usual one for how it was paid"))] + [
+        SelectChoice(str(account.id), account.name) for account in money_accounts.active_accounts()]
+
+
+def money_account_field(label):
+    # The service checks the account; choices are set per request (accounts change).
+    return SelectField(label, choices=money_account_choices, validate_choice=False)
 
 
 def not_in_future(form, field):
@@ -32,6 +46,7 @@ class ReceiptForm(FlaskForm):
     method = RadioField(_l("Paid by"), choices=method_choices, validate_choice=False,
                         validators=[DataRequired(message=_l("Choose how the customer paid."))])
     paid_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date.")), not_in_future])
+    money_account_id = money_account_field(_l("Into account"))
     reference = StringField(_l("Reference"), validators=[Length(max=100)],
                             render_kw={"autocomplete": "off", "placeholder": _l("Bank or WeChat transaction number")})
     idempotency_key = HiddenField()

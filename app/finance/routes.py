@@ -126,7 +126,7 @@ def receipt_create():
             payment = services.record_receipt(
                 g.user, customer, form.amount.data, form.method.data,
                 read_allocations(services.open_invoices(customer), request.form), form.paid_on.data,
-                form.reference.data)
+                form.reference.data, money_account_id=form.money_account_id.data or None)
         except BusinessRuleError as error:
             refuse(form, error)
         else:

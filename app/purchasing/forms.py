@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length
 
 from app.catalog.forms import Amount
-from app.finance.forms import method_choices
+from app.finance.forms import method_choices, money_account_field
 from app.forms import IdField
 from app.limits import AMOUNT, PRICE, QUANTITY
 from app.partners.forms import PartnerForm, days_validator
@@ -77,6 +77,7 @@ class PaymentForm(KeyForm):
                          render_kw=NUMBER)
     method = RadioField(_l("Paid by"), choices=method_choices, validate_choice=False,
                         validators=[DataRequired(message=_l("Choose how the supplier was paid."))])
+    money_account_id = money_account_field(_l("From account"))
     reference = StringField(_l("Reference"), validators=[Length(max=100)], render_kw={"autocomplete": "off"})
 
 

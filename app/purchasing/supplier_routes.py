@@ -148,7 +148,8 @@ def supplier_pay(supplier_id):
     form = PaymentForm(idempotency_key=new_key(), method="bank_transfer")
     if form.validate_on_submit() and (response := created(
             form, lambda: finance.record_supplier_payment(g.user, supplier, form.amount.data, form.method.data,
-                                                          reference=form.reference.data),
+                                                          reference=form.reference.data,
+                                                          money_account_id=form.money_account_id.data or None),
             lambda payment: (url_for("purchasing.supplier_show", supplier_id=supplier.id),
                              _("Payment %(number)s of %(amount)s was recorded.", number=payment.number,
                                amount=money(payment.amount))))):

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select, type_coerce
 
+from app.books import statements
+from app.books.months import months_of
 from app.catalog.models import Product
 from app.db_types import Money, Quantity, business_today
 from app.extensions import db
@@ -54,6 +56,16 @@ class Sales:
         if not self.previous_revenue:
             return None
         return ((self.revenue - self.previous_revenue) * 100 / abs(self.previous_revenue)).quantize(TENTH, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Books:
+    """What the books say: this month's net profit (after expenses and other income, as the 利润表 has it) and the
+    cash on hand (the money accounts' balances)."""
+
+    net_profit: Decimal
+    cash: Decimal
+    month: str
 
 
 @dataclass(frozen=True)
@@ -202,3 +214,9 @@ def below_minimum() -> int:
     """Active products with less on hand (all warehouses) than their minimum: the stock list's own count."""
     return low_stock_count()
 
+
+
+def books(today: date | None = None) -> Books:
+    """Net profit this month and cash on hand now, from the month totals of the books (a few dozen rows)."""
+    month = months_of("month", today or business_today())
+    return Books(statements.income_statement(month).net_profit, statements.cash_on_hand(), month.first)

@@ -2,7 +2,7 @@
 from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.auth.roles import EVERYONE, MONEY_REPORT_READERS, PUBLIC, allow, allowed_roles
+from app.auth.roles import BOOKS, EVERYONE, MONEY_REPORT_READERS, PUBLIC, allow, allowed_roles
 from app.formatting import date_, money
 from app.reports import dashboard
 from app.reports.routes import bp
@@ -67,7 +67,7 @@ def dashboard_page():
                   trend=trend, trend_series=_trend_series(trend),
                   trend_labels=(date_(trend[0].day, "short"), date_(trend[-1].day, "short")),
                   trend_bars=[(date_(day.day, "short"), day.revenue, money(day.revenue)) for day in trend[-7:]],
-                  attention=_attention(), link=link, low_stock_link=_low_stock_link())
+                  attention=_attention(), link=link, low_stock_link=_low_stock_link(), books=_books())
 
 
 @bp.route("/summary", endpoint="dashboard_summary")
@@ -76,7 +76,7 @@ def dashboard_summary():
     """Today's headline tiles, loaded into the home screen after it has drawn (no page waits for the figures)."""
     period = preset("today")
     return render("reports/dashboard_summary.html", period=period, sales=dashboard.sales(period), orders=dashboard.orders_taken(period),
-                  attention=_attention(), link=link, low_stock_link=_low_stock_link())
+                  attention=_attention(), link=link, low_stock_link=_low_stock_link(), books=_books())
 
 
 @bp.route("/list", endpoint="index")
@@ -91,6 +91,11 @@ def _trend_series(trend) -> list:
     """Revenue and margin by day as plain numbers for the line chart (drawing only; the figures stay Decimal)."""
     return [(str(_l("Revenue")), [(n, float(day.revenue)) for n, day in enumerate(trend)]),
             (str(_l("Gross margin")), [(n, float(day.margin)) for n, day in enumerate(trend)])]
+
+
+def _books() -> dashboard.Books | None:
+    """The books' figures (profit, cash) for the owner and finance only, whoever else may one day see the dashboard."""
+    return dashboard.books() if g.user.role in BOOKS else None
 
 
 def _attention() -> dict:
