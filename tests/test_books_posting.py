@@ -22,7 +22,6 @@ from app.opening import services as opening
 from app.purchasing import receiving
 from app.purchasing import services as purchasing
 from app.sales import fulfilment
-from app.sales import services as sales
 from app.sales.fulfilment import QtyInput
 from app.stocktake import services as stocktakes
 from tests import factories

@@ -92,7 +92,8 @@ def restate(actor, source: str, document) -> Voucher | None:
     db.session.flush()
     if moved:  # moved to another month: numbered there
         voucher.period, voucher.seq = moved
-    voucher.booked_on, voucher.memo, voucher.source_number = figures.booked_on, _memo(rule.title, figures), figures.number
+    voucher.booked_on, voucher.memo = figures.booked_on, _memo(rule.title, figures)
+    voucher.source_number = figures.number
     voucher.updated_at = utcnow()
     return _write(voucher, lines, numbered=True)
 
