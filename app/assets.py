@@ -29,6 +29,7 @@ AREAS = {
     "documents": ("sales", "purchasing", "finance"),  # deliveries, invoices, returns, receipts and payments
     "stocktake": ("stocktake",),
     "reports": ("reports", "books"),  # the books' statements and ledgers are laid out as reports
+    "books": ("books",),  # the books' own screens (templates/books/)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

@@ -63,11 +63,14 @@ def screen_world(owner, before_documents=None) -> dict:
     db.session.add(settings)
     db.session.commit()
     purchase = world["purchase_order"]
+    from app.books.models import Voucher
+    voucher_id = db.session.scalar(db.select(Voucher.id).order_by(Voucher.id))
     return {
         "args": {"product_id": goods[0].id, "customer_id": world["customers"][0].id, "order_id": confirmed.id,
                  "delivery_id": delivery.id, "invoice_id": invoice.id, "return_id": sales_return.id,
                  "payment_id": payment.id, "supplier_id": world["supplier"].id, "user_id": clerk.id,
                  "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id,
+                 "voucher_id": voucher_id,
                  "account_id": chart.by_role()["receivables"].id,  # the books' 明细账 of 应收账款
                  **openings},
         # The state a screen needs to show its fields: goods to return, a purchase order to receive.

@@ -261,6 +261,19 @@ ROUTE_ROLES = {
     "books.general_ledger": FINANCE,
     "books.account_ledger": FINANCE,
     "books.cash": FINANCE,
+    # the books' own screens (issue 16): owner and finance only
+    "books.accounts": FINANCE,
+    "books.account": FINANCE,
+    "books.account_sub": FINANCE,
+    "books.account_active": FINANCE,
+    "books.account_delete": FINANCE,
+    "books.vouchers": FINANCE,
+    "books.voucher_show": FINANCE,
+    "books.voucher_new": FINANCE,
+    "books.rules": FINANCE,
+    "books.periods": FINANCE,
+    "books.period_close": FINANCE,
+    "books.period_reopen": FINANCE,
 }
 
 

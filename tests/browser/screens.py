@@ -21,6 +21,7 @@ LOGINS = {"owner": "boss", "sales": "sales1", "warehouse": "warehouse", "purchas
 def load_company() -> dict:
     """Load the demo company; returns the ids the screens' addresses need."""
     from app.auth.models import User
+    from app.books.models import Account, Voucher
     from app.catalog.models import Product
     from app.finance.models import Payment
     from app.partners.models import Customer
@@ -36,7 +37,7 @@ def load_company() -> dict:
         "product": first(Product), "customer": first(Customer, Customer.salesperson_id == sales1),
         "order": first(SalesOrder, SalesOrder.salesperson_id == sales1), "invoice": first(SalesInvoice),
         "delivery": first(SalesDelivery), "receipt": first(Payment), "purchase_order": first(PurchaseOrder),
-        "stocktake": first(Stocktake),
+        "stocktake": first(Stocktake), "voucher": first(Voucher), "account": first(Account, Account.role == "receivables"),
     }
 
 
@@ -60,7 +61,11 @@ def screens(role: str, ids: dict) -> list[tuple[str, str]]:
                       ("delivery", f"/deliveries/{ids['delivery']}"), ("receiving", "/receiving"),
                       ("stocktake count", f"/stocktakes/{ids['stocktake']}")],
         "purchasing": [("purchase orders", "/purchase-orders"), ("suppliers", "/suppliers")],
-        "finance": [("invoices", "/invoices"), ("receipts", "/receipts"), ("aging", "/reports/receivables")],
+        "finance": [("invoices", "/invoices"), ("receipts", "/receipts"), ("aging", "/reports/receivables"),
+                    ("books", "/books/"), ("vouchers", "/books/vouchers"), ("voucher", f"/books/vouchers/{ids['voucher']}"),
+                    ("new voucher", "/books/vouchers/new"), ("chart of accounts", "/books/accounts"),
+                    ("account", f"/books/accounts/{ids['account']}"), ("posting rules", "/books/rules"),
+                    ("close a month", "/books/periods")],
     }[role]
 
 
