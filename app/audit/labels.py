@@ -81,6 +81,21 @@ ACTIONS = {
     "user.revoke_invitation": lazy_pgettext("audit action", "Invitation withdrawn"),
     "user.accept_invitation": lazy_pgettext("audit action", "Invitation accepted, password set"),
     "sales_order.reassign": lazy_pgettext("audit action", "Order given to another salesperson"),
+    "account.create": lazy_pgettext("audit action", "Ledger account added"),
+    "account.rename": lazy_pgettext("audit action", "Ledger account renamed"),
+    "account.delete": lazy_pgettext("audit action", "Ledger account deleted"),
+    "account.activate": lazy_pgettext("audit action", "Ledger account put back in use"),
+    "account.deactivate": lazy_pgettext("audit action", "Ledger account taken out of use"),
+    "voucher.create": lazy_pgettext("audit action", "Voucher entered by hand"),
+    "period.close": lazy_pgettext("audit action", "Month closed"),
+    "period.reopen": lazy_pgettext("audit action", "Month reopened"),
+    "money_account.create": lazy_pgettext("audit action", "Money account added"),
+    "money_account.update": lazy_pgettext("audit action", "Money account changed"),
+    "money_transfer.create": lazy_pgettext("audit action", "Money transferred between accounts"),
+    "expense.create": lazy_pgettext("audit action", "Expense recorded"),
+    "other_income.create": lazy_pgettext("audit action", "Other income recorded"),
+    "expense_category.create": lazy_pgettext("audit action", "Expense category added"),
+    "expense_category.update": lazy_pgettext("audit action", "Expense category changed"),
 }
 
 OBJECTS = {
@@ -104,6 +119,13 @@ OBJECTS = {
     "OpeningStock": lazy_pgettext("audit object", "Opening stock"),
     "SalesInvoice": lazy_pgettext("audit object", "Sales invoice"),
     "PurchaseInvoice": lazy_pgettext("audit object", "Purchase invoice"),
+    "Account": lazy_pgettext("audit object", "Ledger account"),
+    "Voucher": lazy_pgettext("audit object", "Voucher"),
+    "ClosedPeriod": lazy_pgettext("audit object", "Month"),
+    "MoneyAccount": lazy_pgettext("audit object", "Money account"),
+    "MoneyTransfer": lazy_pgettext("audit object", "Money transfer"),
+    "Expense": lazy_pgettext("audit object", "Expense or other income"),
+    "ExpenseCategory": lazy_pgettext("audit object", "Expense category"),
 }
 
 FIELDS = {

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -158,7 +159,7 @@ class MoneyKind(enum.StrEnum):
         return MONEY_KIND_LABELS[self]
 
 
-MONEY_KIND_LABELS = {MoneyKind.CASH: _l("Cash"), MoneyKind.BANK: _l("Bank account"), MoneyKind.WECHAT: _l("WeChat"),
+MONEY_KIND_LABELS = {MoneyKind.CASH: _l("Cash"), MoneyKind.BANK: lazy_pgettext("money account kind", "Bank account"), MoneyKind.WECHAT: _l("WeChat"),
                      MoneyKind.ALIPAY: _l("Alipay"), MoneyKind.OTHER: _l("Other")}
 
 

@@ -40,7 +40,8 @@ NAV = (
             primary=EVERYONE - {Role.FINANCE, Role.WAREHOUSE}),  # the warehouse scans more than it browses
     NavItem("inventory.index", _l("Stock"), "stock", EVERYONE,
             _l("Stock by warehouse, ledger, adjustments and transfers"), badge_endpoint="inventory.low_stock_badge",
-            primary=EVERYONE - {Role.SALES, Role.PURCHASING}),  # they check stock from the product
+            # Sales and purchasing check stock from the product; finance's bar has room for the books instead.
+            primary=EVERYONE - {Role.SALES, Role.PURCHASING, Role.FINANCE}),
     NavItem("sales.index", _l("Orders"), "cart", SALES_READERS,
             _l("Take orders, deliver, invoice, take returns"), primary=SALES_READERS - {Role.FINANCE}),
     NavItem("partners.index", _l("Customers"), "people", CUSTOMER_READERS,

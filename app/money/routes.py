@@ -141,6 +141,3 @@ def transfer_new():
                               _("Transfer %(number)s was recorded.", number=transfer.number)))):
         return response
     return render("money/transfer_new.html", form=form, status=422 if request.method == "POST" else 200)
-
-
-from app.money import reconcile_routes  # noqa: E402,F401  the reconciliation screens, on this blueprint
