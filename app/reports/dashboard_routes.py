@@ -59,7 +59,7 @@ def dashboard_page():
     period = period_from_args(request.args, default="today")
     sales, trend = dashboard.sales_and_trend(period)
     top_products, top_customers = dashboard.top_products(period), dashboard.top_customers(period)
-    return render("reports/dashboard.html", period=period, chosen=preset_of(period), switch=SWITCH,
+    return render("reports/dashboard.html", period=period, chosen=preset_of(period, request.args.get("period")), switch=SWITCH,
                   sales=sales, orders=dashboard.orders_taken(period),
                   top_products=top_products, top_customers=top_customers,
                   product_bars=[(row.name, row.revenue, money(row.revenue)) for row in top_products],

@@ -83,9 +83,11 @@ def period_from_args(args, default: str = "month") -> Period:
     return Period(start, end)
 
 
-def preset_of(period: Period) -> str | None:
-    """The preset name that gives exactly this period today, if any (so the filter shows it selected)."""
-    return next((name for name in PRESETS if preset(name) == period), None)
+def preset_of(period: Period, asked: str | None = None) -> str | None:
+    """The preset name that gives exactly this period today, if any (so the filter shows it selected): the one
+    `asked` for when it does (on a Monday "this week" is today too, and the week was asked for)."""
+    names = ([asked] if asked in PRESETS else []) + list(PRESETS)
+    return next((name for name in names if preset(name) == period), None)
 
 
 def template_context() -> dict:
