@@ -62,7 +62,7 @@ def trial_rows(rows, totals):
 
 
 def general_ledger_rows(accounts):
-    columns = [("code", _("Code")), ("name", _("Account")), ("period", _("Month")), ("summary", _("Summary")),
+    columns = [("code", _("Code")), ("name", _("Account")), ("period", _("Month")), ("summary", _("Memo")),
                ("debit", _("Debits")), ("credit", _("Credits")), ("balance_side", _("Dr/Cr")),
                ("balance", _("Balance"))]
     out = []
@@ -76,7 +76,7 @@ def general_ledger_rows(accounts):
 
 
 def account_ledger_rows(ledger):
-    columns = [("day", _("Date")), ("voucher", _("Voucher")), ("summary", _("Summary")), ("document", _("Document")),
+    columns = [("day", _("Date")), ("voucher", _("Voucher")), ("summary", _("Memo")), ("document", _("Document")),
                ("debit", _("Debits")), ("credit", _("Credits")), ("balance_side", _("Dr/Cr")),
                ("balance", _("Balance"))]
     out = [{"summary": _("Opening balance"), **_balance_cells("balance", ledger.opening)}]
