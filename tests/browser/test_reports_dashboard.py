@@ -70,8 +70,8 @@ def test_the_owner_reads_the_dashboard_on_a_tablet_and_drills_down_to_overdue_in
     expect(page.locator("svg.line-chart polyline")).to_have_count(2)  # revenue and gross margin
     assert_no_horizontal_scroll(page)
 
-    page.get_by_role("link", name="This month").click()
-    expect(page.get_by_role("link", name="This month")).to_have_attribute("aria-current", "true")
+    page.get_by_role("link", name="This month", exact=True).click()
+    expect(page.get_by_role("link", name="This month", exact=True)).to_have_attribute("aria-current", "true")
     # this month: today's 100 plus whatever of the older facts fall in this month
     month_start = business_today().replace(day=1)
     expected = Decimal("100.00") + sum(Decimal(r) for back, r in ((2, "60.00"), (9, "120.00"), (20, "80.00"))
