@@ -32,8 +32,6 @@ from urllib.parse import quote
 from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from pypinyin import lazy_pinyin
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -42,7 +40,7 @@ from app.amounts import ZERO
 from app.books import chart, mapping
 from app.books.models import Account, AccountMonth, AccountType, Voucher, VoucherLine
 from app.books.posting import VOUCHER_COUNTER, period_of
-from app.catalog.export import FORMULA_STARTS
+from app.reports.export import cell
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.settings.services import company
@@ -160,27 +158,12 @@ def xlsx(target: str, period: Span) -> bytes:
     columns, rows = LAYOUTS[mapping.check_target(target)]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("凭证")
-    sheet.append([_cell(sheet, name, bold=True) for name in columns])
+    sheet.append([cell(sheet, name, bold=True) for name in columns])
     for row in rows(period):
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([cell(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
-    """Amounts as numbers with two places, dates as dates, text always as text (never a formula)."""
-    made = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        made.data_type = "s"
-        made.quotePrefix = value.startswith(FORMULA_STARTS)
-    elif isinstance(value, Decimal):
-        made.number_format = "0.00"
-    elif isinstance(value, date):
-        made.number_format = "yyyy-mm-dd"
-    if bold:
-        made.font = Font(bold=True)
-    return made
 
 
 # beancount ----------------------------------------------------------------------------------------------------------

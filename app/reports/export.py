@@ -19,7 +19,8 @@ from app.catalog.export import FORMULA_STARTS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+def cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+    """A write-only cell: text always as text (never a formula), amounts and dates formatted, local times naive."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)  # Excel has no time zones; the value is already the local time
     made = WriteOnlyCell(sheet, value=value)
@@ -45,10 +46,10 @@ def xlsx_bytes(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> 
     sheet = workbook.create_sheet(title[:31] or "Report")  # Excel refuses longer sheet names
     for index, (key, label) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(label)) * 2 + 2))
-    sheet.append([_cell(sheet, title, bold=True)])
-    sheet.append([_cell(sheet, str(label), bold=True) for key, label in columns])
+    sheet.append([cell(sheet, title, bold=True)])
+    sheet.append([cell(sheet, str(label), bold=True) for key, label in columns])
     for row in rows:
-        sheet.append([_cell(sheet, _plain(row.get(key))) for key, label in columns])
+        sheet.append([cell(sheet, _plain(row.get(key))) for key, label in columns])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
