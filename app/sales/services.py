@@ -186,7 +186,7 @@ def credit_check(order: SalesOrder) -> str | None:
     if owed + promised + order.total <= customer.credit_limit:
         return None
     return _("%(customer)s has a credit limit of %(limit)s and already owes %(owed)s (%(promised)s more on orders "
-             "not yet invoiced). This order of %(total)s would go %(over)s over the limit.",
+             "not yet billed). This order of %(total)s would go %(over)s over the limit.",
              customer=customer.name, limit=money(customer.credit_limit), owed=money(owed), promised=money(promised),
              total=money(order.total), over=money(owed + promised + order.total - customer.credit_limit))
 
