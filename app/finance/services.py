@@ -70,11 +70,11 @@ def _split(invoices: dict, amount: Decimal, allocations: list[AllocationInput] |
     for given in allocations:
         invoice = invoices.get(given.invoice_id)
         if invoice is None:
-            raise BusinessRuleError(_("Sales slip not found among this customer's open sales slips."), "allocations")
+            raise BusinessRuleError(_("Not one of this partner's open documents."), "allocations")
         part = _amount(given.amount, "allocations")
         parts[invoice.id] = parts.get(invoice.id, Decimal("0")) + part
         if parts[invoice.id] > invoice.open_amount:
-            raise BusinessRuleError(_("Sales slip %(number)s has only %(open)s open.", number=invoice.number,
+            raise BusinessRuleError(_("%(number)s has only %(open)s open.", number=invoice.number,
                                       open=money(invoice.open_amount)), "allocations")
     if sum(parts.values(), Decimal("0")) != amount:
         raise BusinessRuleError(_("The allocations must add up to the amount received."), "allocations")
