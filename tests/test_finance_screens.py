@@ -200,7 +200,7 @@ def test_blank_allocations_settle_the_oldest_first(client, login, owing):
     ({"amount": "150", "alloc-OLDER": "150"}, "has only ¥100.00 open."),
     ({"amount": "150", "alloc-OLDER": "100", "alloc-LATER": "20"},
      "The allocations must add up to the amount received."),
-    ({"amount": "301"}, "owes ¥300.00 on open invoices; a receipt cannot be more than that."),
+    ({"amount": "301"}, "owes ¥300.00 on open sales slips; a receipt cannot be more than that."),
     ({"amount": "0"}, "Enter an amount above zero."),
     ({"amount": ""}, "Enter an amount."),
     ({"amount": "50", "method": ""}, "Choose how the customer paid."),
