@@ -70,7 +70,7 @@ def _split(invoices: dict, amount: Decimal, allocations: list[AllocationInput] |
     for given in allocations:
         invoice = invoices.get(given.invoice_id)
         if invoice is None:
-            raise BusinessRuleError(_("Not one of this partner's open documents."), "allocations")
+            raise BusinessRuleError(_("Document not found among this partner's open documents."), "allocations")
         part = _amount(given.amount, "allocations")
         parts[invoice.id] = parts.get(invoice.id, Decimal("0")) + part
         if parts[invoice.id] > invoice.open_amount:
