@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import PHONE
-from tests.browser.screens import sign_in, snapshot
+from tests.browser.screens import AXE_SCRIPT, sign_in, snapshot
+from tests.browser.test_axe_screens import AXE, MIN_TARGET, SMALL_TARGETS
 from tests.browser.test_sales_flow import arrive, assert_fits_the_screen, assert_tappable
 from tests.test_finance_screens import invoice
 
@@ -49,6 +50,8 @@ def test_a_sales_slip_prints_at_58_mm_through_the_system_dialog_or_a_bluetooth_p
     assert round(preview.bounding_box()["width"] * 25.4 / 96) == 58
     assert_fits_the_screen(page)
     snapshot(page, "printing-slip-58")
+    page.add_script_tag(url=AXE_SCRIPT)
+    assert page.evaluate(AXE) == [] and page.evaluate(SMALL_TARGETS, MIN_TARGET) == []
     bluetooth = page.get_by_role("button", name="蓝牙打印")
     assert_tappable(bluetooth)
 
