@@ -50,7 +50,8 @@ def share_target(invoice: SalesInvoice, actor) -> str:
 
 def _company_lines() -> tuple[str, list[str]]:
     settings = company()
-    contact = " ".join(part for part in (settings.address, settings.phone and _("Phone") + " " + settings.phone) if part)
+    phone = _("Phone") + " " + settings.phone if settings.phone else ""
+    contact = " ".join(part for part in (settings.address, phone) if part)
     return settings.name, [contact] if contact else []
 
 

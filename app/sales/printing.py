@@ -42,7 +42,8 @@ def quotation_pdf(order: SalesOrder, valid_days: int = QUOTATION_VALID_DAYS) -> 
 def delivery_note_pdf(delivery: SalesDelivery) -> bytes:
     """What was shipped, for the customer to sign: quantities only, never prices."""
     return render_pdf("documents/delivery_note.html", continuous=continuous_paper(), delivery=delivery,
-                      order=delivery.order, customer=delivery.order.customer, delivered_on=local_date(delivery.created_at))
+                      order=delivery.order, customer=delivery.order.customer,
+                      delivered_on=local_date(delivery.created_at))
 
 
 def invoice_pdf(invoice: SalesInvoice) -> bytes:
