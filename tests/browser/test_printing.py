@@ -1,12 +1,16 @@
 """Issue 17: a sales slip printed on the spot, at 390 px in Chinese. The salesperson opens the slip, taps 打印小票 and
 sees it at 58 mm. This browser has no Web Bluetooth (none does headless): tapping 蓝牙打印 says so plainly, and
 系统打印 prints the slip alone on a page 58 mm wide. Then a stand-in Bluetooth printer (the page's
-navigator.bluetooth replaced) receives exactly the server's ESC/POS bytes in chunks, and is remembered."""
+navigator.bluetooth replaced) receives exactly the server's ESC/POS bytes in chunks, and is remembered. A payment's
+receipt (收款收据) comes out the same way, here at 80 mm."""
 import io
+from decimal import Decimal
 
 import pypdfium2
 from playwright.sync_api import expect
 
+from app.extensions import db
+from app.finance import services as finance
 from tests import factories
 from tests.browser.conftest import PHONE
 from tests.browser.screens import AXE_SCRIPT, sign_in, snapshot
@@ -32,7 +36,10 @@ FAKE_PRINTER = """() => {
 
 def test_a_sales_slip_prints_at_58_mm_through_the_system_dialog_or_a_bluetooth_printer(new_page, app):
     seller = factories.user("sales", display_name="李娜")
-    slip = invoice(factories.customer("华强电子", salesperson=seller), "1005.07")
+    customer = factories.customer("华强电子", salesperson=seller)
+    slip = invoice(customer, "1005.07")
+    payment = finance.record_receipt(seller, customer, Decimal("600.00"), "cash")
+    db.session.commit()
     page = new_page(PHONE)
     # No Web Bluetooth (as on an iPhone), and the system dialog counted rather than opened.
     # Once the test says so (sessionStorage outlives a reload), the stand-in printer instead.
@@ -77,3 +84,16 @@ def test_a_sales_slip_prints_at_58_mm_through_the_system_dialog_or_a_bluetooth_p
     page.reload()  # the printer is remembered: named, and another can be chosen
     expect(page.locator("#print-status")).to_have_text("打印机：票据打印机 P58")
     expect(page.get_by_role("button", name="换一台打印机")).to_be_visible()
+
+    # The receipt for a payment, on 80 mm paper this time, from its own screen.
+    page.goto(f"/receipts/{payment.id}")
+    page.get_by_role("link", name="打印收据").tap()
+    arrive(page, rf"/receipts/{payment.id}/slip")
+    page.get_by_role("link", name="80 毫米").tap()
+    arrive(page, rf"/receipts/{payment.id}/slip\?paper=80")
+    receipt = page.locator("[data-slip]")
+    expect(receipt).to_contain_text("收款收据")
+    expect(receipt).to_contain_text("陆佰元整")
+    assert round(receipt.bounding_box()["width"] * 25.4 / 96) == 80
+    assert_fits_the_screen(page)
+    snapshot(page, "printing-receipt-80")
