@@ -30,6 +30,7 @@ AREAS = {
     "stocktake": ("stocktake",),
     "reports": ("reports", "books"),  # the books' statements and ledgers are laid out as reports
     "books": ("books",),  # the books' own screens (templates/books/)
+    "printing": ("printing",),  # narrow slips for thermal printers (templates/printing/)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

@@ -1,7 +1,8 @@
 """Printable documents (labels, sales and purchasing papers): templates rendered to PDF by WeasyPrint.
 
-Templates extend documents/base.html and get the company settings and its logo. Images reach
-WeasyPrint only as data: URIs (PNG), so a document never reads files or the network.
+Templates extend documents/base.html and get the company settings, its logo and its seal. Images reach
+WeasyPrint only as data: URIs (PNG), so a document never reads files or the network. Sales documents follow the
+paper the owner chose (`continuous_paper`): A4, or 241 mm three-part continuous paper for dot-matrix printers.
 """
 import base64
 import gc
@@ -14,6 +15,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from app.settings.models import PAPER_CONTINUOUS
 from app.settings.services import company
 
 _local = threading.local()
@@ -59,11 +61,21 @@ def collector_paused():
         gc.collect(0)
 
 
-def render_pdf(template: str, **context) -> bytes:
-    """Any printable document: a template extending documents/base.html, as PDF bytes."""
+def continuous_paper() -> bool:
+    """Whether sales documents print on 241 mm continuous three-part paper (三联单) rather than A4."""
+    return company().paper_layout == PAPER_CONTINUOUS
+
+
+def render_pdf(template: str, continuous: bool = False, **context) -> bytes:
+    """Any printable document: a template extending documents/base.html, as PDF bytes.
+
+    `continuous`: laid out on 241 x 140 mm half pages of three-part paper, without the logo and the seal (a
+    dot-matrix printer prints them as grey smudges, and the copies are stamped by hand)."""
     settings = company()
-    logo = _logo_uri(settings.logo_png) if settings.logo_png else None
-    html = render_template(template, company=settings, company_logo=logo, **context)
+    logo = _logo_uri(settings.logo_png) if settings.logo_png and not continuous else None
+    seal = _logo_uri(settings.seal_png) if settings.seal_png and not continuous else None
+    html = render_template(template, company=settings, company_logo=logo, company_seal=seal, continuous=continuous,
+                           **context)
     font_config, fetcher = _weasyprint()
     with collector_paused():
         return HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=font_config)

@@ -247,3 +247,76 @@ def test_invoice_fonts_are_subset_by_harfbuzz_not_fonttools(app, company, monkey
     monkeypatch.setattr(Font, "_harfbuzz_subset", lambda self, *a: subsets.append(self.family) or original(self, *a))
     render(app, printing.invoice_pdf, invoice([("1", str(10 + i), "0") for i in range(20)]))
     assert subsets
+
+
+# --- bank, seal, signatures; three-part continuous paper ------------------------------------------------------
+
+def page_sizes_mm(pdf: bytes) -> set[tuple[int, int]]:
+    return {(round(page.get_width() * 25.4 / 72), round(page.get_height() * 25.4 / 72))
+            for page in pypdfium2.PdfDocument(pdf)}
+
+
+def image_sizes(pdf: bytes, tmp_path) -> list[tuple[int, int]]:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True).stdout
+    return sorted(tuple(map(int, row.split()[3:5])) for row in listing.splitlines()[2:])
+
+
+@pytest.fixture
+def stamped(company):
+    """The company with its bank account and a seal uploaded (as the settings screen stores it)."""
+    from tests.test_settings import seal_jpeg
+    from app.settings.services import shrink_seal
+    company.bank_name, company.bank_account = "招商银行深圳分行", "755912345610801"
+    company.seal_png = shrink_seal(seal_jpeg())
+    db.session.commit()
+    return company
+
+
+def delivery() -> SalesDelivery:
+    source = order([("12", "25.00", "10")])
+    made = SalesDelivery(number="SD-2026-000003", order=source)
+    made.lines.append(SalesDeliveryLine(order_line=source.lines[0], product=source.lines[0].product, qty=Decimal(12)))
+    return made
+
+
+@pytest.mark.parametrize("make", [lambda: printing.invoice_pdf(invoice()), lambda: printing.delivery_note_pdf(delivery()),
+                                  lambda: printing.quotation_pdf(order())], ids=["invoice", "delivery", "quotation"])
+def test_a4_documents_show_the_bank_the_seal_and_lines_to_sign(app, stamped, make, tmp_path):
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        pdf = make()
+    text = pdf_text(pdf)
+    assert page_sizes_mm(pdf) == {(210, 297)}
+    assert "招商银行深圳分行" in text and "755912345610801" in text
+    assert "开单人" in text
+    assert ("客户确认" in text) if "报价单" in text else ("送货人" in text and "客户签收" in text)
+    assert (400, 400) in image_sizes(pdf, tmp_path)  # the seal, as stored
+    assert "第一联" not in text
+
+
+def test_three_part_paper_prints_half_pages_241_mm_wide_without_logo_or_seal(app, stamped, tmp_path):
+    stamped.paper_layout = "continuous"
+    db.session.commit()
+    pdf = render(app, printing.invoice_pdf, invoice([("1", "889.44", "0"), ("2", "25.00", "10")]))
+    text = pdf_text(pdf)
+    assert page_sizes_mm(pdf) == {(241, 140)}
+    assert "Part 1: counterfoil · Part 2: customer · Part 3: return copy" in " ".join(text.split())
+    assert "SI-2026-000007" in text and "苹果手机壳1号" in text and "壹仟零伍拾伍元玖角贰分" in text
+    assert "755912345610801" in text and "Prepared by" in text and "Received by (customer signature)" in text
+    [(side, other)] = image_sizes(pdf, tmp_path)  # the QR code only: no logo, no seal on dot-matrix copies
+    assert side == other < 50
+    long = render(app, printing.invoice_pdf, invoice([("1", str(10 + i), "0") for i in range(20)]))
+    pages = pdf_text(long).split("\f")
+    assert page_sizes_mm(long) == {(241, 140)} and len(pypdfium2.PdfDocument(long)) == 2
+    assert all("Unit price" in page for page in pages if page.strip())  # the column heads on every half page
+    assert all(f"CASE-{i:03d}" in pdf_text(long) for i in range(20))
+
+
+def test_delivery_notes_and_quotations_follow_the_paper_setting(app, stamped):
+    stamped.paper_layout = "continuous"
+    db.session.commit()
+    for make in (lambda: printing.delivery_note_pdf(delivery()), lambda: printing.quotation_pdf(order())):
+        pdf = render(app, make)
+        assert page_sizes_mm(pdf) == {(241, 140)}
+        assert "Part 1: counterfoil" in pdf_text(pdf)

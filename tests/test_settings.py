@@ -56,3 +56,58 @@ def test_company_name_shows_in_the_shell(client, login):
     login("owner")
     client.post("/settings", data={**VALID, "csrf_token": client.csrf})
     assert "上海鼎盛商贸有限公司" in client.get("/").get_data(as_text=True)
+
+
+def seal_jpeg(size=(900, 900)) -> bytes:
+    """A red seal stamped on white paper, photographed: a JPEG (no transparency)."""
+    from PIL import ImageDraw
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).ellipse((100, 100, size[0] - 100, size[1] - 100), outline=(210, 20, 30), width=40)
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_owner_uploads_the_seal_and_chooses_the_paper(client, login):
+    login("owner")
+    response = client.post("/settings", data={**VALID, "csrf_token": client.csrf, "paper_layout": "continuous",
+                                              "slip_paper_mm": "80", "seal": (io.BytesIO(seal_jpeg()), "公章.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    settings = db.session.get(CompanySettings, 1)
+    assert (settings.paper_layout, settings.slip_paper_mm) == ("continuous", 80)
+    seal = Image.open(io.BytesIO(settings.seal_png))
+    assert seal.format == "PNG" and seal.mode == "RGBA" and max(seal.size) == 400
+    assert seal.getpixel((5, 5))[3] == 0  # the paper around it is see-through
+    assert seal.getpixel((200, 45))[3] == 255 and seal.getpixel((200, 45))[0] > 150  # the red ring is not
+    served = client.get("/settings/seal.png")
+    assert served.status_code == 200 and served.data == settings.seal_png
+    page = client.get("/settings", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "公章" in page and "/settings/seal.png" in page and "241 毫米连续纸三联单" in page
+
+    client.post("/settings", data={**VALID, "csrf_token": client.csrf, "paper_layout": "a4", "slip_paper_mm": "58",
+                                   "remove_seal": "y"})
+    settings = db.session.get(CompanySettings, 1)
+    assert settings.seal_png is None and (settings.paper_layout, settings.slip_paper_mm) == ("a4", 58)
+    assert client.get("/settings/seal.png").status_code == 404
+
+
+def test_bad_seals_and_paper_are_refused_plainly_and_change_nothing(client, login):
+    login("owner")
+    gif = io.BytesIO()
+    Image.new("RGB", (50, 50), "red").save(gif, "GIF")
+    refusals = {
+        "公章请上传 PNG 或 JPEG 图片。": [
+            {"seal": (io.BytesIO(b"%PDF-1.4 not a picture"), "seal.png")},  # not an image at all
+            {"seal": (io.BytesIO(gif.getvalue()), "seal.png")},  # an image, but a GIF named .png
+            {"seal": (io.BytesIO(gif.getvalue()), "seal.gif")}],  # refused by its name already
+        "请选择单据打印用纸。": [{"paper_layout": "a3"}],
+        "请选择 58 毫米或 80 毫米。": [{"slip_paper_mm": "100"}],
+    }
+    for message, cases in refusals.items():
+        for bad in cases:
+            response = client.post("/settings", data={**VALID, "csrf_token": client.csrf, **bad},
+                                   content_type="multipart/form-data", headers={"Accept-Language": "zh-CN"})
+            assert response.status_code == 422, bad
+            assert message in response.get_data(as_text=True), bad
+    assert db.session.get(CompanySettings, 1) is None

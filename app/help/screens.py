@@ -19,7 +19,8 @@ FRAGMENTS = frozenset({
     "users.propose_username",  # plain text: the username the invite form proposes
 })
 NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
-FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv")
+FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv",
+                ".bin")
 # Screens at a URL that reads like a file's: the books' export is a form asking for the months and the software
 # before it answers with a download.
 FILE_LIKE_SCREENS = frozenset({"books.export"})

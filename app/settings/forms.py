@@ -9,8 +9,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.settings.models import CURRENCIES
-from app.settings.services import business_timezone, known_timezones
+from app.settings.models import CURRENCIES, PAPER_A4, PAPER_CONTINUOUS
+from app.settings.services import SLIP_PAPER_WIDTHS, business_timezone, known_timezones
 
 # Offered first; any other IANA zone JXC_TIMEZONE names (or the settings keep) is added to the list.
 COMMON_TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore",
@@ -77,3 +77,23 @@ class CompanyForm(CompanyProfileForm):
     auto_reorder = BooleanField(_l("Draft purchase orders from reorder suggestions every morning"))
     allow_negative_stock = BooleanField(_l("Allow negative stock"))
     remove_logo = BooleanField(_l("Remove the logo"))
+    paper_layout = SelectField(_l("Paper for sales documents"), choices=[
+        SelectChoice(PAPER_A4, _l("A4 sheets")),
+        SelectChoice(PAPER_CONTINUOUS, _l("241 mm continuous, three-part (dot-matrix)"))], validate_choice=False)
+    slip_paper_mm = SelectField(_l("Thermal printer paper"), choices=[
+        SelectChoice(str(mm), _l("%(mm)s mm", mm=mm)) for mm in SLIP_PAPER_WIDTHS], validate_choice=False)
+    # Both checked by settings.services.update_company, with their own messages.
+    seal = FileField(_l("Company seal"), validators=[
+        FileAllowed(["png", "jpg", "jpeg"], _l("Upload the seal as a PNG or JPEG image."))],
+                     render_kw={"accept": "image/png,image/jpeg"})
+    remove_seal = BooleanField(_l("Remove the seal"))
+
+    PRINTING_FIELDS = ("paper_layout", "slip_paper_mm", "remove_seal")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slip_paper_mm.data = str(self.slip_paper_mm.data or 58)
+
+    def printing_values(self) -> dict:
+        return {**{name: self[name].data for name in self.PRINTING_FIELDS},
+                "seal": self.seal.data.read() if self.seal.data else None}

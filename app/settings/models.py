@@ -9,6 +9,10 @@ from app.db_types import Rate, UTCDateTime, utcnow
 from app.extensions import db
 
 CURRENCIES = ("CNY", "HKD", "USD", "EUR", "JPY")
+# How sales documents print: A4 sheets, or 241 mm continuous paper in three parts (三联单, 241 x 140 mm half pages)
+# for dot-matrix printers.
+PAPER_A4, PAPER_CONTINUOUS = "a4", "continuous"
+PAPER_LAYOUTS = (PAPER_A4, PAPER_CONTINUOUS)
 
 
 class CompanySettings(db.Model):
@@ -43,4 +47,9 @@ class CompanySettings(db.Model):
     opening_balances_done: Mapped[bool] = mapped_column(default=False)
     # The logo is small after resizing, and keeping it in the database keeps app servers stateless.
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The company seal (公章), a resized PNG with the paper around it made transparent, stamped on A4 documents.
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    paper_layout: Mapped[str] = mapped_column(String(20), default=PAPER_A4)
+    # The thermal printer's paper, 58 or 80 mm: the width narrow slips (销售单, 收款收据) are laid out for.
+    slip_paper_mm: Mapped[int] = mapped_column(default=58)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

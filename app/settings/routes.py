@@ -17,7 +17,8 @@ bp = Blueprint("settings", __name__)
 @allow(Role.OWNER)
 @form_write
 def edit():
-    """Company name, address, tax number, bank, logo, currency, tax rate, time zone, fiscal year, sales limits."""
+    """Company name, address, tax number, bank, logo, currency, tax rate, time zone, fiscal year, sales limits,
+    printing (seal, paper)."""
     settings = company()
     form = CompanyForm(obj=settings)
     offers = checklist.for_settings()
@@ -25,7 +26,8 @@ def edit():
         form.timezone.render_kw = {"disabled": True}  # not sent, so the stored zone stays
     if form.validate_on_submit():
         values = form.profile_values() | {name: form[name].data for name in (
-            "max_sales_discount_pct", "receipt_tolerance_pct", "auto_reorder", "allow_negative_stock", "remove_logo")}
+            "max_sales_discount_pct", "receipt_tolerance_pct", "auto_reorder", "allow_negative_stock", "remove_logo")
+        } | form.printing_values()
         try:
             update_company(g.user, values)
         except BusinessRuleError as error:
@@ -43,3 +45,11 @@ def logo():
     """The company logo, as stored (already resized to a PNG)."""
     data = company().logo_png or abort(404)
     return Response(data, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/settings/seal.png")
+@allow(Role.OWNER)
+def seal():
+    """The company seal, as stored (resized, the paper around it transparent): the owner's preview."""
+    data = company().seal_png or abort(404)
+    return Response(data, mimetype="image/png", headers={"Cache-Control": "private, no-cache"})

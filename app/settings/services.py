@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 from sqlalchemy import exists, inspect, select
 
 from app.audit import services as audit
@@ -15,11 +15,15 @@ from app.extensions import db
 from app.inventory.models import StockMove
 from app.limits import PERCENT, parse_int, parse_number
 from app.reports.models import SalesFact
-from app.settings.models import CURRENCIES, CompanySettings
+from app.settings.models import CURRENCIES, PAPER_A4, PAPER_LAYOUTS, CompanySettings
 
 SETTINGS_ID = 1
 DEFAULT_TAX_RATE = Decimal("13.00")
 DEFAULT_MAX_DISCOUNT = Decimal("10.00")
+SLIP_PAPER_WIDTHS = (58, 80)  # mm: the thermal printers' rolls
+SEAL_MAX_PX = 400  # a 40 mm seal at 250 dpi: sharp on paper, light in the PDF
+SEAL_FORMATS = ("PNG", "JPEG")
+PAPER_WHITE = 225  # lighter than this (on all of R, G, B) is the paper a seal was photographed on
 
 
 def company() -> CompanySettings:
@@ -35,7 +39,7 @@ def company() -> CompanySettings:
             currency="CNY", default_tax_rate=DEFAULT_TAX_RATE, allow_negative_stock=False,
             max_sales_discount_pct=DEFAULT_MAX_DISCOUNT, receipt_tolerance_pct=Decimal("0"), auto_reorder=False,
             timezone="", fiscal_year_start_month=1, is_demo=False, checklist_hidden=False,
-            opening_balances_done=False)
+            opening_balances_done=False, paper_layout=PAPER_A4, slip_paper_mm=SLIP_PAPER_WIDTHS[0])
     return settings
 
 
@@ -96,10 +100,29 @@ def update_company(actor, values: dict) -> CompanySettings:
         values["logo_png"] = shrink_logo(logo)
     if values.pop("remove_logo", False):
         values["logo_png"] = None
+    _printing_values(values)
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     if changes := audit.apply_changes(settings, values):
         audit.record(actor, "settings.update", settings, changes)
     return settings
+
+
+def _printing_values(values: dict) -> None:
+    """The paper layout, the slip width and the seal (uploaded image bytes, or removed) checked in `values`."""
+    if "paper_layout" in values and values["paper_layout"] not in PAPER_LAYOUTS:
+        raise BusinessRuleError(_("Choose the paper documents print on."), "paper_layout")
+    if "slip_paper_mm" in values:
+        try:
+            values["slip_paper_mm"] = int(values["slip_paper_mm"])
+        except (TypeError, ValueError):
+            values["slip_paper_mm"] = None
+        if values["slip_paper_mm"] not in SLIP_PAPER_WIDTHS:
+            raise BusinessRuleError(_("Choose 58 mm or 80 mm."), "slip_paper_mm")
+    seal = values.pop("seal", None)
+    if seal:
+        values["seal_png"] = shrink_seal(seal)
+    if values.pop("remove_seal", False):
+        values["seal_png"] = None
 
 
 def check_timezone(zone) -> str:
@@ -142,3 +165,27 @@ def shrink_logo(data: bytes) -> bytes:
             return out.getvalue()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise BusinessRuleError(_("Upload a PNG, JPEG or WebP image."), "logo") from None
+
+
+def shrink_seal(data: bytes) -> bytes:
+    """The seal as a PNG no larger than SEAL_MAX_PX with the paper around it transparent, so stamped over the
+    company's name and the signature line it hides nothing, as a real stamp would not. PNG or JPEG only."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in SEAL_FORMATS:
+                raise BusinessRuleError(_("Upload the seal as a PNG or JPEG image."), "seal")
+            if image.width * image.height > 40_000_000:
+                raise BusinessRuleError(_("The image is too large."), "seal")
+            image.load()
+            image = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise BusinessRuleError(_("Upload the seal as a PNG or JPEG image."), "seal") from None
+    image.thumbnail((SEAL_MAX_PX, SEAL_MAX_PX))
+    paper = Image.eval(image.convert("RGB"), lambda v: 255 if v > PAPER_WHITE else 0).convert("L")
+    paper = Image.eval(paper, lambda v: 0 if v == 255 else 255)  # the mask: 0 where all three were light
+    red, green, blue, alpha = image.split()
+    alpha = ImageChops.multiply(alpha, paper)
+    image = Image.merge("RGBA", (red, green, blue, alpha))
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
