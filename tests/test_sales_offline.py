@@ -63,6 +63,7 @@ def test_the_phone_keeps_own_customers_their_prices_and_stock_but_no_cost(client
     assert case["available"] == "9" and products["CABLE"]["available"] == "3"  # one reserved by the order
     shop, tight = data["customers"]
     assert case["prices"][shop["prices"]] == "20.00" and case["prices"][tight["prices"]] == "25.00"
+    assert case["prices"][0] == "25.00"  # retail, before a customer is chosen
     assert data["last_prices"] == {str(shop["id"]): {str(road["case"].id): "19.00"}}
     assert data["barcodes"]["6901234567892"] == [road["case"].id, "1"]
     assert "shoujike" in case["search"] and "sjk" in case["search"]  # pinyin and initials to search by
@@ -106,6 +107,7 @@ def test_confirm_when_asked_and_a_refusal_keeps_the_draft(client, login, road):
     refused = over.get_json()
     assert refused["confirmed"] is False and refused["status"] == "draft"
     assert "赊账客户" in refused["refusal"] and "100" in refused["refusal"]
+    assert refused["number"] in refused["notice"] and refused["refusal"] in refused["notice"]  # said on any screen
 
     short = post(client, order_body(road["shop"], [(road["cable"], 4)], confirm=True)).get_json()
     assert short["confirmed"] is False and "数据线" in short["refusal"]

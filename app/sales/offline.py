@@ -20,7 +20,7 @@ from app.formatting import plain
 from app.inventory.models import StockLevel
 from app.inventory.services import default_warehouse
 from app.limits import MAX_ID, QUANTITY, clean_text, parse_number
-from app.partners.models import Customer
+from app.partners.models import Customer, PriceLevel
 from app.sales import scope, services
 from app.sales.models import OrderStatus, SalesOrder, SalesOrderLine
 
@@ -44,21 +44,22 @@ def snapshot(user) -> dict:
     warehouse = default_warehouse()
     customers = list(db.session.scalars(scope.customers(user).where(Customer.active).order_by(Customer.name)))
     products = list(db.session.scalars(select(Product).where(Product.active).order_by(Product.sku)))
-    lists: dict[tuple, int] = {}
+    # The first list is the retail one, shown before a customer is chosen; each customer names theirs by index.
+    retail = Customer(price_level=PriceLevel.RETAIL, discount_pct=Decimal(0))  # never added to the session
+    lists: dict[tuple, Customer] = {(retail.price_level, retail.discount_pct): retail}
     for customer in customers:
-        lists.setdefault((customer.price_level, customer.discount_pct), len(lists))
-    by_list = {index: next(c for c in customers if (c.price_level, c.discount_pct) == terms)
-               for terms, index in lists.items()}
+        lists.setdefault((customer.price_level, customer.discount_pct), customer)
+    index = {terms: number for number, terms in enumerate(lists)}
     available = _available(warehouse)
     return {
         "made_at": utcnow().isoformat(timespec="seconds"),
         "user": user.id,
         "warehouse": {"id": warehouse.id, "name": warehouse.name} if warehouse else None,
         "customers": [{"id": c.id, "name": c.name, "code": c.code, "search": c.search_text or c.name.lower(),
-                       "prices": lists[(c.price_level, c.discount_pct)]} for c in customers],
+                       "prices": index[(c.price_level, c.discount_pct)]} for c in customers],
         "products": [{"id": p.id, "sku": p.sku, "name": p.name, "spec": p.spec, "unit": p.unit,
                       "search": p.search_text or p.name.lower(), "available": plain(available.get(p.id, Decimal(0))),
-                      "prices": [str(services.list_price(by_list[i], p)) for i in range(len(lists))]}
+                      "prices": [str(services.list_price(model, p)) for model in lists.values()]}
                      for p in products],
         "barcodes": _barcodes(),
         "last_prices": _last_prices([c.id for c in customers]),
@@ -164,6 +165,8 @@ def create(actor, given: OfflineOrder) -> SalesOrder:
 
 def answer(order: SalesOrder, created: bool, refusal: str | None = None) -> dict:
     """What the phone keeps of a sent order: its number, where to open it, and whether it was confirmed."""
+    notice = _("Order %(number)s for %(customer)s was not confirmed: %(reason)s It is kept as a draft.",
+               number=order.number, customer=order.customer.name, reason=refusal) if refusal else None
     return {"client_key": order.client_key, "id": order.id, "number": order.number, "status": order.status.value,
             "status_label": str(order.status.label), "total": str(order.total), "created": created,
-            "confirmed": order.status != OrderStatus.DRAFT, "refusal": refusal}
+            "confirmed": order.status != OrderStatus.DRAFT, "refusal": refusal, "notice": notice}

@@ -136,6 +136,37 @@
     refresh().finally(() => { button.disabled = false; showStatus(); });
   });
 
+  // ---- What became of orders taken offline, wherever the salesperson is when they are sent ----
+  // Sent orders change the stock: the copy is refreshed once they are through. A refused confirmation is said at
+  // once on any screen (the offline order screen lists it anyway), with a link to the draft that was kept.
+  let after = null;
+  document.addEventListener("outbox:sent", (event) => {
+    const { entry, data } = event.detail;
+    if (entry.group !== "offline-orders") return;
+    clearTimeout(after);
+    after = setTimeout(refresh, 1000);
+    if (data && data.notice && !document.querySelector("[data-offline-order]")) notify(data);
+  });
+
+  function notify(data) {
+    const list = document.querySelector("[data-outbox-failed-list]");
+    const main = document.getElementById("main");
+    if (!main) return;
+    const box = document.createElement("p");
+    box.className = "refusal offline-notice";
+    box.setAttribute("role", "alert");
+    const link = document.createElement("a");
+    link.href = data.url;
+    link.textContent = data.notice;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "button small";
+    close.textContent = list ? list.dataset.dismiss : "×";
+    close.addEventListener("click", () => box.remove());
+    box.append(link, " ", close);
+    main.prepend(box);
+  }
+
   window.jxcOfflineData = { get, refresh };
   document.addEventListener("offline-data:change", showStatus);
   document.addEventListener("htmx:afterSettle", showStatus);
