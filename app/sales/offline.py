@@ -23,6 +23,7 @@ from app.limits import MAX_ID, QUANTITY, clean_text, parse_number
 from app.partners.models import Customer, PriceLevel
 from app.sales import scope, services
 from app.sales.models import OrderStatus, SalesOrder, SalesOrderLine
+from app.settings.services import company
 
 MAX_LINES = 200
 MAX_NOTES = 2000
@@ -55,6 +56,7 @@ def snapshot(user) -> dict:
         "made_at": utcnow().isoformat(timespec="seconds"),
         "user": user.id,
         "warehouse": {"id": warehouse.id, "name": warehouse.name} if warehouse else None,
+        "tax_rate": str(company().default_tax_rate),  # what a new line is taxed at (the total shown includes it)
         "customers": [{"id": c.id, "name": c.name, "code": c.code, "search": c.search_text or c.name.lower(),
                        "prices": index[(c.price_level, c.discount_pct)]} for c in customers],
         "products": [{"id": p.id, "sku": p.sku, "name": p.name, "spec": p.spec, "unit": p.unit,

@@ -63,6 +63,15 @@
     return Math.round(cents(price(line.product)) * Math.round(line.qty * 1000) / 1000);
   }
 
+  // The total as the draft will have it: each line's amount plus its tax at the company's rate, each to the cent.
+  function total() {
+    const rate = cents(copy.data.tax_rate); // 13.00 % -> 1300
+    return lines.reduce((sum, line) => {
+      const amount = lineCents(line);
+      return sum + amount + Math.round(amount * rate / 10000);
+    }, 0);
+  }
+
   // The price this customer pays, as a new line on a draft would get it: the last price they paid, else their list.
   function price(product) {
     if (!customer) return product.prices[0];
@@ -185,7 +194,7 @@
       row.lastElementChild.setAttribute("aria-label", say("remove"));
       return row;
     }));
-    $("[data-total]").textContent = money(lines.reduce((sum, line) => sum + lineCents(line), 0));
+    $("[data-total]").textContent = money(copy ? total() : 0);
   }
 
   function stateOf(entry) {
@@ -244,6 +253,7 @@
   function choose(item) {
     customer = item;
     problem("");
+    $("[data-saved]").hidden = true; // the next order is under way
     drawChosen();
     drawLines(); // the prices are this customer's now
     drawProducts(scanInput() ? scanInput().value : "");
@@ -283,10 +293,10 @@
     if (!lines.length) return problem(say("no_lines"));
     const key = newKey();
     const confirm = $("[data-confirm]").checked;
-    const total = money(lines.reduce((sum, line) => sum + lineCents(line), 0));
+    const sum = money(total());
     const body = { client_key: key, customer_id: customer.id, confirm, notes: $("[data-notes]").value.trim(),
                    lines: lines.map((line) => ({ product_id: line.product.id, qty: qtyText(line.qty) })) };
-    const meta = { customer: customer.name, customerId: customer.id, total, confirm, notes: body.notes,
+    const meta = { customer: customer.name, customerId: customer.id, total: sum, confirm, notes: body.notes,
                    lines: lines.map((line) => ({ id: line.product.id, name: line.product.name, qty: qtyText(line.qty) })) };
     try {
       await window.jxcOutbox.add({ url: screen().dataset.syncUrl, key, group: GROUP, keep: true, body, meta,
@@ -330,6 +340,7 @@
     const found = exact(event.detail.code);
     if (found) {
       add(found.product, found.qty);
+      drawProducts(""); // what the scanner's keys searched on their way in
       event.detail.status = "found";
     } else {
       scanInput().value = event.detail.code; // typed words: search them, the results to tap

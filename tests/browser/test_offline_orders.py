@@ -82,6 +82,7 @@ def test_two_orders_offline_become_exactly_two_drafts_a_refusal_is_kept_and_repl
     expect(lines).to_have_count(1)
     expect(lines.first).to_contain_text("手机壳")
     expect(lines.first).to_contain_text("¥20.00")  # the shop's wholesale price
+    expect(page.locator("[data-product-list] .pick")).to_have_count(0)  # the scanner's keys searched nothing left
     page.locator("[data-offline-order] [data-scan-input]").fill("sjx")
     result = page.locator("[data-product-list] .pick")
     expect(result).to_have_count(1)
@@ -89,7 +90,7 @@ def test_two_orders_offline_become_exactly_two_drafts_a_refusal_is_kept_and_repl
     result.tap()
     lines.nth(1).get_by_role("button", name="+").tap()
     expect(lines.nth(1).locator("input[data-qty]")).to_have_value("2")
-    expect(page.locator("[data-total]")).to_have_text("¥50.00")
+    expect(page.locator("[data-total]")).to_have_text("¥56.50")  # 20 + 2 x 15, and 13 % tax
     page.get_by_role("button", name="保存订单").tap()
     expect(page.locator("[data-saved]")).to_contain_text("已保存在本机")
     expect(lines).to_have_count(0)
@@ -100,7 +101,7 @@ def test_two_orders_offline_become_exactly_two_drafts_a_refusal_is_kept_and_repl
     wedge(page, CASE)
     lines.first.locator("input[data-qty]").fill("5")
     lines.first.locator("input[data-qty]").press("Enter")
-    expect(page.locator("[data-total]")).to_have_text("¥125.00")
+    expect(page.locator("[data-total]")).to_have_text("¥141.25")
     page.get_by_label("发送后确认订单（预留货品）").check()
     page.get_by_role("button", name="保存订单").tap()
 
