@@ -189,3 +189,14 @@ def test_only_those_who_sell_take_orders_offline(client, login, road, role):
     login(role)
     assert client.get("/orders/offline/data").status_code == 403
     assert post(client, {"client_key": str(uuid.uuid4())}).status_code == 403
+
+
+def test_the_service_worker_keeps_the_offline_order_screen(client, login):
+    """Stamped into the worker (static/sw.js KEPT), which fetches it with the user's cookies when asked."""
+    source = client.get("/sw.js").get_data(as_text=True)
+    assert 'const KEPT = ["/orders/offline"];' in source
+    login("sales")
+    page = client.get("/orders/offline").get_data(as_text=True)
+    assert "data-offline-order" in page and 'data-sync-url="/orders/offline/sync"' in page
+    assert 'data-offline-data="/orders/offline/data"' in page  # every page of a seller refreshes the kept copy
+    assert client.get("/account").get_data(as_text=True).count("data-offline-status") == 1
