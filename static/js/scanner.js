@@ -146,6 +146,17 @@
         if (row) this.status({ row }, event.detail.status);
       });
       this.setUpCamera();
+      this.rememberKept();
+    }
+
+    // Scans of this screen still in the outbox from before a reload: the next ones wait behind them.
+    rememberKept() {
+      const poster = this.form.closest("[data-scan-post]");
+      if (!poster || !window.jxcOutbox) return;
+      const url = poster.dataset.scanPost;
+      window.jxcOutbox.waiting(`scan:${url}`).then((list) => {
+        if (list.length && !kept.has(url)) kept.set(url, list.length);
+      }).catch(() => undefined);
     }
 
     make(tag, className, parent, before) {
