@@ -54,13 +54,14 @@ def orders() -> list[SalesOrder]:
 def test_the_phone_keeps_own_customers_their_prices_and_stock_but_no_cost(client, login, road):
     seller = login("sales")
     mine(road, seller)
-    factories.order(road["shop"], [(road["case"], 1, "19.00")], actor=seller, confirm=True)  # agreed once at 19
+    factories.order(road["shop"], [(road["case"], 1, "21.00")], actor=seller, confirm=True)
+    factories.order(road["shop"], [(road["case"], 1, "19.00")], actor=seller, confirm=True)  # agreed last at 19
     data = client.get("/orders/offline/data").get_json()
 
     assert [c["name"] for c in data["customers"]] == ["老王小卖部", "赊账客户"]  # never the colleague's
     products = {p["sku"]: p for p in data["products"]}
     case = products["CASE"]
-    assert case["available"] == "9" and products["CABLE"]["available"] == "3"  # one reserved by the order
+    assert case["available"] == "8" and products["CABLE"]["available"] == "3"  # two reserved by the orders
     shop, tight = data["customers"]
     assert case["prices"][shop["prices"]] == "20.00" and case["prices"][tight["prices"]] == "25.00"
     assert case["prices"][0] == "25.00"  # retail, before a customer is chosen

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.catalog.models import Barcode, PackUnit, Product
 from app.db_types import utcnow
@@ -88,14 +88,18 @@ def _last_prices(customer_ids: list[int]) -> dict[str, dict[str, str]]:
     """{customer id: {product id: the net price last paid on a confirmed order}}, as services.last_price reads it."""
     if not customer_ids:
         return {}
-    rows = db.session.execute(
-        select(SalesOrder.customer_id, SalesOrderLine).join(SalesOrderLine.order)
+    # Years of orders hold many lines per pair: the database keeps only each pair's latest.
+    latest = (select(SalesOrderLine.id, func.row_number().over(
+        partition_by=(SalesOrder.customer_id, SalesOrderLine.product_id),
+        order_by=(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc())).label("rank"))
+        .join(SalesOrderLine.order)
         .where(SalesOrder.customer_id.in_(customer_ids),
-               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED]))
-        .order_by(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc()))
+               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED])).subquery())
+    rows = db.session.execute(select(SalesOrder.customer_id, SalesOrderLine).join(SalesOrderLine.order)
+                              .where(SalesOrderLine.id.in_(select(latest.c.id).where(latest.c.rank == 1))))
     found: dict[str, dict[str, str]] = {}
     for customer_id, line in rows:
-        found.setdefault(str(customer_id), {}).setdefault(str(line.product_id), str(line.net_price))
+        found.setdefault(str(customer_id), {})[str(line.product_id)] = str(line.net_price)
     return found
 
 
