@@ -173,13 +173,24 @@ def test_a_scan_on_the_order_screen_while_offline_is_added_when_back(new_page, a
     expect(row).to_contain_text("离线：已保存")
     page.wait_for_function("() => window.jxcOutbox.counts.waiting === 1")
     assert drafts()[0].lines == []
+    # And an order taken offline earlier, over its customer's credit limit, waits behind the scan.
+    page.evaluate("""(body) => jxcOutbox.add({url: "/orders/offline/sync", key: body.client_key, group: "offline-orders",
+                                              keep: true, body, label: "赊账便利店"})""",
+                  {"client_key": "00000000-0000-4000-8000-0000000000aa", "customer_id": road["tight"], "confirm": True,
+                   "lines": [{"product_id": road["case"], "qty": "5"}]})
 
     page.context.set_offline(False)
     page.wait_for_function(SYNCED)
     expect(row).to_have_attribute("data-status", "handled")
     expect(page.locator("#order-lines")).to_contain_text("数据线")  # the lines as the server answered the scan
-    [line] = drafts()[0].lines
+    first, refused = drafts()
+    [line] = first.lines
     assert (line.product_id, line.qty) == (road["cable"], Decimal("1"))
+    # The refused confirmation is said on this screen too, with the draft that was kept.
+    notice = page.locator(".offline-notice")
+    expect(notice).to_contain_text(f"赊账便利店 的订单 {refused.number} 未确认")
+    expect(notice.get_by_role("link")).to_have_attribute("href", f"/orders/{refused.id}")
+    assert refused.status == OrderStatus.DRAFT
 
 
 @pytest.mark.browser_expects("console", r"net::ERR_INTERNET_DISCONNECTED")
