@@ -58,7 +58,7 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
 ROUTE_MODULES = {
     "auth": ("routes",), "home": ("routes",), "users": ("routes", "invitations"), "settings": ("routes",),
     "audit": ("routes",), "pwa": ("routes",), "catalog": ("routes", "files"), "inventory": ("routes",),
-    "partners": ("routes",), "sales": ("routes", "fulfilment_routes"), "finance": ("routes",),
+    "partners": ("routes",), "sales": ("routes", "fulfilment_routes", "offline_routes"), "finance": ("routes",),
     "printing": ("routes",),
     "purchasing": ("routes", "receiving_routes", "supplier_routes", "analysis_routes"), "stocktake": ("routes",),
     "reports": ("routes", "dashboard_routes", "inventory_routes", "money_routes", "sales_routes"),

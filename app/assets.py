@@ -28,6 +28,7 @@ AREAS = {
     "receiving": ("purchasing",),  # receiving by scanning (templates/purchasing/receiving/)
     "documents": ("sales", "purchasing", "finance"),  # deliveries, invoices, returns, receipts and payments
     "stocktake": ("stocktake",),
+    "offline": ("sales",),  # orders taken without signal (templates/sales/offline/)
     "reports": ("reports", "books"),  # the books' statements and ledgers are laid out as reports
     "books": ("books",),  # the books' own screens (templates/books/)
     "printing": ("printing",),  # narrow slips for thermal printers (templates/printing/)

@@ -10,15 +10,21 @@
 //           Cleared on sign-out and on the sign-in page.
 //   help-pages: help pages (/help/...), kept like pages but in their own cache, which the visited-pages limit
 //           never trims, so help once seen stays readable offline. Cleared with the pages (its name ends "-pages").
+//   kept-pages: screens that work offline from what the phone keeps (KEPT: the offline order screen), fetched
+//           with the user's cookies when a page asks ("keep-pages", after static/js/offline_data.js refreshed its
+//           copy), so they open with no connection even if never visited; network first like pages, never trimmed,
+//           cleared with the pages.
 // htmx fragments never touch a cache: Cache Storage keeps one response per URL whatever Vary says, so a
 // fragment stored there would later be served as the page of the same URL.
 const VERSION = "__VERSION__";
 const PRECACHE = ["__PRECACHE__"];
+const KEPT = ["__KEPT__"];
 const PREFIX = "jxc-";
 const STATIC_CACHE = `${PREFIX}${VERSION}-static`;
 const ASSET_CACHE = `${PREFIX}${VERSION}-assets`;
 const PAGE_CACHE = `${PREFIX}${VERSION}-pages`;
 const HELP_CACHE = `${PREFIX}${VERSION}-help-pages`;
+const KEPT_CACHE = `${PREFIX}${VERSION}-kept-pages`;
 const OFFLINE_URL = "/offline";
 const MANIFEST_URL = "/manifest.webmanifest"; // precached too: offline, the browser asks for it on every page
 const MAX_PAGES = 60; // the most recently visited pages kept for offline use
@@ -47,8 +53,17 @@ self.addEventListener("message", (event) => {
     self.skipWaiting();
   } else if (type === "signed-out") {
     event.waitUntil(clearPages());
+  } else if (type === "keep-pages") {
+    event.waitUntil(keepPages());
   }
 });
+
+function keepPages() {
+  return caches.open(KEPT_CACHE).then((cache) => Promise.all(KEPT.map((url) =>
+    fetch(new Request(url, { credentials: "same-origin", cache: "no-cache" }))
+      .then((response) => (cacheable(response) ? cache.put(url, response) : undefined))
+      .catch(() => undefined))));
+}
 
 function clearPages() {
   // Every version's pages: a page of the user who signed out must not be shown to the next one.
@@ -103,9 +118,10 @@ async function staticFile(event, request, url) {
 
 async function page(event, request, url) {
   const help = url.pathname === "/help" || url.pathname.startsWith("/help/");
+  const kept = KEPT.includes(url.pathname);
   // A help page is kept without its query (the screen it was opened from): seen once, it opens offline from any.
-  const key = url.pathname.startsWith("/help/") ? url.origin + url.pathname : url.href;
-  const cacheName = help ? HELP_CACHE : PAGE_CACHE;
+  const key = url.pathname.startsWith("/help/") || kept ? url.origin + url.pathname : url.href;
+  const cacheName = help ? HELP_CACHE : kept ? KEPT_CACHE : PAGE_CACHE;
   try {
     const response = await fetch(request);
     if (cacheable(response)) {
@@ -113,7 +129,7 @@ async function page(event, request, url) {
       // both get the full page.
       const copy = response.clone();
       event.waitUntil(caches.open(cacheName).then((cache) => cache.put(key, copy))
-        .then(help ? undefined : trimPages).catch(() => undefined));
+        .then(help || kept ? undefined : trimPages).catch(() => undefined));
     }
     return response;
   } catch (error) {

@@ -14,6 +14,7 @@ FRAGMENTS = frozenset({
     "inventory.line", "inventory.low_stock_badge", "inventory.product_options",
     "purchasing.product_options", "sales.product_options",
     "stocktake.lines",
+    "sales.offline_data",  # JSON: what a phone keeps to take orders offline
     "reports.dashboard_summary",
     "catalog.import_products",  # moved to imports.kind: a redirect, kept for old links
     "users.propose_username",  # plain text: the username the invite form proposes

@@ -39,7 +39,8 @@ def service_worker():
     """The service worker, from the root so its scope is the whole app, stamped with the shell's version."""
     source = Path(current_app.static_folder, "sw.js").read_text(encoding="utf-8")
     source = (source.replace('"__VERSION__"', json.dumps(shell.shell_version()))
-              .replace('["__PRECACHE__"]', json.dumps(shell.precache_urls())))
+              .replace('["__PRECACHE__"]', json.dumps(shell.precache_urls()))
+              .replace('["__KEPT__"]', json.dumps(shell.kept_pages())))
     response = current_app.response_class(source, mimetype="text/javascript")
     # Browsers check the worker for changes on navigation; no-cache makes that check reach us every time.
     response.headers["Cache-Control"] = "no-cache"

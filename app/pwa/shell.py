@@ -11,7 +11,11 @@ from flask import current_app, request, url_for
 
 from app import assets, vendor
 
-SCRIPTS = ("js/app.js", "js/outbox.js", "js/scanner.js", "js/stocktake.js")  # counting is the offline job
+# Counting and orders taken without signal are the offline jobs.
+SCRIPTS = ("js/app.js", "js/outbox.js", "js/scanner.js", "js/stocktake.js", "js/offline_data.js",
+           "js/offline_orders.js")
+# Screens drawn from what the phone keeps: the worker fetches them with the user's cookies when asked (static/sw.js).
+KEPT_PAGES = ("sales.offline_order",)
 # The page's own icon. The manifest's 512 px icons are not kept: only installing reads them, and that is online.
 ICONS = ("icons/icon-192.png",)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -38,6 +42,11 @@ def precache_urls() -> list[str]:
     """The app shell: the offline page, the manifest and the static files every page needs."""
     files = [assets.stylesheet(current_app.static_folder), *SCRIPTS, vendor.HTMX_SCRIPT, *ICONS]
     return [url_for("pwa.offline"), url_for("pwa.manifest")] + [url_for("static", filename=name) for name in files]
+
+
+def kept_pages() -> list[str]:
+    """The URLs of the screens the service worker keeps for offline use once the phone has their data."""
+    return [url_for(endpoint) for endpoint in KEPT_PAGES]
 
 
 def _shell_files() -> list[tuple[str, Path]]:

@@ -43,6 +43,9 @@ class SalesOrder(trade.Order, db.Model):
     salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     status: Mapped[OrderStatus] = mapped_column(enum_column(OrderStatus), default=OrderStatus.DRAFT, index=True)
     over_limit_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The key of an order taken offline (app/sales/offline.py): unique for ever, because a phone may replay it
+    # days later, long after its idempotency record (24 h) is gone.
+    client_key: Mapped[str | None] = mapped_column(String(100))
 
     customer = relationship("Customer")
     salesperson = relationship("User", foreign_keys=[salesperson_id])
@@ -53,7 +56,8 @@ class SalesOrder(trade.Order, db.Model):
     invoices: Mapped[list["SalesInvoice"]] = relationship(back_populates="order", order_by="SalesInvoice.id")
     returns: Mapped[list["SalesReturn"]] = relationship(back_populates="order", order_by="SalesReturn.id")
 
-    __table_args__ = (Index("ix_sales_order_salesperson_created", "salesperson_id", "created_at"),)
+    __table_args__ = (Index("ix_sales_order_salesperson_created", "salesperson_id", "created_at"),
+                      Index("ux_sales_order_client_key", "client_key", unique=True))
 
     @property
     def uninvoiced_total(self) -> Decimal:

@@ -1,13 +1,21 @@
 // The offline outbox: writes kept in IndexedDB ("jxc-outbox") until the server has them, replayed in order.
 //
-//   jxcOutbox.add({url, body, key, label, group}) -> Promise<entry>  stored durably, then a replay starts
+//   jxcOutbox.add({url, body, key, label, group, meta?, keep?, form?, reason?}) -> Promise<entry>  stored durably,
+//                                      then a replay starts
 //   jxcOutbox.flush() -> Promise       replay the waiting entries, oldest first, one at a time
 //   jxcOutbox.waiting(group?) -> Promise<array>   entries still waiting (oldest first)
 //   jxcOutbox.failed() -> Promise<array>          entries the server refused, each with its `reason`
-//   jxcOutbox.dismiss(key) -> Promise  forget a failed entry once the user has seen it
+//   jxcOutbox.entries(group) -> Promise<array>    every entry of the group kept here: waiting, failed and sent
+//   jxcOutbox.dismiss(key) -> Promise  forget an entry (a failed one once the user has seen it, a sent one)
 //   jxcOutbox.counts                   {waiting, failed, online}, kept current (read synchronously)
 //
-// Each replay is a JSON POST carrying the entry's key as Idempotency-Key, so the server counts it once however
+// `meta` stays on the phone (what a screen needs to list the entry); `keep` keeps the entry once sent, as `sent`
+// with the server's answer (`status`, `data`), for a screen that lists what happened to its writes (offline
+// orders), until dismissed or KEEP_SENT_DAYS old. `form` sends the body as a form (a screen's own POST, with
+// HX-Request, so the answer is its fragment: `text` in the events) instead of JSON; `reason` is what a refusal
+// says when the answer is not JSON.
+//
+// Each replay is a POST carrying the entry's key as Idempotency-Key, so the server counts it once however
 // often it is sent. 2xx: sent (event `outbox:sent`). A refusal (4xx but 401/408/429): kept as failed with the
 // server's reason (event `outbox:failed`), never dropped silently. No network, 5xx, 401, 408, 429: the run stops
 // and the entry waits for the next one (`online`, page shown again, page start, the sync button, every 30 s).
@@ -22,6 +30,7 @@
   const RETRY_MS = 30000;
   const LOCK = "jxc-outbox-replay";
   const RETRY_LATER = new Set([401, 408, 429]);
+  const KEEP_SENT_DAYS = 14;
 
   let dbPromise = null;
   let running = null; // this tab's replay run
@@ -82,6 +91,11 @@
     return all().then((entries) => mine(entries, "failed"));
   }
 
+  function entries(group) {
+    const user = currentUser();
+    return all().then((list) => list.filter((entry) => entry.user === user && entry.group === group));
+  }
+
   function emit(name, detail) {
     document.dispatchEvent(new CustomEvent(name, { detail }));
   }
@@ -100,6 +114,7 @@
       url: write.url, body: write.body === undefined ? {} : write.body, key: String(write.key),
       label: write.label || "", group: write.group || "", user: currentUser(), state: "waiting",
       reason: "", status: null, createdAt: new Date().toISOString(),
+      meta: write.meta || null, keep: Boolean(write.keep), form: Boolean(write.form), refusal: write.reason || "",
     };
     return transact("readwrite", (store) => store.add(entry))
       .then((seq) => { entry.seq = seq; }, (error) => {
@@ -185,10 +200,7 @@
   async function send(entry, token) {
     let response;
     try {
-      response = await fetch(entry.url, {
-        method: "POST", credentials: "same-origin", redirect: "manual", body: JSON.stringify(entry.body),
-        headers: { "Content-Type": "application/json", "Idempotency-Key": entry.key, "X-CSRFToken": token, Accept: "application/json" },
-      });
+      response = await fetch(entry.url, request(entry, token));
     } catch (error) {
       setReachable(false);
       return false; // no network: the entry waits
@@ -196,24 +208,44 @@
     const status = response.status;
     // A redirect here is the sign-in page (the session ended): not a refusal of this write.
     if (response.type === "opaqueredirect" || status >= 500 || RETRY_LATER.has(status)) return false;
-    const data = await response.json().catch(() => null);
+    const text = await response.text().catch(() => "");
+    let data = null;
+    try { data = JSON.parse(text); } catch (error) { /* a fragment, or nothing */ }
     if (response.ok) {
-      await remove(entry);
+      if (entry.keep) {
+        Object.assign(entry, { state: "sent", status, data, sentAt: new Date().toISOString() });
+        await update(entry);
+      } else {
+        await remove(entry);
+      }
       await changed();
-      emit("outbox:sent", { entry, status, data });
+      emit("outbox:sent", { entry, status, data, text });
       return true;
     }
     entry.state = "failed";
     entry.status = status;
-    entry.reason = reasonOf(data, status);
+    entry.data = data;
+    entry.reason = reasonOf(data, status, entry.refusal);
     await update(entry);
     await changed();
-    emit("outbox:failed", { entry, status, data, reason: entry.reason });
+    emit("outbox:failed", { entry, status, data, text, reason: entry.reason });
     return true;
   }
 
+  function request(entry, token) {
+    const headers = { "Idempotency-Key": entry.key, "X-CSRFToken": token };
+    if (!entry.form) {
+      return { method: "POST", credentials: "same-origin", redirect: "manual", body: JSON.stringify(entry.body),
+               headers: Object.assign(headers, { "Content-Type": "application/json", Accept: "application/json" }) };
+    }
+    const body = new URLSearchParams();
+    Object.entries(entry.body || {}).forEach(([name, value]) => body.append(name, String(value)));
+    return { method: "POST", credentials: "same-origin", redirect: "manual", body,
+             headers: Object.assign(headers, { "HX-Request": "true" }) };
+  }
+
   // The app's error bodies: problem+json {title, detail, errors} from the API, {message} from JSON screens.
-  function reasonOf(data, status) {
+  function reasonOf(data, status, fallback) {
     if (data && typeof data === "object") {
       if (data.message) return String(data.message);
       if (data.errors && typeof data.errors === "object") {
@@ -223,14 +255,26 @@
       if (data.detail) return String(data.detail);
       if (data.title) return String(data.title);
     }
-    return `HTTP ${status}`;
+    return fallback || `HTTP ${status}`;
   }
 
   function connectionChanged() {
     emit("outbox:change", { waiting: counts.waiting, failed: counts.failed });
   }
 
-  window.jxcOutbox = { add, flush, waiting, failed, dismiss, counts };
+  // Sent entries kept for a screen's list are forgotten after KEEP_SENT_DAYS: the server has them.
+  function prune() {
+    const limit = Date.now() - KEEP_SENT_DAYS * 86400000;
+    return transact("readwrite", (store) => {
+      const request = store.getAll();
+      request.onsuccess = () => request.result
+        .filter((entry) => entry.state === "sent" && Date.parse(entry.sentAt || entry.createdAt) < limit)
+        .forEach((entry) => store.delete(entry.seq));
+      return null;
+    });
+  }
+
+  window.jxcOutbox = { add, flush, waiting, failed, entries, dismiss, counts };
 
   let wasOnline = navigator.onLine;
   function connectionCheck() {
@@ -250,7 +294,7 @@
 
   function start() {
     connectionChanged(); // the status as it is now, before IndexedDB answers
-    changed().then(flush).catch(() => undefined); // IndexedDB refused (a private window): nothing to show
+    prune().then(changed).then(flush).catch(() => undefined); // IndexedDB refused (a private window): nothing to show
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -11,6 +11,9 @@
 // (2xx, or 422 for a refusal) goes to the screen as `scan:answer` on that element, detail {code, uuid, ok, html,
 // status}; the screen places the html and may change status, which the log then shows.
 // After each scan the form fires `scan:done`, detail {code, uuid, source, status}.
+// With no connection a POSTed scan is not lost: it goes to the outbox (outbox.js) as the same form POST with the
+// same UUID, and so do the scans after it until the outbox has sent them (they keep their order). When the outbox
+// sends it, the answer reaches the screen as `scan:answer` as if it had just been scanned, and its log row says so.
 (function () {
   "use strict";
   if (window.jxcScanner) return; // loaded again by a swap or a second box: one copy does the work
@@ -23,10 +26,12 @@
   const MESSAGES = {
     queued: "Waiting", sending: "Looking up…", found: "Found", unknown: "Unknown barcode", error: "Failed",
     handled: "Scanned", refused: "Refused", searched: "Searched", nothing: "No barcode found in the photo",
+    saved: "Offline: kept, added when back online",
     camera: "No camera: take a photo instead",
     decoder: "The barcode reader could not start",
   };
   const boxes = new WeakMap(); // form -> ScanBox
+  const kept = new Map(); // a screen's scan URL -> its scans this page put in the outbox and not yet sent
   const filming = new Set(); // boxes whose camera is open
 
   function newId() {
@@ -141,6 +146,17 @@
         if (row) this.status({ row }, event.detail.status);
       });
       this.setUpCamera();
+      this.rememberKept();
+    }
+
+    // Scans of this screen still in the outbox from before a reload: the next ones wait behind them.
+    rememberKept() {
+      const poster = this.form.closest("[data-scan-post]");
+      if (!poster || !window.jxcOutbox) return;
+      const url = poster.dataset.scanPost;
+      window.jxcOutbox.waiting(`scan:${url}`).then((list) => {
+        if (list.length && !kept.has(url)) kept.set(url, list.length);
+      }).catch(() => undefined);
     }
 
     make(tag, className, parent, before) {
@@ -202,11 +218,13 @@
 
     // One scan POSTed to the screen: the same UUID on every attempt, so a retry after a lost answer never counts twice.
     async post(poster, scan) {
+      if (this.offline(poster)) return this.keep(poster, scan);
       const body = new FormData();
       body.append("code", scan.code);
       body.append("key", scan.uuid);
       this.status(scan, "sending");
       for (let attempt = 1; attempt <= RETRIES; attempt += 1) {
+        if (attempt > 1 && this.offline(poster)) return this.keep(poster, scan); // the connection went meanwhile
         try {
           const response = await fetch(poster.dataset.scanPost, {
             method: "POST", body, credentials: "same-origin",
@@ -225,6 +243,30 @@
       }
       this.say(`${scan.code}: ${this.messages.error}`);
       return this.done(scan, "error");
+    }
+
+    // Whether a scan for `poster` goes to the outbox: no connection, or earlier scans of it still wait there.
+    offline(poster) {
+      const outbox = window.jxcOutbox;
+      return Boolean(outbox) && (!outbox.counts.online || kept.has(poster.dataset.scanPost));
+    }
+
+    // The scan into the outbox, to be POSTed like the others when the connection is back.
+    async keep(poster, scan) {
+      const url = poster.dataset.scanPost;
+      const group = `scan:${url}`;
+      kept.set(url, (kept.get(url) || 0) + 1);
+      try {
+        await window.jxcOutbox.add({
+          url, key: scan.uuid, group, form: true, body: { code: scan.code, key: scan.uuid },
+          label: `${this.messages.handled}: ${scan.code}`, reason: `${scan.code}: ${this.messages.refused}`,
+        });
+      } catch (error) {
+        settle(url);
+        this.say(`${scan.code}: ${this.messages.error}`);
+        return this.done(scan, "error");
+      }
+      return this.done(scan, "saved");
     }
 
     // The form's own URL as a GET submission would make it, with this scan's code.
@@ -433,6 +475,34 @@
     if (active && active.matches && active.matches("input:not([type=hidden]), textarea, select")) return;
     input.focus({ preventScroll: true });
   }
+
+  function settle(url) {
+    const left = (kept.get(url) || 1) - 1;
+    if (left > 0) kept.set(url, left);
+    else kept.delete(url);
+  }
+
+  // A scan the outbox sent (or saw refused): its screen shows the answer, as it would have at once online.
+  function answered(event, ok) {
+    const { entry, text } = event.detail;
+    if (!entry.group || !entry.group.startsWith("scan:")) return;
+    const url = entry.url;
+    if (kept.has(url)) settle(url);
+    const row = document.querySelector(`[data-scan-log] li[data-uuid="${CSS.escape(entry.key)}"]`);
+    if (row) {
+      const form = row.closest("form[data-scanbox]");
+      const box = form && boxes.get(form);
+      if (box) box.status({ row }, ok ? "handled" : "refused");
+    }
+    const poster = [...document.querySelectorAll("[data-scan-post]")].find((element) => element.dataset.scanPost === url);
+    if (!poster || !text) return;
+    const detail = { code: entry.body.code, uuid: entry.key, ok, html: text, status: ok ? "handled" : "refused" };
+    poster.dispatchEvent(new CustomEvent("scan:answer", { bubbles: true, detail }));
+    // Shown on the screen with its reason, as a scan refused online is: not kept in the outbox's failed list.
+    if (!ok) window.jxcOutbox.dismiss(entry.key);
+  }
+  document.addEventListener("outbox:sent", (event) => answered(event, true));
+  document.addEventListener("outbox:failed", (event) => answered(event, false));
 
   window.jxcScanner = { init, refocus };
   document.addEventListener("htmx:load", (event) => init(event.target));
