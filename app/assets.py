@@ -30,6 +30,7 @@ AREAS = {
     "stocktake": ("stocktake",),
     "reports": ("reports", "books"),  # the books' statements and ledgers are laid out as reports
     "books": ("books",),  # the books' own screens (templates/books/)
+    "sharing": ("sales", "sharing"),  # share links: the panel on sales documents, the customer's page (app/sharing)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}
