@@ -30,6 +30,10 @@ def count(model) -> int:
 
 @pytest.fixture
 def shop(app):
+    return make_shop()
+
+
+def make_shop() -> dict:
     """A seller's customer with a delivered and invoiced order, and a second invoice of the same customer."""
     main = factories.warehouse(code="MAIN", name="主仓")
     case = factories.product(sku="CASE-1", name="苹果手机壳", sale_price="100.00", purchase_price="41.37")

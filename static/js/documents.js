@@ -20,7 +20,7 @@
     scope.querySelectorAll("[data-step][hidden]").forEach(function (button) {
       button.hidden = false;
     });
-    if (canShareFiles()) {
+    if (navigator.share && canShareFiles()) {
       scope.querySelectorAll("[data-share-pdf][hidden]").forEach(function (button) { button.hidden = false; });
     }
   }
