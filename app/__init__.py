@@ -65,7 +65,7 @@ ROUTE_MODULES = {
     "books": ("routes", "report_routes", "export_routes"), "money": ("routes", "expense_routes", "reconcile_routes"),
     "sharing": ("routes", "public"),
     "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
-            "suppliers", "stocktake", "reports", "reports_inventory", "books"),
+            "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing"),
 }
 
 

@@ -298,3 +298,25 @@ def test_a_bad_length_is_422_and_writes_nothing(client, login, shop, days):
     response = share(client, f"/invoices/{shop['invoice'].id}", days=days)
     assert response.status_code == 422 and "from 1 to 365 days" in html(response)
     assert count(ShareLink) == 0 and count_action("share_link.create") == 0
+
+
+# ---- the API (shared/API.md "Sharing") ---------------------------------------------------------
+
+def test_the_api_shares_and_revokes_with_the_screens_rules(client, api, shop):
+    owner, invoice = api("owner"), shop["invoice"]
+    made = owner.post(f"/sales-invoices/{invoice.id}/share", json={"days": 3})
+    assert made.status_code == 201 and set(made.json) == {"url", "expires_at"}
+    assert made.json["url"].startswith("http://localhost/s/") and made.json["expires_at"].endswith("+00:00")
+    path = made.json["url"].removeprefix("http://localhost")
+    assert anonymous(client).get(path).status_code == 200
+    again = owner.post(f"/sales-invoices/{invoice.id}/share")
+    assert again.status_code == 201 and again.json["url"] != made.json["url"]  # 3 days left: not reused
+    assert owner.call("DELETE", f"/sales-invoices/{invoice.id}/share").json == {"revoked": 2}
+    assert anonymous(client).get(path).status_code == 404
+    assert owner.post(f"/sales-invoices/{invoice.id}/share", json={"days": 0}).status_code == 422
+    assert owner.post(f"/sales-invoices/{invoice.id}/share", json={"weeks": 1}).status_code == 422
+    warehouse = api("warehouse")
+    assert warehouse.post(f"/sales-invoices/{invoice.id}/share").status_code == 403
+    assert warehouse.post(f"/sales-orders/{shop['order'].id}/share").status_code == 403
+    assert warehouse.post(f"/sales-deliveries/{shop['delivery'].id}/share").status_code == 201
+    assert api("sales").post(f"/sales-invoices/{invoice.id}/share").status_code == 404  # not their customer's
