@@ -7,9 +7,7 @@ from app.api.sales import optional_body
 from app.api.schema import DateTime, Integer, Schema, String
 from app.api.spec import operation, reply
 from app.auth.roles import allow
-from app.sales import scope
-from app.sharing import services
-from app.sharing.routes import KINDS
+from app.sharing import access, services
 
 SHARE_CREATE = Schema("ShareCreate", {"days": Integer(minimum=1, maximum=services.MAX_DAYS, description=(
     f"How long the link works; default {services.DEFAULT_DAYS}. Without it a recent link still open is reused"))})
@@ -22,13 +20,12 @@ NAMES = {"invoice": "sales slip (invoice)", "quotation": "quotation (an order)",
 
 
 def _document(kind: str, document_id: int):
-    _roles, query, model, _pdf, _arg = KINDS[kind]
-    return scope.get(query(g.user), model, document_id) or abort(404)
+    return access.document(kind, g.user, document_id) or abort(404)
 
 
 def _register(kind: str) -> None:
     path, name = PATHS[kind]
-    roles = KINDS[kind][0]
+    roles = access.roles(kind)
 
     def share(document_id):
         document = _document(kind, document_id)

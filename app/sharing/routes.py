@@ -1,38 +1,30 @@
 """The staff side of share links: a document's links (list, share, revoke), one set of routes per kind of document.
 
-Who may share: whoever may open the document and, for a sales slip or a quotation, see its prices (the roles below,
-from app.auth.roles). So the warehouse shares delivery notes (which carry no prices) of the deliveries it sees, and
-never a sales slip or a quotation. The data scope loads every document: a salesperson shares only their own.
+Who may share what is app.sharing.access: the roles that see the document (and its prices, for a sales slip or a
+quotation), through the data scope.
 """
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from app.auth.roles import INVOICERS, SALES_READERS, SEES_SALE_PRICE, allow
+from app.auth.roles import allow
 from app.errors import BusinessRuleError
 from app.forms import form_write, refused
-from app.sales import scope
-from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder
-from app.sharing import services
+from app.sharing import access, services
 from app.web import render, wants_fragment
 
 bp = Blueprint("sharing", __name__)
 
-QUOTATION_SHARERS = SALES_READERS & SEES_SALE_PRICE  # owner, sales, finance: those who see the order's prices
-# kind: (roles that may share it, its scoped query, its model, the staff PDF's endpoint and argument)
-KINDS = {
-    "invoice": (INVOICERS, scope.invoices, SalesInvoice, "sales.invoice_pdf", "invoice_id"),
-    "quotation": (QUOTATION_SHARERS, scope.orders, SalesOrder, "sales.quotation_pdf", "order_id"),
-    "delivery": (SALES_READERS, scope.deliveries, SalesDelivery, "sales.delivery_pdf", "delivery_id"),
-}
+# kind: the staff PDF's endpoint and its argument (the panel's "send the PDF file")
+PDFS = {"invoice": ("sales.invoice_pdf", "invoice_id"), "quotation": ("sales.quotation_pdf", "order_id"),
+        "delivery": ("sales.delivery_pdf", "delivery_id")}
 
 
 def _document(kind: str, document_id: int):
-    _roles, query, model, _pdf, _arg = KINDS[kind]
-    return scope.get(query(g.user), model, document_id) or abort(404)
+    return access.document(kind, g.user, document_id) or abort(404)
 
 
 def _panel(kind: str, document, status: int = 200, error: str = ""):
-    _roles, _query, _model, pdf, arg = KINDS[kind]
+    pdf, arg = PDFS[kind]
     return render("sharing/links.html", "sharing/_panel.html", kind=kind, document=document,
                   rows=services.links_of(kind, document), pdf_url=url_for(pdf, **{arg: document.id}),
                   links_url=url_for(f"sharing.{kind}_links", document_id=document.id),
@@ -66,8 +58,8 @@ def revoke(kind: str, document_id: int, link_id: int):
 
 
 def _register(kind: str, path: str) -> None:
-    """/<path>/<id>/share and its revoke, for roles KINDS gives; endpoints sharing.<kind>_links and _revoke."""
-    roles = KINDS[kind][0]
+    """/<path>/<id>/share and its revoke, for the roles access gives; endpoints sharing.<kind>_links and _revoke."""
+    roles = access.roles(kind)
 
     def links_view(document_id):
         return links(kind, document_id)
