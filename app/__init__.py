@@ -64,8 +64,9 @@ ROUTE_MODULES = {
     "reports": ("routes", "dashboard_routes", "inventory_routes", "money_routes", "sales_routes"),
     "setup": ("routes",), "help": ("routes",), "imports": ("routes",), "opening": ("routes",),
     "books": ("routes", "report_routes", "export_routes"), "money": ("routes", "expense_routes", "reconcile_routes"),
+    "sharing": ("routes", "public"),
     "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
-            "suppliers", "stocktake", "reports", "reports_inventory", "books"),
+            "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing"),
 }
 
 

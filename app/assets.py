@@ -32,6 +32,7 @@ AREAS = {
     "reports": ("reports", "books"),  # the books' statements and ledgers are laid out as reports
     "books": ("books",),  # the books' own screens (templates/books/)
     "printing": ("printing",),  # narrow slips for thermal printers (templates/printing/)
+    "sharing": ("sales", "sharing"),  # share links: the panel on sales documents, the customer's page (app/sharing)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

@@ -91,6 +91,9 @@ class Config:
     # werkzeug's scrypt; tests lower the work factor, never production.
     PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_LIMITS = ("5 per minute; 20 per hour", "30 per minute")  # per account, per address
+    # Openings of share links (app/sharing) per address: a customer opens a page and its PDF a few times; a shop's
+    # customers behind one carrier address stay well below this.
+    SHARE_LIMITS = os.environ.get("JXC_SHARE_LIMITS", "30 per minute; 300 per hour")
     # Number of reverse proxies in front (nginx: 1). Their X-Forwarded-* headers are then trusted,
     # so sign-in throttling counts the real client address, not the proxy's.
     PROXY_HOPS = int(os.environ.get("JXC_PROXY_HOPS", "0"))

@@ -21,5 +21,6 @@ from app.sales.models import (  # noqa: F401
     SalesDelivery, SalesDeliveryLine, SalesInvoice, SalesInvoiceLine, SalesOrder, SalesOrderLine, SalesReturn,
     SalesReturnLine)
 from app.settings.models import CompanySettings  # noqa: F401
+from app.sharing.models import ShareLink, ShareOpening  # noqa: F401
 from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan  # noqa: F401
 from app.reports.models import SalesFact  # noqa: F401

@@ -79,6 +79,9 @@ def screen_world(owner, before_documents=None) -> dict:
             "purchasing.show": {"order_id": purchase.id},
             "purchasing.receive": {"order_id": purchase.id},
             "purchasing.return_new": {"order_id": purchase.id},
+            "sharing.invoice_links": {"document_id": invoice.id},
+            "sharing.quotation_links": {"document_id": confirmed.id},
+            "sharing.delivery_links": {"document_id": delivery.id},
             **books["overrides"],
         },
     }

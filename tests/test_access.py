@@ -9,7 +9,8 @@ from app.auth.roles import PUBLIC, Role, allowed_roles
 # The short public list: sign-in, language choice, static files, PWA files, health, first-run setup.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "pwa.manifest", "pwa.service_worker",
                     "pwa.offline", "home.healthz", "setup.start",
-                    "users.accept"}  # people: an invitation link, opened before the employee has a password
+                    "users.accept",  # people: an invitation link, opened before the employee has a password
+                    "sharing.view", "sharing.pdf"}  # a sales document's share link, opened by the customer
 
 ALL = set(Role)
 OWNER = {Role.OWNER}
@@ -131,6 +132,18 @@ ROUTE_ROLES = {
     "sales.cancel": SELLERS,
     "sales.quotation_pdf": MONEY,
     "sales.offline_order": SELLERS,
+    "sharing.invoice_links": MONEY,
+    "sharing.invoice_revoke": MONEY,
+    "sharing.quotation_links": MONEY,
+    "sharing.quotation_revoke": MONEY,
+    "sharing.delivery_links": SALES_READERS,
+    "sharing.delivery_revoke": SALES_READERS,
+    "api.sales_invoices_share": MONEY,
+    "api.sales_invoices_unshare": MONEY,
+    "api.sales_orders_share": MONEY,
+    "api.sales_orders_unshare": MONEY,
+    "api.sales_deliveries_share": SALES_READERS,
+    "api.sales_deliveries_unshare": SALES_READERS,
     "sales.offline_data": SELLERS,
     "sales.offline_sync": SELLERS,
     "printing.invoice": MONEY,

@@ -233,7 +233,7 @@ def test_invoice_page_fragment_totals_payments_and_actions(client, login, shop):
     text = html(page)
     assert "¥700.00" in text and "¥300.00" in text and "¥400.00" in text  # total, paid, open
     assert "WeChat Pay" in text and "Partially paid" in text
-    assert f'href="/invoices/{invoice.id}.pdf"' in text and f'download="{invoice.number}.pdf"' in text
+    assert f'href="/invoices/{invoice.id}.pdf"' in text and f'hx-get="/invoices/{invoice.id}/share"' in text
     assert f'href="/receipts/new?customer_id={customer.id}&amp;invoice_id={invoice.id}"' in text  # pays this one first
     assert "Overdue" not in text
 

@@ -144,6 +144,13 @@ def invitation_failed(address: str) -> None:
         limiter.hit(item, "invite-address", address)
 
 
+def share_allowed(address: str) -> bool:
+    """Whether this address may open another share link (page or PDF): counts the opening. Tokens are signed, so
+    the limit is against scraping and against PDF renders used to load the server, not against guessing."""
+    limiter = _limiter()
+    return all([limiter.hit(item, "share-address", address) for item in parse_many(current_app.config["SHARE_LIMITS"])])
+
+
 def reset() -> None:
     """Forget every count (for tests, or after an attack has passed)."""
     _limiter().storage.reset()

@@ -39,6 +39,8 @@ ALIASES = {
     "reports.slow_movers": "reports.stock_value",
     "reports.best_sellers": "reports.stock_value",
     "reports.stockout_risk": "reports.stock_value",
+    "sharing.quotation_links": "sharing.invoice_links",  # one page for a document's share links, whichever kind
+    "sharing.delivery_links": "sharing.invoice_links",
 }
 
 
