@@ -148,6 +148,7 @@ ROUTE_ROLES = {
     "sales.offline_sync": SELLERS,
     "printing.invoice": MONEY,
     "printing.invoice_escpos": MONEY,
+    "printing.invoice_with_link": MONEY,
     "printing.receipt": MONEY,
     "printing.receipt_escpos": MONEY,
     "sales.deliver": DELIVERERS,

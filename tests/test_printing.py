@@ -10,6 +10,8 @@ from app.finance import services as finance
 from app.printing import escpos
 from app.printing.slips import Slip, SlipLine, invoice_slip, receipt_slip
 from app.settings.models import CompanySettings
+from app.sharing import services as sharing
+from app.sharing.models import ShareLink
 from tests import factories
 from tests.test_finance_screens import invoice as invoiced
 
@@ -111,7 +113,7 @@ def shop(app):
 def test_sales_slip_bytes_carry_the_lines_totals_bank_and_number_in_chinese(app, shop):
     seller, slip, _payment = shop()
     with app.test_request_context(headers=ZH):
-        data = escpos.slip_bytes(invoice_slip(slip, seller), 58)
+        data = escpos.slip_bytes(invoice_slip(slip), 58)
     assert data.startswith(b"\x1b\x40\x1c\x26") and data.endswith(b"\x1d\x56\x42\x00")
     for text in ("深圳果果贸易有限公司", "销售单", "华强电子", "合计", "壹仟零伍元零柒分", "招商银行深圳分行",
                  "客户签字：", slip.lines[0].product.name):
@@ -147,7 +149,7 @@ def test_print_pages_and_bytes_for_the_salesperson_and_not_for_others(client, lo
     assert "收款收据" in receipt and payment.number in receipt
     assert client.get(f"/receipts/{payment.id}/slip.bin").data.startswith(b"\x1b\x40")
     shows = client.get(f"/invoices/{slip.id}", headers=ZH).get_data(as_text=True)
-    assert f'href="/invoices/{slip.id}/slip"' in shows and "打印小票" in shows
+    assert f'action="/invoices/{slip.id}/slip"' in shows and "打印小票" in shows
     assert f'href="/receipts/{payment.id}/slip"' in client.get(f"/receipts/{payment.id}").get_data(as_text=True)
 
     client.post("/logout", data={"csrf_token": client.csrf})
@@ -158,6 +160,24 @@ def test_print_pages_and_bytes_for_the_salesperson_and_not_for_others(client, lo
     client.post("/logout", data={"csrf_token": client.csrf})
     login("warehouse")
     assert client.get(f"/invoices/{slip.id}/slip.bin").status_code == 403
+
+
+def test_print_slip_makes_the_customer_link_first_and_the_qr_code_carries_it(app, client, login, shop):
+    seller, slip, _payment = shop(login("sales"))
+    number_only = client.get(f"/invoices/{slip.id}/slip.bin").data
+    assert b"\x31\x50\x30" + slip.number.encode() in number_only  # no link yet: the slip's number
+    assert ShareLink.query.count() == 0  # showing the print page writes nothing
+    tapped = client.post(f"/invoices/{slip.id}/slip", data={"csrf_token": client.csrf, "idempotency_key": "p1"})
+    assert tapped.status_code == 303 and tapped.location.endswith(f"/invoices/{slip.id}/slip")
+    link = ShareLink.query.one()
+    assert link.sales_invoice_id == slip.id and link.created_by_id == seller.id
+    with app.test_request_context():
+        url = sharing.url_of(link).encode()
+    data = client.get(f"/invoices/{slip.id}/slip.bin").data
+    assert b"\x31\x50\x30" + url in data and b"/s/" in url
+    client.post(f"/invoices/{slip.id}/slip", data={"csrf_token": client.csrf, "idempotency_key": "p2"})
+    assert ShareLink.query.count() == 1  # printing again reuses the open link
+    assert client.get(url.decode()).status_code == 200  # and the customer opens it without an account
 
 
 def test_paper_width_follows_the_setting_unless_asked(client, login, shop):

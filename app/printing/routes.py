@@ -2,16 +2,18 @@
 
 Documents come through app.sales.scope, as on their own screens: a salesperson prints only their customers'.
 """
-from flask import Blueprint, Response, abort, g, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, request, url_for
 
 from app.auth.roles import INVOICERS, MONEY_READERS, allow
 from app.documents import png_data_uri
 from app.finance.models import Payment
+from app.forms import form_write
 from app.printing import escpos, slips
 from app.sales import scope
 from app.sales.models import SalesInvoice
 from app.sales.printing import qr_png
 from app.settings.services import company
+from app.sharing import services as sharing
 from app.web import render
 
 bp = Blueprint("printing", __name__)
@@ -48,15 +50,26 @@ def _escpos(slip: slips.Slip) -> Response:
 def invoice(invoice_id):
     """The sales slip on 58 or 80 mm paper: sent to a Bluetooth printer, or printed through the system dialog."""
     found = _invoice(invoice_id)
-    return _page(slips.invoice_slip(found, g.user), "printing.invoice",
+    return _page(slips.invoice_slip(found), "printing.invoice",
                  url_for("sales.invoice_show", invoice_id=found.id), invoice_id=found.id)
+
+
+@bp.route("/invoices/<int:invoice_id>/slip", methods=["POST"])
+@allow(INVOICERS)
+@form_write
+def invoice_with_link(invoice_id):
+    """"Print slip": the customer's link to the sales slip is made (or the open one reused) first, so the slip's QR code
+    carries it; then the print page, which only reads."""
+    found = _invoice(invoice_id)
+    sharing.share(g.user, "invoice", found)
+    return redirect(url_for("printing.invoice", invoice_id=found.id), 303)
 
 
 @bp.route("/invoices/<int:invoice_id>/slip.bin")
 @allow(INVOICERS)
 def invoice_escpos(invoice_id):
     """The sales slip as ESC/POS bytes for a thermal printer."""
-    return _escpos(slips.invoice_slip(_invoice(invoice_id), g.user))
+    return _escpos(slips.invoice_slip(_invoice(invoice_id)))
 
 
 @bp.route("/receipts/<int:payment_id>/slip")

@@ -13,6 +13,7 @@ from app.finance.models import Payment
 from app.formatting import amount_in_words_zh, colon, date_, money, number
 from app.sales.models import SalesInvoice
 from app.settings.services import company
+from app.sharing import services as sharing
 
 PAPER_WIDTHS = (58, 80)  # mm
 
@@ -39,13 +40,10 @@ class Slip:
     number: str = ""
 
 
-def share_target(invoice: SalesInvoice, actor) -> str:
-    """What the sales slip's QR code carries: the one call site to switch to the share link.
-
-    The slip's number until share links (app/sharing) are merged; then this becomes
-    `sharing.services.share_url("invoice", invoice, actor)` (which may create the link: the routes commit).
-    """
-    return invoice.number
+def share_target(invoice: SalesInvoice) -> str:
+    """What the sales slip's QR code carries: the customer's link to it (made when "Print slip" was tapped), or its
+    number when the slip is printed without one."""
+    return sharing.open_url("invoice", invoice) or invoice.number
 
 
 def _company_lines() -> tuple[str, list[str]]:
@@ -64,7 +62,7 @@ def _words(amount) -> list[str]:
     return [colon(_("Total in words")) + amount_in_words_zh(amount)] if company().currency == "CNY" else []
 
 
-def invoice_slip(invoice: SalesInvoice, actor) -> Slip:
+def invoice_slip(invoice: SalesInvoice) -> Slip:
     """The sales slip (销售单) handed over at the counter: lines, totals, where to pay, a line to sign."""
     settings = company()
     name, lines = _company_lines()
@@ -91,7 +89,7 @@ def invoice_slip(invoice: SalesInvoice, actor) -> Slip:
         totals=[(_("Subtotal"), money(invoice.subtotal)), (_("Tax"), money(invoice.tax)),
                 (pgettext("including tax", "Total"), money(invoice.total))],
         notes=notes, signatures=[colon(_("Customer signature"))],
-        qr=share_target(invoice, actor), qr_caption=invoice.number, number=invoice.number)
+        qr=share_target(invoice), qr_caption=invoice.number, number=invoice.number)
 
 
 def receipt_slip(payment: Payment) -> Slip:

@@ -80,6 +80,12 @@ def _reusable(kind: str, document, now: datetime) -> ShareLink | None:
         ShareLink.expires_at > now + timedelta(days=REUSE_MIN_DAYS)).order_by(ShareLink.id.desc()).limit(1))
 
 
+def open_url(kind: str, document) -> str | None:
+    """The address sharing `document` again would hand out, if it has such a link (reads only)."""
+    link = _reusable(kind, document, utcnow())
+    return url_of(link) if link is not None else None
+
+
 def share(actor, kind: str, document, days: int | None = None) -> ShareLink:
     """A link to `document`: the newest open one if it has REUSE_MIN_DAYS left and no length was asked for, else a
     new one lasting `days` (DEFAULT_DAYS)."""

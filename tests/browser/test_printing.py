@@ -49,7 +49,7 @@ def test_a_sales_slip_prints_at_58_mm_through_the_system_dialog_or_a_bluetooth_p
     sign_in(page, seller)
 
     page.goto(f"/invoices/{slip.id}")
-    page.get_by_role("link", name="打印小票").tap()
+    page.get_by_role("button", name="打印小票").tap()
     arrive(page, rf"/invoices/{slip.id}/slip")
     preview = page.locator("[data-slip]")
     expect(preview).to_contain_text("华强电子")
