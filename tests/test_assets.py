@@ -91,6 +91,7 @@ def test_static_text_files_go_gzipped_and_keep_their_validators(client):
     assert "Content-Encoding" not in icon.headers  # already compressed
 
 
+@pytest.mark.fresh_app  # it adds two routes
 def test_small_streamed_and_non_text_responses_go_as_they_are(client):
     client.application.add_url_rule("/_streamed", "streamed", public(lambda: Response(
         stream_with_context(iter(["x" * 2000, "y" * 2000])), mimetype="text/csv")))

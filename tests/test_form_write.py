@@ -9,6 +9,9 @@ from app.extensions import db
 from app.forms import form_write, refuse
 from app.inventory.models import Warehouse
 
+# The probe views join the test's own apps, which the pool does not keep (tests/conftest.py).
+pytestmark = pytest.mark.fresh_app
+
 probe = Blueprint("form_write_probe", __name__)
 
 
