@@ -162,7 +162,7 @@ def test_quick_start_shown_at_first_sign_in_then_reachable_from_me(app, client, 
     user = login("sales")
     home = client.get("/", headers=ZH).get_data(as_text=True)
     assert "第一次使用？销售快速上手" in home
-    assert "开始：给客户开单" in home and "开始：出库和开单" in home and "开始：收款" in home
+    assert "开始：给客户下单" in home and "开始：出库和开单" in home and "开始：收款" in home
     start = re.search(r'name="next" value="([^"]+)"', home).group(1)
     assert html.unescape(start) == "/orders?tour=sales.0.0"
     response = client.post("/help/quickstart/seen", data={"csrf_token": client.csrf, "next": html.unescape(start)})
@@ -172,7 +172,7 @@ def test_quick_start_shown_at_first_sign_in_then_reachable_from_me(app, client, 
     account = client.get("/account", headers=ZH).get_data(as_text=True)
     assert 'href="/help/quickstart"' in account and "销售快速上手" in account
     again = client.get("/help/quickstart", headers=ZH).get_data(as_text=True)
-    assert "给客户开单" in again and "知道了" not in again  # already seen: nothing to dismiss
+    assert "给客户下单" in again and "知道了" not in again  # already seen: nothing to dismiss
 
 
 def test_dismissing_the_quick_start_goes_home(client, login):

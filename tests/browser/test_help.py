@@ -73,7 +73,7 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
     shot(page, "home-quickstart")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-    card.get_by_role("button", name="开始：给客户开单").click()
+    card.get_by_role("button", name="开始：给客户下单").click()
     expect(page).to_have_url(re.compile(r"/orders\?tour=sales\.0\.0$"))
     bar = page.locator(".tour-bar")
     expect(bar).to_contain_text("第 1 步，共 3 步")

@@ -54,7 +54,7 @@ def wedge(page, code):
 def open_offline_screen(page, road):
     sign_in(page, road["seller"], settle=True)
     page.goto("/orders/offline")
-    expect(page.locator("h1")).to_have_text("离线开单")
+    expect(page.locator("h1")).to_have_text("离线下单")
     customers = page.locator("[data-customer-list] .pick")
     expect(customers).to_have_count(2)  # the salesperson's own, never a colleague's
     expect(page.locator("[data-offline-order] [data-offline-status]")).to_contain_text("2 个客户，2 个商品")
@@ -209,7 +209,7 @@ def test_the_offline_order_screen_opens_with_no_connection(installed, app, road)
 
     page.context.set_offline(True)
     page.goto("/orders/offline")
-    expect(page.locator("h1")).to_have_text("离线开单")
+    expect(page.locator("h1")).to_have_text("离线下单")
     expect(page.locator("[data-customer-list] .pick")).to_have_count(2)
     pick_customer(page, "lw", "老王小卖部")
     page.locator("[data-offline-order] [data-scan-input]").fill("shouji")
