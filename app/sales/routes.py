@@ -97,7 +97,7 @@ def _show(order, status: int = 200, **extra):
             options, often = find_products(text), queries.often_bought(order.customer_id)
             context.setdefault("fields", _fields_form(order))
             context.update(text=text, options=options, often=often, **_offer(
-                order, [product.product_id for product, _units in options] + [product.id for product in often],
+                order, [product.product_id for product, _units in options] + [product.id for product, _qty in often],
                 lines=True))
     else:
         context["steps"] = _next_steps(order)

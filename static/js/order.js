@@ -143,7 +143,10 @@
       event.preventDefault(); // not added: scanner.js posts nothing
       event.detail.status = "searched";
       const box = event.target.querySelector("[data-scan-input]");
-      if (box && !box.value) box.value = code; // the words searched stay in the box, to refine or clear
+      if (box && !box.value) { // the words searched stay in the box, selected: the next scan or word replaces them
+        box.value = code;
+        if (box === document.activeElement) box.select();
+      }
     }
   });
 
