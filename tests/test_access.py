@@ -128,6 +128,7 @@ ROUTE_ROLES = {
     "sales.update": SELLERS,
     "sales.confirm": SELLERS,
     "sales.cancel": SELLERS,
+    "sales.repeat": SELLERS,
     "sales.quotation_pdf": MONEY,
     "sales.deliver": DELIVERERS,
     "sales.delivery_show": SALES_READERS,
