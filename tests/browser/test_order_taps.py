@@ -11,7 +11,7 @@ from app.extensions import db
 from app.trade import balances
 from tests import factories
 from tests.browser.conftest import PHONE
-from tests.browser.screens import sign_in, snapshot
+from tests.browser.screens import sign_in
 from tests.browser.test_sales_flow import arrive, assert_fits_the_screen, settled
 
 CASE = "6901234567892"
@@ -69,7 +69,6 @@ def test_a_five_line_order_for_a_regular_customer_in_fifteen_taps_or_fewer(new_p
     expect(picks.first.locator("button.pick")).to_contain_text("华联超市")
     expect(picks.first.get_by_role("button", name="再来一单")).to_be_visible()  # she has an order to repeat
     expect(picks.nth(1).get_by_role("button", name="再来一单")).to_have_count(0)  # no order yet
-    snapshot(page, "order-customer-picker")
     tap(picks.first.locator("button.pick"))
     arrive(page, r"/orders/\d+")
     order_url = page.url
@@ -97,7 +96,6 @@ def test_a_five_line_order_for_a_regular_customer_in_fifteen_taps_or_fewer(new_p
     expect(lines.first.locator(".qty-input")).to_have_value("24")
     expect(lines.first.locator(".line-price input")).to_have_value("2.6")
     expect(lines.nth(1).locator(".qty-input")).to_have_value("12")
-    snapshot(page, "order-often-added")
 
     # One box: typed words search, each result with her price (wholesale) and the stock, one tap adds.
     box = page.locator("#order-scan-input")
@@ -108,7 +106,6 @@ def test_a_five_line_order_for_a_regular_customer_in_fifteen_taps_or_fewer(new_p
     expect(option).to_contain_text("蓝牙耳机")
     expect(option).to_contain_text("¥70.00")
     expect(option).to_contain_text("200")
-    snapshot(page, "order-search-results")
     settled(page)
     tap(option)
     expect(lines).to_have_count(5)
@@ -140,7 +137,6 @@ def test_a_five_line_order_for_a_regular_customer_in_fifteen_taps_or_fewer(new_p
     bar = page.locator("#order-bar")
     page.evaluate("window.scrollTo(0, 0)")
     assert_in_view_above_the_bar(page, bar)
-    snapshot(page, "order-draft-top")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     assert_in_view_above_the_bar(page, bar)
     tap(bar.get_by_role("button", name="确认订单"))
@@ -173,4 +169,3 @@ def test_a_five_line_order_for_a_regular_customer_in_fifteen_taps_or_fewer(new_p
     discount.press("Tab")
     expect(lines.first.locator(".line-amount strong")).to_have_text("¥65.57")  # 26 x 2.60 less 3 %
     expect(lines.first.locator("details.line-more")).to_have_attribute("open", "")
-    snapshot(page, "order-repeat-over-limit")
