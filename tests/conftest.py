@@ -75,10 +75,34 @@ def _make_app(database):
     return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="test")
 
 
+# create_app registers some 1,300 URL rules (40-70 ms) and every test wants two apps (its own and its client's), so
+# each worker keeps one of each per database and puts back, after each test, the config and extensions the test may
+# have changed. A test that changes an app in other ways (adds a route, say) asks for new ones: @pytest.mark.fresh_app.
+_APPS: dict[tuple[str, str], tuple] = {}
+
+
+def _app_for(request, database, use: str):
+    if request.node.get_closest_marker("fresh_app"):
+        return _make_app(database)
+    if (database, use) not in _APPS:
+        made = _make_app(database)
+        _APPS[database, use] = (made, dict(made.config), dict(made.extensions))
+    return _APPS[database, use][0]
+
+
+def _put_back(app) -> None:
+    for kept, config, extensions in _APPS.values():
+        if kept is app:
+            app.config.clear()
+            app.config.update(config)
+            app.extensions.clear()
+            app.extensions.update(extensions)
+
+
 @pytest.fixture
-def app(database):
+def app(request, database):
     """The app whose context the test code runs in (factories, services, assertions)."""
-    app = _make_app(database)
+    app = _app_for(request, database, "test")
     # Test code reads between requests; on SQLite an IMMEDIATE transaction left open by such a read
     # would hold the write lock against the requests it is testing.
     set_write_intent(False)
@@ -88,6 +112,7 @@ def app(database):
         _empty_tables()
         throttle.reset()
         db.engine.dispose()
+    _put_back(app)
 
 
 def _empty_tables():
@@ -122,19 +147,20 @@ class Client(FlaskClient):
 
 
 @pytest.fixture
-def client(app, database):
+def client(request, app, database):
     """A browser-like client of a second app instance on the same database.
 
     Requests get their own app context (and so their own `g` and db session), as they would in
     another process; a client of `app` itself would share the test's context and hide bugs.
     Change `client.application.config` to configure what the requests see.
     """
-    web = _make_app(database)
+    web = _app_for(request, database, "web")
     web.test_client_class = Client
     yield web.test_client()
     with web.app_context():
         db.session.remove()
         db.engine.dispose()
+    _put_back(web)
 
 
 def csrf_token(client, path="/login") -> str:

@@ -341,6 +341,7 @@ def test_public_endpoints_answer_anonymous_visitors(client):
         assert client.get(path).status_code == 200, path
 
 
+@pytest.mark.fresh_app  # a route added to an app that has served requests is refused
 def test_a_view_without_a_declared_role_is_refused(app, client, login):
     client.application.add_url_rule("/forgotten", "forgotten", lambda: "secret")
     login("owner")
