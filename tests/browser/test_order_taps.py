@@ -159,8 +159,15 @@ def test_a_five_line_order_for_a_regular_customer_in_fifteen_taps_or_fewer(new_p
     expect(page.locator("#credit-banner .credit-over")).to_contain_text("超出信用额度")
     expect(page.locator("#order-bar .bar-over")).to_contain_text("超出额度")
 
-    # Discount and tax open with a tap and stay open while the line saves.
+    # Each tap on a 常买 product adds its usual quantity once more (its key is renewed after each add).
     page.wait_for_function("() => window.jxcOrderEditor")
+    water = page.locator(".often form[data-add-often]", has_text=goods["WATER"].name).locator("button")
+    for qty in ("24", "36"):
+        water.tap()
+        expect(lines.nth(2).locator(".qty-input")).to_have_value(qty)
+        settled(page)
+
+    # Discount and tax open with a tap and stay open while the line saves.
     more = lines.first.locator("details.line-more")
     more.locator("summary").tap()
     discount = lines.first.get_by_label("折扣 %")
