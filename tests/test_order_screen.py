@@ -158,6 +158,15 @@ def test_the_picker_offers_order_again_for_customers_with_an_order_that_went_ahe
     last = factories.order(customer, [(shop[1], 2)], confirm=True)
     page = html(get(client, "/orders/new"))
     assert page.count("Order again") == 1 and f'action="/orders/{last.id}/repeat"' in page
+    # Come from the customer's page: the chosen customer's card offers it too, beside starting an empty order.
+    chosen = html(get(client, f"/orders/new?customer_id={customer.id}"))
+    start = chosen.index('class="card chosen-customer"')
+    card = chosen[start:chosen.index("</section>", start)]
+    assert "Start the order for 华联超市" in card and f'action="/orders/{last.id}/repeat"' in card
+    chosen = html(get(client, f"/orders/new?customer_id={only_draft.id}"))
+    start = chosen.index('class="card chosen-customer"')
+    card = chosen[start:chosen.index("</section>", start)]
+    assert "Start the order for 阿里小店" in card and "Order again" not in card
 
 
 def test_order_again_is_only_for_orders_in_scope(client, login, shop):

@@ -84,6 +84,12 @@ def customer_choices(user, text: str = "", limit: int = 30) -> list:
                               .limit(limit)).all()
 
 
+def last_repeatable(user, customer_id: int) -> int | None:
+    """The id of the customer's latest order in the user's scope that went ahead (what 再来一单 repeats), if any."""
+    return db.session.scalar(scope.orders(user).with_only_columns(func.max(SalesOrder.id))
+                             .where(SalesOrder.customer_id == customer_id, SalesOrder.status.not_in(UNREPEATABLE)))
+
+
 def customer_in_scope(user, customer_id) -> Customer | None:
     return scope.get(scope.customers(user), Customer, customer_id)
 

@@ -71,9 +71,10 @@ def new():
             flash(_("Order %(number)s for %(customer)s.", number=order.number, customer=customer.name), "success")
             return redirect(url_for("sales.show", order_id=order.id))
     text = request.args.get("q", "").strip()[:100]
+    chosen = queries.customer_in_scope(g.user, request.args.get("customer_id", type=int))
     return render("sales/new.html", "sales/_customer_options.html", form=form, text=text,
-                  customers=queries.customer_choices(g.user, text),
-                  chosen=queries.customer_in_scope(g.user, request.args.get("customer_id", type=int)),
+                  customers=queries.customer_choices(g.user, text), chosen=chosen,
+                  chosen_last=queries.last_repeatable(g.user, chosen.id) if chosen else None,
                   status=422 if request.method == "POST" else 200)
 
 
