@@ -121,7 +121,14 @@
     pause = setTimeout(() => {
       const text = box.value.trim();
       const input = document.querySelector("[data-product-search]");
-      if (text && input && input.value !== text) search(text, false);
+      if (!input || input.value === text) return;
+      if (text) {
+        search(text, false);
+      } else if (document.activeElement === box) { // the words deleted: their results go too
+        input.value = "";
+        const options = document.getElementById("product-options");
+        if (options) options.replaceChildren();
+      }
     }, SEARCH_PAUSE_MS);
   }
   document.addEventListener("input", (event) => {
