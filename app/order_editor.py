@@ -48,10 +48,10 @@ class Editor:
     def url(self, order_id: int) -> str:
         return url_for(f"{self.area}.show", order_id=order_id)
 
-    def changed(self, order_id: int):
+    def changed(self, order_id: int, **context):
         """After a change: the lines and totals for htmx, else back to the order (Post/Redirect/Get)."""
         if wants_fragment():
-            return self.show(self.load(order_id))
+            return self.show(self.load(order_id), **context)
         return redirect(self.url(order_id), 303)
 
     def refused(self, order_id: int, form, error: BusinessRuleError, **context):
@@ -84,10 +84,10 @@ class Editor:
         """Add a picked, scanned or typed product to the draft (form_write adds it once per scan key)."""
         order = self.load(order_id, for_update=True)
         try:
-            self.services.add_line(g.user, order, self._line_to_add(form))
+            line = self.services.add_line(g.user, order, self._line_to_add(form))
         except BusinessRuleError as error:
             return self.refused(order_id, form, error, add_error=str(error.message))
-        return self.changed(order_id)
+        return self.changed(order_id, added=line.product_id)  # the line just added (or raised) stands out
 
     def _line_to_add(self, form):
         if not form.validate():

@@ -130,6 +130,7 @@ ROUTE_ROLES = {
     "sales.update": SELLERS,
     "sales.confirm": SELLERS,
     "sales.cancel": SELLERS,
+    "sales.repeat": SELLERS,
     "sales.quotation_pdf": MONEY,
     "sales.offline_order": SELLERS,
     "sharing.invoice_links": MONEY,

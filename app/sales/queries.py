@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.catalog.models import Product
 from app.extensions import db
 from app.inventory.models import StockLevel
 from app.paging import Page, read_page
@@ -62,17 +63,31 @@ def orders_page(user, filters: OrderFilter, page: int, per_page: int, prices: bo
     return read_page(query.order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc()), page, per_page)
 
 
+UNREPEATABLE = (OrderStatus.DRAFT, OrderStatus.CANCELLED)  # never went ahead: nothing to repeat or learn from
+
+
 def customer_choices(user, text: str = "", limit: int = 30) -> list:
     """Active customers in the user's scope matching `text` (name, contact, phone, pinyin), the ones the
     user's latest orders went to first (most recent first), then the rest by name."""
     recent = (scope.orders(user).with_only_columns(SalesOrder.customer_id, func.max(SalesOrder.created_at).label("last"))
               .group_by(SalesOrder.customer_id).subquery("recent"))
+    # 再来一单 repeats the customer's latest order that went ahead (ids grow with time).
+    latest = (scope.orders(user).with_only_columns(SalesOrder.customer_id, func.max(SalesOrder.id).label("last_order_id"))
+              .where(SalesOrder.status.not_in(UNREPEATABLE)).group_by(SalesOrder.customer_id).subquery("latest"))
     query = (scope.customers(user).with_only_columns(Customer.id, Customer.name, Customer.contact, Customer.mobile,
-                                                      Customer.phone, Customer.address, recent.c.last)
-             .outerjoin(recent, recent.c.customer_id == Customer.id).where(Customer.active))
+                                                      Customer.phone, Customer.address, recent.c.last,
+                                                      latest.c.last_order_id)
+             .outerjoin(recent, recent.c.customer_id == Customer.id)
+             .outerjoin(latest, latest.c.customer_id == Customer.id).where(Customer.active))
     query = narrow(query, Customer.search_text, text)
     return db.session.execute(query.order_by(recent.c.last.is_(None), recent.c.last.desc(), Customer.name, Customer.id)
                               .limit(limit)).all()
+
+
+def last_repeatable(user, customer_id: int) -> int | None:
+    """The id of the customer's latest order in the user's scope that went ahead (what 再来一单 repeats), if any."""
+    return db.session.scalar(scope.orders(user).with_only_columns(func.max(SalesOrder.id))
+                             .where(SalesOrder.customer_id == customer_id, SalesOrder.status.not_in(UNREPEATABLE)))
 
 
 def customer_in_scope(user, customer_id) -> Customer | None:
@@ -96,12 +111,38 @@ def order(user, order_id, for_update: bool = False) -> SalesOrder | None:
     return scope.get(query, SalesOrder, order_id)
 
 
-def available(order: SalesOrder) -> dict[int, Decimal]:
-    """What is available (on hand less reserved) of each of the order's products in its warehouse."""
-    ids = {line.product_id for line in order.lines}
+def available(order: SalesOrder, product_ids=None) -> dict[int, Decimal]:
+    """What is available (on hand less reserved) in the order's warehouse of each of its products (or of those named)."""
+    ids = {line.product_id for line in order.lines} if product_ids is None else set(product_ids)
     if not ids:
         return {}
     rows = db.session.execute(select(StockLevel.product_id, StockLevel.on_hand, StockLevel.reserved)
                               .where(StockLevel.warehouse_id == order.warehouse_id, StockLevel.product_id.in_(ids)))
     found = {row.product_id: row.on_hand - row.reserved for row in rows}
     return {product_id: found.get(product_id, Decimal("0")) for product_id in ids}
+
+
+def often_bought(customer_id: int, limit: int = 8) -> list[tuple[Product, Decimal]]:
+    """常买: the active products this customer bought on the most orders (then the most of), most first, each with
+    the quantity of their latest order of it (what one tap adds: a regular's usual case, not one bottle)."""
+    went_ahead = (SalesOrder.customer_id == customer_id, SalesOrder.status.not_in(UNREPEATABLE))
+    ids = db.session.execute(
+        select(SalesOrderLine.product_id).join(SalesOrderLine.order).join(Product, Product.id == SalesOrderLine.product_id)
+        .where(*went_ahead, Product.active).group_by(SalesOrderLine.product_id)
+        .order_by(func.count(func.distinct(SalesOrder.id)).desc(), func.sum(SalesOrderLine.qty).desc(),
+                  SalesOrderLine.product_id).limit(limit)).scalars().all()
+    if not ids:
+        return []
+    usual = {}
+    for product_id, qty in db.session.execute(  # newest first: the first of each product is its latest quantity
+            select(SalesOrderLine.product_id, SalesOrderLine.qty).join(SalesOrderLine.order)
+            .where(*went_ahead, SalesOrderLine.product_id.in_(ids)).order_by(SalesOrder.id.desc(), SalesOrderLine.id)):
+        usual.setdefault(product_id, qty)
+    products = {product.id: product for product in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
+    return [(products[product_id], usual[product_id]) for product_id in ids]
+
+
+def products(product_ids) -> list[Product]:
+    """The products of these ids (search results' prices need the whole product)."""
+    ids = {i for i in product_ids if i}
+    return list(db.session.scalars(select(Product).where(Product.id.in_(ids)))) if ids else []

@@ -10,7 +10,7 @@ from app.auth.roles import (DELIVERERS, INVOICERS, MONEY_WRITERS, SALES_READERS,
 from app.documents import pdf_response
 from app.errors import BusinessRuleError
 from app.extensions import db
-from app.forms import form_write, new_key, refuse
+from app.forms import created, form_write, new_key, refuse
 from app.inventory.queries import active_warehouses, find_exact
 from app.inventory.queries import product_options as find_products
 from app.limits import optional_date
@@ -71,9 +71,10 @@ def new():
             flash(_("Order %(number)s for %(customer)s.", number=order.number, customer=customer.name), "success")
             return redirect(url_for("sales.show", order_id=order.id))
     text = request.args.get("q", "").strip()[:100]
+    chosen = queries.customer_in_scope(g.user, request.args.get("customer_id", type=int))
     return render("sales/new.html", "sales/_customer_options.html", form=form, text=text,
-                  customers=queries.customer_choices(g.user, text),
-                  chosen=queries.customer_in_scope(g.user, request.args.get("customer_id", type=int)),
+                  customers=queries.customer_choices(g.user, text), chosen=chosen,
+                  chosen_last=queries.last_repeatable(g.user, chosen.id) if chosen else None,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -87,11 +88,18 @@ def show(order_id):
 def _show(order, status: int = 200, **extra):
     editing = order.status == OrderStatus.DRAFT and g.user.role in SALES_WRITERS
     context = {"order": order, "editing": editing, "invalid": {}, "add_error": None, "refusal": None,
-               "may_approve": False, **extra}
+               "may_approve": False, "fragment": wants_fragment(), **extra}
     if editing:
-        text = request.args.get("q", "").strip()[:100]
-        context.setdefault("fields", _fields_form(order))
-        context.update(text=text, options=find_products(text), available=queries.available(order))
+        context["standing"] = services.credit_standing(order)  # the banner, and the bar's warning
+        if context["fragment"]:  # the lines after a change: their stock, and the banner and bar swapped beside them
+            context["available"] = queries.available(order)
+        else:
+            text = request.args.get("q", "").strip()[:100]
+            options, often = find_products(text), queries.often_bought(order.customer_id)
+            context.setdefault("fields", _fields_form(order))
+            context.update(text=text, options=options, often=often, **_offer(
+                order, [product.product_id for product, _units in options] + [product.id for product, _qty in often],
+                lines=True))
     else:
         context["steps"] = _next_steps(order)
     response = render("sales/show.html", "sales/_lines.html", status=status, **context)
@@ -128,9 +136,35 @@ def product_options(order_id):
     """Search as you type for a line to add: the matching products, each a button that adds it."""
     order = queries.order(g.user, order_id) or abort(404)
     text = request.args.get("q", "").strip()[:100]
+    options = find_products(text)
     # exact: the text is a barcode or SKU, so order.js adds its one product as if scanned (a name only lists).
     return render("orders/_product_options.html", "orders/_product_options.html", order=order, text=text,
-                  options=find_products(text), exact=bool(text) and find_exact(text) is not None)
+                  options=options, exact=bool(text) and find_exact(text) is not None,
+                  **_offer(order, [product.product_id for product, _units in options]))
+
+
+def _offer(order, product_ids: list[int], lines: bool = False) -> dict:
+    """What products offered to a draft show: what is available in its warehouse (with its lines' too when `lines`)
+    and, for those who see prices, the price this customer would pay."""
+    ids = set(product_ids) | ({line.product_id for line in order.lines} if lines else set())
+    prices = services.customer_prices(order.customer, queries.products(product_ids)) if sees_sale_price(g.user) else {}
+    return {"available": queries.available(order, ids), "prices": prices}
+
+
+@bp.route("/orders/<int:order_id>/repeat", methods=["POST"])
+@allow(SALES_WRITERS)
+@form_write
+def repeat(order_id):
+    """再来一单: a new draft for the order's customer with its products and quantities, at today's prices."""
+    source = queries.order(g.user, order_id) or abort(404)
+    form = ActionForm()
+    response = created(form, lambda: services.repeat_order(g.user, source), lambda order: (
+        url_for("sales.show", order_id=order.id),
+        _("Order %(number)s for %(customer)s.", number=order.number, customer=order.customer.name)))
+    if response is None:  # refused (the customer stopped buying, no warehouse): say why where the tap was
+        flash(" ".join(form.form_errors), "error")
+        return redirect(url_for("sales.show", order_id=source.id), 303)
+    return response
 
 
 def _load(order_id, for_update=False):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.audit import services as audit
 from app.auth.roles import Role
 from app.catalog.models import Product
-from app.db_types import utcnow
+from app.db_types import business_today, utcnow
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from app.formatting import money
@@ -46,14 +46,32 @@ def list_price(customer: Customer, product: Product) -> Decimal:
     return product.sale_price
 
 
+def last_prices(customer: Customer, product_ids) -> dict[int, Decimal]:
+    """{product id: the net price this customer last paid for it on a confirmed order}, for those it ever bought."""
+    ids = {i for i in product_ids if i}
+    if not ids:
+        return {}
+    lines = db.session.scalars(
+        select(SalesOrderLine).join(SalesOrderLine.order)
+        .where(SalesOrder.customer_id == customer.id, SalesOrderLine.product_id.in_(ids),
+               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED]))
+        .order_by(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc()))
+    found = {}
+    for line in lines:  # newest first: the first line of each product is its last price
+        found.setdefault(line.product_id, line.net_price)
+    return found
+
+
 def last_price(customer: Customer, product_id: int) -> Decimal | None:
     """The net price this customer last paid for the product on a confirmed order."""
-    line = db.session.scalar(
-        select(SalesOrderLine).join(SalesOrderLine.order)
-        .where(SalesOrder.customer_id == customer.id, SalesOrderLine.product_id == product_id,
-               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED]))
-        .order_by(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc()).limit(1))
-    return line.net_price if line else None
+    return last_prices(customer, [product_id]).get(product_id)
+
+
+def customer_prices(customer: Customer, products) -> dict[int, Decimal]:
+    """{product id: the unit price a new line of it gets for this customer}: the price last paid, else the list price.
+    What search results and the 常买 list show, so the line added says the same."""
+    last = last_prices(customer, [product.id for product in products])
+    return {product.id: last.get(product.id, list_price(customer, product)) for product in products}
 
 
 def price_floor(customer: Customer, product: Product) -> Decimal:
@@ -69,8 +87,7 @@ def _price_line(actor, order: SalesOrder, line: SalesOrderLine, given: LineInput
     product = line.product
     if new:
         line.list_price = list_price(order.customer, product)
-        last = last_price(order.customer, product.id)
-        line.unit_price = last if last is not None else line.list_price
+        line.unit_price = customer_prices(order.customer, [product])[product.id]
         line.discount_pct = ZERO
         line.tax_rate = company().default_tax_rate
     drafts.read_terms(line, given)
@@ -95,6 +112,14 @@ def create_order(actor, customer: Customer, warehouse_id=None, lines: list[LineI
         add_line(actor, order, given)
     audit.record(actor, "sales_order.create", order, {"customer": (None, customer.name)})
     return order
+
+
+def repeat_order(actor, source: SalesOrder) -> SalesOrder:
+    """再来一单: a new draft for the source order's customer with its products and quantities, priced as new lines are
+    today; products no longer sold are left out, and an inactive warehouse gives way to the default one."""
+    lines = [LineInput(line.product_id, line.qty) for line in source.lines if line.product.active]
+    warehouse_id = source.warehouse_id if source.warehouse.active else None
+    return create_order(actor, source.customer, warehouse_id, lines)  # notes belong to the one delivery
 
 
 def lock(*orders: SalesOrder) -> None:
@@ -176,19 +201,44 @@ def update_order(actor, order: SalesOrder, warehouse_id=None, notes: str | None 
 
 # Confirming and cancelling -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CreditStanding:
+    """Where a draft's customer stands with this order counted: the banner on the draft shows it, confirming checks it."""
+    balance: Decimal  # owed on invoices now
+    overdue: Decimal  # of that, what is past its due date
+    promised: Decimal  # confirmed orders not yet invoiced, this one left out
+    limit: Decimal | None  # None: no credit limit
+    order_total: Decimal
+
+    @property
+    def headroom(self) -> Decimal | None:
+        """How much more the customer may take before this order (None: no limit)."""
+        return None if self.limit is None else self.limit - self.balance - self.promised
+
+    @property
+    def over(self) -> Decimal:
+        """How far this order would go past the limit (zero when it fits, or there is no limit)."""
+        return ZERO if self.limit is None else max(self.order_total - self.headroom, ZERO)
+
+
+def credit_standing(order: SalesOrder) -> CreditStanding:
+    customer, today = order.customer, business_today()
+    overdue = sum((invoice.open_amount for invoice in balances.open_invoices(balances.RECEIVABLES, customer.id)
+                   if invoice.overdue(today)), ZERO)
+    return CreditStanding(balances.customer_balance(customer), overdue,
+                          balances.uninvoiced_orders_total(customer, excluding=order), customer.credit_limit,
+                          order.total)
+
+
 def credit_check(order: SalesOrder) -> str | None:
     """Why confirming would break the customer's credit limit, in plain words; None when it would not."""
-    customer = order.customer
-    if customer.credit_limit is None:
-        return None
-    owed = balances.customer_balance(customer)
-    promised = balances.uninvoiced_orders_total(customer, excluding=order)
-    if owed + promised + order.total <= customer.credit_limit:
+    standing = credit_standing(order)
+    if not standing.over:
         return None
     return _("%(customer)s has a credit limit of %(limit)s and already owes %(owed)s (%(promised)s more on orders "
              "not yet billed). This order of %(total)s would go %(over)s over the limit.",
-             customer=customer.name, limit=money(customer.credit_limit), owed=money(owed), promised=money(promised),
-             total=money(order.total), over=money(owed + promised + order.total - customer.credit_limit))
+             customer=order.customer.name, limit=money(standing.limit), owed=money(standing.balance),
+             promised=money(standing.promised), total=money(order.total), over=money(standing.over))
 
 
 def confirm_order(actor, order: SalesOrder, approve_over_limit: bool = False) -> SalesOrder:

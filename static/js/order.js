@@ -6,10 +6,11 @@
 //   `change delay` trigger), so five quick taps make one request for +5, never a doubled step;
 // - an answer replaces all the lines: a figure changed while a save was on its way (a tap, or typing in the next
 //   field) is carried into the new lines and saved in turn, so the last figure given is the one that stays;
-// - Enter in the product search (a scanner typing into it) searches at once and adds the product if only one matches;
-//   after a product is added from the results, the search is cleared;
-// - text typed into the scan box by a person (not a wedge scanner's burst of keys) is a search: it goes to the product
-//   search, whose results the user taps; only a barcode or SKU typed in full adds its product at once.
+// - one box scans and searches: text typed into the scan box by a person (not a wedge scanner's burst of keys) is
+//   searched as it is typed and on Enter, the results listed to tap; only a barcode or SKU typed in full and Enter
+//   adds its product at once. After a product is added from the results, the box and the results are cleared;
+// - a 常买 button gets a fresh key after each add, so each tap adds one more (a double tap still adds once);
+// - a line's discount and tax, opened with a tap, stay open when the lines are redrawn.
 // Loaded inside the page content so boosted navigation runs it too; the flag keeps one set of listeners.
 (function () {
   "use strict";
@@ -18,15 +19,22 @@
 
   const sent = new Map(); // input id -> the value its line last sent
   let carried = []; // [input id, value] not yet saved when the lines were replaced
+  let opened = []; // ids of the lines' details (discount, tax) open when the lines were replaced
 
   function capture() {
     const lines = document.getElementById("order-lines");
     carried = !lines ? [] : Array.from(lines.querySelectorAll("form input[id]"))
       .filter((input) => input.value !== (sent.has(input.id) ? sent.get(input.id) : input.defaultValue))
       .map((input) => [input.id, input.value]);
+    opened = !lines ? [] : Array.from(lines.querySelectorAll("details[open][id]"), (details) => details.id);
   }
 
   function restore() {
+    for (const id of opened) {
+      const details = document.getElementById(id);
+      if (details) details.open = true;
+    }
+    opened = [];
     for (const [id, value] of carried) {
       const input = document.getElementById(id);
       if (!input || input.value === value) continue;
@@ -94,24 +102,58 @@
     typing.last = now;
   }, true); // before the scan box's own listener, which empties the input on Enter
 
-  // Typed text: searched like the product search (its results listed to tap); a barcode or SKU adds its product.
-  function search(code) {
+  // Typed text is searched (the results listed to tap); with `exact`, a barcode or SKU among them adds its product.
+  function search(code, exact) {
     const input = document.querySelector("[data-product-search]");
     if (!input || !window.htmx) return false;
     input.value = code;
-    input.dataset.pickExact = "1";
+    if (exact) input.dataset.pickExact = "1";
     window.htmx.trigger(input, "search");
     return true;
   }
+
+  // Search as a person types: after a pause, and never in the middle of a Chinese input method's composition. A
+  // wedge scanner's burst is over (and the box emptied by its Enter) before the pause ends, so it searches nothing.
+  const SEARCH_PAUSE_MS = 300;
+  let pause = null;
+  function searchSoon(box) {
+    clearTimeout(pause);
+    pause = setTimeout(() => {
+      const text = box.value.trim();
+      const input = document.querySelector("[data-product-search]");
+      if (!input || input.value === text) return;
+      if (text) {
+        search(text, false);
+      } else if (document.activeElement === box) { // the words deleted: their results go too
+        input.value = "";
+        const options = document.getElementById("product-options");
+        if (options) options.replaceChildren();
+      }
+    }, SEARCH_PAUSE_MS);
+  }
+  document.addEventListener("input", (event) => {
+    const box = event.target;
+    if (event.isComposing || !box.matches || !box.matches("[data-order-scan] [data-scan-input]")) return;
+    searchSoon(box);
+  });
+  document.addEventListener("compositionend", (event) => {
+    const box = event.target;
+    if (box.matches && box.matches("[data-order-scan] [data-scan-input]")) searchSoon(box);
+  });
 
   document.addEventListener("scan", (event) => {
     if (!event.target.closest || !event.target.closest("[data-order-scan]")) return;
     const { code, source } = event.detail;
     const burst = wedged.get(code);
     wedged.delete(code);
-    if (source === "keyboard" && !burst && search(code)) {
+    if (source === "keyboard" && !burst && search(code, true)) {
       event.preventDefault(); // not added: scanner.js posts nothing
       event.detail.status = "searched";
+      const box = event.target.querySelector("[data-scan-input]");
+      if (box && !box.value) { // the words searched stay in the box, selected: the next scan or word replaces them
+        box.value = code;
+        if (box === document.activeElement) box.select();
+      }
     }
   });
 
@@ -139,32 +181,36 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  document.addEventListener("keydown", (event) => {
-    const input = event.target;
-    if (event.key !== "Enter" || event.isComposing || !input.matches || !input.matches("[data-product-search]")) return;
-    event.preventDefault();
-    if (!input.value.trim() || !window.htmx) return;
-    input.dataset.pickSingle = "1";
-    window.htmx.trigger(input, "search");
-  });
-
   document.addEventListener("htmx:load", (event) => {
     const list = event.detail.elt;
     if (!list.matches || !list.matches("#product-options")) return;
     const input = document.querySelector("[data-product-search]");
-    if (!input || !(input.dataset.pickSingle || input.dataset.pickExact)) return;
-    const single = input.dataset.pickSingle || list.hasAttribute("data-exact"); // typed into the scan box: exact only
-    delete input.dataset.pickSingle;
+    if (!input || !input.dataset.pickExact) return;
     delete input.dataset.pickExact;
     const options = list.querySelectorAll("form[data-add-option]");
-    if (single && options.length === 1) options[0].requestSubmit();
+    if (list.hasAttribute("data-exact") && options.length === 1) {
+      options[0].requestSubmit(); // a barcode or SKU typed in full, then Enter: added as if scanned
+    }
   });
+
+  function freshKey() {
+    return window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, "0")).join("");
+  }
 
   document.addEventListener("htmx:afterRequest", (event) => {
     const form = event.detail.elt;
-    if (!form.matches || !form.matches("form[data-add-option]") || !event.detail.successful) return;
+    if (!form.matches || !event.detail.successful) return;
+    if (form.matches("form[data-add-often]")) { // added: the next tap adds one more
+      form.elements.namedItem("key").value = freshKey();
+      return;
+    }
+    if (!form.matches("form[data-add-option]")) return;
+    clearTimeout(pause);
     const input = document.querySelector("[data-product-search]");
     if (input) input.value = "";
+    const box = document.querySelector("[data-order-scan] [data-scan-input]");
+    if (box) box.value = "";
     const options = document.getElementById("product-options");
     if (options) options.replaceChildren();
   });

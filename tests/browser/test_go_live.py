@@ -216,7 +216,7 @@ def sell(seller: Person, invitation: str):
     seller.go(picks.filter(has_text="华联超市"))
     lines = page.locator("#order-lines .line-card")
     for sku in ("QH-001", "QH-002"):
-        page.get_by_label("搜索要添加的商品").fill(sku)
+        page.get_by_label("扫码，或输入名称、商品编码或拼音").fill(sku)  # the one box: typed words search
         option = page.locator("#product-options button.option")
         expect(option).to_have_count(1)
         settle(page)

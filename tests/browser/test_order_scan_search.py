@@ -32,6 +32,7 @@ def test_typed_names_search_and_wedge_scans_add_in_the_order_scan_box(new_page, 
     page.keyboard.press("Enter")
     expect(options).to_have_count(2)
     expect(page.locator("[data-product-search]")).to_have_value("蓝牙")
+    expect(field).to_have_value("蓝牙")  # the words searched stay in the one box
     expect(log.first).to_have_attribute("data-status", "searched")
     expect(log.first).to_contain_text("已搜索")
     expect(lines).to_have_count(0)

@@ -102,7 +102,7 @@ def take_order(page) -> int:
     expect(lines.first.locator(".qty-input")).to_have_value("1")
     expect(total).to_have_text("¥28.25")  # 25.00 + 13 % tax
 
-    page.get_by_label("Search products to add").fill("EAR-01")
+    page.get_by_label("Scan, or type a name, SKU or pinyin").fill("EAR-01")  # the one box: typed words search
     option = page.locator("#product-options button.option")
     expect(option).to_have_count(1)
     expect(option.locator("strong")).to_have_text("Bluetooth earphones")
