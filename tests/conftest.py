@@ -9,8 +9,8 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
-from app.config import TestConfig, database_url
 from app.auth import throttle
+from app.config import TestConfig, database_url
 from app.database import set_write_intent
 from app.extensions import db
 from tests import factories

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.catalog.models import Barcode, PackUnit, Product
 from app.db_types import utcnow
@@ -22,7 +22,7 @@ from app.inventory.services import default_warehouse
 from app.limits import MAX_ID, QUANTITY, clean_text, parse_number
 from app.partners.models import Customer, PriceLevel
 from app.sales import scope, services
-from app.sales.models import OrderStatus, SalesOrder, SalesOrderLine
+from app.sales.models import OrderStatus, SalesOrder
 from app.settings.services import company
 
 MAX_LINES = 200
@@ -85,21 +85,11 @@ def _barcodes() -> dict[str, list]:
 
 
 def _last_prices(customer_ids: list[int]) -> dict[str, dict[str, str]]:
-    """{customer id: {product id: the net price last paid on a confirmed order}}, as services.last_price reads it."""
-    if not customer_ids:
-        return {}
-    # Years of orders hold many lines per pair: the database keeps only each pair's latest.
-    latest = (select(SalesOrderLine.id, func.row_number().over(
-        partition_by=(SalesOrder.customer_id, SalesOrderLine.product_id),
-        order_by=(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc())).label("rank"))
-        .join(SalesOrderLine.order)
-        .where(SalesOrder.customer_id.in_(customer_ids),
-               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED])).subquery())
-    rows = db.session.execute(select(SalesOrder.customer_id, SalesOrderLine).join(SalesOrderLine.order)
-                              .where(SalesOrderLine.id.in_(select(latest.c.id).where(latest.c.rank == 1))))
+    """{customer id: {product id: the net price last paid on a confirmed order}} (services.paid_last)."""
     found: dict[str, dict[str, str]] = {}
-    for customer_id, line in rows:
-        found.setdefault(str(customer_id), {})[str(line.product_id)] = str(line.net_price)
+    if customer_ids:
+        for (customer_id, product_id), price in services.paid_last(customer_ids).items():
+            found.setdefault(str(customer_id), {})[str(product_id)] = str(price)
     return found
 
 

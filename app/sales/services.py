@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit import services as audit
 from app.auth.roles import Role
@@ -46,20 +46,28 @@ def list_price(customer: Customer, product: Product) -> Decimal:
     return product.sale_price
 
 
+def paid_last(customer_ids, product_ids=None) -> dict[tuple[int, int], Decimal]:
+    """{(customer id, product id): the net price the customer last paid for the product on a confirmed order}, for the
+    pairs that ever sold (all the customers' products when `product_ids` is None)."""
+    went_ahead = [SalesOrder.customer_id.in_(customer_ids), SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED])]
+    if product_ids is not None:
+        went_ahead.append(SalesOrderLine.product_id.in_(product_ids))
+    # Years of orders hold many lines per pair: the database keeps only each pair's latest.
+    latest = (select(SalesOrderLine.id, func.row_number().over(
+        partition_by=(SalesOrder.customer_id, SalesOrderLine.product_id),
+        order_by=(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc())).label("rank"))
+        .join(SalesOrderLine.order).where(*went_ahead).subquery())
+    rows = db.session.execute(select(SalesOrder.customer_id, SalesOrderLine).join(SalesOrderLine.order)
+                              .where(SalesOrderLine.id.in_(select(latest.c.id).where(latest.c.rank == 1))))
+    return {(customer_id, line.product_id): line.net_price for customer_id, line in rows}
+
+
 def last_prices(customer: Customer, product_ids) -> dict[int, Decimal]:
     """{product id: the net price this customer last paid for it on a confirmed order}, for those it ever bought."""
     ids = {i for i in product_ids if i}
     if not ids:
         return {}
-    lines = db.session.scalars(
-        select(SalesOrderLine).join(SalesOrderLine.order)
-        .where(SalesOrder.customer_id == customer.id, SalesOrderLine.product_id.in_(ids),
-               SalesOrder.status.not_in([OrderStatus.DRAFT, OrderStatus.CANCELLED]))
-        .order_by(SalesOrder.confirmed_at.desc(), SalesOrderLine.id.desc()))
-    found = {}
-    for line in lines:  # newest first: the first line of each product is its last price
-        found.setdefault(line.product_id, line.net_price)
-    return found
+    return {product_id: price for (_customer, product_id), price in paid_last([customer.id], ids).items()}
 
 
 def last_price(customer: Customer, product_id: int) -> Decimal | None:

@@ -18,6 +18,7 @@ from app.sales import printing
 from app.sharing import services
 from app.sharing.routes import bp
 
+
 def _answer(template: str, status: int, **context):
     response = make_response(render_template(template, **context), status)
     _private(response)
