@@ -201,3 +201,10 @@ def test_the_service_worker_keeps_the_offline_order_screen(client, login):
     assert "data-offline-order" in page and 'data-sync-url="/orders/offline/sync"' in page
     assert 'data-offline-data="/orders/offline/data"' in page  # every page of a seller refreshes the kept copy
     assert client.get("/account").get_data(as_text=True).count("data-offline-status") == 1
+
+
+@pytest.mark.parametrize("role, offered", [("sales", True), ("owner", True), ("warehouse", False), ("finance", False)])
+def test_the_order_list_offers_the_offline_screen_to_those_who_sell(client, login, role, offered):
+    login(role)
+    page = client.get("/orders", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert ('href="/orders/offline"' in page and "离线下单" in page) == offered
