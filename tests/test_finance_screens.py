@@ -113,7 +113,7 @@ def test_picking_a_customer_lists_those_who_owe_with_search(client, login, owing
     owing(factories.user(role="sales"), name="别人的客户")
     page, fragment = get(client, "/receipts/new"), get(client, "/receipts/new?q=hq", **HX)
     assert "<html" in html(page) and html(fragment).lstrip().startswith('<ul class="rows" id="customer-options"')
-    assert "华强电子" in html(page) and "¥300.00" in html(page) and "2 open invoices" in html(page)
+    assert "华强电子" in html(page) and "¥300.00" in html(page) and "2 open sales slips" in html(page)
     assert "不欠钱的客户" not in html(page) and "别人的客户" not in html(page)
     assert "华强电子" in html(fragment)
     assert "华强电子" not in html(get(client, "/receipts/new?q=nobody", **HX))
@@ -131,7 +131,7 @@ def test_allocation_is_prefilled_oldest_first_and_recalculated_as_a_fragment(cli
     assert fragment.lstrip().startswith('<fieldset id="receipt-allocation"') and "<html" not in fragment
     assert f'name="alloc-{older.id}" value="80.00"' in fragment and f'name="alloc-{later.id}" value=""' in fragment
     over = html(get(client, f"/receipts/new?customer_id={customer.id}&amount=301", **HX))
-    assert "That is more than the ¥300.00 open on these invoices." in over
+    assert "That is more than the ¥300.00 open on these sales slips." in over
 
 
 def test_a_receipt_started_from_an_invoice_pays_that_invoice_first(client, login, owing):
@@ -200,7 +200,7 @@ def test_blank_allocations_settle_the_oldest_first(client, login, owing):
     ({"amount": "150", "alloc-OLDER": "150"}, "has only ¥100.00 open."),
     ({"amount": "150", "alloc-OLDER": "100", "alloc-LATER": "20"},
      "The allocations must add up to the amount received."),
-    ({"amount": "301"}, "owes ¥300.00 on open invoices; a receipt cannot be more than that."),
+    ({"amount": "301"}, "owes ¥300.00 on open sales slips; a receipt cannot be more than that."),
     ({"amount": "0"}, "Enter an amount above zero."),
     ({"amount": ""}, "Enter an amount."),
     ({"amount": "50", "method": ""}, "Choose how the customer paid."),

@@ -88,7 +88,7 @@ def test_explicit_allocations(books):
 
 
 @pytest.mark.parametrize("amount, allocations, field, message", [
-    ("339.01", None, "amount", "owes ¥339.00 on open invoices"),
+    ("339.01", None, "amount", "owes ¥339.00 on open sales slips"),
     ("0", None, "amount", "above zero"),
     ("abc", None, "amount", "Enter an amount"),
     ("114", [("later", "114")], "allocations", "has only ¥113.00 open"),

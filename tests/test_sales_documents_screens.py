@@ -217,7 +217,7 @@ def test_invoicing_with_nothing_delivered_goes_back_to_the_order_and_says_why(cl
     response = post(client, f"/orders/{order.id}/invoice", idempotency_key="x")
     assert response.status_code == 303 and response.headers["Location"] == f"/orders/{order.id}"
     assert count(SalesInvoice) == 0
-    assert "has nothing delivered waiting to be invoiced" in html(get(client, f"/orders/{order.id}"))
+    assert "has nothing delivered waiting to be billed" in html(get(client, f"/orders/{order.id}"))
 
 
 def test_invoice_page_fragment_totals_payments_and_actions(client, login, shop):

@@ -213,7 +213,7 @@ def test_credit_limit_counts_debts_open_orders_and_this_order(shop):
     db.session.rollback()
     assert refused.value.problem == "credit-limit-exceeded"
     assert refused.value.message == (
-        "华联超市 has a credit limit of ¥300.00 and already owes ¥113.00 (¥113.00 more on orders not yet invoiced). "
+        "华联超市 has a credit limit of ¥300.00 and already owes ¥113.00 (¥113.00 more on orders not yet billed). "
         "This order of ¥74.02 would go ¥0.02 over the limit.")
     assert over.status == OrderStatus.DRAFT and level(s.cable, s.main)[1] == D("10")
 

@@ -40,7 +40,7 @@ INVOICE = trade.invoice("SalesInvoice", "sales_order_id", "customer_id", {
     "opening": "None for an opening receivable", "paid": "Receipts allocated to it",
     "credited": "Credit notes (returns) allocated to it", "line": "The sales order line"}, discount=True)
 ALLOCATION = Schema("PaymentAllocation", {
-    "invoice_id": Integer(required=True, description="A sales invoice for a customer's payment, a purchase invoice "
+    "invoice_id": Integer(required=True, description="A sales slip for a customer's payment, a purchase invoice "
                                                      "for a supplier's",
                           source=lambda allocation: allocation.sales_invoice_id or allocation.purchase_invoice_id),
     "amount": DecimalString(2, AMOUNT, required=True)})
@@ -72,7 +72,7 @@ def _invoice(invoice_id) -> SalesInvoice:
 
 @bp.route("/sales-orders/<int:order_id>/invoice", methods=["POST"])
 @allow(INVOICERS)
-@operation("Invoice what is delivered and not yet invoiced", response=INVOICE, status=201, problems=(409,),
+@operation("Make a sales slip for what is delivered and not yet billed", response=INVOICE, status=201, problems=(409,),
            location="api.sales_invoices_show", links={"pay": Link("api.payments_create", body={
                "customer_id": "$response.body#/customer_id", "amount": "1.00", "method": "cash",
                "allocations": [{"invoice_id": "$response.body#/id", "amount": "1.00"}]})})
@@ -86,7 +86,7 @@ def sales_orders_invoice(order_id):
 
 @bp.route("/sales-invoices")
 @allow(MONEY_READERS)
-@operation("List sales invoices", response=INVOICE, listing=True, item="api.sales_invoices_show", links={
+@operation("List sales slips", response=INVOICE, listing=True, item="api.sales_invoices_show", links={
     "pay": Link("api.payments_create", body={
         "customer_id": "$response.body#/items/0/customer_id", "amount": "1.00", "method": "wechat",
         "allocations": [{"invoice_id": "$response.body#/items/0/id", "amount": "1.00"}]})}, query={
@@ -108,7 +108,7 @@ def sales_invoices_index():
 
 @bp.route("/sales-invoices/<int:invoice_id>")
 @allow(MONEY_READERS)
-@operation("Read a sales invoice", response=INVOICE)
+@operation("Read a sales slip", response=INVOICE)
 def sales_invoices_show(invoice_id):
     """One invoice with its lines and what is still open."""
     return reply(_invoice(invoice_id))
@@ -116,7 +116,7 @@ def sales_invoices_show(invoice_id):
 
 @bp.route("/sales-invoices/<int:invoice_id>/pdf")
 @allow(MONEY_READERS)
-@operation("The invoice as a PDF (application/pdf)")
+@operation("The sales slip as a PDF (application/pdf)")
 def sales_invoices_pdf(invoice_id):
     """The printable invoice (销售单)."""
     invoice = _invoice(invoice_id)
@@ -167,7 +167,7 @@ def payments_index():
 
 @bp.route("/payments", methods=["POST"])
 @allow(MONEY_WRITERS | PAYABLES)
-@operation("Record a receipt from a customer or a payment to a supplier and settle invoices with it",
+@operation("Record a customer receipt or a supplier payment and settle sales slips or purchase invoices with it",
            body=PAYMENT_CREATE, response=PAYMENT, status=201, problems=(403, 404), location="api.payments_show")
 def payments_create():
     """Never more than the partner's open invoices, nor more on an invoice than it has open (422)."""

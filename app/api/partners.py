@@ -30,7 +30,7 @@ CUSTOMER = Schema("Customer", {
     **{name: String() for name in _TEXT},
     "credit_limit": DecimalString(2, nullable=True), "payment_terms_days": Integer(), "price_level": Choice(PriceLevel),
     "discount_pct": DecimalString(2), "salesperson_id": Integer(nullable=True), "active": Boolean(),
-    "balance": DecimalString(2, description="Invoiced less credit notes less receipts; negative: we owe them"),
+    "balance": DecimalString(2, description="Sales slips less credit notes less receipts; negative: we owe them"),
     "created_at": DateTime(),
 })
 CUSTOMER_CREATE = Schema("CustomerCreate", {**_WRITABLE, "name": String(required=True, min_length=1, max_length=200)})

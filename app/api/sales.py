@@ -45,7 +45,7 @@ RETURN_CREATE = Schema("SalesReturnCreate", {
     "sales_order_id": Integer(required=True), "lines": QTY_LINES,
     "warehouse_id": Integer(description="Default: the order's"), "reason": String(max_length=200)})
 RETURN = trade.returned("SalesReturn", "sales_order_id", "customer_id", sees_sale_price, NO_PRICE, COST,
-                        "The credit note (invoiced goods returned). ")
+                        "The credit note (billed goods returned). ")
 
 
 # Helpers the other sales API modules share ----------------------------------------------------------

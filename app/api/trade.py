@@ -11,7 +11,7 @@ from app.errors import BusinessRuleError
 from app.limits import QUANTITY
 from app.trade.settlement import InvoiceStatus
 
-CREDITED = "Of qty, how much had been invoiced and is credited"
+CREDITED = "Of qty, how much had been billed and is credited"
 
 
 def add_lines(lines: list, add) -> None:

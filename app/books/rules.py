@@ -32,7 +32,7 @@ MONEY, FROM_MONEY, TO_MONEY, CATEGORY = "money", "from_money", "to_money", "cate
 
 ROLE_LABELS = {
     "receivables": _l("Receivables"), "payables": _l("Payables"), "stock": _l("Stock"),
-    "goods_shipped": _l("Goods shipped, not invoiced"), "received_not_invoiced": _l("Goods received, not invoiced"),
+    "goods_shipped": _l("Goods shipped, not yet billed"), "received_not_invoiced": _l("Goods received, not invoiced"),
     "input_vat": _l("Input VAT"), "output_vat": _l("Output VAT"), "revenue": _l("Sales revenue"),
     "cost_of_sales": _l("Cost of sales"), "stock_differences": _l("Stock gains and losses"),
     "opening_equity": _l("Opening balances (retained earnings)"),
@@ -42,8 +42,8 @@ ROLE_LABELS = {
 
 FIGURE_LABELS = {
     "total": _l("total"), "subtotal": _l("amount before tax"), "tax": _l("tax"), "amount": _l("amount"),
-    "cost": _l("cost of the goods invoiced"), "value": _l("stock value of the goods"),
-    "returned_cost": _l("cost of the goods credited"), "shipped_back": _l("cost of the goods not yet invoiced"),
+    "cost": _l("cost of the goods billed"), "value": _l("stock value of the goods"),
+    "returned_cost": _l("cost of the goods credited"), "shipped_back": _l("cost of the goods not yet billed"),
     "net": _l("amount less deductible tax"),
 }
 
@@ -193,18 +193,18 @@ def _money_transfer(transfer: MoneyTransfer) -> Figures:
 
 
 RULES: dict[str, Rule] = {rule.source: rule for rule in (
-    Rule("sales_invoice", _l("Sales invoice"),
+    Rule("sales_invoice", _l("Sales slip"),
          (Entry("receivables", "revenue", "subtotal"), Entry("receivables", "output_vat", "tax"),
           Entry("cost_of_sales", "goods_shipped", "cost")),
          _sales_invoice, lambda: select(SalesInvoice.id).where(SalesInvoice.opening.is_(False)),
-         note=_l("Revenue and its cost are booked together when the goods are invoiced.")),
+         note=_l("Revenue and its cost are booked together when the goods are billed on a sales slip.")),
     Rule("sales_delivery", _l("Delivery"), (Entry("goods_shipped", "stock", "value"),),
          _delivery, lambda: select(SalesDelivery.id)),
     Rule("sales_return", _l("Sales return"),
          (Entry("revenue", "receivables", "subtotal"), Entry("output_vat", "receivables", "tax"),
           Entry("stock", "cost_of_sales", "returned_cost"), Entry("stock", "goods_shipped", "shipped_back")),
          _sales_return, lambda: select(SalesReturn.id),
-         note=_l("What had been invoiced is credited to the customer; the goods come back at the cost they left at.")),
+         note=_l("What had been billed is credited to the customer; the goods come back at the cost they left at.")),
     Rule("receipt", _l("Receipt"), (Entry(MONEY, "receivables", "amount"),),
          _receipt, lambda: select(Payment.id).where(Payment.customer_id.is_not(None)), dated_by="paid_on"),
     Rule("purchase_receipt", _l("Goods received"), (Entry("stock", "received_not_invoiced", "value"),),

@@ -70,11 +70,11 @@ def _split(invoices: dict, amount: Decimal, allocations: list[AllocationInput] |
     for given in allocations:
         invoice = invoices.get(given.invoice_id)
         if invoice is None:
-            raise BusinessRuleError(_("Invoice not found among this customer's open invoices."), "allocations")
+            raise BusinessRuleError(_("Document not found among this partner's open documents."), "allocations")
         part = _amount(given.amount, "allocations")
         parts[invoice.id] = parts.get(invoice.id, Decimal("0")) + part
         if parts[invoice.id] > invoice.open_amount:
-            raise BusinessRuleError(_("Invoice %(number)s has only %(open)s open.", number=invoice.number,
+            raise BusinessRuleError(_("%(number)s has only %(open)s open.", number=invoice.number,
                                       open=money(invoice.open_amount)), "allocations")
     if sum(parts.values(), Decimal("0")) != amount:
         raise BusinessRuleError(_("The allocations must add up to the amount received."), "allocations")
@@ -96,7 +96,7 @@ class _Payer:
 
 def _receipts() -> _Payer:
     return _Payer(balances.RECEIVABLES, "receipt", "RC", "customer", "invoice", _("Choose how the customer paid."),
-                  _("%(customer)s owes %(owed)s on open invoices; a receipt cannot be more than that."))
+                  _("%(customer)s owes %(owed)s on open sales slips; a receipt cannot be more than that."))
 
 
 def _payments() -> _Payer:

@@ -43,10 +43,10 @@ NAV = (
             # Sales and purchasing check stock from the product; finance's bar has room for the books instead.
             primary=EVERYONE - {Role.SALES, Role.PURCHASING, Role.FINANCE}),
     NavItem("sales.index", _l("Orders"), "cart", SALES_READERS,
-            _l("Take orders, deliver, invoice, take returns"), primary=SALES_READERS - {Role.FINANCE}),
+            _l("Take orders, deliver, make sales slips, take returns"), primary=SALES_READERS - {Role.FINANCE}),
     NavItem("partners.index", _l("Customers"), "people", CUSTOMER_READERS,
             _l("Customers, what they owe and what they buy"), primary=frozenset({Role.SALES})),
-    NavItem("sales.invoices", _l("Invoices"), "log", MONEY_READERS,
+    NavItem("sales.invoices", _l("Sales slips"), "log", MONEY_READERS,
             _l("What customers owe, overdue first"), primary=frozenset({Role.FINANCE})),
     NavItem("finance.receipts", _l("Receipts"), "cash", MONEY_READERS,
             _l("Money received and what it paid"), primary=frozenset({Role.FINANCE})),

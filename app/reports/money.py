@@ -184,7 +184,7 @@ def open_purchase_invoices_as_of(supplier_id: int, as_of: date) -> list[tuple[Pu
 # Customer statement ----------------------------------------------------------------------------------
 
 INVOICE, CREDIT_NOTE, RECEIPT, OPENING = "invoice", "credit_note", "receipt", "opening"
-KIND_LABELS = {INVOICE: _l("Sales invoice"), CREDIT_NOTE: _l("Credit note"), RECEIPT: _l("Receipt"),
+KIND_LABELS = {INVOICE: _l("Sales slip"), CREDIT_NOTE: _l("Credit note"), RECEIPT: _l("Receipt"),
                OPENING: _l("Opening receivable")}
 
 

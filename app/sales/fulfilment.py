@@ -60,7 +60,7 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
 def invoice_order(actor, order: SalesOrder) -> SalesInvoice:
     """Invoice what has been delivered, kept and not yet invoiced; due after the customer's payment terms."""
     lock(order)
-    lines = billable(order, _("Order %(number)s has nothing delivered waiting to be invoiced.", number=order.number))
+    lines = billable(order, _("Order %(number)s has nothing delivered waiting to be billed.", number=order.number))
     invoice = documents.invoice(actor, order, order.customer, SalesInvoice, SalesInvoiceLine, "SI", lines,
                                 business_today(), customer_id=order.customer_id)
     _record_invoice_facts(order, invoice)

@@ -111,7 +111,7 @@ def invoice_create(order_id):
     form = KeyForm()
     response = created(form, lambda: fulfilment.invoice_order(g.user, order),
                        lambda invoice: (url_for("sales.invoice_show", invoice_id=invoice.id),
-                                        _("Invoice %(number)s was issued.", number=invoice.number)))
+                                        _("Sales slip %(number)s was issued.", number=invoice.number)))
     if response is None:
         flash(" ".join(form.form_errors), "error")
         response = redirect(url_for("sales.show", order_id=order.id), 303)

@@ -34,7 +34,7 @@ class OrderStatus(TradeStatus):
 describe(OrderStatus, Flow(OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED,
                           OrderStatus.DELIVERED, OrderStatus.INVOICED, OrderStatus.PAID, OrderStatus.CANCELLED), {
     OrderStatus.PARTIALLY_DELIVERED: _l("Partially delivered"), OrderStatus.DELIVERED: _l("Delivered"),
-    OrderStatus.INVOICED: _l("Invoiced"), OrderStatus.PAID: _l("Paid")})
+    OrderStatus.INVOICED: _l("Billed"), OrderStatus.PAID: _l("Paid")})
 
 
 class SalesOrder(trade.Order, db.Model):

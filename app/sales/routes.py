@@ -120,7 +120,7 @@ def _next_steps(order) -> list[Step]:
     if order.status.can_deliver and role in DELIVERERS:
         steps.append(Step(_("Deliver"), url_for("sales.deliver", order_id=order.id)))
     if role in INVOICERS and any(line.invoiceable > 0 for line in lines):
-        steps.append(Step(_("Invoice"), url_for("sales.invoice_create", order_id=order.id), post=True))
+        steps.append(Step(_("Make sales slip"), url_for("sales.invoice_create", order_id=order.id), post=True))
     if role in DELIVERERS and any(line.returnable > 0 for line in lines):
         steps.append(Step(_("Return goods"), url_for("sales.return_new", order_id=order.id)))
     owing = [invoice for invoice in order.invoices if invoice.open_amount > 0]

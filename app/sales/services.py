@@ -236,7 +236,7 @@ def credit_check(order: SalesOrder) -> str | None:
     if not standing.over:
         return None
     return _("%(customer)s has a credit limit of %(limit)s and already owes %(owed)s (%(promised)s more on orders "
-             "not yet invoiced). This order of %(total)s would go %(over)s over the limit.",
+             "not yet billed). This order of %(total)s would go %(over)s over the limit.",
              customer=order.customer.name, limit=money(standing.limit), owed=money(standing.balance),
              promised=money(standing.promised), total=money(order.total), over=money(standing.over))
 

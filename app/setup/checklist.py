@@ -63,7 +63,7 @@ class Step:
 
 # In the order a business goes live; the lists a business already keeps come in from spreadsheets.
 STEPS = (
-    Step("company", _l("Company profile"), _l("Name, address, phone, tax number and bank: printed on invoices."),
+    Step("company", _l("Company profile"), _l("Name, address, phone, tax number and bank: printed on your documents."),
          "settings.edit", company_profile_done),
     Step("warehouses", _l("Warehouses"), _l("Where your goods are kept; add a shop or a second store."),
          "inventory.warehouses", lambda: _any(Warehouse.active.is_(True))),

@@ -231,7 +231,7 @@ def sell(seller: Person, invitation: str):
     seller.go(page.get_by_role("link", name="出库", exact=True))
     seller.go(page.get_by_role("button", name="确认出库"))
     expect(page.locator(".badge.status")).to_have_text("已出库")
-    seller.go(page.get_by_role("button", name="开票", exact=True))
+    seller.go(page.get_by_role("button", name="开单", exact=True))
     expect(page.locator(".page-head .badge")).to_have_text("未结清")
     total = page.locator("#invoice .money-summary")
     expect(total).to_contain_text("¥116.39")

@@ -69,7 +69,7 @@ def test_the_quick_start_walks_the_real_screens(new_page, app):
     sign_in(page, user, settle=True)
     card = page.locator("section.qs-home")
     expect(card).to_contain_text("第一次使用？销售快速上手")
-    expect(card.get_by_role("button", name="开始：出库和开票")).to_be_visible()
+    expect(card.get_by_role("button", name="开始：出库和开单")).to_be_visible()
     shot(page, "home-quickstart")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 

@@ -149,7 +149,7 @@ def deliver_all(page, order_id) -> int:
 
 def invoice(page) -> int:
     """Invoice, from the order: the invoice's page opens, unpaid; its PDF opens."""
-    page.get_by_role("button", name="Invoice", exact=True).tap()
+    page.get_by_role("button", name="Make sales slip", exact=True).tap()
     invoice_id = id_in(page, r"/invoices/(\d+)")
     expect(page.locator(".page-head .badge")).to_have_text("Unpaid")
     expect(page.locator("#invoice .money-summary")).to_contain_text("¥184.19")

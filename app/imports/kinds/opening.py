@@ -206,7 +206,7 @@ def _item_columns(partner_headers, partner_model: str, partner_help, example_par
                    example=example_partner, choices=_partner_names(partner_model), width=22, help=partner_help),
         imp.Column("reference", ("document_number", "单据号", "原单据号", "发票号"), imp.text(50), required=True,
                    example="INV-0091", width=16, as_text=True,
-                   help=_l("The invoice's number in your old books. The same partner and number again updates it.")),
+                   help=_l("The document's number in your old books. The same partner and number again updates it.")),
         imp.Column("issued_on", ("document_date", "单据日期", "开票日期"), imp.day(), required=True, example="2026-10-31",
                    width=13, help=_l("The document's date, as YYYY-MM-DD, not after today.")),
         imp.Column("due_on", ("due_date", "到期日"), imp.day(), example="2026-11-30", width=13,
@@ -221,7 +221,7 @@ def _item_columns(partner_headers, partner_model: str, partner_help, example_par
 class OpeningReceivablesImport(OpenItemsImport):
     name = "opening_receivables"
     title = _l("Opening receivables")
-    description = _l("Invoices customers had not paid in full on your first day, with their due dates, so aging "
+    description = _l("Sales slips customers had not paid in full on your first day, with their due dates, so aging "
                      "and statements are right from day one.")
     side = "receivable"  # app.opening.services.RECEIVABLE
     columns = _item_columns(("customer", "客户", "客户名称", "客户编码"), "customer",

@@ -109,7 +109,7 @@ class Customers(PartnerKind):
         imp.Column("credit_limit", ("credit_limit", "信用额度"), imp.number(AMOUNT), example="50000",
                    help=_l("How much the customer may owe; empty: no limit, 0: cash only.")),
         imp.Column("payment_terms_days", ("payment_terms_days", "账期天数", "账期"), imp.whole(0, 365), example="30",
-                   help=_l("Days from invoice to due date, 0 to 365 (30 if left empty).")),
+                   help=_l("Days from sales slip to due date, 0 to 365 (30 if left empty).")),
         imp.Column("price_level", ("price_level", "价格等级", "价格级别"), imp.choice(choices.price_levels),
                    choices=choices.price_level_names,
                    help=_l("Which price the customer pays: retail, wholesale or a fixed discount off retail.")),
