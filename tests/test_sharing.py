@@ -10,7 +10,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.sales import fulfilment
 from app.sales.fulfilment import QtyInput
-from app.sales.models import SalesDelivery, SalesInvoice, SalesOrder
+from app.sales.models import SalesOrder
 from app.sharing import services, tokens
 from app.sharing.models import ShareLink, ShareOpening
 from tests import factories
