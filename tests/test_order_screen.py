@@ -14,21 +14,8 @@ from app.sales import queries, services
 from app.sales.fulfilment import QtyInput, deliver, invoice_order
 from app.sales.models import OrderStatus, SalesOrder
 from tests import factories
+from tests.test_sales_screens import HX, get, html, post
 
-EN = {"Accept-Language": "en"}
-HX = {"HX-Request": "true", **EN}
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def get(client, url, **headers):
-    return client.get(url, headers={**EN, **headers})
-
-
-def post(client, url, headers=None, **data):
-    return client.post(url, data={"csrf_token": client.csrf, **data}, headers={**EN, **(headers or {})})
 
 
 @pytest.fixture

@@ -53,10 +53,45 @@ def judge(request):
     return judge_for(request)
 
 
+class _Requests:
+    """How many requests the live servers are in: a page closed by its test may leave one running (a screen's lazy
+    fragment, the chart of accounts seeded on first use), and emptying the tables under it deadlocked on PostgreSQL."""
+
+    def __init__(self):
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def counted(self, wsgi_app):
+        def app(environ, start_response):
+            with self.changed:
+                self.running += 1
+            try:
+                return wsgi_app(environ, start_response)  # the database work is done by the time it returns
+            finally:
+                with self.changed:
+                    self.running -= 1
+                    self.changed.notify_all()
+        return app
+
+    def wait_until_none(self, timeout: float = 10) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.running == 0, timeout)
+
+
+REQUESTS = _Requests()
+
+
+@pytest.fixture(autouse=True)
+def _requests_end_before_the_tables_are_emptied(app):
+    """Torn down after the test's pages are closed and before `app` empties the tables."""
+    yield
+    REQUESTS.wait_until_none()
+
+
 @contextmanager
 def serving(server_app):
     """`server_app` served over HTTP on 127.0.0.1 and a free port, in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    server = make_server("127.0.0.1", 0, REQUESTS.counted(server_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
