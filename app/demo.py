@@ -1,5 +1,6 @@
 """A demo company so a new user can try everything at once. Each area adds its part here."""
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from app.inventory import services as inventory
 from app.inventory.models import Warehouse
 from app.inventory.services import LineInput
 from app.lines import QtyInput
+from app.opening import services as opening_stock
+from app.opening.services import StockLineInput
 from app.partners import services as partners
 from app.partners import suppliers as partners_suppliers
 from app.purchasing import receiving
@@ -24,6 +27,8 @@ from app.settings.services import update_company
 from app.stocktake import services as stocktakes
 
 DEMO_PASSWORD = "demo1234"
+# The opening stock is dated this many days back, before the oldest sales slip of the demo's history (52 days).
+OPENING_DAYS_AGO = 60
 
 DEMO_USERS = (
     ("boss", "owner", "王建国"),
@@ -115,8 +120,11 @@ def _load_stock(owner) -> list:
                                   + gtin_check_digit("1" + _ean13(index)[:-1]))
         products.append(product)
         if qty:
-            opening.append(LineInput(product.id, Decimal(qty), Decimal(cost)))
-    inventory.create_adjustment(owner, main.id, "other_in", "期初库存", opening)
+            opening.append(StockLineInput(product.id, Decimal(qty), Decimal(cost)))
+    # Entered as a company starting for real enters it (/opening), dated before the demo's history: it posts against
+    # 未分配利润 like any opening balance, not as a stock difference waiting in 待处理财产损溢 (1901).
+    opening_stock.set_opening_stock(owner, main, opening, opened_on=business_today() - timedelta(days=OPENING_DAYS_AGO),
+                                    notes="期初库存")
     inventory.create_transfer(owner, main.id, shop.id, [LineInput(products[0].id, Decimal(30)),
                                                          LineInput(products[3].id, Decimal(60)),
                                                          LineInput(products[5].id, Decimal(40))], "门店补货")
@@ -158,8 +166,6 @@ def _invoicing_on(day):
 
 def _load_sales(users: dict, products: list) -> None:
     """Customers of both salespeople and their orders in every state, with invoices, receipts and a return."""
-    from datetime import timedelta
-
     owner = users["boss"]
     customers = []
     for name, contact, mobile, address, seller, limit, terms, level, discount, tags in DEMO_CUSTOMERS:

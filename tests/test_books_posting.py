@@ -470,7 +470,8 @@ def test_backfill_books_stock_that_came_in_later_without_a_document(shop):
 
 def test_the_demo_keeps_books_dated_like_its_documents(app):
     from app.books.rules import RULES
-    from app.demo import load_demo
+    from app.demo import OPENING_DAYS_AGO, load_demo
+    from app.opening.models import OpeningStock
     from app.sales.models import SalesInvoice
     load_demo()
     db.session.commit()
@@ -481,9 +482,14 @@ def test_the_demo_keeps_books_dated_like_its_documents(app):
         rule = RULES[found.source_type]
         document = db.session.get(rule.documents().column_descriptions[0]["entity"], found.source_id)
         assert found.booked_on == rule.figures(document).booked_on, (found.source_type, found.source_number)
+    # The opening stock comes first, before the history, as opening balances (未分配利润), not a stock difference (1901).
+    opening = db.session.scalars(select(OpeningStock)).one()
+    assert opening.opened_on == business_today() - timedelta(days=OPENING_DAYS_AGO)
+    assert voucher("opening", opening).number == "记-0001"
     overdue = min(db.session.scalars(select(SalesInvoice)), key=lambda invoice: invoice.issued_on)
     assert overdue.issued_on == business_today() - timedelta(days=52)
-    assert voucher("sales_invoice", overdue).number == "记-0001"  # the first of its month
+    same_month = (overdue.issued_on.year, overdue.issued_on.month) == (opening.opened_on.year, opening.opened_on.month)
+    assert voucher("sales_invoice", overdue).number == ("记-0002" if same_month else "记-0001")
 
 
 def test_the_backfill_command_says_what_it_did(app, shop):
