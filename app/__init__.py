@@ -56,7 +56,8 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
 # Every module that adds routes, by blueprint, in the order they are registered. A package's __init__ loads
 # nothing, so importing models or services never loads a screen (tests/test_imports_layering.py); only this does.
 ROUTE_MODULES = {
-    "auth": ("routes",), "home": ("routes",), "users": ("routes", "invitations"), "settings": ("routes",),
+    "auth": ("routes", "two_factor_routes", "device_routes"),
+    "home": ("routes",), "users": ("routes", "invitations"), "settings": ("routes",),
     "audit": ("routes",), "pwa": ("routes",), "catalog": ("routes", "files"), "inventory": ("routes",),
     "partners": ("routes",), "sales": ("routes", "fulfilment_routes", "offline_routes"), "finance": ("routes",),
     "printing": ("routes",),

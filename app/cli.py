@@ -63,6 +63,23 @@ def users_token(username, name):
     click.echo(secret)
 
 
+@users.command("reset-2fa")
+@click.argument("username")
+def users_reset_two_factor(username):
+    """Turn off a user's second factor (lost phone and recovery codes, and no other owner to do it)."""
+    from app.auth import services, two_factor
+    user = services.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user named {username}")
+    try:
+        two_factor.reset(None, user)
+    except BusinessRuleError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"two-step sign-in is off for {user.username}; they set it up again at their next sign-in "
+               "if their role requires it")
+
+
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def demo(if_empty):

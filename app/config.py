@@ -102,9 +102,13 @@ class Config:
     FIRST_RUN_SETUP = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     LOGO_MAX_PX = 600
+    # Roles that must use a second factor until the owner says otherwise on /settings/security (app/auth/two_factor).
+    # Empty in TestConfig: most tests sign in an owner with a password alone; the 2FA tests set the policy.
+    TWO_FACTOR_DEFAULT_ROLES = ("owner", "finance")
 
 
 class TestConfig(Config):
     TESTING = True
     FIRST_RUN_SETUP = False
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    TWO_FACTOR_DEFAULT_ROLES = ()

@@ -10,6 +10,7 @@ from app.auth.roles import PUBLIC, Role, allowed_roles
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "pwa.manifest", "pwa.service_worker",
                     "pwa.offline", "home.healthz", "setup.start",
                     "users.accept",  # people: an invitation link, opened before the employee has a password
+                    "auth.verify",  # the sign-in's second step, before anyone is signed in
                     "sharing.view", "sharing.pdf"}  # a sales document's share link, opened by the customer
 
 ALL = set(Role)
@@ -55,6 +56,17 @@ ROUTE_ROLES = {
     "users.invitation_sheet": OWNER,
     "users.reassign": OWNER,
     "users.welcome": ALL,
+    # accounts (issue 18): the second factor, signed-in devices, the owner's policy and "end everything"
+    "auth.two_factor": ALL,
+    "auth.two_factor_enable": ALL,
+    "auth.two_factor_codes": ALL,
+    "auth.two_factor_disable": ALL,
+    "auth.devices": ALL,
+    "auth.end_device": ALL,
+    "auth.forget_device": ALL,
+    "auth.security_policy": OWNER,
+    "users.end_everything": OWNER,
+    "users.reset_two_factor": OWNER,
     "settings.edit": OWNER,
     "setup.clear_demo": OWNER,
     "setup.checklist_visibility": OWNER,

@@ -98,6 +98,18 @@ ACTIONS = {
     "other_income.create": lazy_pgettext("audit action", "Other income recorded"),
     "expense_category.create": lazy_pgettext("audit action", "Expense category added"),
     "expense_category.update": lazy_pgettext("audit action", "Expense category changed"),
+    # accounts (issue 18): sign-ins, the second factor, devices
+    "user.sign_in": lazy_pgettext("audit action", "Signed in"),
+    "user.sign_in_failed": lazy_pgettext("audit action", "Failed sign-in"),
+    "user.lockout": lazy_pgettext("audit action", "Sign-in locked after too many attempts"),
+    "user.two_factor_on": lazy_pgettext("audit action", "Two-step sign-in turned on"),
+    "user.two_factor_off": lazy_pgettext("audit action", "Two-step sign-in turned off"),
+    "user.two_factor_reset": lazy_pgettext("audit action", "Two-step sign-in turned off by the owner"),
+    "user.recovery_codes": lazy_pgettext("audit action", "New recovery codes made"),
+    "user.recovery_code_used": lazy_pgettext("audit action", "Recovery code used"),
+    "user.end_session": lazy_pgettext("audit action", "Device signed out"),
+    "user.end_sessions": lazy_pgettext("audit action", "All sessions, trusted devices and tokens ended"),
+    "security.two_factor_policy": lazy_pgettext("audit action", "Roles requiring two-step sign-in changed"),
 }
 
 OBJECTS = {
@@ -128,6 +140,8 @@ OBJECTS = {
     "MoneyTransfer": lazy_pgettext("audit object", "Money transfer"),
     "Expense": lazy_pgettext("audit object", "Expense or other income"),
     "ExpenseCategory": lazy_pgettext("audit object", "Expense category"),
+    "SignInAttempt": lazy_pgettext("audit object", "Sign-in with an unknown username"),
+    "TwoFactorRule": lazy_pgettext("audit object", "Sign-in security"),
 }
 
 FIELDS = {
@@ -212,6 +226,18 @@ FIELDS = {
     "pending": lazy_pgettext("audit field", "Waiting for the invited"),
     "invitation": lazy_pgettext("audit field", "Invitation"),
     "expires_at": lazy_pgettext("audit field", "Valid until"),
+    # accounts (issue 18)
+    "sign_in_with": lazy_pgettext("audit field", "Signed in with"),
+    "ip": lazy_pgettext("audit field", "Network address"),
+    "device": lazy_pgettext("audit field", "Device"),
+    "step": lazy_pgettext("audit field", "Step"),
+    "two_factor": lazy_pgettext("audit field", "Two-step sign-in"),
+    "recovery_codes": lazy_pgettext("audit field", "Recovery codes"),
+    "recovery_codes_left": lazy_pgettext("audit field", "Recovery codes left"),
+    "sessions": lazy_pgettext("audit field", "Sessions"),
+    "trusted_devices": lazy_pgettext("audit field", "Trusted devices"),
+    "tokens": lazy_pgettext("audit field", "API tokens"),
+    "roles": lazy_pgettext("audit field", "Roles"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.

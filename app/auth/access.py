@@ -2,12 +2,13 @@
 from flask import current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from app import database
+from app.auth import two_factor
 from app.auth.models import ApiToken, User, UserSession
 from app.auth.redirects import safe_next
 from app.auth.roles import PUBLIC, allowed_roles
@@ -31,7 +32,13 @@ def enforce():
         return _unauthenticated()
     if roles is None or user.role not in roles:
         raise Forbidden()
+    if not is_api_request() and request.endpoint not in WHILE_ENROLLING and two_factor.must_enrol(user):
+        return _to(url_for("auth.two_factor"))
     return None
+
+
+# What a user whose role requires a second factor may open before setting it up: nothing else.
+WHILE_ENROLLING = frozenset({"auth.two_factor", "auth.two_factor_enable", "auth.logout", "auth.language"})
 
 
 def may(endpoint: str) -> bool:
@@ -80,12 +87,16 @@ def _unauthenticated():
         return problem(401, "unauthenticated", _("Please sign in."),
                        _("Send a valid API token as 'Authorization: Bearer <token>'."),
                        headers={"WWW-Authenticate": "Bearer"})
-    login = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
+    return _to(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
+
+
+def _to(location: str):
+    """Send the browser to `location`: a whole-page redirect even when htmx asked for a fragment."""
     if htmx:
         response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = login
+        response.headers["HX-Redirect"] = location
         return response
-    return redirect(login)
+    return redirect(location)
 
 
 @login_manager.user_loader
@@ -94,13 +105,30 @@ def load_user(session_id: str):
     user_id, version, row_id = (session_id.split(":") + ["", ""])[:3]
     if not user_id.isdigit() or not row_id:
         return None
-    user = db.session.scalar(_SESSION_USER, {"user_id": int(user_id), "row_id": row_id})
-    if user is None or not user.active or str(user.session_version) != version:
-        return None
+    with database.reading():  # as api_user: a write request takes SQLite's write lock after this
+        found = db.session.execute(_SESSION_USER, {"user_id": int(user_id), "row_id": row_id}).first()
+        if found is None or not found.User.active or str(found.User.session_version) != version:
+            return None
+        user, last_seen = found
+        _seen(row_id, last_seen)
     user.session_id = row_id
     return user
 
 
+def _seen(row_id: str, last_seen) -> None:
+    """Move the session's "last seen" forward, at most every SEEN_EVERY seconds (no write per request). Only a
+    hint, as the API token's: on SQLite a request that loses a race to a writer skips it."""
+    now = utcnow()
+    if last_seen is not None and (now - last_seen).total_seconds() < SEEN_EVERY:
+        return
+    db.session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
+    try:
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+
+
+SEEN_EVERY = 300
 # One round trip per page request: the user, if this session of theirs is still open.
-_SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
+_SESSION_USER = (select(User, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
                  .where(User.id == bindparam("user_id"), UserSession.id == bindparam("row_id")))

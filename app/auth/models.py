@@ -32,6 +32,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the user started or dismissed their role's quick start; until then the home screen offers it.
     quickstart_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The second factor (auth.two_factor): an RFC 6238 secret, set once the user confirmed a code from it, and
+    # the last time step a code was accepted for, so a code seen over a shoulder cannot be used again.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", order_by="ApiToken.id")
 
@@ -84,6 +89,42 @@ class UserSession(db.Model):
     id: Mapped[str] = mapped_column(String(43), primary_key=True)  # secrets.token_urlsafe(32)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the user's devices page shows; last_seen_at moves at most every few minutes (access.load_user).
+    user_agent: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def handle(self) -> str:
+        """What a page may name this session by: the id itself is what the cookies carry, so it stays unshown."""
+        return hashlib.sha256(self.id.encode()).hexdigest()[:16]
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (a lost phone); only its hash is kept."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrustedDevice(db.Model):
+    """A browser that may skip the second step until `expires_at`: its signed cookie counts only while this row
+    exists, so ending the user's sessions (or removing it on the devices page) takes the trust back."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+
+
+class TwoFactorRule(db.Model):
+    """Whether a role must use a second factor; a role without a row follows TWO_FACTOR_DEFAULT_ROLES."""
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    required: Mapped[bool]
 
 
 class UserInvitation(db.Model):

@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import devices, services, throttle
+from app.auth import devices, second_step, services, throttle, trust, two_factor
 from app.auth.redirects import safe_next
-from app.auth.forms import LanguageForm, LoginForm, PasswordForm, TokenForm
+from app.auth.forms import CodeForm, LanguageForm, LoginForm, PasswordForm, TokenForm
 from app.auth.roles import EVERYONE, allow, public
 from app.errors import BusinessRuleError
+from app.extensions import db
 from app.forms import form_write, new_key, refuse
 from app.web import render
 
@@ -25,21 +26,69 @@ def login():
     form = LoginForm(next=safe_next(request.args.get("next")))
     if form.validate_on_submit():
         device = devices.trusted(form.username.data)
-        if not throttle.login_allowed(form.username.data, request.remote_addr or "?", device):
+        if not throttle.login_allowed(form.username.data, _address(), device):
             form.password.errors.append(_("Too many attempts. Please wait a minute and try again."))
             return render("auth/login.html", form=form, status=429)
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
-            throttle.login_failed(form.username.data, device)
+            _failed(form.username.data, device, "password")
             form.password.errors.append(_("Wrong username or password."))
             return render("auth/login.html", form=form, status=422)
-        services.open_session(user)  # form_write commits it before the cookie is sent
-        session.clear()
-        login_user(user, remember=form.remember.data)
-        response = redirect(safe_next(form.next.data) or url_for("home.index"))
-        devices.remember(response, user.username)
-        return response
+        if user.totp_enabled_at is None or trust.trusted(user):
+            return _signed_in(user, form.remember.data, form.next.data,
+                              "password" if user.totp_enabled_at is None else "trusted")
+        second_step.start(user, form.remember.data, safe_next(form.next.data))
+        return redirect(url_for("auth.verify"))
     return render("auth/login.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@public
+@form_write
+def verify():
+    """The second step: a code from the authenticator app or a recovery code, under the sign-in limits."""
+    if (waiting := second_step.pending()) is None:
+        return redirect(url_for("auth.login"))
+    user, state = waiting
+    form = CodeForm()
+    if form.validate_on_submit():
+        device = devices.trusted(user.username)
+        if not throttle.login_allowed(user.username, _address(), device):
+            form.code.errors.append(_("Too many attempts. Please wait a minute and try again."))
+            return render("auth/verify.html", form=form, status=429)
+        if (method := two_factor.verify(user, form.code.data)) is None:
+            _failed(user.username, device, "code")
+            form.code.errors.append(_("That code is not right."))
+            return render("auth/verify.html", form=form, status=422)
+        response = _signed_in(user, state["r"], state["n"], method)
+        if form.trust.data:
+            trust.trust(response, user, _agent(), _address())
+        return response
+    return render("auth/verify.html", form=form, status=422 if form.errors else 200)
+
+
+def _address() -> str:
+    return request.remote_addr or "?"
+
+
+def _agent() -> str:
+    return request.headers.get("User-Agent", "")
+
+
+def _failed(username: str, device: str | None, step: str) -> None:
+    """Count the failure against the limits and log it; the log is committed although the answer refuses."""
+    services.record_failure(username, step, _address(), locked=throttle.login_failed(username, device))
+    db.session.commit()
+
+
+def _signed_in(user, remember: bool, next_url: str | None, method: str):
+    services.open_session(user, _agent(), _address())  # form_write commits it before the cookie is sent
+    services.record_sign_in(user, method, _address(), _agent())
+    session.clear()  # the second step's state goes with the rest
+    login_user(user, remember=remember)
+    response = redirect(safe_next(next_url) or url_for("home.index"))
+    devices.remember(response, user.username)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -107,7 +156,7 @@ def change_password():
         except BusinessRuleError as error:
             refuse(form, error)
         else:
-            services.open_session(g.user)  # this device keeps going in a new session
+            services.open_session(g.user, _agent(), _address())  # this device keeps going in a new session
             # Remembered only if it was before.
             login_user(g.user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
             flash(ngettext("Your password was changed. Your other devices were signed out and your %(num)s API "

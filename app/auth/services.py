@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
-from app.auth.models import ApiToken, User, UserInvitation, UserSession
+from app.auth.models import ApiToken, TrustedDevice, User, UserInvitation, UserSession
 from app.auth.roles import Role
 from app.db_types import utcnow
 from app.errors import BusinessRuleError, Duplicate, InvalidState
@@ -133,12 +133,13 @@ def _ensure_another_owner(user: User, message=None, field=None) -> None:
         raise InvalidState(message or _("The last active owner cannot be deactivated."), field)
 
 
-def open_session(user: User) -> UserSession:
+def open_session(user: User, user_agent: str = "", ip: str = "") -> UserSession:
     """A new signed-in session of `user` (its id goes into the cookies through User.get_id); sessions older
-    than the longest a cookie may live are dropped on the way."""
+    than the longest a cookie may live are dropped on the way. The browser and address are for the devices page."""
     oldest = utcnow() - timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"])
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < oldest))
-    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id)
+    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, user_agent=(user_agent or "")[:255],
+                      ip=(ip or "")[:45], last_seen_at=utcnow())
     db.session.add(row)
     user.session_id = row.id
     return row
@@ -152,10 +153,65 @@ def close_session(user: User) -> None:
 
 
 def end_sessions(user: User) -> None:
-    """End every session of `user` on every device, remember-me cookies included."""
+    """End every session of `user` on every device, remember-me cookies and trusted 2FA devices included."""
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.session.execute(delete(TrustedDevice).where(TrustedDevice.user_id == user.id))
     user.session_version += 1
     user.session_id = None
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    """The user's signed-in browsers, the most recently seen first."""
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(
+        UserSession.last_seen_at.desc().nulls_last(), UserSession.created_at.desc())))
+
+
+def end_session(user: User, handle: str) -> bool:
+    """End one of the user's own sessions, named by its handle (UserSession.handle); False if there is none."""
+    row = next((row for row in sessions_of(user) if row.handle == handle), None)
+    if row is None:
+        return False
+    db.session.delete(row)
+    audit.record(user, "user.end_session", user, {"device": (row.user_agent[:80] or row.ip, None)})
+    return True
+
+
+def end_everything(actor, user: User) -> dict:
+    """The owner ends all of a user's sessions, trusted devices and API tokens at once (a lost phone, a leak)."""
+    if user.id == actor.id:  # one's own: "Sign out on all devices" and the account page's token list
+        raise InvalidState(_("Use “Sign out on all devices” on your own account page."))
+    counts = {"sessions": db.session.scalar(select(func.count()).select_from(UserSession).where(
+                  UserSession.user_id == user.id)),
+              "trusted_devices": db.session.scalar(select(func.count()).select_from(TrustedDevice).where(
+                  TrustedDevice.user_id == user.id))}
+    end_sessions(user)
+    counts["tokens"] = _revoke_all_tokens(actor, user)
+    audit.record(actor, "user.end_sessions", user, {name: (count, 0) for name, count in counts.items()})
+    return counts
+
+
+# ---- the sign-in's audit trail ----------------------------------------------------------------------------------------
+
+class SignInAttempt:
+    """What a failed sign-in with an unknown username is logged against (there is no user to point at)."""
+    id = None
+
+    def __init__(self, username: str):
+        self.username = (username or "").strip()[:64]
+
+
+def record_sign_in(user: User, method: str, ip: str, user_agent: str) -> None:
+    """`method`: password, totp, recovery or trusted (a trusted device skipped the second step)."""
+    audit.record(user, "user.sign_in", user, {"sign_in_with": (None, method), "ip": (None, ip),
+                                               "device": (None, (user_agent or "")[:120])})
+
+
+def record_failure(username: str, step: str, ip: str, locked: bool) -> None:
+    """A wrong password (`step` password) or code (`step` code); `locked` when this attempt used up the limit."""
+    target = find_user(username or "") or SignInAttempt(username)
+    audit.record(None, "user.sign_in_failed", target, {"step": (None, step), "ip": (None, ip)})
+    if locked:
+        audit.record(None, "user.lockout", target, {"ip": (None, ip)})
 
 
 def reset_password(actor, user: User, new_password: str) -> None:

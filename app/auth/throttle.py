@@ -123,12 +123,17 @@ def login_allowed(username: str, address: str, device: str | None = None) -> boo
     return all([limiter.hit(item, "login-address", address) for item in per_address])
 
 
-def login_failed(username: str, device: str | None = None) -> None:
-    """Count a failed attempt against the device cookie it carried, or else against the account."""
+def login_failed(username: str, device: str | None = None) -> bool:
+    """Count a failed attempt (a password, or a code at the second step) against the device cookie it carried, or
+    else against the account. True when this attempt used up a limit: the account (or device) is now locked out."""
     limiter = _limiter()
     scope, key = ("login-device", device) if device else ("login-account", username.strip().lower())
+    locked = False
     for item in _limits()[0]:
         limiter.hit(item, scope, key)
+        # Exactly at the limit: this attempt locked it (later ones, refused before counting, never reach here).
+        locked = locked or limiter.storage.get(item.key_for(scope, key)) == item.amount
+    return locked
 
 
 def invitation_allowed(address: str) -> bool:

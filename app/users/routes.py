@@ -5,7 +5,7 @@ from flask_babel import ngettext
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
-from app.auth import services
+from app.auth import browsers, services, two_factor
 from app.auth.models import User
 from app.auth.roles import Role, allow
 from app.errors import BusinessRuleError
@@ -74,7 +74,9 @@ def show(user_id):
 
 def _show_page(user, form, reset_form, status):
     return render("users/show.html", user=user, form=form, reset_form=reset_form, status=status,
-                  invitation=people.latest_invitation(user), now=utcnow(), customers=people.customer_count(user))
+                  invitation=people.latest_invitation(user), now=utcnow(), customers=people.customer_count(user),
+                  sessions=services.sessions_of(user), two_factor_required=two_factor.is_required(user),
+                  browser=browsers.describe)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -105,6 +107,31 @@ def reset_password(user_id):
                   "success")
             return redirect(url_for("users.show", user_id=user.id))
     return _show_page(user, UserEditForm(obj=user, role=user.role.value), form, status=422)
+
+
+@bp.route("/users/<int:user_id>/end-everything", methods=["POST"])
+@allow(Role.OWNER)
+@form_write
+def end_everything(user_id):
+    """Sign a user out of every device, forget their trusted devices and revoke their API tokens, at once."""
+    user = _user(user_id)
+    counts = services.end_everything(g.user, user)
+    flash(_("Ended for %(name)s: sessions %(sessions)d, trusted devices %(devices)d, API tokens %(tokens)d.",
+            name=user.display_name, sessions=counts["sessions"],
+            devices=counts["trusted_devices"], tokens=counts["tokens"]), "success")
+    return redirect(url_for("users.show", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@allow(Role.OWNER)
+@form_write
+def reset_two_factor(user_id):
+    """Turn off the second factor of a user who lost their phone and recovery codes; they set it up again."""
+    user = _user(user_id)
+    two_factor.reset(g.user, user)  # a refusal (it is off already): 409 page saying why
+    flash(_("Two-step sign-in of %(name)s is off; they are asked to set it up again if their role requires it.",
+            name=user.display_name), "success")
+    return redirect(url_for("users.show", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/customers", methods=["GET", "POST"])
