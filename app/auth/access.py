@@ -33,8 +33,16 @@ def enforce():
     if roles is None or user.role not in roles:
         raise Forbidden()
     if not is_api_request() and request.endpoint not in WHILE_ENROLLING and two_factor.must_enrol(user):
-        return _to(url_for("auth.two_factor"))
+        return _enrol_first()
     return None
+
+
+def _enrol_first():
+    """To the enrolment page; a fragment a page loads by itself (the header's badges) gets nothing instead, or the
+    enrolment page, which loads them too, would send itself there again and again."""
+    if htmx and not htmx.boosted:
+        return current_app.response_class(status=204)
+    return redirect(url_for("auth.two_factor"))
 
 
 # What a user whose role requires a second factor may open before setting it up: nothing else.
@@ -87,16 +95,12 @@ def _unauthenticated():
         return problem(401, "unauthenticated", _("Please sign in."),
                        _("Send a valid API token as 'Authorization: Bearer <token>'."),
                        headers={"WWW-Authenticate": "Bearer"})
-    return _to(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
-
-
-def _to(location: str):
-    """Send the browser to `location`: a whole-page redirect even when htmx asked for a fragment."""
+    login = url_for("auth.login", next=safe_next(request.full_path.rstrip("?")))
     if htmx:
         response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = location
+        response.headers["HX-Redirect"] = login
         return response
-    return redirect(location)
+    return redirect(login)
 
 
 @login_manager.user_loader
