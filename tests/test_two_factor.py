@@ -105,7 +105,11 @@ def test_the_policy_defaults_to_the_config_until_the_owner_chooses(app):
     db.session.commit()
     app.config["TWO_FACTOR_DEFAULT_ROLES"] = ("owner", "finance", "warehouse")  # a chosen policy stays as chosen
     assert {role.value for role in two_factor.required_roles()} == {"sales"}
-    assert actions() == ["user.create", "security.two_factor_policy"]
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "security.two_factor_policy")
+                                 .order_by(AuditEntry.id)).all()
+    # One entry per role whose requirement changed.
+    assert sorted((entry.changes["role"][1], entry.changes["required"]) for entry in entries) == [
+        ("finance", [True, False]), ("owner", [True, False]), ("sales", [False, True])]
 
 
 # ---- enrolment on the account page ----------------------------------------------------------------------------

@@ -237,7 +237,7 @@ FIELDS = {
     "sessions": lazy_pgettext("audit field", "Sessions"),
     "trusted_devices": lazy_pgettext("audit field", "Trusted devices"),
     "tokens": lazy_pgettext("audit field", "API tokens"),
-    "roles": lazy_pgettext("audit field", "Roles"),
+    "required": lazy_pgettext("audit field", "Must use two-step sign-in"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.

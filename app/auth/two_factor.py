@@ -49,9 +49,9 @@ def set_required_roles(actor, roles) -> None:
         rule = db.session.get(TwoFactorRule, role.value) or TwoFactorRule(role=role.value)
         rule.required = role in after
         db.session.add(rule)
-    if before != after:
-        audit.record(actor, "security.two_factor_policy", TwoFactorRule(role="*", required=True), {
-            "roles": (sorted(r.value for r in before), sorted(r.value for r in after))})
+        if (role in before) != (role in after):
+            audit.record(actor, "security.two_factor_policy", rule, {"role": (None, role),
+                                                                     "required": (role in before, role in after)})
 
 
 def is_required(user: User) -> bool:

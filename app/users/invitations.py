@@ -123,7 +123,8 @@ def accept(token):
         except BusinessRuleError as error:
             refuse(form, error)
         else:
-            auth.open_session(user)  # form_write commits it with the password, before the cookie is sent
+            # form_write commits it with the password, before the cookie is sent
+            auth.open_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "")
             session.clear()
             login_user(user)
             response = redirect(url_for("users.welcome"))

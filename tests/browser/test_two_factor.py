@@ -76,6 +76,10 @@ def test_finance_enrols_then_signs_in_with_a_code_a_trusted_device_and_a_recover
     _sign_out(page)
     _password(page, user.username)  # this phone is trusted: no code asked
     expect(page).to_have_url(re.compile(r"/$"))
+    page.goto("/account/devices")
+    expect(page.locator("#sessions .badge")).to_have_text("本设备")
+    expect(page.locator("#trusted-devices").get_by_role("button", name="取消信任")).to_have_count(1)
+    _no_sideways_scroll(page)
 
     other = new_page()  # another phone, not trusted: a recovery code instead of the app
     _password(other, user.username)
