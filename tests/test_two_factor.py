@@ -125,6 +125,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_the_codes_once(client, login
     done = client.post("/account/2fa/enable", data={"code": pyotp.TOTP(secret).now(), "csrf_token": client.csrf})
     body = done.get_data(as_text=True)
     assert done.status_code == 200 and len(re.findall(r"<code>[a-z2-9]{5}-[a-z2-9]{5}</code>", body)) == 10
+    assert not re.search(r'name="code"[^>]*value="\d', body)  # the posted code is not left in "turn off"
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret == secret
     page = client.get("/account/2fa").get_data(as_text=True)
@@ -136,9 +137,13 @@ def test_the_owner_requires_it_per_role_on_the_security_screen(client, login):
     login("owner")
     page = client.get("/settings/security").get_data(as_text=True)
     assert "必须使用两步登录的角色" in page
+    assert len(re.findall(r'<input[^>]*type="checkbox"', page)) == 5 and not re.search(r'<input[^>]*checked', page)
     saved = client.post("/settings/security", data={"roles": ["finance", "warehouse"], "csrf_token": client.csrf})
     assert saved.status_code == 302
     assert {role.value for role in two_factor.required_roles()} == {"finance", "warehouse"}
+    page = client.get("/settings/security").get_data(as_text=True)
+    assert sorted(re.findall(r'<input checked id="roles-\d" name="roles" type="checkbox" value="(\w+)"', page)) == [
+        "finance", "warehouse"]
     bad = client.post("/settings/security", data={"roles": ["king"], "csrf_token": client.csrf})
     assert bad.status_code == 422
     assert {role.value for role in two_factor.required_roles()} == {"finance", "warehouse"}

@@ -4,6 +4,7 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.auth.roles import ROLE_LABELS
@@ -66,5 +67,6 @@ class DisableTwoFactorForm(ConfirmPasswordForm):
 
 class SecurityPolicyForm(FlaskForm):
     """Which roles must use two-step sign-in: one checkbox per role (templates/auth/security_policy.html)."""
-    roles = SelectMultipleField(_l("Roles that must use two-step sign-in"), validate_choice=True,
+    roles = SelectMultipleField(_l("Roles that must use two-step sign-in"), widget=ListWidget(prefix_label=False),
+                                option_widget=CheckboxInput(),
                                 choices=lambda: [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
+from app.auth import browsers
 from app.auth.models import ApiToken, TrustedDevice, User, UserInvitation, UserSession
 from app.auth.roles import Role
 from app.db_types import utcnow
@@ -172,7 +173,8 @@ def end_session(user: User, handle: str) -> bool:
     if row is None:
         return False
     db.session.delete(row)
-    audit.record(user, "user.end_session", user, {"device": (row.user_agent[:80] or row.ip, None)})
+    audit.record(user, "user.end_session", user, {"device": (browsers.describe(row.user_agent), None),
+                                                   "ip": (row.ip, None)})
     return True
 
 
@@ -203,7 +205,7 @@ class SignInAttempt:
 def record_sign_in(user: User, method: str, ip: str, user_agent: str) -> None:
     """`method`: password, totp, recovery or trusted (a trusted device skipped the second step)."""
     audit.record(user, "user.sign_in", user, {"sign_in_with": (None, method), "ip": (None, ip),
-                                               "device": (None, (user_agent or "")[:120])})
+                                               "device": (None, browsers.describe(user_agent))})
 
 
 def record_failure(username: str, step: str, ip: str, locked: bool) -> None:

@@ -26,10 +26,13 @@ def _page(enable_form=None, codes_form=None, disable_form=None, recovery_codes=N
     if g.user.totp_enabled_at is None:
         secret = _enrolling_secret()
         uri = two_factor.provisioning_uri(g.user, secret, company().name)
-        context.update(secret=secret, qr=two_factor.qr_svg(uri), enable_form=enable_form or EnableTwoFactorForm())
+        context.update(secret=secret, qr=two_factor.qr_svg(uri),
+                       enable_form=enable_form or EnableTwoFactorForm(formdata=None))
     else:
-        context.update(codes_left=two_factor.recovery_codes_left(g.user), codes_form=codes_form or ConfirmPasswordForm(),
-                       disable_form=disable_form or DisableTwoFactorForm())
+        # formdata=None: the forms not posted start empty (a posted code must not reappear in "turn off").
+        context.update(codes_left=two_factor.recovery_codes_left(g.user),
+                       codes_form=codes_form or ConfirmPasswordForm(formdata=None),
+                       disable_form=disable_form or DisableTwoFactorForm(formdata=None))
     return render("auth/two_factor.html", status=status, **context)
 
 
