@@ -123,6 +123,17 @@ def test_the_owner_ends_all_of_a_users_sessions_trust_and_tokens_at_once(app, cl
     assert own.status_code == 409 and client.get("/").status_code == 200  # one's own: "sign out on all devices"
 
 
+def test_signing_out_everywhere_is_in_the_audit_log(client):
+    factories.user(username="boss")
+    phone = browser_of(client, PHONE)
+    sign_in(phone, "boss")
+    sign_in(client, "boss")
+    client.post("/logout", data={"everywhere": "1", "csrf_token": csrf_token(client, "/")})
+    assert phone.get("/").status_code == 302
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.end_sessions")).one()
+    assert entry.changes == {"sessions": [2, 0], "trusted_devices": [0, 0]} and entry.object_label == "boss"
+
+
 def test_sign_ins_failures_and_token_creation_are_in_the_audit_log(app, client):
     user = factories.user(username="boss")
     assert sign_in(client, "nobody", "x" * 8).status_code == 422

@@ -159,6 +159,7 @@ def test_a_role_that_requires_it_is_taken_to_enrol_and_can_do_nothing_else(clien
     assert client.get("/", headers={"HX-Request": "true", "HX-Boosted": "true"}).headers["Location"] == "/account/2fa"
     badge = client.get("/stock/low-count", headers={"HX-Request": "true"})  # loaded by the enrolment page itself
     assert badge.status_code == 204 and "HX-Redirect" not in badge.headers
+    assert client.get("/help/auth.two_factor").status_code == 200  # the ? button still helps
     page = client.get("/account/2fa").get_data(as_text=True)
     assert "您的角色必须使用两步登录" in page
     secret = re.search(r'id="totp-secret"[^>]*value="([A-Z2-7]{32})"', page).group(1)

@@ -46,7 +46,8 @@ def _enrol_first():
 
 
 # What a user whose role requires a second factor may open before setting it up: nothing else.
-WHILE_ENROLLING = frozenset({"auth.two_factor", "auth.two_factor_enable", "auth.logout", "auth.language"})
+WHILE_ENROLLING = frozenset({"auth.two_factor", "auth.two_factor_enable", "auth.logout", "auth.language",
+                             "help.page", "pwa.csrf_token"})
 
 
 def may(endpoint: str) -> bool:

@@ -100,7 +100,7 @@ def logout():
     The session ends server-side, so a copied session or remember-me cookie is void too.
     """
     if request.form.get("everywhere") == "1":
-        services.end_sessions(g.user)
+        services.sign_out_everywhere(g.user)
     else:
         services.close_session(g.user)
     return _signed_out()

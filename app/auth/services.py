@@ -178,18 +178,29 @@ def end_session(user: User, handle: str) -> bool:
     return True
 
 
+def sign_out_everywhere(user: User) -> None:
+    """The user ends all their own sessions and trusted devices (a lost phone, a shared computer)."""
+    counts = _live_counts(user)
+    end_sessions(user)
+    audit.record(user, "user.end_sessions", user, {name: (count, 0) for name, count in counts.items()})
+
+
 def end_everything(actor, user: User) -> dict:
     """The owner ends all of a user's sessions, trusted devices and API tokens at once (a lost phone, a leak)."""
     if user.id == actor.id:  # one's own: "Sign out on all devices" and the account page's token list
         raise InvalidState(_("Use “Sign out on all devices” on your own account page."))
-    counts = {"sessions": db.session.scalar(select(func.count()).select_from(UserSession).where(
-                  UserSession.user_id == user.id)),
-              "trusted_devices": db.session.scalar(select(func.count()).select_from(TrustedDevice).where(
-                  TrustedDevice.user_id == user.id))}
+    counts = _live_counts(user)
     end_sessions(user)
     counts["tokens"] = _revoke_all_tokens(actor, user)
     audit.record(actor, "user.end_sessions", user, {name: (count, 0) for name, count in counts.items()})
     return counts
+
+
+def _live_counts(user: User) -> dict:
+    return {"sessions": db.session.scalar(select(func.count()).select_from(UserSession).where(
+                UserSession.user_id == user.id)),
+            "trusted_devices": db.session.scalar(select(func.count()).select_from(TrustedDevice).where(
+                TrustedDevice.user_id == user.id))}
 
 
 # ---- the sign-in's audit trail ----------------------------------------------------------------------------------------
