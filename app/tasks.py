@@ -40,3 +40,10 @@ def morning_reorder():
     """Every morning at 7: if the owner turned it on, draft purchase orders from the reorder suggestions."""
     from app.purchasing.reorder import draft_if_enabled
     return _in_app(lambda: len(draft_if_enabled()))
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def scheduled_reports():
+    """Every 5 minutes: send the scheduled summaries that are due, each once per period and channel."""
+    from app.digests.sending import send_due
+    return _in_app(send_due)

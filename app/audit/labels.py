@@ -98,6 +98,11 @@ ACTIONS = {
     "other_income.create": lazy_pgettext("audit action", "Other income recorded"),
     "expense_category.create": lazy_pgettext("audit action", "Expense category added"),
     "expense_category.update": lazy_pgettext("audit action", "Expense category changed"),
+    # scheduled reports (app.digests)
+    "digest_subscription.create": lazy_pgettext("audit action", "Report subscription added"),
+    "digest_subscription.update": lazy_pgettext("audit action", "Report subscription changed"),
+    "digest_subscription.delete": lazy_pgettext("audit action", "Report subscription removed"),
+    "smtp.update": lazy_pgettext("audit action", "Email server settings changed"),
 }
 
 OBJECTS = {
@@ -128,6 +133,8 @@ OBJECTS = {
     "MoneyTransfer": lazy_pgettext("audit object", "Money transfer"),
     "Expense": lazy_pgettext("audit object", "Expense or other income"),
     "ExpenseCategory": lazy_pgettext("audit object", "Expense category"),
+    "Subscription": lazy_pgettext("audit object", "Report subscription"),
+    "SmtpSettings": lazy_pgettext("audit object", "Email server"),
 }
 
 FIELDS = {
