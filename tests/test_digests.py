@@ -279,3 +279,14 @@ def test_nothing_goes_to_inactive_subscriptions_users_or_roles(app, shop):
     moved.role = "sales"  # no longer sees margins: the summary stops
     db.session.commit()
     assert sending.send_due(tomorrow_morning()) == 0
+
+
+def test_the_backups_section_follows_the_backup_status(app, shop, robot, monkeypatch):
+    """Where scheduled backups exist (app.backups.status.latest), the summary says how the last one went."""
+    owner, _case, _invoice = shop
+    url, receiver = robot
+    subscribe(owner, wecom_url=url, in_app=False)
+    monkeypatch.setattr(sending, "latest_backup", lambda: {"status": "failed", "message": "校验失败"})
+    sending.send_due(tomorrow_morning())
+    content = receiver.bodies[0][1]["markdown"]["content"]
+    assert "**备份**" in content and '<font color="warning">最近一次备份失败：校验失败</font>' in content

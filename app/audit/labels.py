@@ -138,6 +138,17 @@ OBJECTS = {
 }
 
 FIELDS = {
+    # scheduled reports and the email server (app.digests)
+    "frequency": lazy_pgettext("audit field", "How often"),
+    "weekday": lazy_pgettext("audit field", "Day of the week"),
+    "hour": lazy_pgettext("audit field", "Time of day"),
+    "in_app": lazy_pgettext("audit field", "In the app"),
+    "wecom_url": lazy_pgettext("audit field", "WeCom group robot webhook"),
+    "host": lazy_pgettext("audit field", "SMTP server"),
+    "port": lazy_pgettext("audit field", "Port"),
+    "security": lazy_pgettext("audit field", "Security"),
+    "username": lazy_pgettext("audit field", "User name"),
+    "sender": lazy_pgettext("audit field", "From address"),
     "active": lazy_pgettext("audit field", "Active"),
     "address": lazy_pgettext("audit field", "Address"),
     "allow_negative_stock": lazy_pgettext("audit field", "Negative stock allowed"),

@@ -26,7 +26,8 @@ def _mine(subscription_id: int):
 @form_write
 def index():
     """The user's summaries (daily or weekly, by email, in the app, to WeCom) and a form to add or change one."""
-    editing = _mine(request.args.get("edit", type=int)) if request.args.get("edit") else None
+    edit_id = request.args.get("edit", type=int)
+    editing = _mine(edit_id) if edit_id else None
     form = SubscriptionForm(obj=editing, idempotency_key=new_key())
     if form.validate_on_submit():
         try:
