@@ -94,7 +94,7 @@ def test_one_cannot_mark_anothers_notification_read(client, login):
 def test_the_bell_is_on_every_page_and_loads_after_it(client, login):
     login("warehouse")
     page = client.get("/", headers=ZH).get_data(as_text=True)
-    assert 'aria-label="通知"' in page and 'hx-get="/notifications/bell"' in page
+    assert 'aria-label="通知"' in page and 'data-bell hx-get="/notifications/bell"' in page
 
 
 def test_the_smtp_password_is_write_only(client, login):
