@@ -3,7 +3,7 @@ test email; and the bell with its unread count."""
 import pytest
 from sqlalchemy import select
 
-from app.digests.models import SmtpSettings, Subscription
+from app.digests.models import DigestDelivery, SmtpSettings, Subscription
 from app.extensions import db
 from app.notifications import services as notifications
 from tests import factories
@@ -125,3 +125,18 @@ def test_the_test_email_arrives_or_says_why_not(client, login, smtp_server):  # 
     failed = client.post("/settings/reports/smtp/test", data={"csrf_token": client.csrf, "to": "me@example.com"},
                          headers=ZH, follow_redirects=True)
     assert "无法通过 127.0.0.1:1 发信" in failed.get_data(as_text=True)
+
+
+def test_removing_a_subscription_removes_its_results(client, login):
+    login("owner")
+    client.post("/settings/reports", data=subscription_form(client))
+    made = db.session.scalars(select(Subscription)).one()
+    db.session.add(DigestDelivery(subscription_id=made.id, period_start=made.created_at.date(), channel="app", ok=True,
+                                  attempts=1, error=""))
+    db.session.commit()
+    response = client.post(f"/settings/reports/{made.id}/delete", data={"csrf_token": client.csrf}, headers=ZH,
+                           follow_redirects=True)
+    assert "订阅已删除。" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(select(Subscription)).all() == [] and db.session.scalars(select(DigestDelivery)).all() == []
+    assert "删除报表订阅" in client.get("/audit", headers=ZH).get_data(as_text=True)

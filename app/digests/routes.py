@@ -70,8 +70,7 @@ def delete(subscription_id):
 def smtp():
     """The SMTP server reports are emailed through; the password is never shown back."""
     settings = services.smtp()
-    form = SmtpForm(obj=settings if request.method == "GET" else None)
-    form.password.data = "" if request.method == "GET" else form.password.data
+    form = SmtpForm(obj=settings if request.method == "GET" else None)  # a PasswordField never shows its value
     if form.validate_on_submit():
         try:
             services.update_smtp(g.user, form.values())
