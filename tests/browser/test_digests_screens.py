@@ -25,6 +25,7 @@ def test_finance_subscribes_and_reads_the_summary_under_the_bell(new_page, app):
     page.locator(".topbar .bell").click()
     expect(page.locator("h1")).to_have_text("通知")
     expect(page.locator(".notification.unread")).to_contain_text("每周汇总")
+    expect(page.get_by_role("link", name="查看")).to_have_attribute("href", "/reports/")  # the dashboard
     page.get_by_role("button", name="全部标为已读（1）").click()
     expect(page.locator(".notification.unread")).to_have_count(0)
     expect(page.locator(".topbar .bell .bell-count")).to_be_hidden()  # the bell counted again
