@@ -134,7 +134,8 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, parsed))
         return "250 OK"
 
 
@@ -161,7 +162,8 @@ class Robot(BaseHTTPRequestHandler):
     bodies: list = []
 
     def do_POST(self):
-        Robot.bodies.append((self.headers["Content-Type"], json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Robot.bodies.append((self.headers["Content-Type"], body))
         answer = json.dumps(Robot.answers.pop(0) if Robot.answers else {"errcode": 0, "errmsg": "ok"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -138,5 +138,6 @@ def test_removing_a_subscription_removes_its_results(client, login):
                            follow_redirects=True)
     assert "订阅已删除。" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalars(select(Subscription)).all() == [] and db.session.scalars(select(DigestDelivery)).all() == []
+    assert db.session.scalars(select(Subscription)).all() == []
+    assert db.session.scalars(select(DigestDelivery)).all() == []
     assert "删除报表订阅" in client.get("/audit", headers=ZH).get_data(as_text=True)

@@ -38,7 +38,8 @@ def index():
             flash(_("Subscription saved."), "success")
             return redirect(url_for("digests.index"), 303)
     return render("digests/index.html", form=form, editing=editing, subscriptions=services.subscriptions_of(g.user),
-                  smtp=services.smtp(), channels=CHANNELS, weekday_name=weekday_name, status=422 if request.method == "POST" else 200)
+                  smtp=services.smtp(), channels=CHANNELS, weekday_name=weekday_name,
+                  status=422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:subscription_id>/send", methods=["POST"])

@@ -60,7 +60,8 @@ def send_due(now: datetime | None = None) -> int:
         pending = _pending(subscription, period)
         if not pending:
             continue
-        message = render.message(_digest(period, now, found), subscription.frequency, render.locale_of(subscription.user))
+        message = render.message(_digest(period, now, found), subscription.frequency,
+                                 render.locale_of(subscription.user))
         for channel, row in pending:
             row.attempts += 1
             row.attempted_at = now

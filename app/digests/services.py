@@ -77,7 +77,8 @@ def _clean(values: dict) -> dict:
     clean["in_app"], clean["active"] = bool(clean["in_app"]), bool(clean["active"])
     if clean["email"] and not valid_address(clean["email"]):
         raise BusinessRuleError(_("Enter one email address, like boss@example.com."), field="email")
-    if clean["wecom_url"] and not (clean["wecom_url"].startswith(WECOM_PREFIX) and len(clean["wecom_url"]) > len(WECOM_PREFIX)):
+    url = clean["wecom_url"]
+    if url and not (url.startswith(WECOM_PREFIX) and len(url) > len(WECOM_PREFIX)):
         raise BusinessRuleError(_("Paste the group robot's webhook address, starting with %(prefix)s",
                                   prefix=WECOM_PREFIX), field="wecom_url")
     if not (clean["email"] or clean["in_app"] or clean["wecom_url"]):

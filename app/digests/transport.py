@@ -93,7 +93,8 @@ def wecom(url: str, markdown: str) -> None:
     except urllib.error.HTTPError as error:
         raise DeliveryError(_("The WeCom robot answered HTTP %(status)s.", status=error.code)) from None
     except (urllib.error.URLError, OSError) as error:
-        raise DeliveryError(_("Could not reach the WeCom robot: %(error)s", error=getattr(error, "reason", error))) from None
+        reason = getattr(error, "reason", error)
+        raise DeliveryError(_("Could not reach the WeCom robot: %(error)s", error=reason)) from None
     except ValueError:
         raise DeliveryError(_("The WeCom robot's answer was not JSON.")) from None
     if answer.get("errcode") != 0:

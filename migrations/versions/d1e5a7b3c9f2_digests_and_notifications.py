@@ -68,7 +68,8 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.String(length=500), nullable=False),
     sa.Column('attempted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['subscription_id'], ['subscription.id'], name=op.f('fk_digest_delivery_subscription_id_subscription'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscription_id'], ['subscription.id'],
+                            name=op.f('fk_digest_delivery_subscription_id_subscription'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_delivery')),
     sa.UniqueConstraint('subscription_id', 'period_start', 'channel', name=op.f('uq_digest_delivery_subscription_id'))
     )
