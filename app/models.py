@@ -24,3 +24,5 @@ from app.settings.models import CompanySettings  # noqa: F401
 from app.sharing.models import ShareLink, ShareOpening  # noqa: F401
 from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan  # noqa: F401
 from app.reports.models import SalesFact  # noqa: F401
+from app.digests.models import DigestDelivery, SmtpSettings, Subscription  # noqa: F401
+from app.notifications.models import Notification  # noqa: F401

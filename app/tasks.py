@@ -40,3 +40,12 @@ def morning_reorder():
     """Every morning at 7: if the owner turned it on, draft purchase orders from the reorder suggestions."""
     from app.purchasing.reorder import draft_if_enabled
     return _in_app(lambda: len(draft_if_enabled()))
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@huey.lock_task("scheduled-reports", ttl=3600)
+def scheduled_reports():
+    """Every 5 minutes: send the scheduled summaries that are due, each once per period and channel. The lock keeps
+    a run that waits on a slow mail server from overlapping the next one (which would send the same summary twice)."""
+    from app.digests.sending import send_due
+    return _in_app(send_due)

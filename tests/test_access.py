@@ -330,6 +330,16 @@ ROUTE_ROLES = {
     "money.reconcile_remove": FINANCE,
     "money.transfer_new": FINANCE,
     "money.transfers": FINANCE,
+    # scheduled reports and in-app notifications (issue 18 E)
+    "digests.index": FINANCE,
+    "digests.send_now": FINANCE,
+    "digests.delete": FINANCE,
+    "digests.smtp": OWNER,
+    "digests.smtp_test": OWNER,
+    "notifications.index": ALL,
+    "notifications.bell": ALL,
+    "notifications.read_all": ALL,
+    "notifications.mark_read": ALL,
 }
 
 

@@ -110,6 +110,11 @@ ACTIONS = {
     "user.end_session": lazy_pgettext("audit action", "Device signed out"),
     "user.end_sessions": lazy_pgettext("audit action", "All sessions, trusted devices and tokens ended"),
     "security.two_factor_policy": lazy_pgettext("audit action", "Roles requiring two-step sign-in changed"),
+    # scheduled reports (app.digests)
+    "digest_subscription.create": lazy_pgettext("audit action", "Report subscription added"),
+    "digest_subscription.update": lazy_pgettext("audit action", "Report subscription changed"),
+    "digest_subscription.delete": lazy_pgettext("audit action", "Report subscription removed"),
+    "smtp.update": lazy_pgettext("audit action", "Email server settings changed"),
 }
 
 OBJECTS = {
@@ -142,9 +147,22 @@ OBJECTS = {
     "ExpenseCategory": lazy_pgettext("audit object", "Expense category"),
     "SignInAttempt": lazy_pgettext("audit object", "Sign-in with an unknown username"),
     "TwoFactorRule": lazy_pgettext("audit object", "Sign-in security"),
+    "Subscription": lazy_pgettext("audit object", "Report subscription"),
+    "SmtpSettings": lazy_pgettext("audit object", "Email server"),
 }
 
 FIELDS = {
+    # scheduled reports and the email server (app.digests)
+    "frequency": lazy_pgettext("audit field", "How often"),
+    "weekday": lazy_pgettext("audit field", "Day of the week"),
+    "hour": lazy_pgettext("audit field", "Time of day"),
+    "in_app": lazy_pgettext("audit field", "In the app"),
+    "wecom_url": lazy_pgettext("audit field", "WeCom group robot webhook"),
+    "host": lazy_pgettext("audit field", "SMTP server"),
+    "port": lazy_pgettext("audit field", "Port"),
+    "security": lazy_pgettext("audit field", "Security"),
+    "username": lazy_pgettext("audit field", "User name"),
+    "sender": lazy_pgettext("audit field", "From address"),
     "active": lazy_pgettext("audit field", "Active"),
     "address": lazy_pgettext("audit field", "Address"),
     "allow_negative_stock": lazy_pgettext("audit field", "Negative stock allowed"),

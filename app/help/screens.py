@@ -18,6 +18,7 @@ FRAGMENTS = frozenset({
     "reports.dashboard_summary",
     "catalog.import_products",  # moved to imports.kind: a redirect, kept for old links
     "users.propose_username",  # plain text: the username the invite form proposes
+    "notifications.bell",  # the header bell's unread count
 })
 NOT_SCREEN_BLUEPRINTS = frozenset({"api"})
 FILE_ENDINGS = (".pdf", "/pdf", "/photo", ".png", ".svg", "/qr", "/template", "/export", "/download", ".xlsx", ".csv",

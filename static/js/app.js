@@ -188,3 +188,19 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", highlight);
   else highlight();
 })();
+
+// The notification bell (app/notifications): its unread count is asked for after each page, when notifications are
+// marked read (the server's "notifications-read" event) and when the connection returns; never while offline, so a
+// page the service worker serves from its cache shows without a failed request.
+(function () {
+  "use strict";
+  function count() {
+    const slot = document.querySelector("[data-bell]");
+    if (slot && navigator.onLine && window.htmx) window.htmx.trigger(slot, "bell-count");
+  }
+  document.addEventListener("htmx:load", (event) => {
+    const added = event.target;
+    if (added.matches && (added.matches("[data-bell]") || added.querySelector("[data-bell]"))) count();
+  });
+  window.addEventListener("online", count);
+})();

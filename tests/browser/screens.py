@@ -87,6 +87,8 @@ def other_screens(ids: dict) -> list[tuple[str, str]]:
         ("best sellers", "/reports/inventory/best-sellers"), ("slow movers", "/reports/inventory/slow-movers"),
         ("stockout risk", "/reports/inventory/stockout-risk"), ("users", "/users"), ("audit", "/audit"),
         ("settings", "/settings"), ("account", "/account"),
+        ("scheduled reports", "/settings/reports"), ("email server", "/settings/reports/smtp"),
+        ("notifications", "/notifications"),
         ("help", "/help?q=订单"), ("help page", "/help/sales.show"), ("quick start", "/help/quickstart"),
         ("tour", "/orders?tour=owner.0.0"),
     ]
