@@ -65,6 +65,7 @@ ROUTE_MODULES = {
     "setup": ("routes",), "help": ("routes",), "imports": ("routes",), "opening": ("routes",),
     "books": ("routes", "report_routes", "export_routes"), "money": ("routes", "expense_routes", "reconcile_routes"),
     "sharing": ("routes", "public"),
+    "backups": ("routes",),
     "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
             "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing"),
 }

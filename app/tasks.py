@@ -40,3 +40,17 @@ def morning_reorder():
     """Every morning at 7: if the owner turned it on, draft purchase orders from the reorder suggestions."""
     from app.purchasing.reorder import draft_if_enabled
     return _in_app(lambda: len(draft_if_enabled()))
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def scheduled_backup():
+    """Every five minutes: make the day's backup if its time has come and it is not made yet."""
+    from app.backups.task import run_if_due
+    return _in_app(lambda: getattr(run_if_due(), "status", None))
+
+
+@huey.task()
+def backup_now(user_id: int):
+    """The owner's "back up now" from the backup screen."""
+    from app.backups.task import run_now
+    return _in_app(lambda: run_now(user_id).status)

@@ -56,6 +56,11 @@ ROUTE_ROLES = {
     "users.reassign": OWNER,
     "users.welcome": ALL,
     "settings.edit": OWNER,
+    # backups (issue 18)
+    "backups.settings": OWNER,
+    "backups.create_key": OWNER,
+    "backups.reveal_key": OWNER,
+    "backups.run_now": OWNER,
     "setup.clear_demo": OWNER,
     "setup.checklist_visibility": OWNER,
     "setup.opening_balances": OWNER,

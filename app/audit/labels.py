@@ -98,6 +98,10 @@ ACTIONS = {
     "other_income.create": lazy_pgettext("audit action", "Other income recorded"),
     "expense_category.create": lazy_pgettext("audit action", "Expense category added"),
     "expense_category.update": lazy_pgettext("audit action", "Expense category changed"),
+    # backups (issue 18)
+    "backup.settings": lazy_pgettext("audit action", "Backup settings changed"),
+    "backup.key": lazy_pgettext("audit action", "Backup key made"),
+    "backup.key_shown": lazy_pgettext("audit action", "Backup key shown or downloaded"),
 }
 
 OBJECTS = {
@@ -128,6 +132,7 @@ OBJECTS = {
     "MoneyTransfer": lazy_pgettext("audit object", "Money transfer"),
     "Expense": lazy_pgettext("audit object", "Expense or other income"),
     "ExpenseCategory": lazy_pgettext("audit object", "Expense category"),
+    "BackupSettings": lazy_pgettext("audit object", "Backup settings"),  # backups (issue 18)
 }
 
 FIELDS = {
@@ -212,6 +217,20 @@ FIELDS = {
     "pending": lazy_pgettext("audit field", "Waiting for the invited"),
     "invitation": lazy_pgettext("audit field", "Invitation"),
     "expires_at": lazy_pgettext("audit field", "Valid until"),
+    # backups (issue 18)
+    "enabled": lazy_pgettext("audit field", "Daily backups"),
+    "time_of_day": lazy_pgettext("audit field", "Time of day"),
+    "keep_days": lazy_pgettext("audit field", "Keep for (days)"),
+    "keep_copies": lazy_pgettext("audit field", "Keep at most (copies)"),
+    "destination": lazy_pgettext("audit field", "Where backups are kept"),
+    "folder": lazy_pgettext("audit field", "Backup folder"),
+    "s3_endpoint": lazy_pgettext("audit field", "S3 endpoint"),
+    "s3_region": lazy_pgettext("audit field", "S3 region"),
+    "s3_bucket": lazy_pgettext("audit field", "S3 bucket"),
+    "s3_prefix": lazy_pgettext("audit field", "S3 prefix"),
+    "s3_access_key": lazy_pgettext("audit field", "S3 access key ID"),
+    "s3_secret_key": lazy_pgettext("audit field", "S3 secret access key"),
+    "recipient": lazy_pgettext("audit field", "Backup public key"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.
