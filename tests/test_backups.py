@@ -10,6 +10,7 @@ from app.auth.models import User
 from app.backups import services, snapshot, status, storage
 from app.backups.models import FAILED, OK, BackupRun
 from app.backups.task import run_if_due, run_now
+from app.db_types import utcnow
 from app.extensions import db
 from tests import factories
 from tests.backup_fixtures import cli, keyed  # noqa: F401  (fixtures)
@@ -185,12 +186,16 @@ def test_a_backup_to_an_s3_bucket_is_read_back_and_verified(app, keyed):
                                          "s3_prefix": "shop1", "s3_region": "us-east-1", "s3_access_key": "test",
                                          "s3_secret_key": "test", "keep_copies": 1})
         db.session.commit()
-        runs = [run_now() for _ in range(2)]
-        assert [run.status for run in runs] == [OK, OK], [run.message for run in runs]
-        assert runs[-1].location.startswith("s3://jxc-backups/shop1/jxc-")
+        older = "shop1/" + storage.backup_name(utcnow() - timedelta(days=1))
+        client.put_object(Bucket="jxc-backups", Key=older, Body=b"yesterday's")
+        client.put_object(Bucket="jxc-backups", Key="shop1/notes.txt", Body=b"not ours")
+        run = run_now()
+        assert run.status == OK and run.verified, run.message
+        assert run.location.startswith("s3://jxc-backups/shop1/jxc-")
         keys = [item["Key"] for item in client.list_objects_v2(Bucket="jxc-backups")["Contents"]]
-        assert len(keys) == 1 and runs[-1].location.endswith(keys[0])  # the older copy was pruned
-        body = client.get_object(Bucket="jxc-backups", Key=keys[-1])["Body"].read()
+        assert older not in keys and "shop1/notes.txt" in keys  # the older copy was pruned, nothing else
+        assert run.location.endswith([key for key in keys if key.endswith(".age")][0])
+        body = client.get_object(Bucket="jxc-backups", Key=run.location.split("/", 3)[3])["Body"].read()
         assert body.startswith(b"age-encryption.org/v1\n")
     finally:
         server.stop()
@@ -203,3 +208,13 @@ def test_an_unreachable_bucket_fails_the_run_with_the_reason(app, keyed):
     db.session.commit()
     run = run_now()
     assert run.status == FAILED and run.message and not run.verified
+
+
+def test_a_plain_snapshot_from_before_encryption_still_restores(cli, app, tmp_path):
+    factories.user(username="before")
+    path = tmp_path / "old.backup"
+    snapshot.take(path)
+    factories.user(username="after")
+    result = cli("restore", str(path), "--yes")
+    assert result.exit_code == 0, result.output
+    assert {user.username for user in db.session.query(User)} == {"before"}

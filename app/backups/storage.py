@@ -5,6 +5,7 @@ import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from app.config import create_private
 
@@ -20,6 +21,15 @@ def backup_name(moment: datetime) -> str:
 def made_at(name: str) -> datetime | None:
     match = NAME.match(name)
     return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S.%f").replace(tzinfo=timezone.utc) if match else None
+
+
+def _addressing(endpoint: str) -> str:
+    """Cloud services (OSS, COS, S3) want the bucket in the host name; a server of one's own (MinIO at
+    http://nas:9000, 127.0.0.1) has no such DNS names and wants it in the path."""
+    parts = urlsplit(endpoint or "")
+    if parts.hostname and (parts.port or "." not in parts.hostname or parts.hostname.replace(".", "").isdigit()):
+        return "path"
+    return "auto"
 
 
 class Folder:
@@ -67,7 +77,7 @@ class Bucket:
             "s3", endpoint_url=endpoint or None, region_name=region or None,
             aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None,
             config=Config(connect_timeout=10, read_timeout=60, retries={"max_attempts": 3},
-                          s3={"addressing_style": "path"} if endpoint else None))
+                          s3={"addressing_style": _addressing(endpoint)}))
 
     def location(self, name: str) -> str:
         return f"s3://{self.bucket}/{self.prefix}{name}"
