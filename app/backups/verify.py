@@ -22,7 +22,8 @@ def verify(raw: Path) -> list[str]:
     snapshot.check_restorable(raw, live.get_backend_name())
     if live.get_backend_name() == snapshot.SQLITE:
         return _checks(f"sqlite:///{raw}")
-    scratch = live.set(database=f"{live.database}_verify_{uuid.uuid4().hex[:8]}")
+    # PostgreSQL names stop at 63 bytes; the random part keeps two verifications from meeting.
+    scratch = live.set(database=f"{live.database[:40]}_verify_{uuid.uuid4().hex[:8]}")
     admin = create_engine(live, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
