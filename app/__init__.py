@@ -67,6 +67,7 @@ ROUTE_MODULES = {
     "books": ("routes", "report_routes", "export_routes"), "money": ("routes", "expense_routes", "reconcile_routes"),
     "sharing": ("routes", "public"),
     "digests": ("routes",), "notifications": ("routes",),
+    "backups": ("routes",),
     "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
             "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing"),
 }

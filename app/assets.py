@@ -33,6 +33,7 @@ AREAS = {
     "books": ("books",),  # the books' own screens (templates/books/)
     "printing": ("printing",),  # narrow slips for thermal printers (templates/printing/)
     "sharing": ("sales", "sharing"),  # share links: the panel on sales documents, the customer's page (app/sharing)
+    "backups": ("backups",),  # the owner's backup screen (app/backups)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import ApiToken, User
 from app.auth.roles import Role
-from app.backup import current_revision, head_revision
+from app.backups.snapshot import current_revision, head_revision
 from app.extensions import db
 
 INVARIANTS = []

@@ -1,6 +1,4 @@
 """Command-line tasks: users, demo data, invariant checks, backup and restore."""
-from pathlib import Path
-
 import click
 from flask import Flask
 from sqlalchemy import func, select
@@ -14,6 +12,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(check)
     app.cli.add_command(inventory)
+    from app.backups.cli import backup_command, restore_command
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     from app.books.backfill import books_cli
@@ -122,30 +121,3 @@ def inventory_rebuild_totals():
     written = totals.rebuild()
     db.session.commit()
     click.echo(f"{written} month and year totals written")
-
-
-@click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def backup_command(path):
-    """Write a consistent snapshot of the database to PATH (safe while the app runs)."""
-    from app.backup import backup
-    try:
-        backup(path)
-    except BusinessRuleError as error:
-        _fail(error)
-    click.echo(f"backup written to {path}")
-
-
-@click.command("restore")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore_command(path, yes):
-    """Replace the database with the backup at PATH (same schema version only)."""
-    from app.backup import restore
-    if not yes:
-        click.confirm("This replaces all current data. Continue?", abort=True)
-    try:
-        restore(path)
-    except BusinessRuleError as error:
-        _fail(error)
-    click.echo(f"restored from {path}")

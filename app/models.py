@@ -6,6 +6,7 @@ from app.books.models import (  # noqa: F401
     Account, AccountMonth, BankStatementLine, ClosedPeriod, Expense, ExpenseCategory, MoneyAccount, MoneyTransfer,
     Voucher, VoucherLine)
 from app.books.mapping import AccountMapping  # noqa: F401
+from app.backups.models import BackupRun, BackupSettings  # noqa: F401
 from app.catalog.models import Barcode, Category, PackUnit, Product  # noqa: F401
 from app.finance.models import CreditAllocation, Payment, PaymentAllocation, PurchaseCreditAllocation  # noqa: F401
 from app.idempotency import IdempotencyRecord  # noqa: F401

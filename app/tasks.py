@@ -49,3 +49,17 @@ def scheduled_reports():
     a run that waits on a slow mail server from overlapping the next one (which would send the same summary twice)."""
     from app.digests.sending import send_due
     return _in_app(send_due)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def scheduled_backup():
+    """Every five minutes: make the day's backup if its time has come and it is not made yet."""
+    from app.backups.task import run_if_due
+    return _in_app(lambda: getattr(run_if_due(), "status", None))
+
+
+@huey.task()
+def backup_now(user_id: int):
+    """The owner's "back up now" from the backup screen."""
+    from app.backups.task import run_now
+    return _in_app(lambda: run_now(user_id).status)

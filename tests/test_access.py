@@ -68,6 +68,11 @@ ROUTE_ROLES = {
     "users.end_everything": OWNER,
     "users.reset_two_factor": OWNER,
     "settings.edit": OWNER,
+    # backups (issue 18)
+    "backups.settings": OWNER,
+    "backups.create_key": OWNER,
+    "backups.reveal_key": OWNER,
+    "backups.run_now": OWNER,
     "setup.clear_demo": OWNER,
     "setup.checklist_visibility": OWNER,
     "setup.opening_balances": OWNER,

@@ -1,9 +1,6 @@
-"""Command-line tasks: users, tokens, demo, check, backup and restore."""
-import sqlite3
-
+"""Command-line tasks: users, tokens, demo and check (backup and restore: tests/test_backups.py)."""
 import pytest
 
-from app import backup
 from app.auth.models import User
 from app.extensions import db
 from tests import factories
@@ -63,46 +60,3 @@ def test_check_passes_then_reports_a_breach(cli):
     db.session.commit()
     result = cli("check")
     assert result.exit_code == 1 and "owner" in result.output
-
-
-def test_backup_and_restore_round_trip(cli, tmp_path):
-    factories.user(username="before")
-    path = tmp_path / "jxc.backup"
-    assert cli("backup", str(path)).exit_code == 0
-    factories.user(username="after")
-    db.session.remove()
-    result = cli("restore", str(path), "--yes")
-    assert result.exit_code == 0, result.output
-    names = {user.username for user in db.session.query(User)}
-    assert "before" in names and "after" not in names
-
-
-def test_restore_refuses_another_schema_version(cli, tmp_path, monkeypatch):
-    factories.user(username="keep")
-    path = tmp_path / "jxc.backup"
-    assert cli("backup", str(path)).exit_code == 0
-    made_at = backup.head_revision()
-    factories.user(username="still-here")
-    # The code moves on to a newer schema: the old backup is refused, naming both versions.
-    monkeypatch.setattr(backup, "head_revision", lambda: "abc123")
-    result = cli("restore", str(path), "--yes")
-    assert result.exit_code == 1 and made_at in result.output and "abc123" in result.output
-    assert db.session.query(User).filter_by(username="still-here").count() == 1
-
-
-def test_restore_refuses_a_sqlite_backup_with_another_version(cli, tmp_path):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("edits a SQLite backup file")
-    path = tmp_path / "jxc.backup"
-    assert cli("backup", str(path)).exit_code == 0
-    with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = 'abc123'")
-    result = cli("restore", str(path), "--yes")
-    assert result.exit_code == 1 and "abc123" in result.output
-
-
-def test_restore_refuses_a_file_that_is_not_a_backup(cli, tmp_path):
-    path = tmp_path / "notes.txt"
-    path.write_text("hello")
-    result = cli("restore", str(path), "--yes")
-    assert result.exit_code == 1 and "notes.txt" in result.output

@@ -93,8 +93,12 @@ def test_a_new_sqlite_database_and_its_wal_files_are_private(tmp_path, umask):
     engine.dispose()
 
 
-def test_backups_are_private(app, tmp_path, umask):
-    factories.user()
+def test_backups_are_private(app, tmp_path, umask, monkeypatch):
+    from app.backups import services
+    monkeypatch.setenv("JXC_BACKUP_IDENTITY_FILE", str(tmp_path / "backup-identity.txt"))
+    services.create_key(factories.user())
+    db.session.commit()
+    assert _mode(tmp_path / "backup-identity.txt") == 0o600
     path = tmp_path / "jxc.backup"
     path.write_text("an older file, world-readable")
     path.chmod(0o644)

@@ -115,6 +115,10 @@ ACTIONS = {
     "digest_subscription.update": lazy_pgettext("audit action", "Report subscription changed"),
     "digest_subscription.delete": lazy_pgettext("audit action", "Report subscription removed"),
     "smtp.update": lazy_pgettext("audit action", "Email server settings changed"),
+    # backups (issue 18)
+    "backup.settings": lazy_pgettext("audit action", "Backup settings changed"),
+    "backup.key": lazy_pgettext("audit action", "Backup key made"),
+    "backup.key_shown": lazy_pgettext("audit action", "Backup key shown or downloaded"),
 }
 
 OBJECTS = {
@@ -149,6 +153,7 @@ OBJECTS = {
     "TwoFactorRule": lazy_pgettext("audit object", "Sign-in security"),
     "Subscription": lazy_pgettext("audit object", "Report subscription"),
     "SmtpSettings": lazy_pgettext("audit object", "Email server"),
+    "BackupSettings": lazy_pgettext("audit object", "Backup settings"),  # backups (issue 18)
 }
 
 FIELDS = {
@@ -256,6 +261,20 @@ FIELDS = {
     "trusted_devices": lazy_pgettext("audit field", "Trusted devices"),
     "tokens": lazy_pgettext("audit field", "API tokens"),
     "required": lazy_pgettext("audit field", "Must use two-step sign-in"),
+    # backups (issue 18)
+    "enabled": lazy_pgettext("audit field", "Daily backups"),
+    "time_of_day": lazy_pgettext("audit field", "Time of day"),
+    "keep_days": lazy_pgettext("audit field", "Keep for (days)"),
+    "keep_copies": lazy_pgettext("audit field", "Keep at most (copies)"),
+    "destination": lazy_pgettext("audit field", "Where backups are kept"),
+    "folder": lazy_pgettext("audit field", "Backup folder"),
+    "s3_endpoint": lazy_pgettext("audit field", "S3 endpoint"),
+    "s3_region": lazy_pgettext("audit field", "S3 region"),
+    "s3_bucket": lazy_pgettext("audit field", "S3 bucket"),
+    "s3_prefix": lazy_pgettext("audit field", "S3 prefix"),
+    "s3_access_key": lazy_pgettext("audit field", "S3 access key ID"),
+    "s3_secret_key": lazy_pgettext("audit field", "S3 secret access key"),
+    "recipient": lazy_pgettext("audit field", "Backup public key"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.

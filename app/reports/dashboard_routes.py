@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.roles import BOOKS, EVERYONE, MONEY_REPORT_READERS, PUBLIC, allow, allowed_roles
 from app.formatting import date_, money
+from app.backups import status as backup_status
 from app.reports import dashboard
 from app.reports.routes import bp
 from app.reports.periods import period_from_args, preset, preset_of
@@ -101,5 +102,5 @@ def _books() -> dashboard.Books | None:
 def _attention() -> dict:
     return {"overdue": dashboard.overdue_receivables(), "payables": dashboard.payables_due(),
             "purchases": dashboard.open_purchase_orders(), "stocktakes": dashboard.open_stocktakes(),
-            "low_stock": dashboard.below_minimum()}
+            "low_stock": dashboard.below_minimum(), "backup": backup_status.latest()}
 
