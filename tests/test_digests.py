@@ -106,12 +106,19 @@ def test_the_figures_are_the_report_services_own(app, shop):
     assert digest.backup is None
 
 
+VERIFIED = {"status": "ok", "verified": True, "size": 2048,
+            "finished_at": datetime(2026, 12, 9, 2, 31, tzinfo=SHANGHAI)}
+
+
 @pytest.mark.parametrize("status, ok, kind", [
     (None, False, "none"),
-    ({"status": "ok", "verified": True, "size": 2048, "finished_at": datetime(2026, 12, 9, 2, 31, tzinfo=SHANGHAI)},
-     True, "ok"),
-    ({"status": "ok", "verified": False, "size": 10}, False, "ok"),
-    ({"status": "failed", "message": "disk full"}, False, "failed"),
+    ({"state": "ok", "last_run": VERIFIED}, True, "ok"),
+    ({"state": "ok", "last_run": {**VERIFIED, "verified": False}}, False, "ok"),
+    ({"state": "failed", "last_run": {"status": "failed", "message": "disk full"}}, False, "failed"),
+    ({"state": "overdue", "last_run": None}, False, "none"),
+    ({"state": "overdue", "last_run": VERIFIED}, False, "overdue"),
+    ({"state": "off", "last_run": VERIFIED}, False, "off"),
+    ({"state": "no_key", "last_run": None}, False, "no_key"),
 ])
 def test_the_backups_section_worries_unless_the_last_backup_was_verified(status, ok, kind):
     line = summary.backup_line(status)
@@ -120,7 +127,7 @@ def test_the_backups_section_worries_unless_the_last_backup_was_verified(status,
 
 def test_the_backups_section_says_what_happened(app, shop):
     from app.digests import render
-    failed = summary.backup_line({"status": "failed", "message": "磁盘已满"})
+    failed = summary.backup_line({"state": "failed", "last_run": {"status": "failed", "message": "磁盘已满"}})
     today = business_today()
     digest = summary.build(Period(today, today), today)
     chinese = render.message(digest.__class__(**{**digest.__dict__, "backup": failed}), "daily", "zh_CN")
@@ -288,7 +295,8 @@ def test_the_backups_section_follows_the_backup_status(app, shop, robot, monkeyp
     owner, _case, _invoice = shop
     url, receiver = robot
     subscribe(owner, wecom_url=url, in_app=False)
-    monkeypatch.setattr(sending, "latest_backup", lambda: {"status": "failed", "message": "校验失败"})
+    monkeypatch.setattr(sending, "latest_backup", lambda now: {"state": "failed", "last_run": {
+        "status": "failed", "message": "校验失败"}})
     sending.send_due(tomorrow_morning())
     content = receiver.bodies[0][1]["markdown"]["content"]
     assert "**备份**" in content and '<font color="warning">最近一次备份失败：校验失败</font>' in content

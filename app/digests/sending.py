@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.backups.status import latest as latest_backup
 from app.db_types import utcnow
 from app.digests import render, schedule, summary, transport
 from app.digests.models import Channel, DigestDelivery, Subscription
@@ -21,10 +22,6 @@ from app.notifications.services import notify
 from app.reports.periods import Period
 from app.settings.services import business_zone
 
-try:
-    from app.backups.status import latest as latest_backup
-except ImportError:  # an installation without scheduled backups: the summary has no backups section
-    latest_backup = None
 
 MAX_ATTEMPTS = 12  # every 5 minutes: an hour of trying, then the period is given up (and shown as failed)
 
@@ -32,8 +29,7 @@ MAX_ATTEMPTS = 12  # every 5 minutes: an hour of trying, then the period is give
 def _digest(period: Period, now: datetime, found: dict) -> summary.Digest:
     if period not in found:
         today = now.astimezone(business_zone()).date()
-        status = latest_backup() if latest_backup is not None else None
-        found[period] = summary.build(period, today, status, with_backups=latest_backup is not None)
+        found[period] = summary.build(period, today, latest_backup(now), with_backups=True)
     return found[period]
 
 

@@ -40,7 +40,7 @@ class Short:
 class BackupLine:
     """The backups section: whether the owner should worry, and what to say."""
     ok: bool
-    status: str          # "ok", "failed" or "none"
+    status: str          # the backup status's state (ok, failed, overdue, off, no_key), or "none": never backed up
     finished_at: datetime | None = None
     size: int | None = None
     verified: bool = False
@@ -82,16 +82,19 @@ def short(limit: int = TOP) -> list[Short]:
 
 
 def backup_line(status: dict | None) -> BackupLine:
-    """The backups section from the backup module's latest-run status.
+    """The backups section from app.backups.status.latest(): only a verified run within the last day is good news.
 
-    `status`: None when no backup has run, else {"status": "ok" | "failed", "finished_at": datetime,
-    "size": bytes, "verified": bool, "message": str}. Only a verified, successful run is good news.
+    `status["state"]` is ok, failed, overdue (nothing succeeded for 26 hours), off or no_key; `last_run` the
+    latest finished run ({finished_at, status, verified, size, message}) or None.
     """
     if not status:
         return BackupLine(False, "none")
-    good = status.get("status") == "ok" and bool(status.get("verified"))
-    return BackupLine(good, "ok" if status.get("status") == "ok" else "failed", status.get("finished_at"),
-                      status.get("size"), bool(status.get("verified")), str(status.get("message") or ""))
+    run = status.get("last_run") or {}
+    state = status.get("state")
+    if state == "overdue" and not run:
+        state = "none"
+    return BackupLine(state == "ok" and bool(run.get("verified")), state, run.get("finished_at"), run.get("size"),
+                      bool(run.get("verified")), str(run.get("message") or ""))
 
 
 def build(period: Period, as_of: date, backup_status: dict | None = None, with_backups: bool = False) -> Digest:

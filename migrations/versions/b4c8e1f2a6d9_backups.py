@@ -1,7 +1,7 @@
 """backups: the owner's backup settings and the record of every backup run
 
 Revision ID: b4c8e1f2a6d9
-Revises: c7e2a9d4f1b3
+Revises: d1e5a7b3c9f2
 Create Date: 2026-12-06 22:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b4c8e1f2a6d9'
-down_revision = 'c7e2a9d4f1b3'
+down_revision = 'd1e5a7b3c9f2'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """digests: scheduled report subscriptions, their deliveries, SMTP settings; in-app notifications
 
 Revision ID: d1e5a7b3c9f2
-Revises: c7e2a9d4f1b3
+Revises: a3f18c6e2d90
 Create Date: 2026-12-06 22:06:07.783555
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd1e5a7b3c9f2'
-down_revision = 'c7e2a9d4f1b3'
+down_revision = 'a3f18c6e2d90'
 branch_labels = None
 depends_on = None
 
