@@ -61,7 +61,7 @@ def test_enabling_needs_a_right_code_and_makes_ten_recovery_codes_kept_as_hashes
     assert refused.value.field == "code" and user.totp_enabled_at is None
     codes = two_factor.enable(user, secret, pyotp.TOTP(secret).now())
     db.session.commit()
-    assert len(codes) == 10 and len(set(codes)) == 10 and all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", c) for c in codes)
+    assert len(set(codes)) == 10 and all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", code) for code in codes)
     stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
     assert len(stored) == 10 and not set(codes) & set(stored) and not {c.replace("-", "") for c in codes} & set(stored)
     with pytest.raises(InvalidState):
@@ -163,7 +163,8 @@ def test_a_role_that_requires_it_is_taken_to_enrol_and_can_do_nothing_else(clien
     page = client.get("/account/2fa").get_data(as_text=True)
     assert "您的角色必须使用两步登录" in page
     secret = re.search(r'id="totp-secret"[^>]*value="([A-Z2-7]{32})"', page).group(1)
-    client.post("/account/2fa/enable", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(client, "/account/2fa")})
+    client.post("/account/2fa/enable", data={"code": pyotp.TOTP(secret).now(),
+                                              "csrf_token": csrf_token(client, "/account/2fa")})
     assert client.get("/").status_code == 200
 
 

@@ -69,4 +69,5 @@ class SecurityPolicyForm(FlaskForm):
     """Which roles must use two-step sign-in: one checkbox per role (templates/auth/security_policy.html)."""
     roles = SelectMultipleField(_l("Roles that must use two-step sign-in"), widget=ListWidget(prefix_label=False),
                                 option_widget=CheckboxInput(),
-                                choices=lambda: [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+                                choices=lambda: [SelectChoice(role.value, label)
+                                                 for role, label in ROLE_LABELS.items()])

@@ -203,7 +203,7 @@ def _live_counts(user: User) -> dict:
                 TrustedDevice.user_id == user.id))}
 
 
-# ---- the sign-in's audit trail ----------------------------------------------------------------------------------------
+# ---- the sign-in's audit trail ------------------------------------------------------------------------------------
 
 class SignInAttempt:
     """What a failed sign-in with an unknown username is logged against (there is no user to point at)."""
