@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.auth import services as auth
+from app.auth import two_factor
 from app.catalog import services as catalog
 from app.catalog.barcodes import gtin_check_digit
 from app.db_types import business_today
@@ -74,6 +75,9 @@ def load_demo() -> list[tuple[str, str, str]]:
         "bank_account": "1219 0865 4310 888",
         "is_demo": True,  # its owner is offered to clear it and start for real (app/setup/demo_clear.py)
     })
+    # The printed demo logins must work at once: no role of the demo company has to set up two-step sign-in (the
+    # owner can require it at /settings/security; a real company starts with owner and finance required).
+    two_factor.set_required_roles(owner, ())
     products = _load_stock(owner)
     _load_purchasing(users, products)
     _load_sales(users, products)

@@ -19,6 +19,7 @@ from app import create_app
 from app.audit.models import AuditEntry
 from app.auth import services as auth
 from app.auth.models import ApiToken, User, UserSession
+from app.auth import two_factor
 from app.auth.roles import Role
 from app.checks import run_all
 from app.config import TestConfig
@@ -281,6 +282,17 @@ def test_demo_is_marked_and_its_owner_is_offered_to_clear_it(client, demo):
     assert "/setup/clear-demo" in client.get("/settings").get_data(as_text=True)
     page = client.get("/setup/clear-demo").get_data(as_text=True)
     assert "上海鼎盛商贸有限公司" in page
+
+
+def test_the_demo_logins_need_no_second_factor_but_a_real_company_starts_with_owner_and_finance(client, demo):
+    """The printed demo logins sign straight in; once the demo is cleared the default (owner, finance) applies."""
+    client.application.config["TWO_FACTOR_DEFAULT_ROLES"] = ("owner", "finance")
+    sign_in_boss(client)
+    assert client.get("/").status_code == 200
+    demo_clear.clear_demo(demo, "上海鼎盛商贸有限公司")
+    db.session.commit()
+    with client.application.app_context():
+        assert two_factor.required_roles() == {Role.OWNER, Role.FINANCE}
 
 
 def test_clearing_refuses_a_wrong_company_name_and_writes_nothing(client, demo):

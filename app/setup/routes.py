@@ -57,7 +57,8 @@ def start():
             refuse(form, error)
             g.pop("company", None)  # it held what was typed; nothing of it was written
         else:
-            auth.open_session(owner)  # form_write commits it before the cookie is sent
+            # form_write commits it before the cookie is sent
+            auth.open_session(owner, request.headers.get("User-Agent", ""), request.remote_addr or "")
             session.clear()
             login_user(owner)
             flash(_("Welcome! Your company is set up. The checklist below leads to what comes next."), "success")
