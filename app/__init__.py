@@ -65,8 +65,10 @@ ROUTE_MODULES = {
     "setup": ("routes",), "help": ("routes",), "imports": ("routes",), "opening": ("routes",),
     "books": ("routes", "report_routes", "export_routes"), "money": ("routes", "expense_routes", "reconcile_routes"),
     "sharing": ("routes", "public"),
+    "webhooks": ("routes",),
     "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
-            "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing"),
+            "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing",
+            "webhooks"),
 }
 
 
@@ -89,6 +91,8 @@ def _register_hooks(app):
     from app.security import add_security_headers
 
     database.init_app(app)
+    from app.webhooks import capture
+    capture.init_app(app)  # every session's changes become outbox rows for the endpoints that want them
     app.before_request(enforce)
     # After-request hooks run last-registered first: gzip the final body, then the built files' cache header,
     # then the security headers on top.

@@ -24,3 +24,4 @@ from app.settings.models import CompanySettings  # noqa: F401
 from app.sharing.models import ShareLink, ShareOpening  # noqa: F401
 from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan  # noqa: F401
 from app.reports.models import SalesFact  # noqa: F401
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage  # noqa: F401

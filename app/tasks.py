@@ -40,3 +40,19 @@ def morning_reorder():
     """Every morning at 7: if the owner turned it on, draft purchase orders from the reorder suggestions."""
     from app.purchasing.reorder import draft_if_enabled
     return _in_app(lambda: len(draft_if_enabled()))
+
+
+@huey.task()
+def deliver_webhooks():
+    """Send the webhook deliveries that are due (queued after each commit that wrote some)."""
+    from app.webhooks.delivery import deliver_due
+    return _in_app(deliver_due)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_webhooks():
+    """Every minute: retries that came due, anything queued by a process that died before its task ran, and
+    messages past the delivery log's 30 days."""
+    from app.db_types import utcnow
+    from app.webhooks.delivery import deliver_due, prune
+    return _in_app(lambda: (deliver_due(), prune(utcnow()))[0])

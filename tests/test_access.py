@@ -318,6 +318,20 @@ ROUTE_ROLES = {
     "money.reconcile_remove": FINANCE,
     "money.transfer_new": FINANCE,
     "money.transfers": FINANCE,
+    "webhooks.index": OWNER,
+    "webhooks.new": OWNER,
+    "webhooks.edit": OWNER,
+    "webhooks.show": OWNER,
+    "webhooks.test": OWNER,
+    "webhooks.rotate": OWNER,
+    "webhooks.delete": OWNER,
+    "webhooks.send_again": OWNER,
+    "api.webhooks_index": OWNER,
+    "api.webhooks_create": OWNER,
+    "api.webhooks_show": OWNER,
+    "api.webhooks_update": OWNER,
+    "api.webhooks_delete": OWNER,
+    "api.webhooks_deliveries": OWNER,
 }
 
 

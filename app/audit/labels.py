@@ -98,6 +98,13 @@ ACTIONS = {
     "other_income.create": lazy_pgettext("audit action", "Other income recorded"),
     "expense_category.create": lazy_pgettext("audit action", "Expense category added"),
     "expense_category.update": lazy_pgettext("audit action", "Expense category changed"),
+    # webhooks (issue 18)
+    "webhook.create": lazy_pgettext("audit action", "Webhook endpoint added"),
+    "webhook.update": lazy_pgettext("audit action", "Webhook endpoint changed"),
+    "webhook.rotate_secret": lazy_pgettext("audit action", "Webhook secret replaced"),
+    "webhook.delete": lazy_pgettext("audit action", "Webhook endpoint deleted"),
+    "webhook.test": lazy_pgettext("audit action", "Webhook test event sent"),
+    "webhook.send_again": lazy_pgettext("audit action", "Webhook delivery sent again"),
 }
 
 OBJECTS = {
@@ -128,6 +135,7 @@ OBJECTS = {
     "MoneyTransfer": lazy_pgettext("audit object", "Money transfer"),
     "Expense": lazy_pgettext("audit object", "Expense or other income"),
     "ExpenseCategory": lazy_pgettext("audit object", "Expense category"),
+    "WebhookEndpoint": lazy_pgettext("audit object", "Webhook endpoint"),
 }
 
 FIELDS = {
@@ -212,6 +220,12 @@ FIELDS = {
     "pending": lazy_pgettext("audit field", "Waiting for the invited"),
     "invitation": lazy_pgettext("audit field", "Invitation"),
     "expires_at": lazy_pgettext("audit field", "Valid until"),
+    # webhooks (issue 18)
+    "url": lazy_pgettext("audit field", "Address (URL)"),
+    "events": lazy_pgettext("audit field", "Events"),
+    "secret": lazy_pgettext("audit field", "Signing secret"),
+    "message": lazy_pgettext("audit field", "Webhook message"),
+    "description": lazy_pgettext("audit field", "Description"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.
