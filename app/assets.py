@@ -33,6 +33,7 @@ AREAS = {
     "books": ("books",),  # the books' own screens (templates/books/)
     "printing": ("printing",),  # narrow slips for thermal printers (templates/printing/)
     "sharing": ("sales", "sharing"),  # share links: the panel on sales documents, the customer's page (app/sharing)
+    "webhooks": ("webhooks",),  # the owner's webhook endpoints and their delivery log (app/webhooks)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

@@ -269,3 +269,21 @@ def test_old_messages_are_pruned_once_nothing_waits(app):
     assert delivery.prune(later) == 1  # the delivered one; the waiting one stays
     db.session.commit()
     assert [m.id for m in _messages()] == [waiting.message_id]
+
+
+def test_documents_along_an_order_each_send_their_event(app):
+    from app.lines import QtyInput
+    from app.sales import fulfilment
+    owner = factories.user()
+    _endpoint(owner, events=["sales_order.confirmed", "sales_delivery.created", "sales_invoice.created",
+                             "sales_return.created", "sales_receipt.created"])
+    warehouse, product = factories.warehouse(), factories.product()
+    factories.stock(product, warehouse, 10)
+    order = factories.order(factories.customer(), [(product, 2)], warehouse=warehouse, confirm=True)
+    delivery_doc = fulfilment.deliver(owner, order, [QtyInput(order.lines[0].id, Decimal(2))])
+    db.session.commit()
+    fulfilment.return_goods(owner, order, [QtyInput(order.lines[0].id, Decimal(2))], reason="退回")
+    db.session.commit()
+    assert [m.event_type for m in _messages()] == ["sales_order.confirmed", "sales_delivery.created",
+                                                   "sales_return.created"]  # delivered, not billed: no slip
+    assert json.loads(_messages()[1].body)["data"]["id"] == delivery_doc.id

@@ -39,12 +39,14 @@ UPDATED = {Product: "product.updated", Customer: "customer.updated", Supplier: "
 # Columns that change as a side effect of other work (costs on receipt, search keys, timestamps) or that the
 # API does not show (the photo): changing only these is not an update a receiver hears of.
 NOT_AN_UPDATE = frozenset({"avg_cost", "search_text", "updated_at", "photo", "photo_version"})
+# (model, new status) -> (event, the status it must come from, or None for any). refresh_status
+# (app.trade.status) can also set "confirmed" on an order with nothing moved: only a draft's confirmation is one.
 STATUS = {
-    (SalesOrder, OrderStatus.CONFIRMED): "sales_order.confirmed",
-    (SalesOrder, OrderStatus.CANCELLED): "sales_order.cancelled",
-    (PurchaseOrder, PurchaseStatus.CONFIRMED): "purchase_order.confirmed",
-    (PurchaseOrder, PurchaseStatus.CANCELLED): "purchase_order.cancelled",
-    (Stocktake, StocktakeStatus.POSTED): "stocktake.posted",
+    (SalesOrder, OrderStatus.CONFIRMED): ("sales_order.confirmed", OrderStatus.DRAFT),
+    (SalesOrder, OrderStatus.CANCELLED): ("sales_order.cancelled", None),
+    (PurchaseOrder, PurchaseStatus.CONFIRMED): ("purchase_order.confirmed", PurchaseStatus.DRAFT),
+    (PurchaseOrder, PurchaseStatus.CANCELLED): ("purchase_order.cancelled", None),
+    (Stocktake, StocktakeStatus.POSTED): ("stocktake.posted", None),
 }
 
 
@@ -120,7 +122,8 @@ def _changes(obj):
             yield UPDATED[kind], None
     if kind in (SalesOrder, PurchaseOrder, Stocktake):
         history = state.attrs.status.history
-        if history.added and (name := STATUS.get((kind, history.added[0]))):
+        name, came_from = STATUS.get((kind, history.added[0]), (None, None)) if history.added else (None, None)
+        if name and (came_from is None or came_from in history.deleted):
             yield name, None
 
 
