@@ -146,3 +146,17 @@ def test_edit_turns_an_endpoint_off_and_nothing_is_queued_for_it(client, login):
     assert endpoint.active is False
     factories.customer()
     assert db.session.scalars(select(WebhookMessage)).all() == []
+
+
+def test_changes_made_over_the_api_send_one_event_each_and_refused_ones_none(api):
+    owner = api("owner")
+    owner.post("/webhooks", {"url": "https://erp.example.com/hooks", "events": ["product.created", "product.updated"]})
+    made = owner.post("/products", {"sku": "HOOK-1", "name": "推送商品", "barcode": "6920000000005"})
+    assert made.status_code == 201
+    changed = owner.patch(f"/products/{made.json['id']}", {"name": "推送商品二", "sale_price": "30.00", "notes": "改"})
+    assert changed.status_code == 200
+    refused = owner.post("/products", {"sku": "HOOK-1", "name": "重复"})  # a taken SKU: 409, rolled back
+    assert refused.status_code == 409
+    messages = db.session.scalars(select(WebhookMessage).order_by(WebhookMessage.id)).all()
+    assert [m.event_type for m in messages] == ["product.created", "product.updated"]
+    assert json.loads(messages[1].body)["data"] == changed.json  # the same body the owner's GET gives
