@@ -44,9 +44,13 @@ def morning_reorder():
 
 @huey.task()
 def deliver_webhooks():
-    """Send the webhook deliveries that are due (queued after each commit that wrote some)."""
-    from app.webhooks.delivery import deliver_due
-    return _in_app(deliver_due)
+    """Send the webhook deliveries that are due (queued after each commit that wrote some); a retry due before
+    the next sweep is queued for its time."""
+    from app.db_types import utcnow
+    from app.webhooks.delivery import deliver_due, wait_for_next
+    wait = _in_app(lambda: wait_for_next(utcnow()) if deliver_due() else None)
+    if wait is not None and wait < 60:
+        deliver_webhooks.schedule(delay=wait)
 
 
 @huey.periodic_task(crontab(minute="*"))

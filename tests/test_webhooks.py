@@ -150,6 +150,7 @@ def test_a_failing_receiver_gets_retries_on_the_schedule_then_failed(app):
         factories.customer()
         clock = Clock()
         assert delivery.deliver_due(clock) == 1
+        assert delivery.wait_for_next(clock.now) == 5  # the sending task queues itself for the first retry
         [row] = db.session.scalars(select(WebhookDelivery)).all()
         waits = []
         for expected in delivery.RETRY_DELAYS:
@@ -162,6 +163,7 @@ def test_a_failing_receiver_gets_retries_on_the_schedule_then_failed(app):
             clock.now = row.next_attempt_at
             assert delivery.deliver_due(clock) == 1
         db.session.refresh(row)
+        assert delivery.wait_for_next(clock.now) is None  # failed: nothing waits any more
         assert waits == list(delivery.RETRY_DELAYS) and sum(waits, timedelta()) > timedelta(hours=24)
         assert row.status == DeliveryStatus.FAILED and row.attempts == 8 and row.next_attempt_at is None
         assert len(receiver.requests) == 8
@@ -287,3 +289,12 @@ def test_documents_along_an_order_each_send_their_event(app):
     assert [m.event_type for m in _messages()] == ["sales_order.confirmed", "sales_delivery.created",
                                                    "sales_return.created"]  # delivered, not billed: no slip
     assert json.loads(_messages()[1].body)["data"]["id"] == delivery_doc.id
+
+
+def test_the_sweep_runs_every_minute():
+    from datetime import datetime
+
+    from app.tasks import huey, sweep_webhooks
+    assert sweep_webhooks.task_class in huey._registry._periodic_tasks
+    sweep = sweep_webhooks.task_class()
+    assert all(sweep.validate_datetime(datetime(2026, 12, 6, hour, minute)) for hour in (0, 13) for minute in (0, 7, 59))

@@ -5,7 +5,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -52,6 +52,14 @@ def due(now: datetime, limit: int = BATCH) -> list[int]:
         WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= now,
         WebhookEndpoint.active.is_(True))
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
+
+
+def wait_for_next(now: datetime) -> float | None:
+    """Seconds until the soonest waiting delivery (to an active endpoint) is due, if one waits: the task that sends
+    queues itself again for a retry due before the next minute's sweep (the first comes 5 s after a failure)."""
+    soonest = db.session.scalar(select(func.min(WebhookDelivery.next_attempt_at)).join(WebhookDelivery.endpoint).where(
+        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookEndpoint.active.is_(True)))
+    return None if soonest is None else max((soonest - now).total_seconds(), 0)
 
 
 def claim(delivery_id: int, now: datetime) -> bool:
