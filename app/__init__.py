@@ -68,8 +68,10 @@ ROUTE_MODULES = {
     "sharing": ("routes", "public"),
     "digests": ("routes",), "notifications": ("routes",),
     "backups": ("routes",),
+    "webhooks": ("routes",),
     "api": ("routes", "idempotent", "catalog", "inventory", "users", "finance", "partners", "sales", "purchasing",
-            "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing"),
+            "suppliers", "stocktake", "reports", "reports_inventory", "books", "sharing",
+            "webhooks"),
 }
 
 
@@ -92,6 +94,8 @@ def _register_hooks(app):
     from app.security import add_security_headers
 
     database.init_app(app)
+    from app.webhooks import capture
+    capture.init_app(app)  # every session's changes become outbox rows for the endpoints that want them
     app.before_request(enforce)
     # After-request hooks run last-registered first: gzip the final body, then the built files' cache header,
     # then the security headers on top.

@@ -34,6 +34,7 @@ AREAS = {
     "printing": ("printing",),  # narrow slips for thermal printers (templates/printing/)
     "sharing": ("sales", "sharing"),  # share links: the panel on sales documents, the customer's page (app/sharing)
     "backups": ("backups",),  # the owner's backup screen (app/backups)
+    "webhooks": ("webhooks",),  # the owner's webhook endpoints and their delivery log (app/webhooks)
 }
 BUILD = "build"  # under static/: generated, ignored by git
 _built: dict[tuple, str] = {}

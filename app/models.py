@@ -27,3 +27,4 @@ from app.stocktake.models import Stocktake, StocktakeLine, StocktakeScan  # noqa
 from app.reports.models import SalesFact  # noqa: F401
 from app.digests.models import DigestDelivery, SmtpSettings, Subscription  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage  # noqa: F401

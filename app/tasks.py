@@ -63,3 +63,23 @@ def backup_now(user_id: int):
     """The owner's "back up now" from the backup screen."""
     from app.backups.task import run_now
     return _in_app(lambda: run_now(user_id).status)
+
+
+@huey.task()
+def deliver_webhooks():
+    """Send the webhook deliveries that are due (queued after each commit that wrote some); a retry due before
+    the next sweep is queued for its time."""
+    from app.db_types import utcnow
+    from app.webhooks.delivery import deliver_due, wait_for_next
+    wait = _in_app(lambda: wait_for_next(utcnow()) if deliver_due() else None)
+    if wait is not None and wait < 60:
+        deliver_webhooks.schedule(delay=wait)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_webhooks():
+    """Every minute: retries that came due, anything queued by a process that died before its task ran, and
+    messages past the delivery log's 30 days."""
+    from app.db_types import utcnow
+    from app.webhooks.delivery import deliver_due, prune
+    return _in_app(lambda: (deliver_due(), prune(utcnow()))[0])

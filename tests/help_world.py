@@ -64,11 +64,15 @@ def screen_world(owner, before_documents=None) -> dict:
     db.session.commit()
     purchase = world["purchase_order"]
     books = _books_world(owner, invoice)
+    from app.webhooks import services as webhooks
+    hook = webhooks.create_endpoint(owner, "https://erp.example.com/hooks", ["sales_order.confirmed"], "ERP")
+    db.session.commit()
     return {
         "args": {"product_id": goods[0].id, "customer_id": world["customers"][0].id, "order_id": confirmed.id,
                  "delivery_id": delivery.id, "invoice_id": invoice.id, "return_id": sales_return.id,
                  "payment_id": payment.id, "supplier_id": world["supplier"].id, "user_id": clerk.id,
                  "adjustment_id": adjustment.id, "transfer_id": transfer.id, "stocktake_id": stocktake.id,
+                 "webhook_id": hook.id,
                  **books["args"], **openings},
         # The state a screen needs to show its fields: goods to return, a purchase order to receive.
         "overrides": {

@@ -345,6 +345,20 @@ ROUTE_ROLES = {
     "notifications.bell": ALL,
     "notifications.read_all": ALL,
     "notifications.mark_read": ALL,
+    "webhooks.index": OWNER,
+    "webhooks.new": OWNER,
+    "webhooks.edit": OWNER,
+    "webhooks.show": OWNER,
+    "webhooks.test": OWNER,
+    "webhooks.rotate": OWNER,
+    "webhooks.delete": OWNER,
+    "webhooks.send_again": OWNER,
+    "api.webhooks_index": OWNER,
+    "api.webhooks_create": OWNER,
+    "api.webhooks_show": OWNER,
+    "api.webhooks_update": OWNER,
+    "api.webhooks_delete": OWNER,
+    "api.webhooks_deliveries": OWNER,
 }
 
 

@@ -11,6 +11,7 @@ from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
 from app.api.pagination import MAX_PER_PAGE, paginate
 from app.errors import PROBLEM_STATUS, BusinessRuleError
 from app.limits import MAX_ID, MAX_PAGE, parse_date, parse_int
+from app.webhooks.openapi import document as webhook_document
 
 MAX_QUERY_TEXT = 200
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -213,6 +214,7 @@ def document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": paths,
+        "webhooks": webhook_document(schemas),
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

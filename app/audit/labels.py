@@ -119,6 +119,13 @@ ACTIONS = {
     "backup.settings": lazy_pgettext("audit action", "Backup settings changed"),
     "backup.key": lazy_pgettext("audit action", "Backup key made"),
     "backup.key_shown": lazy_pgettext("audit action", "Backup key shown or downloaded"),
+    # webhooks (issue 18)
+    "webhook.create": lazy_pgettext("audit action", "Webhook endpoint added"),
+    "webhook.update": lazy_pgettext("audit action", "Webhook endpoint changed"),
+    "webhook.rotate_secret": lazy_pgettext("audit action", "Webhook secret replaced"),
+    "webhook.delete": lazy_pgettext("audit action", "Webhook endpoint deleted"),
+    "webhook.test": lazy_pgettext("audit action", "Webhook test event sent"),
+    "webhook.send_again": lazy_pgettext("audit action", "Webhook delivery sent again"),
 }
 
 OBJECTS = {
@@ -154,6 +161,7 @@ OBJECTS = {
     "Subscription": lazy_pgettext("audit object", "Report subscription"),
     "SmtpSettings": lazy_pgettext("audit object", "Email server"),
     "BackupSettings": lazy_pgettext("audit object", "Backup settings"),  # backups (issue 18)
+    "WebhookEndpoint": lazy_pgettext("audit object", "Webhook endpoint"),
 }
 
 FIELDS = {
@@ -275,6 +283,12 @@ FIELDS = {
     "s3_access_key": lazy_pgettext("audit field", "S3 access key ID"),
     "s3_secret_key": lazy_pgettext("audit field", "S3 secret access key"),
     "recipient": lazy_pgettext("audit field", "Backup public key"),
+    # webhooks (issue 18)
+    "url": lazy_pgettext("audit field", "Address (URL)"),
+    "events": lazy_pgettext("audit field", "Events"),
+    "secret": lazy_pgettext("audit field", "Signing secret"),
+    "message": lazy_pgettext("audit field", "Webhook message"),
+    "description": lazy_pgettext("audit field", "Description"),
 }
 
 # Fields whose values are an enum's codes: the enum names them. "status" depends on what changed state.
