@@ -271,7 +271,7 @@ FIELDS = {
     "required": lazy_pgettext("audit field", "Must use two-step sign-in"),
     # backups (issue 18)
     "enabled": lazy_pgettext("audit field", "Daily backups"),
-    "time_of_day": lazy_pgettext("audit field", "Time of day"),
+    "time_of_day": lazy_pgettext("audit field", "Backup time"),
     "keep_days": lazy_pgettext("audit field", "Keep for (days)"),
     "keep_copies": lazy_pgettext("audit field", "Keep at most (copies)"),
     "destination": lazy_pgettext("audit field", "Where backups are kept"),

@@ -14,7 +14,7 @@ VALUES = ("enabled", "time_of_day", "keep_days", "keep_copies", "destination", "
 
 class BackupSettingsForm(FlaskForm):
     enabled = BooleanField(_l("Back up every day"))
-    time_of_day = StringField(_l("Time of day"), validators=[
+    time_of_day = StringField(_l("Backup time"), validators=[
         DataRequired(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("A time such as 02:30."))],
         render_kw={"type": "time"})
     keep_days = IntegerField(_l("Keep for (days)"), validators=[NumberRange(0, 3650)], render_kw={"inputmode": "numeric"})
