@@ -141,3 +141,10 @@ def test_removing_a_subscription_removes_its_results(client, login):
     assert db.session.scalars(select(Subscription)).all() == []
     assert db.session.scalars(select(DigestDelivery)).all() == []
     assert "删除报表订阅" in client.get("/audit", headers=ZH).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role, linked", [("finance", True), ("owner", True), ("sales", False)])
+def test_the_account_page_leads_subscribers_to_their_reports(client, login, role, linked):
+    """Finance has no settings page: 我的 is where it finds its subscriptions."""
+    login(role)
+    assert ('href="/settings/reports"' in client.get("/account").get_data(as_text=True)) == linked
