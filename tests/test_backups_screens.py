@@ -57,6 +57,15 @@ def test_the_owner_makes_a_key_then_sees_and_downloads_it_after_the_password(cli
     assert actions.count("backup.key_shown") == 2 and "backup.key" in actions
 
 
+def test_guessing_the_password_for_the_key_is_limited_as_at_sign_in(client, owner):
+    client.application.config["LOGIN_LIMITS"] = ("2 per minute", "100 per minute")
+    _post(client, "/settings/backups/key/new", {"idempotency_key": "k1"})
+    for _attempt in range(2):
+        assert _post(client, "/settings/backups/key", {"password": "guess", "action": "show"}).status_code == 422
+    blocked = _post(client, "/settings/backups/key", {"password": PASSWORD, "action": "show"})
+    assert blocked.status_code == 429 and "AGE-SECRET-KEY-" not in blocked.get_data(as_text=True)
+
+
 def test_a_new_key_keeps_the_old_one_beside_it(client, owner, tmp_path):
     _post(client, "/settings/backups/key/new", {"idempotency_key": "k1"})
     first = _settings().recipient

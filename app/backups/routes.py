@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from app.auth import devices, throttle
 from app.auth.roles import Role, allow
 from app.backups import crypto, services
 from app.backups.status import latest
@@ -48,9 +49,15 @@ def reveal_key():
     """The key file, shown or downloaded after the owner enters their password again."""
     form = RevealKeyForm()
     if form.validate_on_submit():
+        # The key opens every backup: a stolen session must not guess the password here faster than at sign-in.
+        device = devices.trusted(g.user.username)
+        if not throttle.login_allowed(g.user.username, request.remote_addr or "?", device):
+            form.password.errors.append(_("Too many attempts. Please wait a minute and try again."))
+            return _page(key_form=form, status=429)
         try:
             text = services.key_text(g.user, form.password.data)
         except BusinessRuleError as error:
+            throttle.login_failed(g.user.username, device)
             refuse(form, error)
         else:
             if request.form.get("action") == "download":
