@@ -88,7 +88,9 @@ def other_screens(ids: dict) -> list[tuple[str, str]]:
         ("stockout risk", "/reports/inventory/stockout-risk"), ("users", "/users"), ("audit", "/audit"),
         ("settings", "/settings"), ("account", "/account"),
         ("scheduled reports", "/settings/reports"), ("email server", "/settings/reports/smtp"),
-        ("notifications", "/notifications"),
+        ("notifications", "/notifications"), ("sign-in security", "/settings/security"),
+        ("two-step sign-in", "/account/2fa"), ("devices", "/account/devices"), ("backups", "/settings/backups"),
+        ("webhooks", "/settings/webhooks"), ("new webhook", "/settings/webhooks/new"),
         ("help", "/help?q=订单"), ("help page", "/help/sales.show"), ("quick start", "/help/quickstart"),
         ("tour", "/orders?tour=owner.0.0"),
     ]
