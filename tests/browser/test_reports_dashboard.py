@@ -60,7 +60,7 @@ def test_the_owner_reads_the_dashboard_on_a_tablet_and_drills_down_to_overdue_in
 
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator(".dash-headline .dash-tile")).to_have_count(3)
-    expect(page.locator(".dash-attention .dash-tile")).to_have_count(5)
+    expect(page.locator(".dash-attention .dash-tile")).to_have_count(6)  # five money and stock items, and backups
     expect(page.locator(".dash-headline").get_by_text("¥100.00")).to_be_visible()  # 4 x 25, before tax
     charts = page.locator("svg.chart")
     expect(charts).to_have_count(4)  # the 30-day line, the 7-day bars, top products, top customers
@@ -91,7 +91,7 @@ def test_the_dashboard_fits_a_phone(new_page):
     sign_in(page, owner)
     page.goto("/reports/?period=week")
     expect(page.locator("svg.chart").first).to_be_visible()
-    expect(page.locator(".dash-attention .dash-tile")).to_have_count(5)
+    expect(page.locator(".dash-attention .dash-tile")).to_have_count(6)  # five money and stock items, and backups
     assert_no_horizontal_scroll(page)
     page.set_viewport_size({"width": 360, "height": 740})
     assert_no_horizontal_scroll(page)
