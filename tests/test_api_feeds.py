@@ -60,6 +60,9 @@ def test_a_feed_pages_in_change_order_ties_broken_by_id(api):
     # updated_since is inclusive; later than everything: nothing
     assert _feed(owner, "/products", updated_since="2026-03-01T08:00:05Z")["total"] == 3
     assert _feed(owner, "/products", updated_since="2026-03-01T08:00:06Z")["items"] == []
+    # from the very start, in Beijing time (1899 in UTC): its cursor still reads back
+    start = _feed(owner, "/sales-returns", updated_since="1900-01-01T00:00:00+08:00")  # none: the cursor stays there
+    assert _feed(owner, "/sales-returns", cursor=start["next_cursor"])["items"] == []
 
 
 def test_a_row_changed_while_paging_is_seen_again_never_skipped(api):

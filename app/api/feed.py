@@ -98,8 +98,11 @@ def _decode(cursor: str, width: int) -> tuple[tuple, tuple]:
             and isinstance(data[1], list) and len(data[1]) == width
             and all(_is_id(v) for v in (*data[1], data[3]))):
         raise wrong
-    first, deleted_at = parse_instant(data[0]), parse_instant(data[2])
-    if first is None or deleted_at is None:
+    try:  # the times _encode wrote (an updated_since in +08:00 on 1900-01-01 is in 1899 in UTC)
+        first, deleted_at = datetime.fromisoformat(data[0]), datetime.fromisoformat(data[2])
+    except ValueError:
+        raise wrong from None
+    if first.tzinfo is None or deleted_at.tzinfo is None:
         raise wrong
     return (first, tuple(data[1])), (deleted_at, data[3])
 
