@@ -8,6 +8,7 @@ from app.books.models import (  # noqa: F401
 from app.books.mapping import AccountMapping  # noqa: F401
 from app.backups.models import BackupRun, BackupSettings  # noqa: F401
 from app.catalog.models import Barcode, Category, PackUnit, Product  # noqa: F401
+from app.feeds.models import Tombstone  # noqa: F401  (and the session hooks that keep feeds honest)
 from app.finance.models import CreditAllocation, Payment, PaymentAllocation, PurchaseCreditAllocation  # noqa: F401
 from app.idempotency import IdempotencyRecord  # noqa: F401
 from app.inventory.models import (  # noqa: F401

@@ -7,14 +7,15 @@ from datetime import date
 
 from flask import request
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.api.feed import Feed
 from app.api.pagination import page_args
 from app.api.routes import bp
-from app.api.schema import (Boolean, Choice, Date, DecimalString, Integer, ListOf, Nested, Schema, String,
+from app.api.schema import (Boolean, Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             ValidationFailed)
-from app.api.spec import operation, reply, reply_page
+from app.api.spec import NOT_A_FEED, operation, reply, reply_page
 from app.auth.roles import BOOKS, allow
 from app.books import export as exports
 from app.books.ledgers import TrialRow, trial_balance
@@ -52,7 +53,9 @@ VOUCHER = Schema("Voucher", {
     "period": String(description="YYYY-MM"), "date": Date(source="booked_on"), "memo": String(),
     "document": String(source="source_number", description="The posting document's number; empty when by hand"),
     "source_type": String(description="The kind of document (sales_invoice, receipt ...) or manual"),
-    "source_id": Integer(nullable=True), "lines": ListOf(Nested(VOUCHER_LINE))})
+    "source_id": Integer(nullable=True), "lines": ListOf(Nested(VOUCHER_LINE)),
+    "updated_at": DateTime(source=lambda voucher: voucher.updated_at or voucher.created_at,
+                           description="When it was made, or last restated (an opening balance changed)")})
 TRIAL_ROW = Schema("TrialBalanceRow", {
     "code": String(source="account.code"), "name": String(source="account.name"),
     "parent_code": String(nullable=True, source="account.parent_code"),
@@ -65,7 +68,8 @@ TRIAL_BALANCE = Schema("TrialBalance", {
 
 @bp.route("/accounts")
 @allow(BOOKS)
-@operation("The chart of accounts (会计科目) with each account's balance", response=ACCOUNT, listing=True)
+@operation("The chart of accounts (会计科目) with each account's balance", response=ACCOUNT, listing=True,
+           description=NOT_A_FEED)
 def accounts_index():
     """Every account by code, parents summing their sub-accounts."""
     page, per_page = page_args(default_per_page=200)
@@ -87,7 +91,8 @@ def _dates() -> tuple[date | None, date | None]:
 
 @bp.route("/vouchers")
 @allow(BOOKS)
-@operation("List vouchers (记账凭证) with their lines, in number order", response=VOUCHER, listing=True, query={
+@operation("List vouchers (记账凭证) with their lines, in number order", response=VOUCHER, listing=True,
+           feed=Feed(Voucher, updated=func.coalesce(Voucher.updated_at, Voucher.created_at)), query={
     "from": {**DATE, "description": "First day (booked on or after)"},
     "to": {**DATE, "description": "Last day (booked on or before)"},
     "document": {"type": "string", "maxLength": 30, "description": "Only the voucher of this document number"}})

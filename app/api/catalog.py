@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from app.api.routes import bp
 from app.api.pagination import paginate
-from app.api.schema import Boolean, DecimalString, Integer, Schema, String, ValidationFailed
+from app.api.feed import Feed
+from app.api.schema import Boolean, DecimalString, Integer, Schema, String, ValidationFailed, updated
 from app.api.spec import operation, parse_body, reply
 from app.auth.roles import EVERYONE, PRODUCT_EDITORS, allow, sees_cost, sees_sale_price
 from app.catalog import services as catalog
@@ -23,6 +24,7 @@ PRODUCT = Schema("Product", {
     "sale_price": DecimalString(2, description="Absent for warehouse users", visible=sees_sale_price),
     "purchase_price": DecimalString(2, description="Absent for sales and warehouse users", visible=sees_cost),
     "min_stock": DecimalString(3), "max_stock": DecimalString(3), "active": Boolean(), "notes": String(),
+    "updated_at": updated(),
 })
 PRODUCT_LOOKUP = Schema("ProductLookup", {
     **PRODUCT.fields, "scan_quantity": DecimalString(3, description="Base units one scan of this barcode means"),
@@ -71,7 +73,7 @@ def _category_id(path: str | None) -> int | None:
 
 @bp.route("/products")
 @allow(EVERYONE)
-@operation("List products", response=PRODUCT, listing=True, item="api.products_show", query={
+@operation("List products", response=PRODUCT, listing=True, item="api.products_show", feed=Feed(Product), query={
     "q": {"type": "string", "description": "Search SKU, name, spec, barcode, pinyin or initials"},
     "active": {"type": "boolean"}, "category_id": {"type": "integer"}})
 def products_index():
@@ -82,7 +84,8 @@ def products_index():
     if (category_id := request.args.get("category_id", type=int)) is not None:
         query = query.where(Product.category_id == category_id)
     listing = paginate(query.order_by(Product.id))  # the page's ids (and the total), then only their rows
-    return reply({**listing, "items": catalog.listed(listing["items"])})
+    rows = {row["id"]: row for row in catalog.listed(listing["items"])}
+    return reply({**listing, "items": [rows[product_id] for product_id in listing["items"]]})  # a feed's order
 
 
 @bp.route("/products", methods=["POST"])

@@ -20,7 +20,9 @@ from app.api.schema import (
     Schema,
     String,
     ValidationFailed,
+    updated,
 )
+from app.api.feed import Feed
 from app.api.spec import Link, operation, parse_body, reply, reply_page
 from app.auth.roles import INVOICERS, MONEY_READERS, MONEY_WRITERS, PAYABLES, allow
 from app.db_types import business_today
@@ -61,7 +63,7 @@ PAYMENT = Schema("Payment", {
     "supplier_id": Integer(nullable=True), "amount": DecimalString(2),
     "method": Choice(PaymentMethod), "paid_on": Date(), "reference": String(), "notes": String(),
     "money_account_id": Integer(nullable=True, description="The money account paid into or from"),
-    "allocations": ListOf(Nested(ALLOCATION)), "created_at": DateTime()})
+    "allocations": ListOf(Nested(ALLOCATION)), "created_at": DateTime(), "updated_at": updated()})
 
 
 def _invoice(invoice_id) -> SalesInvoice:
@@ -86,7 +88,8 @@ def sales_orders_invoice(order_id):
 
 @bp.route("/sales-invoices")
 @allow(MONEY_READERS)
-@operation("List sales slips", response=INVOICE, listing=True, item="api.sales_invoices_show", links={
+@operation("List sales slips", response=INVOICE, listing=True, item="api.sales_invoices_show",
+           feed=Feed(SalesInvoice), links={
     "pay": Link("api.payments_create", body={
         "customer_id": "$response.body#/items/0/customer_id", "amount": "1.00", "method": "wechat",
         "allocations": [{"invoice_id": "$response.body#/items/0/id", "amount": "1.00"}]})}, query={
@@ -154,7 +157,7 @@ def _missing(field: str, message: str):
 @bp.route("/payments")
 @allow(MONEY_READERS | PAYABLES)
 @operation("List receipts from customers and payments to suppliers", response=PAYMENT, listing=True,
-           item="api.payments_show",
+           item="api.payments_show", feed=Feed(Payment),
            query={"customer_id": {"type": "integer"}, "supplier_id": {"type": "integer"}})
 def payments_index():
     """Payments the caller may see, newest first."""

@@ -3,13 +3,15 @@ from flask import abort, g, request, url_for
 from sqlalchemy import select
 
 from app.api.routes import bp
-from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
+from app.api import feed
+from app.api.feed import Feed
+from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String, updated
 from app.api.spec import operation, parse_body, reply, reply_page
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
 from app.extensions import db
 from app.inventory import queries
 from app.inventory import services as inventory
-from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockTransfer,
+from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockLevel, StockMove, StockTransfer,
                                   Warehouse)
 from app.inventory.services import LineInput
 from app.limits import COST, QUANTITY, SIGNED_QUANTITY
@@ -18,20 +20,22 @@ STOCK_WRITERS = (Role.OWNER, Role.WAREHOUSE)
 STOCK_READERS = (Role.OWNER, Role.WAREHOUSE, Role.PURCHASING, Role.FINANCE)
 
 WAREHOUSE = Schema("Warehouse", {"id": Integer(), "code": String(), "name": String(), "address": String(),
-                                 "is_default": Boolean()})
+                                 "is_default": Boolean(), "active": Boolean(), "updated_at": updated()})
 WAREHOUSE_CREATE = Schema("WarehouseCreate", {
     "code": String(required=True, min_length=1, max_length=20), "name": String(required=True, min_length=1,
                                                                                  max_length=100),
     "address": String(max_length=300), "is_default": Boolean()})
 STOCK_LEVEL = Schema("StockLevel", {"product_id": Integer(), "warehouse_id": Integer(), "on_hand": DecimalString(3),
-                                    "reserved": DecimalString(3), "available": DecimalString(3)})
+                                    "reserved": DecimalString(3), "available": DecimalString(3),
+                                    "updated_at": updated()})
 MOVE = Schema("StockMove", {
     "id": Integer(), "product_id": Integer(), "warehouse_id": Integer(), "qty": DecimalString(3, description="Signed"),
     "kind": Choice(MoveKind),
     "document": String(description="Blank (and user null) for a salesperson, but on their own documents",
                        source="source_number"),
     "created_at": DateTime(), "user": String(nullable=True, source="username"),
-    "unit_cost": DecimalString(4, description="Only for roles that may see costs", visible=sees_cost)})
+    "unit_cost": DecimalString(4, description="Only for roles that may see costs", visible=sees_cost),
+    "updated_at": updated("created_at")})
 LINE_IN = Schema("StockLineInput", {"product_id": Integer(required=True),
                                     "qty": DecimalString(3, SIGNED_QUANTITY, required=True),
                                     "unit_cost": DecimalString(4, COST, description="Inbound cost (roles that see costs)")})
@@ -50,19 +54,20 @@ DOC_LINE = Schema("StockDocumentLine", {**_MOVED, "unit_cost": DecimalString(
     4, description="Only for roles that see costs", visible=sees_cost)})
 ADJUSTMENT = Schema("Adjustment", {"id": Integer(), "number": String(), "warehouse_id": Integer(),
                                    "kind": Choice(AdjustmentKind), "reason": String(), "created_at": DateTime(),
-                                   "lines": ListOf(Nested(DOC_LINE))})
+                                   "updated_at": updated("created_at"), "lines": ListOf(Nested(DOC_LINE))})
 TRANSFER = Schema("Transfer", {"id": Integer(), "number": String(), "from_warehouse_id": Integer(),
                                "to_warehouse_id": Integer(), "notes": String(), "created_at": DateTime(),
+                               "updated_at": updated("created_at"),
                                "lines": ListOf(Nested(Schema("TransferLine", _MOVED)))})  # a transfer line has no cost
 
 
 @bp.route("/warehouses")
 @allow(EVERYONE)
-@operation("List warehouses", response=WAREHOUSE, listing=True)
+@operation("List warehouses", response=WAREHOUSE, listing=True, feed=Feed(Warehouse))
 def warehouses_index():
-    """Active warehouses, the default first."""
-    query = select(Warehouse).where(Warehouse.active).order_by(Warehouse.is_default.desc(), Warehouse.code)
-    return reply_page(query)
+    """Active warehouses, the default first; a feed has the closed ones too (a closing is a change)."""
+    query = select(Warehouse).order_by(Warehouse.is_default.desc(), Warehouse.code)
+    return reply_page(query if feed.requested() else query.where(Warehouse.active))
 
 
 @bp.route("/warehouses", methods=["POST"])
@@ -79,7 +84,7 @@ def warehouses_create():
 
 @bp.route("/stock")
 @allow(EVERYONE)
-@operation("Stock levels", response=STOCK_LEVEL, listing=True,
+@operation("Stock levels", response=STOCK_LEVEL, listing=True, feed=Feed(StockLevel, keys=("product_id", "warehouse_id")),
            query={"product_id": {"type": "integer"}, "warehouse_id": {"type": "integer"}})
 def stock_index():
     """On hand, reserved and available per product and warehouse."""
@@ -92,7 +97,7 @@ def stock_index():
 
 @bp.route("/stock/moves")
 @allow(EVERYONE)
-@operation("The stock ledger (append-only)", response=MOVE, listing=True,
+@operation("The stock ledger (append-only)", response=MOVE, listing=True, feed=Feed(StockMove, updated="created_at"),
            query={"product_id": {"type": "integer"}, "warehouse_id": {"type": "integer"}})
 def stock_moves():
     """Ledger rows, newest first; a salesperson sees colleagues' documents and names blank (the data scope)."""

@@ -1,8 +1,9 @@
-"""The API's list envelope: items, total, page, per_page."""
-from flask import request
+"""The API's list envelope: items, total, page, per_page (and for a feed next_cursor and deleted: app.api.feed)."""
+from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.api import feed
 from app.api.schema import ValidationFailed
 from app.extensions import db
 from app.limits import MAX_PAGE, parse_int
@@ -30,8 +31,13 @@ def page_args(default_per_page: int = 50) -> tuple[int, int]:
 
 def paginate(query, to_json=None, default_per_page: int = 50, whole_rows: bool = False) -> dict:
     """One page of `query` in the envelope, its items as they are or through `to_json` (spec.reply dumps them as the
-    listing declares); `whole_rows=True` gives rows (a query of columns), not objects."""
+    listing declares); `whole_rows=True` gives rows (a query of columns), not objects. A listing declared as a
+    feed, asked for one (updated_since or cursor), gives that feed's page instead."""
     page, per_page = page_args(default_per_page)
+    declared = getattr(current_app.view_functions[request.endpoint].operation, "feed", None)
+    if declared is not None and feed.requested():
+        listing = feed.page(query, declared, per_page, whole_rows)
+        return listing if to_json is None else {**listing, "items": [to_json(row) for row in listing["items"]]}
     result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     rows = result.all() if whole_rows else result.scalars().all()
     if page == 1 and len(rows) < per_page:

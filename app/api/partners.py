@@ -3,7 +3,8 @@ from flask import abort, g, jsonify, request, url_for
 
 from app.api.pagination import paginate
 from app.api.routes import bp
-from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String
+from app.api.feed import Feed
+from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, Schema, String, updated
 from app.api.spec import Link, operation, parse_body, reply
 from app.auth.roles import CUSTOMER_READERS, CUSTOMER_WRITERS, allow
 from app.extensions import db
@@ -31,7 +32,7 @@ CUSTOMER = Schema("Customer", {
     "credit_limit": DecimalString(2, nullable=True), "payment_terms_days": Integer(), "price_level": Choice(PriceLevel),
     "discount_pct": DecimalString(2), "salesperson_id": Integer(nullable=True), "active": Boolean(),
     "balance": DecimalString(2, description="Sales slips less credit notes less receipts; negative: we owe them"),
-    "created_at": DateTime(),
+    "created_at": DateTime(), "updated_at": updated(),
 })
 CUSTOMER_CREATE = Schema("CustomerCreate", {**_WRITABLE, "name": String(required=True, min_length=1, max_length=200)})
 CUSTOMER_UPDATE = Schema("CustomerUpdate", _WRITABLE)
@@ -43,7 +44,7 @@ def _customer(customer_id) -> Customer:
 
 @bp.route("/customers")
 @allow(CUSTOMER_READERS)
-@operation("List customers", response=CUSTOMER, listing=True, item="api.customers_show", query={
+@operation("List customers", response=CUSTOMER, listing=True, item="api.customers_show", feed=Feed(Customer), query={
     "q": {"type": "string", "description": "Name, contact, phone, tags, pinyin or initials"},
     "active": {"type": "boolean"}, "salesperson_id": {"type": "integer"}})
 def customers_index():

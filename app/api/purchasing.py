@@ -12,8 +12,9 @@ from app.api import trade
 from app.api.routes import bp
 from app.api.pagination import MAX_PER_PAGE
 from app.api.sales import enum_arg, optional_body
+from app.api.feed import Feed
 from app.api.schema import DecimalString, Integer, ListOf, Nested, Schema, String, ValidationFailed
-from app.api.spec import Link, operation, parse_body, reply, reply_page
+from app.api.spec import NOT_A_FEED, Link, operation, parse_body, reply, reply_page
 from app.api.suppliers import INVOICE
 from app.auth.roles import PAYABLES, PURCHASE_READERS, PURCHASE_WRITERS, RECEIVERS, allow, sees_cost
 from app.errors import BusinessRuleError
@@ -75,7 +76,8 @@ def _qty_inputs(data: dict) -> list[QtyInput]:
 
 @bp.route("/purchase-orders")
 @allow(PURCHASE_READERS)
-@operation("List purchase orders", response=ORDER, listing=True, item="api.purchase_orders_show", links={
+@operation("List purchase orders", response=ORDER, listing=True, item="api.purchase_orders_show",
+           feed=Feed(PurchaseOrder), links={
     "receive": Link("api.purchase_orders_receive", parameters={"path.order_id": "$response.body#/items/0/id"}, body={
         "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}],
         "warehouse_id": "$response.body#/items/0/warehouse_id"})}, query={
@@ -212,7 +214,7 @@ def purchase_returns_show(return_id):
 
 @bp.route("/reorder-suggestions")
 @allow(PURCHASE_WRITERS)
-@operation("Products to reorder for a warehouse", response=SUGGESTION, listing=True,
+@operation("Products to reorder for a warehouse", response=SUGGESTION, listing=True, description=NOT_A_FEED,
            query={"warehouse_id": {"type": "integer"}}, query_required=("warehouse_id",))
 def reorder_suggestions():
     """Products whose available plus on-order quantity is below min_stock, with the preferred supplier."""

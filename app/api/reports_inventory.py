@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from app.api.routes import bp
 from app.api.pagination import page_args
 from app.api.schema import Choice, DateTime, DecimalString, Integer, Schema, String, ValidationFailed
-from app.api.spec import operation, reply
+from app.api.spec import NOT_A_FEED, operation, reply
 from app.auth.roles import INVENTORY_REPORT_READERS, allow, sees_cost
 from app.reports import inventory as reports
 from app.reports.periods import period_from_args
@@ -26,7 +26,7 @@ ROW = Schema("InventoryReportRow", {
 @bp.route("/reports/inventory")
 @allow(INVENTORY_REPORT_READERS)
 @operation("Inventory report: stock, value, days of stock, last sale and ABC class per product", response=ROW,
-           listing=True, query={"warehouse_id": {"type": "integer"}, "category_id": {"type": "integer"},
+           listing=True, description=NOT_A_FEED, query={"warehouse_id": {"type": "integer"}, "category_id": {"type": "integer"},
                                 "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
                                 "period": {"type": "string", "enum": ["today", "week", "month", "quarter", "year"],
                                            "description": "Default quarter (to date); from/to win"},

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.api import trade
 from app.api.routes import bp
+from app.api.feed import Feed
 from app.api.schema import Boolean, DecimalString, Integer, ListOf, Nested, Schema, String, ValidationFailed
 from app.api.spec import Link, operation, parse_body, reply, reply_page, request_json
 from app.auth.roles import DELIVERERS, SALES_READERS, SALES_WRITERS, allow, sees_sale_price
@@ -88,7 +89,7 @@ def _qty_inputs(data: dict) -> list[fulfilment.QtyInput]:
 
 @bp.route("/sales-orders")
 @allow(SALES_READERS)
-@operation("List sales orders", response=ORDER, listing=True, item="api.sales_orders_show", links={
+@operation("List sales orders", response=ORDER, listing=True, item="api.sales_orders_show", feed=Feed(SalesOrder), links={
     "deliver": Link("api.sales_orders_deliver", parameters={"path.order_id": "$response.body#/items/0/id"}, body={
         "lines": [{"line_id": "$response.body#/items/0/lines/0/id", "qty": "1"}],
         "warehouse_id": "$response.body#/items/0/warehouse_id"})},
@@ -200,6 +201,7 @@ def sales_returns_create():
 @bp.route("/sales-returns")
 @allow(SALES_READERS)
 @operation("List sales returns (credit notes)", response=RETURN, listing=True, item="api.sales_returns_show",
+           feed=Feed(SalesReturn),
            query={"customer_id": {"type": "integer"}, "sales_order_id": {"type": "integer"}})
 def sales_returns_index():
     """Returns in the caller's scope, newest first."""

@@ -227,6 +227,13 @@ class DateTime(Field):
     openapi = {"type": "string", "format": "date-time"}
 
 
+def updated(source=None) -> "DateTime":
+    """An object's `updated_at`: when it last changed, the order of its list's feed (app.api.feed)."""
+    if source is None:
+        return DateTime(description="When it last changed (anything this API shows of it); a feed's order")
+    return DateTime(source=source, description="Never changes once made: when it was made")
+
+
 class Date(Field):
     openapi = {"type": "string", "format": "date"}
 

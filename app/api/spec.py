@@ -3,9 +3,12 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app, g, jsonify, request
+from hashlib import sha256
+
+from flask import Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
+from app.api import feed as feeds
 from app.api.schema import DATE, Schema, ValidationFailed
 from app.auth.roles import EVERYONE, PUBLIC, allowed_roles
 from app.api.pagination import MAX_PER_PAGE, paginate
@@ -46,6 +49,13 @@ class Operation:
     location: str | None = None  # the endpoint a 201's Location header names: what was made, linked onwards
     item: str | None = None  # a listing's: the endpoint that reads one of its items, linked from the first
     links: dict = field(default_factory=dict)  # name -> Link, besides those to `location`'s operations
+    feed: feeds.Feed | None = None  # a listing's: with updated_since or cursor it is a change feed (app.api.feed)
+    description: str = ""  # the OpenAPI document's, beside the summary
+
+
+# Said of the lists whose rows are computed rather than stored: nothing marks when a figure changed.
+NOT_A_FEED = ("Not a change feed (no updated_since): its figures are computed from the documents on each "
+              "request, so no row has a time it changed. Read it whole; the documents' own lists are feeds.")
 
 
 def operation(summary: str, **kwargs):
@@ -90,6 +100,19 @@ def reply(obj, status: int | None = None, location: str | None = None, **values)
     response.status_code = status or op.status
     if location is not None:
         response.headers["Location"] = location
+    if request.method == "GET" and not op.listing:
+        return _conditional(response)
+    return response
+
+
+def _conditional(response):
+    """A single object's strong ETag, from its body (so it changes with anything the caller sees of it, and
+    differs between roles that see different fields); 304 with no body when If-None-Match names it. Compared
+    weakly, as RFC 9110 has GETs do: app.compression weakens the ETag of a body it gzips."""
+    etag = sha256(response.get_data()).hexdigest()[:32]
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    response.set_etag(etag)
     return response
 
 
@@ -106,6 +129,8 @@ def query_parameters(op: Operation) -> dict:
     if op.listing:
         declared |= {"page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                      "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}
+    if op.feed is not None:
+        declared |= feeds.PARAMETERS
     return declared
 
 
@@ -152,6 +177,9 @@ def _query_error(value: str, schema: dict) -> str | None:
             return _("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)
     if kind == "boolean":
         return None if value in ("true", "false") else _("Must be true or false.")
+    if schema.get("format") == "date-time":
+        return None if feeds.parse_instant(value) else _(
+            "Give a time in ISO 8601 with its offset, for example 2026-12-06T08:00:00+08:00.")
     if schema.get("format") == "date":
         try:
             parse_date(value, "date")
@@ -160,6 +188,8 @@ def _query_error(value: str, schema: dict) -> str | None:
             return str(error.message)
     if kind == "string" and len(value) > schema.get("maxLength", MAX_QUERY_TEXT):
         return _("At most %(n)d characters.", n=schema.get("maxLength", MAX_QUERY_TEXT))
+    if kind == "string" and "pattern" in schema and not re.search(schema["pattern"], value):
+        return _("Not in the expected form.")
     return None
 
 
@@ -228,6 +258,8 @@ def _operation(rule, method, view, schemas: dict, rules) -> dict:
     op: Operation = view.operation
     roles = allowed_roles(view)
     spec: dict = {"summary": op.summary, "operationId": _operation_id(rule.endpoint, method)}
+    if op.description:
+        spec["description"] = op.description
     if roles == PUBLIC:
         spec["security"] = []
     parameters = [{"name": arg, "in": "path", "required": True,
@@ -238,6 +270,9 @@ def _operation(rule, method, view, schemas: dict, rules) -> dict:
     if method == "POST":
         parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "schema": {"type": "string", "minLength": 1, "maxLength": 100}})
+    if _tagged(method, op):
+        parameters.append({"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                           "description": "The ETag of the copy the client holds: 304 with no body if unchanged"})
     if parameters:
         spec["parameters"] = parameters
     if op.body is not None:
@@ -256,8 +291,11 @@ def _responses(rule, method, op: Operation, roles, schemas: dict, rules, query: 
         ref = {"$ref": f"#/components/schemas/{op.response.name}"}
         body = ({"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
             "items": {"type": "array", "items": ref}, "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer"}, "per_page": {"type": "integer"}}} if op.listing else ref)
+            "page": {"type": "integer"}, "per_page": {"type": "integer"},
+            **(feeds.ENVELOPE if op.feed is not None else {})}} if op.listing else ref)
         success["content"] = {"application/json": {"schema": body}}
+    if _tagged(method, op):
+        success["headers"] = {"ETag": ETAG_HEADER}
     if op.status == 201 and op.location:
         success["headers"] = {"Location": {"description": "Where what was made can be read",
                                            "schema": {"type": "string"}}}
@@ -265,6 +303,9 @@ def _responses(rule, method, op: Operation, roles, schemas: dict, rules, query: 
     if links:
         success["links"] = links
     responses = {str(status): success for status in (op.status, *op.also)}
+    if _tagged(method, op):
+        responses["304"] = {"description": "Not modified: If-None-Match names the current ETag (no body)",
+                            "headers": {"ETag": ETAG_HEADER}}
     codes = {"401"} if roles != PUBLIC else set()
     codes |= {"403"} if roles not in (PUBLIC, None) and roles != EVERYONE else set()
     codes |= {"404"} if rule.arguments else set()
@@ -275,6 +316,15 @@ def _responses(rule, method, op: Operation, roles, schemas: dict, rules, query: 
     for code in sorted(codes):
         responses[code] = {"$ref": f"#/components/responses/{code}"}
     return responses
+
+
+ETAG_HEADER = {"description": "The object's version: send it back in If-None-Match", "required": True,
+               "schema": {"type": "string"}}
+
+
+def _tagged(method: str, op: Operation) -> bool:
+    """A read of one object (reply() gives it an ETag)."""
+    return method == "GET" and op.response is not None and not op.listing
 
 
 def _links(op: Operation, rules) -> dict:

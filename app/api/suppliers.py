@@ -7,7 +7,8 @@ from app.api import trade
 from app.api.pagination import paginate
 from app.api.routes import bp
 from app.api.sales import enum_arg
-from app.api.schema import Boolean, DateTime, DecimalString, Integer, Schema, String
+from app.api.feed import Feed
+from app.api.schema import Boolean, DateTime, DecimalString, Integer, Schema, String, updated
 from app.api.spec import Link, operation, parse_body, reply, reply_page
 from app.auth.roles import PAYABLES, SUPPLIER_READERS, SUPPLIER_WRITERS, allow
 from app.db_types import business_today
@@ -36,7 +37,7 @@ SUPPLIER = Schema("Supplier", {
     "lead_time_days": Integer(), "active": Boolean(),
     "balance": DecimalString(2, description="Their invoices less their credits (our returns) less our payments: "
                                             "what we owe them"),
-    "created_at": DateTime()})
+    "created_at": DateTime(), "updated_at": updated()})
 SUPPLIER_CREATE = Schema("SupplierCreate", {**_WRITABLE, "name": String(required=True, min_length=1, max_length=200)})
 SUPPLIER_UPDATE = Schema("SupplierUpdate", _WRITABLE)
 
@@ -52,7 +53,7 @@ def _with_balance(supplier: Supplier):
 
 @bp.route("/suppliers")
 @allow(SUPPLIER_READERS)
-@operation("List suppliers", response=SUPPLIER, listing=True, item="api.suppliers_show", query={
+@operation("List suppliers", response=SUPPLIER, listing=True, item="api.suppliers_show", feed=Feed(Supplier), query={
     "q": {"type": "string", "description": "Name, contact, phones, pinyin or initials"}, "active": {"type": "boolean"}})
 def suppliers_index():
     """Suppliers with what we owe each."""
@@ -99,7 +100,7 @@ def suppliers_update(supplier_id):
 @bp.route("/purchase-invoices")
 @allow(PAYABLES)
 @operation("List purchase invoices (what suppliers bill us)", response=INVOICE, listing=True,
-           item="api.purchase_invoices_show", links={"pay": Link("api.payments_create", body={
+           feed=Feed(PurchaseInvoice), item="api.purchase_invoices_show", links={"pay": Link("api.payments_create", body={
                "supplier_id": "$response.body#/items/0/supplier_id", "amount": "1.00", "method": "bank_transfer",
                "allocations": [{"invoice_id": "$response.body#/items/0/id", "amount": "1.00"}]})}, query={
     "supplier_id": {"type": "integer"}, "purchase_order_id": {"type": "integer"},

@@ -4,7 +4,8 @@ and its role view) and how a body's lines are added.
 Sales amounts are sale prices (`visible=sees_sale_price`: never for warehouse staff); purchase amounts are costs
 (`visible=sees_cost`). The unit cost goods moved at is a cost on both sides.
 """
-from app.api.schema import Boolean, Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String
+from app.api.schema import (Boolean, Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
+                            updated)
 from app.auth.roles import sees_cost
 from app.db_types import business_today
 from app.errors import BusinessRuleError
@@ -54,7 +55,8 @@ def order(name: str, parties: dict, statuses, line: Schema, visible, note: str, 
     """An order's head (`parties`: who it is with), its lines, and its money for the roles `visible` lets see it."""
     return Schema(name, {
         "id": Integer(), "number": String(), **parties, "warehouse_id": Integer(), "status": Choice(statuses),
-        **(dates or {}), "lines": ListOf(Nested(line)), **money(visible, note), "created_at": DateTime()})
+        **(dates or {}), "lines": ListOf(Nested(line)), **money(visible, note), "created_at": DateTime(),
+        "updated_at": updated()})
 
 
 def moved(name: str, order_field: str, cost_note: str) -> Schema:
@@ -64,7 +66,7 @@ def moved(name: str, order_field: str, cost_note: str) -> Schema:
         "lines": ListOf(Nested(Schema(name + "Line", {
             "id": Integer(), "line_id": Integer(source="order_line_id"), "product_id": Integer(),
             "qty": DecimalString(3), "unit_cost": DecimalString(4, description=cost_note, visible=sees_cost)}))),
-        "created_at": DateTime()})
+        "created_at": DateTime(), "updated_at": updated("created_at")})
 
 
 def returned(name: str, order_field: str, partner_field: str, visible, note: str, cost_note: str,
@@ -79,7 +81,7 @@ def returned(name: str, order_field: str, partner_field: str, visible, note: str
             "amount": DecimalString(2, description=note, visible=visible),
             "tax": DecimalString(2, description=note, visible=visible),
             "unit_cost": DecimalString(4, description=cost_note, visible=sees_cost)}))),
-        "created_at": DateTime()})
+        "created_at": DateTime(), "updated_at": updated()})
 
 
 def invoice(name: str, order_field: str, partner_field: str, words: dict, head: dict | None = None,
@@ -101,4 +103,4 @@ def invoice(name: str, order_field: str, partner_field: str, words: dict, head: 
             **({"discount_pct": DecimalString(2)} if discount else {}), "tax_rate": DecimalString(2),
             "amount": DecimalString(2, description="Net of discount, before tax" if discount else "Before tax"),
             "tax": DecimalString(2)}))),
-        "created_at": DateTime()})
+        "created_at": DateTime(), "updated_at": updated()})

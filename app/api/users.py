@@ -3,7 +3,8 @@ from flask import abort, g, request, url_for
 from sqlalchemy import or_, select
 
 from app.api.routes import bp
-from app.api.schema import Boolean, Choice, DateTime, Integer, Schema, String
+from app.api.feed import Feed
+from app.api.schema import Boolean, Choice, DateTime, Integer, Schema, String, updated
 from app.api.spec import operation, parse_body, reply, reply_page
 from app.auth import services
 from app.auth.models import User
@@ -14,7 +15,7 @@ USER = Schema("User", {
     "id": Integer(), "username": String(), "display_name": String(), "role": Choice(Role),
     "active": Boolean(), "locale": String(nullable=True), "created_at": DateTime(),
     "phone": String(), "pending": Boolean(description="Invited and not yet accepted: cannot sign in"),
-    "last_login_at": DateTime(nullable=True),
+    "last_login_at": DateTime(nullable=True), "updated_at": updated(),
 })
 USER_CREATE = Schema("UserCreate", {
     "username": String(required=True, min_length=2, max_length=64), "role": Choice(Role, required=True),
@@ -29,7 +30,7 @@ USER_UPDATE = Schema("UserUpdate", {
 
 @bp.route("/users")
 @allow(Role.OWNER)
-@operation("List users", response=USER, listing=True, item="api.users_show",
+@operation("List users", response=USER, listing=True, item="api.users_show", feed=Feed(User),
            query={"q": {"type": "string"}, "role": {"type": "string"}, "active": {"type": "boolean"}})
 def users_index():
     """Users, filtered by text, role and active flag."""

@@ -29,6 +29,7 @@ class User(UserMixin, db.Model):
     # longer signs in, whatever rows exist.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the user started or dismissed their role's quick start; until then the home screen offers it.
     quickstart_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -200,7 +200,7 @@ _TRIGRAM = re.compile(r"[^\W_]{3}")
 # What a product list or a scan shows, read as plain rows: no photo, no ORM objects, no lazy loads.
 LISTED = (Product.id, Product.sku, Product.name, Product.spec, Product.unit, Product.brand, Product.category_id,
           Product.sale_price, Product.purchase_price, Product.min_stock, Product.max_stock, Product.active,
-          Product.notes)
+          Product.notes, Product.updated_at)
 
 
 def _base_barcode():

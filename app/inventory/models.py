@@ -20,6 +20,7 @@ class Warehouse(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     is_default: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self):
         return f"<Warehouse {self.code}>"
@@ -32,6 +33,7 @@ class StockLevel(db.Model):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True, index=True)
     on_hand: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal("0"))
     reserved: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal("0"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     product = relationship("Product")
     warehouse: Mapped[Warehouse] = relationship()

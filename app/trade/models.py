@@ -162,6 +162,7 @@ class Invoice(Settled, AddsUp):
     status: Mapped[InvoiceStatus] = mapped_column(enum_column(InvoiceStatus), default=InvoiceStatus.OPEN, index=True)
     user_id: Mapped[int | None] = _user()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @declared_attr
     def user(cls):
@@ -194,6 +195,7 @@ class Return(_WithWarehouseAndUser, AddsUp):
     tax: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
     total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ReturnLine(StockLine):
