@@ -160,3 +160,20 @@ def test_changes_made_over_the_api_send_one_event_each_and_refused_ones_none(api
     messages = db.session.scalars(select(WebhookMessage).order_by(WebhookMessage.id)).all()
     assert [m.event_type for m in messages] == ["product.created", "product.updated"]
     assert json.loads(messages[1].body)["data"] == changed.json  # the same body the owner's GET gives
+
+
+def test_endpoints_and_their_deliveries_are_feeds_too(api):
+    """A monitoring tool syncs the endpoints (deletions included) and follows each delivery's attempts."""
+    owner = api("owner")
+    start = "2000-01-01T00:00:00Z"
+    with Receiver(statuses=[500]) as receiver:
+        made = owner.post("/webhooks", {"url": receiver.url, "events": ["customer.created"]}).json
+        factories.customer(name="变更流客户")
+        delivery.deliver_due()
+    feed = owner.get(f"/webhooks?updated_since={start}").json
+    assert [item["id"] for item in feed["items"]] == [made["id"]] and feed["next_cursor"] and feed["deleted"] == []
+    [row] = owner.get(f"/webhooks/{made['id']}/deliveries?updated_since={start}").json["items"]
+    assert row["attempts"] == 1 and row["updated_at"] >= row["created_at"]
+    assert owner.call("DELETE", f"/webhooks/{made['id']}").status_code == 204
+    after = owner.get(f"/webhooks?cursor={feed['next_cursor']}").json
+    assert after["items"] == [] and [gone["id"] for gone in after["deleted"]] == [made["id"]]

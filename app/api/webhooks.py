@@ -2,15 +2,16 @@
 (app.webhooks). The secret is in the answer to POST only; GET never shows it."""
 from flask import Response, abort, g, url_for
 
+from app.api.feed import Feed
 from app.api.pagination import paginate
 from app.api.routes import bp
-from app.api.schema import Boolean, Choice, DateTime, Integer, ListOf, Schema, String
+from app.api.schema import Boolean, Choice, DateTime, Integer, ListOf, Schema, String, updated
 from app.api.spec import operation, parse_body, reply
 from app.auth.roles import Role, allow
 from app.extensions import db
 from app.webhooks import services as webhooks
 from app.webhooks.events import EVENT_TYPES
-from app.webhooks.models import RESPONSE_EXCERPT, DeliveryStatus, WebhookEndpoint
+from app.webhooks.models import RESPONSE_EXCERPT, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 
 
@@ -24,7 +25,7 @@ def _url(required=False) -> String:
 
 
 _FIELDS = {"id": Integer(), "url": String(), "description": String(), "events": _events(), "active": Boolean(),
-           "created_at": DateTime()}
+           "created_at": DateTime(), "updated_at": updated()}
 WEBHOOK = Schema("Webhook", _FIELDS)
 WEBHOOK_CREATED = Schema("WebhookCreated", {**_FIELDS, "secret": String(
     description="whsec_ + base64: verify each request's webhook-signature with it. Shown only now")})
@@ -34,7 +35,8 @@ WEBHOOK_UPDATE = Schema("WebhookUpdate", _WRITABLE)
 DELIVERY = Schema("WebhookDelivery", {
     "id": Integer(), "message_id": String(source="message.msg_id", description="The webhook-id header sent"),
     "event_type": String(source="message.event_type"), "status": Choice(DeliveryStatus),
-    "attempts": Integer(), "created_at": DateTime(), "last_attempt_at": DateTime(nullable=True),
+    "attempts": Integer(), "created_at": DateTime(), "updated_at": updated(),
+    "last_attempt_at": DateTime(nullable=True),
     "next_attempt_at": DateTime(nullable=True, description="When it is tried next, while pending"),
     "response_status": Integer(nullable=True, description="The last attempt's HTTP status; null: no answer"),
     "response_excerpt": String(description=f"The start of the last answer or error, ≤ {RESPONSE_EXCERPT} characters")})
@@ -46,7 +48,7 @@ def _endpoint(webhook_id) -> WebhookEndpoint:
 
 @bp.route("/webhooks")
 @allow(Role.OWNER)
-@operation("List webhook endpoints", response=WEBHOOK, listing=True, item="api.webhooks_show")
+@operation("List webhook endpoints", response=WEBHOOK, listing=True, item="api.webhooks_show", feed=Feed(WebhookEndpoint))
 def webhooks_index():
     """Every endpoint, oldest first."""
     return reply(paginate(db.select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
@@ -94,7 +96,7 @@ def webhooks_delete(webhook_id):
 
 @bp.route("/webhooks/<int:webhook_id>/deliveries")
 @allow(Role.OWNER)
-@operation("The endpoint's delivery log", response=DELIVERY, listing=True)
+@operation("The endpoint's delivery log", response=DELIVERY, listing=True, feed=Feed(WebhookDelivery))
 def webhooks_deliveries(webhook_id):
     """Deliveries to the endpoint, newest first, with the last attempt's answer."""
     return reply(paginate(webhooks.deliveries(_endpoint(webhook_id))))

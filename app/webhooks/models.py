@@ -23,6 +23,8 @@ class WebhookEndpoint(db.Model):
     secret: Mapped[str] = mapped_column(String(100))  # whsec_ + base64; kept to sign, shown once
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A feed's order (app.api.feed): moves with every change, the delivery's each attempt.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     deliveries = relationship("WebhookDelivery", back_populates="endpoint", cascade="all, delete-orphan",
                               passive_deletes=True)
@@ -67,6 +69,8 @@ class WebhookDelivery(db.Model):
     response_status: Mapped[int | None] = mapped_column()
     response_excerpt: Mapped[str] = mapped_column(String(RESPONSE_EXCERPT), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A feed's order (app.api.feed): moves with every change, the delivery's each attempt.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     message = relationship("WebhookMessage", lazy="joined")
     endpoint = relationship("WebhookEndpoint", back_populates="deliveries")
