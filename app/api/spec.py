@@ -177,7 +177,7 @@ def _query_error(value: str, schema: dict) -> str | None:
             return _("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)
     if kind == "boolean":
         return None if value in ("true", "false") else _("Must be true or false.")
-    if schema.get("format") == "date-time":
+    if schema.get("pattern") == feeds.INSTANT["pattern"]:
         return None if feeds.parse_instant(value) else _(
             "Give a time in ISO 8601 with its offset, for example 2026-12-06T08:00:00+08:00.")
     if schema.get("format") == "date":
