@@ -1,19 +1,10 @@
-"""Fixtures the backup tests share: the command line, and a key made as the owner makes it."""
+"""Fixtures the backup tests share: the command line (test_cli's), and a key made as the owner makes it."""
 import pytest
 
 from app.backups import services
 from app.extensions import db
 from tests import factories
-
-
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def run(*args, input=None):
-        db.session.remove()  # the command works in its own session, as it would from a shell
-        return runner.invoke(args=list(args), input=input)
-    return run
+from tests.test_cli import cli  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
