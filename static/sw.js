@@ -61,8 +61,16 @@ self.addEventListener("message", (event) => {
 function keepPages() {
   return caches.open(KEPT_CACHE).then((cache) => Promise.all(KEPT.map((url) =>
     fetch(new Request(url, { credentials: "same-origin", cache: "no-cache" }))
-      .then((response) => (cacheable(response) ? cache.put(url, response) : undefined))
+      .then((response) => (cacheable(response) ? putWhole(cache, url, response) : undefined))
       .catch(() => undefined))));
+}
+
+// Chrome drops the entry a put replaces before the new body has arrived, so a connection lost mid-download
+// would lose the copy kept for exactly that moment. The body is read first; a failed read keeps the old copy.
+// A fresh Response also answers a navigation even when the fetched one had been redirected.
+function putWhole(cache, key, response) {
+  return response.blob().then((body) => cache.put(key,
+    new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })));
 }
 
 function clearPages() {
@@ -128,7 +136,7 @@ async function page(event, request, url) {
       // Keyed by URL alone, and looked up ignoring Vary: a boosted request and a navigation of the same URL
       // both get the full page.
       const copy = response.clone();
-      event.waitUntil(caches.open(cacheName).then((cache) => cache.put(key, copy))
+      event.waitUntil(caches.open(cacheName).then((cache) => putWhole(cache, key, copy))
         .then(help || kept ? undefined : trimPages).catch(() => undefined));
     }
     return response;
@@ -149,10 +157,7 @@ async function boostedPost(event, request) {
   if (response.redirected && response.ok && response.type === "basic" &&
       (response.headers.get("Content-Type") || "").startsWith("text/html")) {
     const copy = response.clone();
-    // A fresh response: one marked as redirected cannot answer a navigation (the reload offline).
-    event.waitUntil(copy.blob()
-      .then((body) => caches.open(PAGE_CACHE).then((cache) => cache.put(response.url,
-        new Response(body, { status: copy.status, statusText: copy.statusText, headers: copy.headers }))))
+    event.waitUntil(caches.open(PAGE_CACHE).then((cache) => putWhole(cache, response.url, copy))
       .then(trimPages).catch(() => undefined));
   }
   return response;

@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import PHONE
+from tests.browser.scan_fixtures import wedge_burst
 from tests.browser.screens import sign_in
 from tests.browser.test_sales_flow import settled
 
@@ -52,8 +53,7 @@ def test_typed_names_search_and_wedge_scans_add_in_the_order_scan_box(new_page, 
 
     # A wedge scanner's burst adds by barcode, at once.
     field.focus()
-    page.keyboard.type(CASE, delay=0)
-    page.keyboard.press("Enter")
+    wedge_burst(page, CASE)
     expect(lines).to_have_count(2)
     expect(lines.nth(1)).to_contain_text("手机壳")
     expect(log.first).to_have_attribute("data-status", "handled")
