@@ -13,7 +13,7 @@ SCANNER_VENDOR := $(shell $(VENDOR) scanner-files)
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
 APT_TEST := chromium poppler-utils
 
-.PHONY: run test bench bench-reports bench-books bench-stocktake static translations messages system-deps system-deps-test db clean
+.PHONY: run test bench bench-reports bench-books bench-stocktake bench-writes static translations messages system-deps system-deps-test db clean
 
 # DEMO=0 leaves an empty database empty: the browser then shows the first-run setup screen (app/setup).
 DEMO ?= 1
@@ -37,6 +37,7 @@ bench: $(VENV)/.installed static translations
 	$(PY) bench/sales_flow.py
 	$(PY) bench/stocktake.py
 	$(PY) bench/reports.py
+	$(PY) bench/writes.py
 
 # The dashboard and every report against 1,000,000 sales lines (made once, then kept: see bench/reports.py);
 # SQLite by default, PostgreSQL with DATABASE_URL (its public schema is rebuilt when the data is missing).
@@ -52,6 +53,12 @@ bench-books: $(VENV)/.installed static translations
 # PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1 (a fresh database is made and dropped).
 bench-stocktake: $(VENV)/.installed static translations
 	$(PY) bench/stocktake.py
+
+# What a write costs (server CPU per request: 10- and 50-line sales orders, confirm, adjustment, scan, against
+# Flask + one raw sqlite3 transaction), worker memory after a day's load, cold start (bench/README.md, issue 19);
+# PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1 (a fresh database is made and dropped).
+bench-writes: $(VENV)/.installed static translations
+	$(PY) bench/writes.py
 
 $(VENV)/.installed: pyproject.toml
 	@test -d $(VENV) || python3 -m venv $(VENV)

@@ -130,9 +130,13 @@ class Postgres:
 
 # -- gunicorn ---------------------------------------------------------------------------------------
 
-def start_gunicorn(env: dict, workers: int, port: int, log_path: Path) -> subprocess.Popen:
-    cmd = [venv_bin("gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           *os.environ.get("BENCH_GUNICORN_ARGS", "").split(), "wsgi:app"]
+def start_gunicorn(env: dict, workers: int, port: int, log_path: Path, app: str = "wsgi:app",
+                   extra_args: list[str] | None = None) -> subprocess.Popen:
+    """gunicorn serving `app`; extra_args None means BENCH_GUNICORN_ARGS (bench/writes.py passes [] to keep
+    the default sync worker whatever the environment says)."""
+    if extra_args is None:
+        extra_args = os.environ.get("BENCH_GUNICORN_ARGS", "").split()
+    cmd = [venv_bin("gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", *extra_args, app]
     print("starting gunicorn " + " ".join(cmd[1:]))
     log = open(log_path, "wb")
     try:

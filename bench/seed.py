@@ -389,8 +389,10 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
                                       "source_id", "source_number", "source_line_id", "user_id", "created_at"],
                 move_rows)
     lap("moves inserted")
-    level_rows = [(pid, wid, qty, 0) for (pid, wid), qty in sorted(balance.items())]
-    bulk_insert(StockLevel.__table__, ["product_id", "warehouse_id", "on_hand", "reserved"], level_rows)
+    # updated_at has no server default (the change feeds read it): the levels are as of now
+    level_rows = [(pid, wid, qty, 0, now) for (pid, wid), qty in sorted(balance.items())]
+    bulk_insert(StockLevel.__table__, ["product_id", "warehouse_id", "on_hand", "reserved", "updated_at"],
+                level_rows)
     lap("levels inserted")
     totals.rebuild()  # the ledger's month and year totals, as post_moves would have written them
     lap("totals rebuilt")
