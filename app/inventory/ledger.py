@@ -53,7 +53,8 @@ class Source:
     number: str
 
 
-def post_moves(actor, source: Source, moves: list[Move], release: list[tuple[int, int, Decimal]] = ()) -> list[StockMove]:
+def post_moves(actor, source: Source, moves: list[Move],
+               release: list[tuple[int, int, Decimal]] = ()) -> list[StockMove]:
     """Apply `moves` in order: ledger rows, stock levels, moving-average cost and the ledger's month and year
     totals, all or nothing. `release`: reservations (product, warehouse, qty) given back in the same pass (a
     delivery's), under the same locks.

@@ -74,8 +74,9 @@ def remember_price(supplier_id: int, line: PurchaseOrderLine) -> None:
 def remember_prices(supplier_id: int, lines: list[PurchaseOrderLine]) -> None:
     """The supplier's last price for each line's product (the next order starts from it): one read, and the
     products new to the supplier added in one statement."""
+    products = {line.product_id for line in lines}
     items = {item.product_id: item for item in db.session.scalars(select(SupplierProduct).where(
-        SupplierProduct.supplier_id == supplier_id, SupplierProduct.product_id.in_({line.product_id for line in lines})))}
+        SupplierProduct.supplier_id == supplier_id, SupplierProduct.product_id.in_(products)))}
     new = {}
     for line in lines:
         if (item := items.get(line.product_id)) is not None:

@@ -45,7 +45,8 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
                                             for line, qty in picked])
     # One pass under one set of locks: the reservation released and the goods moved out at the cost of the moment.
     posted = post_moves(actor, Source("sales_delivery", delivery.id, delivery.number),
-                        [Move(dl.product_id, warehouse.id, -dl.qty, MoveKind.SALES_DELIVERY, line=dl) for dl in made],
+                        [Move(dl.product_id, warehouse.id, -dl.qty, MoveKind.SALES_DELIVERY, line=dl)
+                         for dl in made],
                         release=[(line.product_id, order.warehouse_id, qty) for line, qty in picked])
     for line, qty in picked:
         line.delivered_qty += qty
