@@ -5,10 +5,11 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, event, select, text
+from sqlalchemy import delete, select, text
 
 from app.checks import run_all
 from app.db_types import business_today
@@ -29,13 +30,8 @@ def shanghai(app):
 
 def post(when: datetime, moves: list[Move], source="adjustment"):
     """post_moves with the moves stamped at `when` (the ledger takes the time they were posted)."""
-    def stamp(_mapper, _connection, move):
-        move.created_at = when
-    event.listen(StockMove, "before_insert", stamp)
-    try:
+    with patch("app.inventory.ledger.utcnow", return_value=when):
         post_moves(None, Source(source, None, source.upper()), moves)
-    finally:
-        event.remove(StockMove, "before_insert", stamp)
     db.session.commit()
 
 

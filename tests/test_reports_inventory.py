@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from app.db_types import business_today
 from app.extensions import db
@@ -55,15 +55,8 @@ def english(app, request):
 @contextmanager
 def at(day, hour=10, minute=0):
     """Moves posted inside get this local time as their created_at (the ledger itself is untouched)."""
-    instant = datetime.combine(day, time(hour, minute), tzinfo=ZONE)
-
-    def stamp(_mapper, _connection, move):
-        move.created_at = instant
-    event.listen(StockMove, "before_insert", stamp)
-    try:
+    with patch("app.inventory.ledger.utcnow", return_value=datetime.combine(day, time(hour, minute), tzinfo=ZONE)):
         yield
-    finally:
-        event.remove(StockMove, "before_insert", stamp)
 
 
 def move(s, day, product, qty, kind, cost=None, warehouse=None, hour=10, minute=0):

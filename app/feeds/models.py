@@ -12,6 +12,7 @@ Core UPDATE of the row itself. Two kinds of change escape that, and the hooks be
   kind returns under `deleted`.
 """
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import BigInteger, Index, String, event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -54,6 +55,7 @@ def _updated_at(model):
     return getattr(getattr(model, "__table__", None), "c", {}).get("updated_at")
 
 
+@cache
 def tracked(model) -> bool:
     """A row whose updated_at moves by itself on every UPDATE (so feeds can list it)."""
     column = _updated_at(model)
@@ -62,28 +64,38 @@ def tracked(model) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _note_changes(session, _context, _instances):
-    """Tombstones for deleted tracked rows; the rows to touch for changes their own UPDATE does not show."""
+    """Tombstones for deleted tracked rows; the rows to touch for changes their own UPDATE does not show.
+
+    Runs before every flush, so it looks at an object only when its kind can need something: a deletion, a kind
+    that touches others (TOUCHES), or a tracked row of which only a collection changed.
+    """
     pending = session.info.setdefault(PENDING, set())
+    deleted, dirty = session.deleted, session.dirty  # each is worked out afresh on every read: once per flush
     noted = set()
-    for obj in session.deleted:  # vouchers too, whose updated_at says when they were restated
+    for obj in deleted:  # vouchers too, whose updated_at says when they were restated
         if _updated_at(type(obj)) is not None and getattr(obj, "id", None) is not None:
             session.add(Tombstone(kind=type(obj).__tablename__, object_id=obj.id))
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
-        if (obj in session.dirty and tracked(type(obj)) and getattr(obj, "id", None) is not None
-                and not session.is_modified(obj, include_collections=False)):
-            noted.add((type(obj), obj.id))  # only a collection changed (a draft line removed): no UPDATE of its own
-        for relation, key in TOUCHES.get(type(obj), ()):
+    for obj in (*session.new, *dirty, *deleted):
+        kind = type(obj)
+        relations = TOUCHES.get(kind, ())
+        if obj in dirty:
+            if not (relations or tracked(kind)) or not session.is_modified(obj):
+                continue
+            if (tracked(kind) and getattr(obj, "id", None) is not None
+                    and not session.is_modified(obj, include_collections=False)):
+                noted.add((kind, obj.id))  # only a collection changed (a draft line removed): no UPDATE of its own
+        for relation, key in relations:
             parent_id = getattr(obj, key) or getattr(getattr(obj, relation), "id", None)
             if parent_id is not None:
-                noted.add((inspect(type(obj)).relationships[relation].mapper.class_, parent_id))
+                noted.add((inspect(kind).relationships[relation].mapper.class_, parent_id))
+    if not noted:
+        return
     now = utcnow()
     for model, row_id in noted:
         loaded = session.identity_map.get(session.identity_key(model, row_id))
         if loaded is None:
             pending.add((model, row_id))  # not read in this transaction: touched at the commit
-        elif loaded not in session.deleted:
+        elif loaded not in deleted:
             loaded.updated_at = now  # flushed now, so what the request answers with is what is stored
 
 
@@ -91,7 +103,9 @@ def _note_changes(session, _context, _instances):
 def _touch(session):
     """Move updated_at on the rows noted, in (table, id) order, once the transaction's last flush is done."""
     session.flush()
-    pending = session.info.pop(PENDING, set())
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
     now = utcnow()
     for model, row_id in sorted(pending, key=lambda entry: (entry[0].__tablename__, entry[1])):
         session.execute(update(model).where(model.id == row_id).values(updated_at=now)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.amounts import CENT
 from app.catalog.models import Product
+from app.db_types import utcnow
 from app.errors import BusinessRuleError
 from app.extensions import db
 from app.formatting import number
@@ -41,6 +42,8 @@ class Move:
     # returned to the supplier). None: inbound keeps the average, outbound leaves at the average.
     unit_cost: Decimal | None = None
     line_id: int | None = None
+    # The document line the move is for, when it records the cost the goods moved at (its `unit_cost` is set).
+    line: object = None
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,25 @@ class Source:
     number: str
 
 
-def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
+def post_moves(actor, source: Source, moves: list[Move],
+               release: list[tuple[int, int, Decimal]] = ()) -> list[StockMove]:
     """Apply `moves` in order: ledger rows, stock levels, moving-average cost and the ledger's month and year
-    totals, all or nothing."""
+    totals, all or nothing. `release`: reservations (product, warehouse, qty) given back in the same pass (a
+    delivery's), under the same locks.
+
+    One pass whatever the number of lines: the products and levels are locked in two reads, the moves and their
+    totals written in one statement each; the levels, averages and the lines' costs go out with the transaction's
+    next flush. The moves returned are the rows as written (not in the session: the ledger is only ever added to).
+    """
     if not moves:
         raise BusinessRuleError(_("Add at least one line."), "lines")
     products = _lock_products(sorted({m.product_id for m in moves}))
-    levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves}))
+    levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves} | {(p, w) for p, w, _q in release}))
+    for product_id, warehouse_id, qty in release:
+        levels[(product_id, warehouse_id)].reserved -= qty
     totals = _totals({m.product_id for m in moves if m.unit_cost is not None})
+    allow_negative = None  # read when first needed: most moves leave stock above zero
+    now, user_id = utcnow(), getattr(actor, "id", None)
     posted = []
     for move in moves:
         product, level = products[move.product_id], levels[(move.product_id, move.warehouse_id)]
@@ -67,23 +81,33 @@ def post_moves(actor, source: Source, moves: list[Move]) -> list[StockMove]:
             product.avg_cost = moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty)
         unit_cost = move.unit_cost if move.unit_cost is not None else product.avg_cost
         check_amount(move.qty * unit_cost, "lines")  # the move's value, which the stock reports sum
-        if level.on_hand + move.qty < 0 and not company().allow_negative_stock:
-            raise InsufficientStock(_(
-                "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",
-                name=product.name, warehouse=level.warehouse.name, on_hand=number(level.on_hand),
-                unit=product.unit, wanted=number(-move.qty)), "lines")
+        if level.on_hand + move.qty < 0:
+            if allow_negative is None:
+                allow_negative = company().allow_negative_stock
+            if not allow_negative:
+                raise InsufficientStock(_(
+                    "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",
+                    name=product.name, warehouse=level.warehouse.name, on_hand=number(level.on_hand),
+                    unit=product.unit, wanted=number(-move.qty)), "lines")
         level.on_hand += move.qty
         if product.id in totals:
             totals[product.id] += move.qty
-        posted.append(StockMove(
-            product_id=product.id, warehouse_id=level.warehouse_id, qty=move.qty, unit_cost=unit_cost,
-            value=(move.qty * unit_cost).quantize(CENT, ROUND_HALF_UP),
-            kind=move.kind, source_type=source.type, source_id=source.id, source_number=source.number,
-            source_line_id=move.line_id, user_id=getattr(actor, "id", None)))
-    db.session.add_all(posted)
-    db.session.flush()
+        if move.line is not None:
+            move.line.unit_cost = unit_cost
+        posted.append(StockMove(  # with its product, which the caller's audit entry names
+            product=product, product_id=product.id, warehouse_id=level.warehouse_id, qty=move.qty, unit_cost=unit_cost,
+            value=(move.qty * unit_cost).quantize(CENT, ROUND_HALF_UP), kind=move.kind, source_type=source.type,
+            source_id=source.id, source_number=source.number,
+            source_line_id=move.line.id if move.line is not None else move.line_id, user_id=user_id, created_at=now))
+    db.session.connection().execute(_INSERT_MOVE, [{column: getattr(move, column) for column in _MOVE_COLUMNS}
+                                                   for move in posted])
     add_moves(posted)
     return posted
+
+
+_MOVE_COLUMNS = ("product_id", "warehouse_id", "qty", "unit_cost", "value", "kind", "source_type", "source_id",
+                 "source_number", "source_line_id", "user_id", "created_at")
+_INSERT_MOVE = StockMove.__table__.insert()
 
 
 def reserve(items: list[tuple[int, int, Decimal]]) -> None:

@@ -11,6 +11,7 @@ from app.audit import services as audit
 from app.catalog.models import Product
 from app.errors import BusinessRuleError, Duplicate
 from app.extensions import db
+from app.inventory.bulk import insert_lines
 from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import (AdjustmentKind, MoveKind, StockAdjustment, StockAdjustmentLine, StockTransfer,
                                   StockTransferLine, Warehouse)
@@ -93,20 +94,20 @@ def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineIn
             raise BusinessRuleError(_("Give a reason."), "reason")
         lines = _lines(lines, kind.sign)
     adjustment = StockAdjustment(number=next_number("ADJ"), warehouse=warehouse, kind=kind, reason=reason[:200],
-                                 user_id=getattr(actor, "id", None),
-                                 lines=[StockAdjustmentLine(product_id=line.product_id, qty=line.qty, unit_cost=line.unit_cost or 0)
-                                        for line in lines])
+                                 user_id=getattr(actor, "id", None))
     db.session.add(adjustment)
     db.session.flush()
-    # Stock taken out of a warehouse leaves at the average; a cost only prices what comes in.
-    moves = [Move(line.product_id, warehouse.id, line.qty, _move_kind(kind, line.qty),
-                  unit_cost=given.unit_cost if line.qty > 0 else None, line_id=line.id)
-             for line, given in zip(adjustment.lines, lines)]
-    posted = post_moves(actor, Source("adjustment", adjustment.id, adjustment.number), moves)
-    for line, move in zip(adjustment.lines, posted):
-        line.unit_cost = move.unit_cost
-    audit.record(actor, "adjustment.create", adjustment,
-                 {"kind": (None, kind), "reason": (None, reason), "lines": (None, len(lines))})
+    made = insert_lines(adjustment, "lines", [StockAdjustmentLine(product_id=line.product_id, qty=line.qty,
+                                                                  unit_cost=line.unit_cost or 0) for line in lines])
+    # Stock taken out of a warehouse leaves at the average; a cost only prices what comes in. Each line keeps the
+    # cost its goods moved at.
+    posted = post_moves(actor, Source("adjustment", adjustment.id, adjustment.number),
+                        [Move(line.product_id, warehouse.id, line.qty, _move_kind(kind, line.qty),
+                              unit_cost=given.unit_cost if line.qty > 0 else None, line=line)
+                         for line, given in zip(made, lines)])
+    audit.record(actor, "adjustment.create", adjustment, {
+        "kind": (None, kind), "reason": (None, reason),
+        "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
     posting.post(actor, "adjustment", adjustment)
     return adjustment
 
@@ -124,15 +125,16 @@ def create_transfer(actor, from_id, to_id, lines: list[LineInput], notes: str = 
         raise BusinessRuleError(_("Choose two different warehouses."), "to_warehouse_id")
     lines = _lines(lines, sign=1)
     transfer = StockTransfer(number=next_number("TRF"), from_warehouse=source, to_warehouse=target,
-                             notes=(notes or "").strip()[:200], user_id=getattr(actor, "id", None),
-                             lines=[StockTransferLine(product_id=line.product_id, qty=line.qty) for line in lines])
+                             notes=(notes or "").strip()[:200], user_id=getattr(actor, "id", None))
     db.session.add(transfer)
     db.session.flush()
     moves = []
-    for line in transfer.lines:
+    for line in insert_lines(transfer, "lines", [StockTransferLine(product_id=line.product_id, qty=line.qty)
+                                                 for line in lines]):
         moves.append(Move(line.product_id, source.id, -line.qty, MoveKind.TRANSFER_OUT, line_id=line.id))
         moves.append(Move(line.product_id, target.id, line.qty, MoveKind.TRANSFER_IN, line_id=line.id))
-    post_moves(actor, Source("transfer", transfer.id, transfer.number), moves)
-    audit.record(actor, "transfer.create", transfer, {"from": (None, source.code), "to": (None, target.code),
-                                                       "lines": (None, len(lines))})
+    posted = post_moves(actor, Source("transfer", transfer.id, transfer.number), moves)
+    audit.record(actor, "transfer.create", transfer, {
+        "from": (None, source.code), "to": (None, target.code),
+        "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted[1::2]))})
     return transfer

@@ -10,7 +10,8 @@ from app.db_types import business_today
 from app.errors import InvalidState
 from app.extensions import db
 from app.finance.models import CreditAllocation
-from app.inventory.ledger import Move, Source, post_moves, reserve
+from app.inventory.bulk import insert_lines
+from app.inventory.ledger import Move, Source, post_moves
 from app.inventory.models import MoveKind
 from app.inventory.services import active_warehouse
 from app.lines import QtyInput, pick_quantities  # noqa: F401  (QtyInput: callers build deliveries with it)
@@ -37,22 +38,23 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
     warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else order.warehouse
     picked = pick_quantities(order, lines, lambda line: line.to_deliver,
                          _("Only %(qty)s %(unit)s of %(name)s are left to deliver."))
-    reserve([(line.product_id, order.warehouse_id, -qty) for line, qty in picked])
-    delivery = SalesDelivery(number=next_number("DN"), order=order, warehouse=warehouse, user_id=actor.id,
-                             lines=[SalesDeliveryLine(order_line=line, product_id=line.product_id, qty=qty)
-                                    for line, qty in picked])
+    delivery = SalesDelivery(number=next_number("DN"), order=order, warehouse=warehouse, user_id=actor.id)
     db.session.add(delivery)
     db.session.flush()
+    made = insert_lines(delivery, "lines", [SalesDeliveryLine(order_line=line, product_id=line.product_id, qty=qty)
+                                            for line, qty in picked])
+    # One pass under one set of locks: the reservation released and the goods moved out at the cost of the moment.
     posted = post_moves(actor, Source("sales_delivery", delivery.id, delivery.number),
-                        [Move(dl.product_id, warehouse.id, -dl.qty, MoveKind.SALES_DELIVERY, line_id=dl.id)
-                         for dl in delivery.lines])
-    for delivery_line, move in zip(delivery.lines, posted):
-        delivery_line.unit_cost = move.unit_cost
-        delivery_line.order_line.delivered_qty += delivery_line.qty
+                        [Move(dl.product_id, warehouse.id, -dl.qty, MoveKind.SALES_DELIVERY, line=dl)
+                         for dl in made],
+                        release=[(line.product_id, order.warehouse_id, qty) for line, qty in picked])
+    for line, qty in picked:
+        line.delivered_qty += qty
     before = order.status
     refresh_status(order)
-    audit.record(actor, "sales_order.deliver", order, {"status": (before, order.status),
-                                                       "delivery": (None, delivery.number)})
+    audit.record(actor, "sales_order.deliver", order, {
+        "status": (before, order.status), "delivery": (None, delivery.number),
+        "lines": (None, audit.listed((move.product.sku, -move.qty, move.unit_cost) for move in posted))})
     posting.post(actor, "sales_delivery", delivery)
     return delivery
 
@@ -80,37 +82,44 @@ def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=N
     warehouse = active_warehouse(warehouse_id) if warehouse_id is not None else shipped_from
     picked = pick_quantities(order, lines, lambda line: line.returnable,
                          _("Only %(qty)s %(unit)s of %(name)s were delivered and not returned."))
+    costs = delivered_costs([line for line, _qty in picked])
     sales_return = documents.take_back(actor, order, SalesReturn, SalesReturnLine, "SR", picked, warehouse, reason,
-                                       delivered_cost, customer_id=order.customer_id)
+                                       lambda line: costs[line.id], customer_id=order.customer_id)
     _record_return_facts(order, sales_return)
-    post_moves(actor, Source("sales_return", sales_return.id, sales_return.number),
-               [Move(rl.product_id, warehouse.id, rl.qty, MoveKind.SALES_RETURN, unit_cost=rl.unit_cost, line_id=rl.id)
-                for rl in sales_return.lines])
+    posted = post_moves(actor, Source("sales_return", sales_return.id, sales_return.number),
+                        [Move(rl.product_id, warehouse.id, rl.qty, MoveKind.SALES_RETURN, unit_cost=rl.unit_cost,
+                              line_id=rl.id) for rl in sales_return.lines])
     allocate_credit(sales_return, lambda note, invoice, amount: CreditAllocation(sales_return=note, invoice=invoice,
                                                                                  amount=amount))
     before = order.status
     refresh_status(order)
-    audit.record(actor, "sales_return.create", sales_return, {"order": (None, order.number),
-                                                               "order_status": (before, order.status),
-                                                               "credit": (None, sales_return.total)})
+    audit.record(actor, "sales_return.create", sales_return, {
+        "order": (None, order.number), "order_status": (before, order.status), "credit": (None, sales_return.total),
+        "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
     posting.post(actor, "sales_return", sales_return)
     return sales_return
 
 
-def delivered_cost(line: SalesOrderLine) -> Decimal:
-    """The average cost the line's goods left at (what returned goods come back at)."""
-    shipped = db.session.scalars(select(SalesDeliveryLine).where(SalesDeliveryLine.order_line_id == line.id)).all()
-    qty = sum((dl.qty for dl in shipped), ZERO)
-    value = sum((dl.qty * dl.unit_cost for dl in shipped), ZERO)
-    return (value / qty).quantize(COST, ROUND_HALF_UP) if qty else ZERO
+def delivered_costs(lines: list[SalesOrderLine]) -> dict[int, Decimal]:
+    """{order line id: the average cost its goods left at (what returned goods come back at)}, in one query."""
+    shipped = db.session.execute(select(SalesDeliveryLine.order_line_id, SalesDeliveryLine.qty,
+                                        SalesDeliveryLine.unit_cost)
+                                 .where(SalesDeliveryLine.order_line_id.in_({line.id for line in lines}))).all()
+    sums = {line.id: [ZERO, ZERO] for line in lines}
+    for line_id, qty, unit_cost in shipped:
+        sums[line_id][0] += qty
+        sums[line_id][1] += qty * unit_cost
+    return {line_id: (value / qty).quantize(COST, ROUND_HALF_UP) if qty else ZERO
+            for line_id, (qty, value) in sums.items()}
 
 
 def _record_invoice_facts(order: SalesOrder, invoice: SalesInvoice) -> None:
     """The invoice's lines as sales facts for the reports: revenue before tax, cost at what the goods left at."""
+    costs = delivered_costs([il.order_line for il in invoice.lines])
     db.session.add_all(SalesFact(day=invoice.issued_on, invoice_id=invoice.id, product_id=il.product_id,
                                  customer_id=invoice.customer_id, salesperson_id=order.salesperson_id,
                                  warehouse_id=order.warehouse_id, qty=il.qty, revenue=il.amount,
-                                 cost=(il.qty * delivered_cost(il.order_line)).quantize(CENT, ROUND_HALF_UP))
+                                 cost=(il.qty * costs[il.order_line_id]).quantize(CENT, ROUND_HALF_UP))
                        for il in invoice.lines)
 
 

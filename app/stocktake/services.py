@@ -241,15 +241,18 @@ def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_KEEP,
             kind = MoveKind.STOCKTAKE_GAIN if row.qty > 0 else MoveKind.STOCKTAKE_LOSS
             moves.append(Move(row.product_id, stocktake.warehouse_id, row.qty, kind, line_id=line.id))
     stocktake.status, stocktake.posted_at, stocktake.posted_by_id = StocktakeStatus.POSTED, utcnow(), actor.id
+    posted = []
     if moves:
         costs = {row.line_id: row.unit_cost for row in booked.moves}
+        posted = post_moves(actor, Source("stocktake", stocktake.id, stocktake.number), moves)
         # The ledger prices each move at the product's average when it locks the product; a receipt committed
         # since the booking was read would make that another figure than the one shown and checked.
-        if any(move.unit_cost != costs[move.source_line_id] for move in post_moves(
-                actor, Source("stocktake", stocktake.id, stocktake.number), moves)):
+        if any(move.unit_cost != costs[move.source_line_id] for move in posted):
             raise _changed()
-    audit.record(actor, "stocktake.post", stocktake, {"status": (StocktakeStatus.OPEN, StocktakeStatus.POSTED),
-                                                      "uncounted": (None, uncounted), "moves": (None, len(moves))})
+    audit.record(actor, "stocktake.post", stocktake, {
+        "status": (StocktakeStatus.OPEN, StocktakeStatus.POSTED), "uncounted": (None, uncounted),
+        "moves": (None, len(moves)),
+        "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
     posting.post(actor, "stocktake", stocktake)
     return stocktake
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from app.amounts import ZERO
 from app.errors import InvalidState
 from app.extensions import db
+from app.inventory.bulk import insert_lines
 from app.numbering import next_number
 from app.trade.settlement import InvoiceStatus
 
@@ -40,8 +41,7 @@ def take_back(actor, order, return_model, line_model, prefix: str, picked: list,
     made = return_model(number=next_number(prefix), order=order, warehouse=warehouse,
                         reason=(reason or "").strip()[:200], user_id=actor.id, **values)
     db.session.add(made)
-    for line, qty in picked:
-        made.lines.append(line_model.taking_back(line, qty, unit_cost(line)))
-    made.add_up()
     db.session.flush()
+    insert_lines(made, "lines", [line_model.taking_back(line, qty, unit_cost(line)) for line, qty in picked])
+    made.add_up()
     return made

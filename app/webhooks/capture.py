@@ -25,7 +25,7 @@ from app.stocktake.models import Stocktake, StocktakeStatus
 from app.webhooks import events
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage, new_msg_id
 
-PENDING, WRITTEN = "webhooks.pending", "webhooks.written"
+PENDING, WRITTEN, LISTENING = "webhooks.pending", "webhooks.written", "webhooks.listening"
 log = logging.getLogger(__name__)
 
 CREATED = {
@@ -72,6 +72,8 @@ def init_app(app) -> None:
 
 
 def _after_flush(session, _context) -> None:
+    if not _listening(session):
+        return
     noted = [*_made(session), *_changed(session)]
     if not noted:
         return
@@ -84,6 +86,24 @@ def _after_flush(session, _context) -> None:
             pending.created.add((type(obj).__name__, obj.id))
         elif not (name in UPDATED.values() and (type(obj).__name__, obj.id) in pending.created):
             pending.add(name, obj)  # (an object made in this transaction has "created", with its final state)
+
+
+def _listening(session) -> bool:
+    """Whether any endpoint is active: asked once per transaction (and again after a flush that wrote an endpoint),
+    so while no one listens a flush costs this cached answer and nothing else, and the commit nothing at all.
+
+    A transaction that found no endpoint sends no events even if one is made by another while it runs: its
+    changes were under way before anyone listened.
+    """
+    if any(isinstance(obj, WebhookEndpoint) for obj in (*session.new, *session.dirty)):
+        session.info.pop(LISTENING, None)
+    listening = session.info.get(LISTENING)
+    if listening is None:
+        listening = session.info[LISTENING] = session.connection().execute(_ANY_ACTIVE).first() is not None
+    return listening
+
+
+_ANY_ACTIVE = select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)).limit(1)
 
 
 def _made(session):
@@ -177,6 +197,7 @@ def _crossings(levels: dict) -> list:
 
 def _after_commit(session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(LISTENING, None)
     if session.info.pop(WRITTEN, False) and has_app_context() and current_app.config.get(
             "WEBHOOKS_SEND_AFTER_COMMIT", not current_app.testing):
         from app.tasks import deliver_webhooks  # tests send only when a test says so (never to a stray host)
@@ -188,4 +209,5 @@ def _after_commit(session) -> None:
 
 def _forget(session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(LISTENING, None)
     session.info.pop(WRITTEN, None)
