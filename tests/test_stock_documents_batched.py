@@ -145,3 +145,12 @@ def test_one_audit_entry_lists_the_lines(world, kind, action):
     assert len(entries) == 1
     skus = [item.split()[0] for item in entries[0].changes["lines"][1]]
     assert skus == ["P000", "P001", "P002"]
+
+
+def test_the_audit_log_shows_a_documents_lines_one_after_another(world, client, login):
+    adjustment(world, 2)()
+    db.session.commit()
+    login("owner")
+    page = client.get("/audit").get_data(as_text=True)
+    assert "明细</dt><dd>— → P000 2 @ 11.0000; P001 -1 @ 10.0000</dd>" in page
+    assert "[&#39;P000" not in page and "['P000" not in page

@@ -310,7 +310,10 @@ def field(name: str) -> str:
 
 
 def value(object_code: str, name: str, stored):
-    """A changed value as people read it: an enum code by its label, anything else as stored."""
+    """A changed value as people read it: an enum code by its label, a document's lines one after another, anything
+    else as stored."""
+    if isinstance(stored, list):
+        return "; ".join(str(item) for item in stored)
     kind = _STATUS_BY_OBJECT.get(object_code) if name == "status" else _VALUES.get(name)
     if kind is not None and stored in {member.value for member in kind}:
         return kind(stored).label
