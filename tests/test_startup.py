@@ -1,6 +1,6 @@
 """Starting the app loads what serving a request needs and no more: the big libraries (PDFs, spreadsheets, pinyin
 tables, S3, encryption, barcodes, images, migrations) are imported by the code that first uses them, so a worker
-starts quickly and small (issue 19: 1,671 modules and 180 MB before)."""
+starts quickly and small (issue 19: 1,671 modules and 180 MB before; gunicorn.conf.py shares the rest)."""
 import json
 import os
 import subprocess
@@ -36,3 +36,14 @@ def test_the_db_command_loads_flask_migrate_when_run(app):
     assert runner.invoke(args=["db", "no-such-command"]).exit_code == 2
     assert "migrate" in app.extensions
 
+
+def test_gunicorn_preloads_the_app_and_freezes_it_before_forking():
+    """gunicorn reads gunicorn.conf.py from the directory it starts in (docs/deploy.md, the Dockerfile)."""
+    settings = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), settings)  # noqa: S102 - our own file
+    try:
+        assert settings["preload_app"] is True
+        assert {"when_ready", "pre_fork"} <= settings.keys()
+    finally:
+        import gc
+        gc.enable()  # the file turns the collector off until the fork
