@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
 from app import database
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+from app.extensions import babel, csrf, db, htmx, login_manager, register_migrations
 
 
 def create_app(config: type = config_module.Config, **overrides) -> Flask:
@@ -35,8 +35,7 @@ def create_app(config: type = config_module.Config, **overrides) -> Flask:
     # are sent to sign-in rather than refused for another reason first.
     _register_hooks(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    register_migrations(app)  # Flask-Migrate itself is loaded by `flask db ...` only
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_business_timezone)

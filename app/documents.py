@@ -11,9 +11,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from flask import Response, render_template
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from app.settings.models import PAPER_CONTINUOUS
 from app.settings.services import company
@@ -32,11 +29,16 @@ def _logo_uri(png: bytes) -> str:
     return png_data_uri(png)
 
 
-def _weasyprint() -> tuple[FontConfiguration, URLFetcher]:
-    """Kept per thread: the font map keeps the loaded CJK font and its caches between documents (a fresh
+def _weasyprint():
+    """WeasyPrint's HTML class, font map and fetcher. Imported on the first document, not at start: WeasyPrint
+    (with fontTools, Pango through cffi) is about 27 MB and most of a second that a worker serving no PDF never
+    needs. Kept per thread: the font map keeps the loaded CJK font and its caches between documents (a fresh
     one cost 10-15 ms a document), but neither it nor the fetcher may be shared across threads."""
     if not hasattr(_local, "tools"):
-        _local.tools = FontConfiguration(), URLFetcher(allowed_protocols=("data",))
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+        _local.tools = HTML, FontConfiguration(), URLFetcher(allowed_protocols=("data",))
     return _local.tools
 
 
@@ -76,9 +78,9 @@ def render_pdf(template: str, continuous: bool = False, **context) -> bytes:
     seal = _logo_uri(settings.seal_png) if settings.seal_png and not continuous else None
     html = render_template(template, company=settings, company_logo=logo, company_seal=seal, continuous=continuous,
                            **context)
-    font_config, fetcher = _weasyprint()
+    html_document, font_config, fetcher = _weasyprint()
     with collector_paused():
-        return HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=font_config)
+        return html_document(string=html, url_fetcher=fetcher).write_pdf(font_config=font_config)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

@@ -1,10 +1,12 @@
 """Search as you type the way Chinese users search: by text, codes, full pinyin and initials (pgsjk, pingguo)."""
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import and_
 
 
 def haystack(name: str, *others: str) -> str:
     """One lower-case string holding `name`, its pinyin (joined and spaced) and initials, and `others`."""
+    # pypinyin's tables are about 55 MB and 0.6 s to load: a worker loads them when it first saves a name,
+    # not at start (searching compares stored haystacks and never needs them).
+    from pypinyin import Style, lazy_pinyin
     syllables = lazy_pinyin(name or "", errors="ignore")
     initials = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
     parts = [name, "".join(syllables), " ".join(syllables), "".join(initials), *others]

@@ -12,7 +12,7 @@ from app import create_app
 from app.auth import throttle
 from app.config import TestConfig, database_url
 from app.database import set_write_intent
-from app.extensions import db
+from app.extensions import db, init_migrations
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -65,6 +65,7 @@ def database(tmp_path_factory):
     """An empty database brought to the latest schema by the migrations."""
     url = _fresh_database_url(tmp_path_factory)
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="test")
+    init_migrations(app)  # create_app leaves Flask-Migrate to `flask db` (app.extensions.init_migrations)
     with app.app_context():
         upgrade()
         db.engine.dispose()

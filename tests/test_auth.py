@@ -78,8 +78,9 @@ def test_address_is_throttled_across_accounts(app, client):
 
 def test_throttle_counts_live_in_the_database_shared_by_workers(app):
     """A second storage object (as another worker process would have) sees the same counts."""
-    first = throttle.DatabaseStorage(engine=throttle._counter_engine())
-    second = throttle.DatabaseStorage(engine=throttle._counter_engine())
+    from app.auth.counters import DatabaseStorage
+    first = DatabaseStorage(engine=throttle._counter_engine())
+    second = DatabaseStorage(engine=throttle._counter_engine())
     assert first.incr("k", 60) == 1
     assert second.incr("k", 60) == 2
     assert first.get("k") == 2

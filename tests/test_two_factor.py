@@ -5,11 +5,12 @@ import time
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
+from sqlalchemy.engine import Engine
 
 from app.audit.models import AuditEntry
 from app.auth import second_step, two_factor
-from app.auth.models import RecoveryCode, TrustedDevice, User
+from app.auth.models import RecoveryCode, TrustedDevice, TwoFactorRule, User
 from app.errors import BusinessRuleError, InvalidState
 from app.extensions import db
 from tests import factories
@@ -165,6 +166,34 @@ def test_a_role_that_requires_it_is_taken_to_enrol_and_can_do_nothing_else(clien
     secret = re.search(r'id="totp-secret"[^>]*value="([A-Z2-7]{32})"', page).group(1)
     client.post("/account/2fa/enable", data={"code": pyotp.TOTP(secret).now(),
                                               "csrf_token": csrf_token(client, "/account/2fa")})
+    assert client.get("/").status_code == 200
+
+
+def test_a_rule_applies_from_the_next_page_and_is_read_with_the_session(client, login):
+    """The role's rule comes with the signed-in session's own query (access.load_user), not a query of its own,
+    and a change (or the configured default when the role has no rule) applies from the next request."""
+    client.application.config["TWO_FACTOR_DEFAULT_ROLES"] = ("warehouse",)
+    two_factor.set_required_roles(None, [])  # a rule for every role: none required
+    db.session.commit()
+    login("warehouse")
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    rules = [statement for statement in statements if "two_factor_rule" in statement]
+    assert len(rules) == 1 and "user_session" in rules[0]
+    two_factor.set_required_roles(None, ["warehouse"])
+    db.session.commit()
+    assert client.get("/").headers["Location"] == "/account/2fa"
+    db.session.execute(delete(TwoFactorRule))  # no rule at all: the configured default, which names warehouse
+    db.session.commit()
+    assert client.get("/").headers["Location"] == "/account/2fa"
+    client.application.config["TWO_FACTOR_DEFAULT_ROLES"] = ()
     assert client.get("/").status_code == 200
 
 

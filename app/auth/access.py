@@ -9,7 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from app import database
 from app.auth import two_factor
-from app.auth.models import ApiToken, User, UserSession
+from app.auth.models import ApiToken, TwoFactorRule, User, UserSession
 from app.auth.redirects import safe_next
 from app.auth.roles import PUBLIC, allowed_roles
 from app.db_types import utcnow
@@ -114,9 +114,10 @@ def load_user(session_id: str):
         found = db.session.execute(_SESSION_USER, {"user_id": int(user_id), "row_id": row_id}).first()
         if found is None or not found.User.active or str(found.User.session_version) != version:
             return None
-        user, last_seen = found
+        user, last_seen, rule = found
         _seen(row_id, last_seen)
     user.session_id = row_id
+    user.two_factor_required = two_factor.role_requires(user.role, rule)
     return user
 
 
@@ -134,6 +135,9 @@ def _seen(row_id: str, last_seen) -> None:
 
 
 SEEN_EVERY = 300
-# One round trip per page request: the user, if this session of theirs is still open.
-_SESSION_USER = (select(User, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
+# One round trip per page request: the user, if this session of theirs is still open, and their role's second-factor
+# rule (enforce asks two_factor.must_enrol on every page; reading the rules apart was a query a request).
+_SESSION_USER = (select(User, UserSession.last_seen_at, TwoFactorRule.required)
+                 .join(UserSession, UserSession.user_id == User.id)
+                 .outerjoin(TwoFactorRule, TwoFactorRule.role == User.role)
                  .where(User.id == bindparam("user_id"), UserSession.id == bindparam("row_id")))

@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
 
     # The signed-in session this object was loaded for (set by auth.sessions); not a column.
     session_id = None
+    # Whether the user's role must use a second factor, as read with that session (access.load_user); None when
+    # not loaded that way (two_factor.must_enrol then asks). Not a column.
+    two_factor_required = None
 
     def get_id(self) -> str:
         """What the session and remember-me cookies carry: user, session version and the session's row."""

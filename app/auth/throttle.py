@@ -5,17 +5,10 @@ table in the database, so N gunicorn workers (or machines) see the same counters
 table lives in a file of its own beside the main one: the request's write transaction holds the
 main file's lock, and the counters must commit on their own (a refused sign-in rolls back).
 """
-import time
 from pathlib import Path
 
 from flask import current_app
-from limits import parse_many
-from limits.storage import Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Float, Integer, String, create_engine, delete, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Float, Integer, String, create_engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -27,64 +20,15 @@ class RateLimitCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(Float)  # epoch seconds, as `limits` speaks
 
 
-class DatabaseStorage(Storage):
-    """A `limits` storage over the app's database (fixed-window strategy)."""
-
-    STORAGE_SCHEME = ["jxcdb"]
-
-    def __init__(self, uri: str | None = None, engine=None, **options):
-        super().__init__(uri, **options)
-        self.engine = engine
-
-    @property
-    def base_exceptions(self):
-        return SQLAlchemyError
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
-        table = RateLimitCounter.__table__
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(table).values(key=key, count=amount, expires_at=now + expiry)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key], set_={"count": table.c.count + amount}
-        ).returning(table.c.count)
-        with self.engine.begin() as connection:
-            connection.execute(delete(table).where(table.c.key == key, table.c.expires_at <= now))
-            return connection.execute(statement).scalar_one()
-
-    def get(self, key: str) -> int:
-        row = self._row(key)
-        return row.count if row else 0
-
-    def get_expiry(self, key: str) -> float:
-        row = self._row(key)
-        return row.expires_at if row else time.time()
-
-    def check(self) -> bool:
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-
-    def reset(self) -> int | None:
-        with self.engine.begin() as connection:
-            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
-
-    def clear(self, key: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(delete(RateLimitCounter.__table__).where(RateLimitCounter.key == key))
-
-    def _row(self, key):
-        table = RateLimitCounter.__table__
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(table.c.count, table.c.expires_at).where(table.c.key == key, table.c.expires_at > time.time())
-            ).first()
-
-
-def _limiter() -> FixedWindowRateLimiter:
+def _limiter():
+    """The process's limiter, made on the first sign-in (`limits` is imported then, not by every worker at start)."""
     app = current_app._get_current_object()
     limiter = app.extensions.get("jxc_throttle")
     if limiter is None:
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        from app.auth.counters import DatabaseStorage
         redis_url = app.config.get("REDIS_URL")
         storage = storage_from_string(redis_url) if redis_url else DatabaseStorage(engine=_counter_engine())
         limiter = app.extensions["jxc_throttle"] = FixedWindowRateLimiter(storage)
@@ -102,6 +46,7 @@ def _counter_engine():
 
 
 def _limits():
+    from limits import parse_many
     per_account, per_address = current_app.config["LOGIN_LIMITS"]
     return parse_many(per_account), parse_many(per_address)
 
@@ -152,6 +97,7 @@ def invitation_failed(address: str) -> None:
 def share_allowed(address: str) -> bool:
     """Whether this address may open another share link (page or PDF): counts the opening. Tokens are signed, so
     the limit is against scraping and against PDF renders used to load the server, not against guessing."""
+    from limits import parse_many
     limiter = _limiter()
     return all([limiter.hit(item, "share-address", address) for item in parse_many(current_app.config["SHARE_LIMITS"])])
 

@@ -12,7 +12,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
@@ -37,8 +36,13 @@ _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i to misread from p
 def required_roles() -> set[Role]:
     """The roles that must use a second factor: the owner's choices, else TWO_FACTOR_DEFAULT_ROLES."""
     chosen = {rule.role: rule.required for rule in db.session.scalars(select(TwoFactorRule))}
-    default = set(current_app.config["TWO_FACTOR_DEFAULT_ROLES"])
-    return {role for role in Role if chosen.get(role.value, role.value in default)}
+    return {role for role in Role if role_requires(role, chosen.get(role.value))}
+
+
+def role_requires(role: Role, rule: bool | None) -> bool:
+    """Whether `role` must use a second factor, given its TwoFactorRule's `required` (None: no row, so the
+    configured default)."""
+    return rule if rule is not None else role.value in current_app.config["TWO_FACTOR_DEFAULT_ROLES"]
 
 
 def set_required_roles(actor, roles) -> None:
@@ -55,13 +59,17 @@ def set_required_roles(actor, roles) -> None:
 
 
 def is_required(user: User) -> bool:
-    return user.role in required_roles()
+    rule = db.session.get(TwoFactorRule, user.role.value)
+    return role_requires(user.role, rule.required if rule is not None else None)
 
 
 def must_enrol(user: User) -> bool:
     """Signed in with a password, and their role requires a second factor they have not set up: they may do
-    nothing else until they do (access.enforce)."""
-    return user.totp_enabled_at is None and is_required(user)
+    nothing else until they do (access.enforce). A user loaded for a page request carries their role's rule,
+    read by the same query as their session (access.load_user), so this asks the database nothing more."""
+    if user.totp_enabled_at is not None:
+        return False
+    return is_required(user) if user.two_factor_required is None else user.two_factor_required
 
 
 # ---- enrolment ------------------------------------------------------------------------------------------------------
@@ -78,6 +86,7 @@ def provisioning_uri(user: User, secret: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The address as an inline SVG QR code (a full QR code: Micro QR confuses phone cameras)."""
+    import segno  # loaded on first use, not by every worker at start
     return segno.make_qr(uri, error="m").svg_inline(scale=4, border=2, dark="#111", light="#fff", omitsize=True)
 
 

@@ -8,22 +8,32 @@ The secret half (the identity) lives in a 0600 file outside the database (JXC_BA
 instance/backup-identity.txt), so a copy of the database or of the bucket is unreadable without it; the public
 half (the recipient) is kept in the backup settings.
 """
+from __future__ import annotations
+
 import gzip
 import os
 import shutil
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyrage
 from flask_babel import gettext as _
-from pyrage import x25519
 
 from app.config import INSTANCE, create_private, write_private
 from app.errors import BusinessRuleError
 
+if TYPE_CHECKING:
+    from pyrage import x25519
+
 AGE_HEADER = b"age-encryption.org/v1\n"
 CHUNK = 1024 * 1024
+
+
+def _age():
+    """pyrage, imported when a backup is made or opened rather than by every worker at start."""
+    import pyrage
+    return pyrage
 
 
 def identity_path() -> Path:
@@ -38,7 +48,7 @@ def new_identity(path: Path | None = None) -> x25519.Identity:
     if path.exists():
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         os.replace(path, path.with_name(f"{path.name}.{stamp}.old"))
-    identity = x25519.Identity.generate()
+    identity = _age().x25519.Identity.generate()
     write_private(path, f"# JXC backup key, made {datetime.now(timezone.utc):%Y-%m-%d}\n"
                         f"# public key: {identity.to_public()}\n{identity}\n".encode())
     return identity
@@ -51,10 +61,11 @@ def read_identity(path: Path | None = None) -> x25519.Identity:
         lines = path.read_text().splitlines()
     except (OSError, UnicodeDecodeError):
         raise BusinessRuleError(_("The backup key file %(path)s cannot be read.", path=path)) from None
+    pyrage = _age()
     for line in lines:
         if line.strip().startswith("AGE-SECRET-KEY-"):
             try:
-                return x25519.Identity.from_str(line.strip())
+                return pyrage.x25519.Identity.from_str(line.strip())
             except pyrage.IdentityError:
                 break
     raise BusinessRuleError(_("%(path)s is not a backup key: it should hold a line starting AGE-SECRET-KEY-.",
@@ -62,7 +73,7 @@ def read_identity(path: Path | None = None) -> x25519.Identity:
 
 
 def parse_recipient(text: str) -> x25519.Recipient:
-    return x25519.Recipient.from_str(text.strip())
+    return _age().x25519.Recipient.from_str(text.strip())
 
 
 def is_sealed(path: Path) -> bool:
@@ -82,7 +93,7 @@ def seal(raw: Path, sealed: Path, recipient: str) -> None:
     partial.unlink(missing_ok=True)
     create_private(partial)
     try:
-        pyrage.encrypt_file(str(packed), str(partial), [parse_recipient(recipient)])
+        _age().encrypt_file(str(packed), str(partial), [parse_recipient(recipient)])
         os.replace(partial, sealed)
     finally:
         partial.unlink(missing_ok=True)
@@ -93,6 +104,7 @@ def unseal(sealed: Path, raw: Path, identity: x25519.Identity) -> None:
     """Decrypt and decompress `sealed` into `raw` (0600), or refuse in plain words and leave nothing behind."""
     if not is_sealed(sealed):
         raise BusinessRuleError(_("%(name)s is not an encrypted JXC backup.", name=sealed.name))
+    pyrage = _age()
     packed = raw.with_name(raw.name + ".gz")
     create_private(packed)
     create_private(raw)

@@ -10,7 +10,6 @@ import subprocess
 from contextlib import closing
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from flask_babel import gettext as _
 from sqlalchemy import inspect, text
 
@@ -22,6 +21,7 @@ SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory  # Alembic loads for backups and `flask check`, not at every start
     return ScriptDirectory(str(ROOT / "migrations")).get_current_head()
 
 

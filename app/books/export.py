@@ -31,8 +31,6 @@ from urllib.parse import quote
 
 from flask import Response
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from pypinyin import lazy_pinyin
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -155,6 +153,7 @@ LAYOUTS = {"kingdee": (KINGDEE_COLUMNS, kingdee_rows), "yonyou": (YONYOU_COLUMNS
 
 def xlsx(target: str, period: Span) -> bytes:
     """The import sheet: the header on row 1 (where both importers look for it), one row per entry."""
+    from openpyxl import Workbook  # loaded by the first spreadsheet, not by every worker at start
     columns, rows = LAYOUTS[mapping.check_target(target)]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("凭证")
@@ -182,6 +181,7 @@ def _root(top: Account) -> str:
 def ascii_name(name: str) -> str:
     """A Chinese account name in ASCII for a beancount account name: pinyin, each syllable capitalised
     (应收账款 → YingShouZhangKuan); letters and digits kept, anything else dropped."""
+    from pypinyin import lazy_pinyin  # its tables (about 55 MB) load on first use, as in search.haystack
     words = []
     for chunk in lazy_pinyin(unicodedata.normalize("NFKC", name)):
         words += [word[0].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", chunk)]

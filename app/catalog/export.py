@@ -5,13 +5,10 @@ list can be edited and imported elsewhere. Text is always written as text, never
 a name like =HYPERLINK(...) must not run when someone opens the file.
 """
 import io
+from functools import cache
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -77,6 +74,7 @@ def export_columns(user) -> list[str]:
 
 def products_xlsx(user, query) -> bytes:
     """The products of `query` (see product_query) as an .xlsx workbook, written row by row."""
+    from openpyxl import Workbook  # openpyxl is loaded by the first spreadsheet, not by every worker at start
     columns = export_columns(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Products"))
@@ -93,9 +91,17 @@ def products_xlsx(user, query) -> bytes:
     return _save(workbook)
 
 
-def cell(sheet, value, name: str | None = None) -> WriteOnlyCell:
+@cache
+def write_only_cell():
+    """openpyxl's WriteOnlyCell, imported with the first spreadsheet: openpyxl is about 8 MB and 0.3 s that a
+    worker which never exports does not need. Cached, as cells are made by the hundred thousand."""
+    from openpyxl.cell import WriteOnlyCell
+    return WriteOnlyCell
+
+
+def cell(sheet, value, name: str | None = None):
     """A cell whose text is always text: never a formula, never an error code, even after editing."""
-    made = WriteOnlyCell(sheet, value=value)
+    made = write_only_cell()(sheet, value=value)
     if isinstance(value, str):
         made.data_type = "s"
         if value.startswith(FORMULA_STARTS):
@@ -108,6 +114,8 @@ def cell(sheet, value, name: str | None = None) -> WriteOnlyCell:
 
 
 def _header_row(sheet, columns: list[str]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     row = []
     for index, name in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(name, 12)
@@ -117,7 +125,7 @@ def _header_row(sheet, columns: list[str]) -> None:
     sheet.append(row)
 
 
-def _save(workbook: Workbook) -> bytes:
+def _save(workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

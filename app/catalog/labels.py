@@ -10,10 +10,8 @@ import io
 import math
 from dataclasses import dataclass
 
-import barcode as python_barcode
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image
 
 from app.catalog import barcodes
 from app.catalog.models import Product
@@ -113,6 +111,7 @@ def human_readable(code: str, kind: str) -> str:
 
 def modules(code: str, kind: str) -> str:
     """The bar pattern ('1' dark, '0' light), quiet zones included."""
+    import barcode as python_barcode  # python-barcode and Pillow load with the first label, not at start
     symbol = python_barcode.get_barcode_class(kind)(code)
     if kind != "code128" and symbol.get_fullcode() != code:  # never print a silently "corrected" code
         raise BusinessRuleError(_("The barcode %(code)s cannot be printed.", code=code), "lines")
@@ -122,6 +121,7 @@ def modules(code: str, kind: str) -> str:
 
 def bars_png(pattern: str) -> bytes:
     """A one-pixel-high, one-pixel-per-module black and white PNG; the PDF stretches it."""
+    from PIL import Image
     image = Image.new("1", (len(pattern), 1), 1)
     image.putdata([0 if bit == "1" else 1 for bit in pattern])
     out = io.BytesIO()

@@ -4,7 +4,6 @@ import re
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
@@ -166,6 +165,7 @@ def set_photo(actor, product: Product, data: bytes | None) -> None:
     if data is None:
         product.photo = None
     else:
+        from PIL import Image, UnidentifiedImageError  # Pillow loads with the first upload, not at start
         try:
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > 40_000_000:

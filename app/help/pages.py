@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import get_locale
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -21,9 +20,14 @@ NAME = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")  # endpoint-like page names: nothing
 FIELD_ITEM = re.compile(r"^\s*[-*]\s+\*\*(.+?)\*\*")
 ENDPOINT_LINK = re.compile(r"\]\(endpoint:([a-z_.]+)\)")
 
-# CommonMark without raw HTML; images off (a picture from elsewhere would break the CSP's img-src, and the pages
-# are text). Links keep markdown-it's own check, which refuses javascript:, vbscript:, file: and data: URLs.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+@cache
+def _markdown():
+    """CommonMark without raw HTML; images off (a picture from elsewhere would break the CSP's img-src, and the
+    pages are text). Links keep markdown-it's own check, which refuses javascript:, vbscript:, file: and data: URLs.
+    Made with the first help page shown, not at start (markdown-it is some 60 modules)."""
+    from markdown_it import MarkdownIt
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Page:
     def html(self) -> Markup:
         """The page without its title (the template shows that), as safe HTML."""
         body = self.source.split("\n", 1)[1] if self.source.startswith("# ") else self.source
-        return Markup(_markdown.render(resolve_links(body)))
+        return Markup(_markdown().render(resolve_links(body)))
 
     @property
     def fields(self) -> list[str]:

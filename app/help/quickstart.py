@@ -6,10 +6,10 @@ which the tour bar highlights on that screen. Steps without a link stay on the p
 """
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlencode
 
 from flask import url_for
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from app.help import pages
@@ -20,7 +20,12 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 TOUR = re.compile(r"^([a-z]+)\.(\d{1,2})\.(\d{1,2})$")
 
-_inline = MarkdownIt("commonmark", {"html": False}).disable("image")
+
+@cache
+def _inline():
+    """The steps' Markdown renderer, made with the first quick start shown (markdown-it is not loaded at start)."""
+    from markdown_it import MarkdownIt
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
 @dataclass
@@ -31,7 +36,7 @@ class Step:
 
     @property
     def html(self) -> Markup:
-        return Markup(_inline.renderInline(resolve_links(self.text)))
+        return Markup(_inline().renderInline(resolve_links(self.text)))
 
 
 @dataclass

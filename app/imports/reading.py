@@ -10,7 +10,6 @@ import csv
 import io
 import zipfile
 
-import openpyxl
 from defusedxml import DefusedXmlException
 from flask import current_app
 from flask_babel import gettext as _
@@ -89,6 +88,7 @@ def read_table(filename: str, data: bytes, max_rows: int = MAX_ROWS) -> tuple[li
 
 
 def _xlsx_rows(data: bytes, budget: workload.Budget):
+    import openpyxl  # loaded by the first workbook read, not by every worker at start (about 8 MB)
     unreadable = _("This file is not an Excel workbook (.xlsx) that can be read.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

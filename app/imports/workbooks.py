@@ -4,21 +4,25 @@ Text is always written as text, never as a formula (a name like =HYPERLINK(...) 
 the file): see catalog.export.cell.
 """
 import io
+from functools import cache
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.imports.framework import Kind, Preview, chinese
 
-REQUIRED_FONT = Font(bold=True, color="C00000")
-BOLD = Font(bold=True)
-PROBLEM_FILL = PatternFill("solid", fgColor="FFC7CE")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CHOICES = 2000
+
+
+@cache
+def _styles() -> SimpleNamespace:
+    """Fonts and fills, made with the first workbook: openpyxl (about 8 MB) is imported when a workbook is made,
+    not by every worker at start."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    return SimpleNamespace(required=Font(bold=True, color="C00000"), bold=Font(bold=True),
+                           problem=PatternFill("solid", fgColor="FFC7CE"),
+                           wrapped=Alignment(wrap_text=True, vertical="top"))
 
 
 def _text_cell(sheet, row: int, column: int, value):
@@ -34,6 +38,11 @@ def _text_cell(sheet, row: int, column: int, value):
 
 def template_xlsx(kind: Kind) -> bytes:
     """Headers in the user's language (required ones red and bold), one example row, dropdowns, notes."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+    styles = _styles()
     zh = chinese()
     workbook = Workbook()
     sheet = workbook.active
@@ -45,7 +54,7 @@ def template_xlsx(kind: Kind) -> bytes:
     for index, column in enumerate(kind.columns, start=1):
         letter = get_column_letter(index)
         head = _text_cell(sheet, 1, index, column.header(zh))
-        head.font = REQUIRED_FONT if column.required else BOLD
+        head.font = styles.required if column.required else styles.bold
         if column.required:
             head.comment = Comment(_("Required"), "JXC")
         sheet.column_dimensions[letter].width = max(column.width, len(head.value) * 2 + 2)
@@ -77,8 +86,9 @@ def template_xlsx(kind: Kind) -> bytes:
 
 
 def _notes(sheet, kind: Kind, zh: bool) -> None:
+    styles = _styles()
     sheet.append([_("How to fill in this workbook")])
-    sheet["A1"].font = BOLD
+    sheet["A1"].font = styles.bold
     for line in (_("One record per row on the first sheet; the first row names the columns (Chinese or English "
                    "headers are both understood). Columns in red are required; any other column may be left "
                    "empty or left out."),
@@ -90,12 +100,12 @@ def _notes(sheet, kind: Kind, zh: bool) -> None:
     header_row = sheet.max_row + 1
     for index, title in enumerate((_("Column"), _("Required"), _("What it means and what is expected"),
                                    _("Example")), start=1):
-        _text_cell(sheet, header_row, index, title).font = BOLD
+        _text_cell(sheet, header_row, index, title).font = styles.bold
     for offset, column in enumerate(kind.columns, start=1):
         row = header_row + offset
         _text_cell(sheet, row, 1, column.header(zh))
         _text_cell(sheet, row, 2, _("Yes") if column.required else _("No"))
-        _text_cell(sheet, row, 3, str(column.help)).alignment = Alignment(wrap_text=True, vertical="top")
+        _text_cell(sheet, row, 3, str(column.help)).alignment = styles.wrapped
         _text_cell(sheet, row, 4, column.example)
     for letter, width in zip("ABCD", (18, 8, 80, 18)):
         sheet.column_dimensions[letter].width = width
@@ -103,14 +113,17 @@ def _notes(sheet, kind: Kind, zh: bool) -> None:
 
 def report_xlsx(preview: Preview) -> bytes:
     """The rows as read, with a problems column beside each (problem cells filled red), and every problem listed."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    styles = _styles()
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Rows")
     headers = list(preview.headers)
     problems_column = len(headers) + 1
     for index, header in enumerate(headers, start=1):
-        _text_cell(sheet, 1, index, header).font = BOLD
-    _text_cell(sheet, 1, problems_column, _("Problems")).font = REQUIRED_FONT
+        _text_cell(sheet, 1, index, header).font = styles.bold
+    _text_cell(sheet, 1, problems_column, _("Problems")).font = styles.required
     sheet.column_dimensions[get_column_letter(problems_column)].width = 60
     positions = {header: index for index, header in enumerate(headers, start=1) if header}
     for out_row, row in enumerate(preview.rows, start=2):
@@ -119,16 +132,16 @@ def report_xlsx(preview: Preview) -> bytes:
         found = preview.problems_in(row.number)
         for problem in found:
             if problem.column in positions:
-                sheet.cell(row=out_row, column=positions[problem.column]).fill = PROBLEM_FILL
+                sheet.cell(row=out_row, column=positions[problem.column]).fill = styles.problem
         if found:
             cell = _text_cell(sheet, out_row, problems_column, "\n".join(
                 _("%(where)s: %(message)s", where=p.column, message=p.message) if p.column else p.message
                 for p in found))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.fill = PROBLEM_FILL
+            cell.alignment = styles.wrapped
+            cell.fill = styles.problem
     every = workbook.create_sheet(_("All problems"))
     for index, title in enumerate((_("Row"), _("Column"), _("Problem")), start=1):
-        _text_cell(every, 1, index, title).font = BOLD
+        _text_cell(every, 1, index, title).font = styles.bold
     for out_row, problem in enumerate(preview.problems, start=2):
         _text_cell(every, out_row, 1, problem.row or "")
         _text_cell(every, out_row, 2, problem.column or "")

@@ -4,7 +4,6 @@ import io
 from datetime import date
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from app.audit import services as audit
@@ -95,6 +94,7 @@ def resized_photo(data: bytes) -> bytes:
     """The photo as a JPEG no longer than PHOTO_MAX_PX on its long side, turned upright as the camera held it."""
     if len(data) > PHOTO_MAX_BYTES:
         raise BusinessRuleError(_("The photo is larger than %(max)s MB.", max=PHOTO_MAX_BYTES // 2 ** 20), "photo")
+    from PIL import Image, ImageOps, UnidentifiedImageError  # Pillow loads with the first upload, not at start
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > PHOTO_MAX_PIXELS:

@@ -9,21 +9,17 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from app.catalog.export import FORMULA_STARTS
+from app.catalog.export import FORMULA_STARTS, write_only_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+def cell(sheet, value, bold: bool = False):
     """A write-only cell: text always as text (never a formula), amounts and dates formatted, local times naive."""
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)  # Excel has no time zones; the value is already the local time
-    made = WriteOnlyCell(sheet, value=value)
+    made = write_only_cell()(sheet, value=value)  # openpyxl is imported by the first spreadsheet only
     if isinstance(value, str):
         made.data_type = "s"
         if value.startswith(FORMULA_STARTS):
@@ -36,12 +32,15 @@ def cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
     elif isinstance(value, date):
         made.number_format = "yyyy-mm-dd"
     if bold:
+        from openpyxl.styles import Font
         made.font = Font(bold=True)
     return made
 
 
 def xlsx_bytes(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> bytes:
     """The workbook: row 1 the title, row 2 the column labels, then one row per dict (missing keys are blank)."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31] or "Report")  # Excel refuses longer sheet names
     for index, (key, label) in enumerate(columns, start=1):

@@ -7,7 +7,6 @@ through the data scope passes it in; nothing here queries or checks access.
 import io
 from datetime import date, datetime, timedelta
 
-import segno
 from flask_babel import to_user_timezone
 
 from app.db_types import utcnow
@@ -27,6 +26,7 @@ def qr_png(text: str) -> bytes:
 
     segno.make_qr, not segno.make: for short text make() picks a Micro QR, which phones cannot read.
     """
+    import segno  # loaded on first use, not by every worker at start
     out = io.BytesIO()
     segno.make_qr(text, error="m").save(out, kind="png", scale=1, border=4)
     return out.getvalue()

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from PIL import Image, ImageChops, UnidentifiedImageError
 from sqlalchemy import exists, inspect, select
 
 from app.audit import services as audit
@@ -152,6 +151,7 @@ def set_opening_balances_done(actor, done: bool) -> None:
 
 def shrink_logo(data: bytes) -> bytes:
     """The logo as a PNG no larger than LOGO_MAX_PX, so pages and PDFs stay light."""
+    from PIL import Image, UnidentifiedImageError  # Pillow loads with the first upload, not at start
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -170,6 +170,7 @@ def shrink_logo(data: bytes) -> bytes:
 def shrink_seal(data: bytes) -> bytes:
     """The seal as a PNG no larger than SEAL_MAX_PX with the paper around it transparent, so stamped over the
     company's name and the signature line it hides nothing, as a real stamp would not. PNG or JPEG only."""
+    from PIL import Image, ImageChops, UnidentifiedImageError  # Pillow loads with the first upload, not at start
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in SEAL_FORMATS:

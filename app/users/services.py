@@ -7,10 +7,8 @@ owner cannot see it again: they re-issue, which ends the previous link. A user m
 import re
 from datetime import timedelta
 
-import segno
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from pypinyin import lazy_pinyin
 from sqlalchemy import func, select
 
 from app.audit import services as audit
@@ -33,6 +31,7 @@ OPEN_ORDER = (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DE
 
 def propose_username(name: str = "", phone: str = "") -> str:
     """A free username from the name (in pinyin: 王小明 -> wangxiaoming) or else the phone's digits."""
+    from pypinyin import lazy_pinyin  # its tables (about 55 MB) load on first use, as in search.haystack
     base = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(clean_text(name or "").strip())).lower())[:40]
     if len(base) < 2:
         base = re.sub(r"[^0-9]", "", phone or "")[-11:]
@@ -162,6 +161,7 @@ def accept_invitation(token: str, password: str, confirm: str) -> User:
 
 def qr_svg(url: str) -> str:
     """The link as an inline SVG QR code (a full QR code: Micro QR confuses phone cameras)."""
+    import segno  # loaded on first use, not by every worker at start
     return segno.make_qr(url, error="m").svg_inline(scale=5, border=2, dark="#111", light="#fff", omitsize=True)
 
 
