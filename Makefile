@@ -28,9 +28,10 @@ run: $(VENV)/.installed static translations system-deps db
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 # Two workers (pytest-xdist), a test file per worker at a time; PYTEST_ARGS="-n 0" runs them in one process.
+# PYTEST_EXTRA adds to them (.ci/run's PostgreSQL pass leaves out what the engine does not change).
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=25
 test: $(VENV)/.installed static translations system-deps system-deps-test
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_ARGS) $(PYTEST_EXTRA)
 
 bench: $(VENV)/.installed static translations
 	$(PY) bench/run.py
