@@ -13,11 +13,11 @@ SCANNER_VENDOR := $(shell $(VENDOR) scanner-files)
 APT_RUN := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei postgresql-client
 APT_TEST := chromium poppler-utils
 
-.PHONY: run test bench bench-reports bench-books bench-stocktake bench-writes static translations messages system-deps system-deps-test db clean
+.PHONY: bytecode run test bench bench-reports bench-books bench-stocktake bench-writes static translations messages system-deps system-deps-test db clean
 
 # DEMO=0 leaves an empty database empty: the browser then shows the first-run setup screen (app/setup).
 DEMO ?= 1
-run: $(VENV)/.installed static translations system-deps db
+run: $(VENV)/.installed static translations system-deps bytecode db
 	@$(FLASK) books backfill
 	@if [ "$(DEMO)" != "0" ]; then $(FLASK) demo --if-empty; fi
 	@echo
@@ -30,7 +30,7 @@ run: $(VENV)/.installed static translations system-deps db
 # Two workers (pytest-xdist), a test file per worker at a time; PYTEST_ARGS="-n 0" runs them in one process.
 # PYTEST_EXTRA adds to them (.ci/run's PostgreSQL pass leaves out what the engine does not change).
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=25
-test: $(VENV)/.installed static translations system-deps system-deps-test
+test: $(VENV)/.installed static translations system-deps system-deps-test bytecode
 	$(VENV)/bin/pytest $(PYTEST_ARGS) $(PYTEST_EXTRA)
 
 bench: $(VENV)/.installed static translations
@@ -120,3 +120,8 @@ $(LIGHTHOUSE): bench/lighthouse/package.json bench/lighthouse/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm (or install Node.js 20+)"; exit 1; }
 	npm ci --prefix bench/lighthouse --no-audit --no-fund --silent
 	@touch $@
+
+# With PYTHONDONTWRITEBYTECODE set (as on these machines) every process compiled the app's ~270 modules again,
+# some 0.8 s a start: the servers and commands the tests start, and the server itself. Compiled once here.
+bytecode:
+	@$(PY) -m compileall -q -j 0 app wsgi.py gunicorn.conf.py >/dev/null
