@@ -1,7 +1,8 @@
 """Bad input answers 4xx in plain words, never 500: walks of the URL map prove each class is closed everywhere."""
 import pytest
 
-from app.limits import MAX_ID
+from app.errors import BusinessRuleError
+from app.limits import MAX_ID, parse_date
 from tests import factories
 
 HUGE = (2 ** 31, 2 ** 63, 10 ** 30)  # ids are INTEGER columns: 2**31 is already "out of range" on PostgreSQL
@@ -115,9 +116,20 @@ def test_json_nested_a_thousand_deep_is_400(api):
 
 DATE_ARGS = ("from", "to", "date_from", "date_to", "start", "end", "as_of")
 BAD_DATES = ("9999-12-31", "0001-01-01", "2026-02-30", "20261", "2026-1-1", "٢٠٢٦-٠١-٠١")
+# Every date argument goes through app.limits.parse_date, which refuses each of BAD_DATES (below). The walks send
+# what an endpoint reading a date its own way would trip on: a date whose next day overflows, a day before
+# year 1's next, and a day no month has. (Each walk is a few thousand requests: all six took minutes a CI run.)
+WALKED_DATES = ("9999-12-31", "0001-01-01", "2026-02-30")
 
 
 @pytest.mark.parametrize("day", BAD_DATES)
+def test_the_date_parser_refuses_each_bad_date_naming_the_field(app, day):
+    with pytest.raises(BusinessRuleError) as refused:
+        parse_date(day, "date_to")
+    assert refused.value.field == "date_to"
+
+
+@pytest.mark.parametrize("day", WALKED_DATES)
 def test_every_report_and_list_with_a_bad_date_is_not_500(client, login, day):
     """Every GET without path ids (reports, ledgers, lists, their exports and API twins) with each date argument
     set to a date out of range or no date at all: a page or a 4xx, never a 500."""
