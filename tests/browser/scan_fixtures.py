@@ -28,13 +28,13 @@ RECORDER = """() => {
 
 # A keyboard-wedge scanner's burst, typed inside the page in one task: the keys of page.keyboard.type each cross
 # the DevTools connection, and on a loaded machine they came slower than the 30 ms a key that marks a scanner
-# (static/js/order.js), so the scan was taken for typing. Synthetic keys insert no text, so the value is set here.
+# (static/js/order.js), so the scan was taken for typing. Synthetic keys insert no text, so it is inserted here.
 BURST = """(code) => {
   const box = document.activeElement;
   const key = (name) => box.dispatchEvent(new KeyboardEvent("keydown", {key: name, bubbles: true, cancelable: true}));
   for (const character of code) {
     key(character);
-    box.value += character;
+    box.setRangeText(character, box.selectionStart, box.selectionEnd, "end"); // replaces a selection, as a key does
     box.dispatchEvent(new InputEvent("input", {bubbles: true, data: character, inputType: "insertText"}));
   }
   key("Enter");
