@@ -634,6 +634,9 @@ def test_every_change_to_a_draft_is_audited(app):
     sales.remove_line(seller, draft, line.id)
     db.session.commit()
     entries = db.session.query(AuditEntry).filter_by(object_type="SalesOrder", object_id=draft.id).order_by(AuditEntry.id).all()
-    assert [e.action for e in entries] == ["sales_order.line_add", "sales_order.create", "sales_order.line_update",
-                                           "sales_order.update", "sales_order.line_remove"]
-    assert entries[2].changes["unit_price"] == ["10.00", "9.50"] and entries[2].changes["qty"] == ["2.000", "3.000"]
+    assert [e.action for e in entries] == ["sales_order.create", "sales_order.line_update", "sales_order.update",
+                                           "sales_order.line_remove"]
+    assert entries[0].changes["lines"][1] == [{"product": [None, product.sku], "qty": [None, "2.000"],
+                                               "unit_price": [None, "10.00"], "discount_pct": [None, "0"],
+                                               "tax_rate": [None, "13.00"]}]  # the lines it was made with
+    assert entries[1].changes["unit_price"] == ["10.00", "9.50"] and entries[1].changes["qty"] == ["2.000", "3.000"]

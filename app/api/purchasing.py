@@ -102,10 +102,11 @@ def purchase_orders_create():
     supplier = db.session.get(Supplier, data["supplier_id"])
     if supplier is None:
         raise BusinessRuleError(_("No such supplier."), "supplier_id", problem="not-found")
-    order = purchasing.create_order(g.user, supplier, data.get("warehouse_id"), notes=data.get("notes", ""))
-    trade.add_lines(data["lines"], lambda line: purchasing.add_line(g.user, order, purchasing.LineInput(
-        line["product_id"], line["qty"], line.get("unit_price"), line.get("tax_rate"))))
-    db.session.flush()
+    with trade.lines_named():
+        order = purchasing.create_order(g.user, supplier, data.get("warehouse_id"), [purchasing.LineInput(
+            line["product_id"], line["qty"], line.get("unit_price"), line.get("tax_rate")) for line in data["lines"]],
+            notes=data.get("notes", ""))
+    db.session.flush()  # the reply shows ids
     return reply(order, location=url_for("api.purchase_orders_show", order_id=order.id))
 
 

@@ -117,10 +117,11 @@ def sales_orders_create():
     data = parse_body()
     customer = referenced(scope.customers(g.user), Customer, data["customer_id"], "customer_id",
                           _("No such customer."))
-    order = sales.create_order(g.user, customer, data.get("warehouse_id"), notes=data.get("notes", ""))
-    trade.add_lines(data["lines"], lambda line: sales.add_line(g.user, order, sales.LineInput(
-        line["product_id"], line["qty"], line.get("unit_price"), line.get("discount_pct"), line.get("tax_rate"))))
-    db.session.flush()
+    with trade.lines_named():
+        order = sales.create_order(g.user, customer, data.get("warehouse_id"), [sales.LineInput(
+            line["product_id"], line["qty"], line.get("unit_price"), line.get("discount_pct"), line.get("tax_rate"))
+            for line in data["lines"]], notes=data.get("notes", ""))
+    db.session.flush()  # the reply shows ids
     return reply(order, location=url_for("api.sales_orders_show", order_id=order.id))
 
 

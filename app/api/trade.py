@@ -4,25 +4,31 @@ and its role view) and how a body's lines are added.
 Sales amounts are sale prices (`visible=sees_sale_price`: never for warehouse staff); purchase amounts are costs
 (`visible=sees_cost`). The unit cost goods moved at is a cost on both sides.
 """
+from contextlib import contextmanager
+
 from app.api.schema import (Boolean, Choice, Date, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String,
                             updated)
 from app.auth.roles import sees_cost
 from app.db_types import business_today
 from app.errors import BusinessRuleError
 from app.limits import QUANTITY
+from app.trade import drafts
 from app.trade.settlement import InvoiceStatus
 
 CREDITED = "Of qty, how much had been billed and is credited"
 
 
-def add_lines(lines: list, add) -> None:
-    """Add each line of a body with `add`; a refused line's error names it: lines.N.field."""
-    for index, line in enumerate(lines):
-        try:
-            add(line)
-        except BusinessRuleError as error:
-            raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
-                                    error.problem) from error
+@contextmanager
+def lines_named():
+    """A body's lines are written in one pass (app.trade.drafts.add_lines); a refused line's error names it:
+    lines.N.field. Refusals about the whole order pass as they are."""
+    try:
+        yield
+    except BusinessRuleError as error:
+        if (index := drafts.refused_line(error)) is None:
+            raise
+        raise BusinessRuleError(error.message, f"lines.{index}" + (f".{error.field}" if error.field else ""),
+                                error.problem) from error
 
 
 def qty_lines(name: str) -> ListOf:

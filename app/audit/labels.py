@@ -33,6 +33,7 @@ ACTIONS = {
     "purchase_order.line_add": lazy_pgettext("audit action", "Purchase order line added"),
     "purchase_order.line_remove": lazy_pgettext("audit action", "Purchase order line removed"),
     "purchase_order.line_update": lazy_pgettext("audit action", "Purchase order line changed"),
+    "purchase_order.lines_add": lazy_pgettext("audit action", "Purchase order lines added"),
     "purchase_order.receive": lazy_pgettext("audit action", "Goods received"),
     "purchase_return.create": lazy_pgettext("audit action", "Goods returned to the supplier"),
     "sales_order.approve_over_limit": lazy_pgettext("audit action", "Order over the credit limit approved"),
@@ -44,6 +45,7 @@ ACTIONS = {
     "sales_order.line_add": lazy_pgettext("audit action", "Order line added"),
     "sales_order.line_remove": lazy_pgettext("audit action", "Order line removed"),
     "sales_order.line_update": lazy_pgettext("audit action", "Order line changed"),
+    "sales_order.lines_add": lazy_pgettext("audit action", "Order lines added"),
     "sales_order.update": lazy_pgettext("audit action", "Order changed"),
     "sales_return.create": lazy_pgettext("audit action", "Return taken back"),
     "settings.update": lazy_pgettext("audit action", "Settings changed"),
@@ -318,3 +320,15 @@ def value(object_code: str, name: str, stored):
     if kind is not None and stored in {member.value for member in kind}:
         return kind(stored).label
     return stored
+
+
+def listed_lines(object_code: str, name: str, change) -> list[list[tuple[str, object, object]]] | None:
+    """A change that lists lines (an order made, or added to, with several lines at once: app.trade.drafts.audit_lines)
+    as people read it: per line, its product's SKU first, then (field, old, new) for each figure that changed.
+    None for any other change, which shows as old → new."""
+    new = change[1] if isinstance(change, (list, tuple)) and len(change) == 2 else None
+    if name != "lines" or not isinstance(new, list) or not all(isinstance(line, dict) for line in new):
+        return None
+    return [[(field(key), value(object_code, key, figures[0]), value(object_code, key, figures[1]))
+             for key, figures in line.items() if isinstance(figures, list) and len(figures) == 2]
+            for line in new]

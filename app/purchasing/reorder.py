@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from sqlalchemy import func, select, type_coerce
+from sqlalchemy.orm import contains_eager
 
 from app.catalog.models import Product
 from app.db_types import Quantity, business_today
@@ -59,7 +60,7 @@ def suggestions(warehouse_id) -> list[Suggestion]:
             qty = max(qty, item.min_order_qty)
             qty = (qty / item.min_order_qty).to_integral_value(ROUND_CEILING) * item.min_order_qty
         found.append(Suggestion(product, have, ordered, qty, item.supplier if item else None,
-                                purchasing.default_price(item.supplier, product) if item else None))
+                                purchasing.item_price(item, product) if item else None))
     return found
 
 
@@ -69,6 +70,7 @@ def preferred_items(product_ids: list[int]) -> dict[int, SupplierProduct]:
         return {}
     items: dict[int, list[SupplierProduct]] = {}
     for item in db.session.scalars(select(SupplierProduct).join(SupplierProduct.supplier)
+                                   .options(contains_eager(SupplierProduct.supplier))
                                    .where(SupplierProduct.product_id.in_(product_ids), Supplier.active)):
         items.setdefault(item.product_id, []).append(item)
     chosen = {}

@@ -87,7 +87,12 @@ class SalesOrderLine(trade.OrderLine, db.Model):
 
     @property
     def net_price(self) -> Decimal:
-        return (self.unit_price * (100 - self.discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
+        return net_price(self.unit_price, self.discount_pct)
+
+
+def net_price(unit_price: Decimal, discount_pct: Decimal) -> Decimal:
+    """A unit price less a line discount, to the cent: what the customer pays a unit before tax."""
+    return (unit_price * (100 - discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
 
 
 class SalesDelivery(trade.StockDocument, db.Model):

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.finance.models import Payment
@@ -112,8 +113,10 @@ def customer_balance(customer) -> Decimal:
 
 def uninvoiced_orders_total(customer, excluding: SalesOrder | None = None) -> Decimal:
     """Confirmed orders' value not yet invoiced: already promised, so it counts against the credit limit."""
-    query = select(SalesOrder).where(SalesOrder.customer_id == customer.id, SalesOrder.status.in_(
-        [OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED]))
+    # Their lines in one more query, not one per order (a customer may have dozens open).
+    query = select(SalesOrder).options(selectinload(SalesOrder.lines)).where(
+        SalesOrder.customer_id == customer.id,
+        SalesOrder.status.in_([OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.DELIVERED]))
     if excluding is not None and excluding.id is not None:
         query = query.where(SalesOrder.id != excluding.id)
     return sum((order.uninvoiced_total for order in db.session.scalars(query)), ZERO)
