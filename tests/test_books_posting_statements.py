@@ -101,6 +101,8 @@ def test_the_moves_given_book_what_the_ledger_says(unposted):
     other, _moves = unposted(2)
     with pytest.raises(ValueError):
         rule.read(other, moves)  # another document's moves
+    with pytest.raises(ValueError):
+        RULES["sales_invoice"].read(adjustment, moves)  # a rule that books no stock
 
 
 def test_a_closed_month_refuses_in_the_numbers_statement(world, unposted):

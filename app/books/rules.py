@@ -78,14 +78,15 @@ class Rule:
     dated_by: str = "booked_on"  # the form field a closed month's refusal points at
     restated: bool = False  # an opening balance: its voucher follows the document while opening is open
     note: object = None
-    moves: bool = False  # its figures include the value of the document's stock moves (`figures` takes it too)
+    reads_moves: bool = False  # its figures include the value of the document's stock moves (`figures` takes it)
 
     def read(self, document, moves=None) -> Figures:
         """The document's figures. `moves`: every stock move the document posted, as post_moves answered them, so
         their value is summed here rather than read back from the ledger."""
         if moves is None:
             return self.figures(document)
-        assert self.moves, f"{self.source} vouchers have no stock moves"
+        if not self.reads_moves:
+            raise ValueError(f"{self.source} vouchers take no stock moves")
         if any(move.source_type != self.source or move.source_id != document.id for move in moves):
             raise ValueError(f"moves of another document than {self.source} {document.id}")
         return self.figures(document, sum((move.value for move in moves), ZERO))
@@ -212,17 +213,17 @@ RULES: dict[str, Rule] = {rule.source: rule for rule in (
          _sales_invoice, lambda: select(SalesInvoice.id).where(SalesInvoice.opening.is_(False)),
          note=_l("Revenue and its cost are booked together when the goods are billed on a sales slip.")),
     Rule("sales_delivery", _l("Delivery"), (Entry("goods_shipped", "stock", "value"),),
-         _delivery, lambda: select(SalesDelivery.id), moves=True),
+         _delivery, lambda: select(SalesDelivery.id), reads_moves=True),
     Rule("sales_return", _l("Sales return"),
          (Entry("revenue", "receivables", "subtotal"), Entry("output_vat", "receivables", "tax"),
           Entry("stock", "cost_of_sales", "returned_cost"), Entry("stock", "goods_shipped", "shipped_back")),
-         _sales_return, lambda: select(SalesReturn.id), moves=True,
+         _sales_return, lambda: select(SalesReturn.id), reads_moves=True,
          note=_l("What had been billed is credited to the customer; the goods come back at the cost they left at.")),
     Rule("receipt", _l("Receipt"), (Entry(MONEY, "receivables", "amount"),),
          _receipt, lambda: select(Payment.id).where(Payment.customer_id.is_not(None)), dated_by="paid_on"),
     Rule("purchase_receipt", _l("Goods received"), (Entry("stock", "received_not_invoiced", "value"),),
          _purchase_receipt, lambda: select(PurchaseReceipt.id).where(PurchaseReceipt.posted_at.is_not(None)),
-         moves=True,
+         reads_moves=True,
          note=_l("Until the supplier's invoice comes, the goods are owed at the order's price (暂估).")),
     Rule("purchase_invoice", _l("Purchase invoice"),
          (Entry("received_not_invoiced", "payables", "subtotal"), Entry("input_vat", "payables", "tax")),
@@ -232,16 +233,16 @@ RULES: dict[str, Rule] = {rule.source: rule for rule in (
     Rule("purchase_return", _l("Purchase return"),
          (Entry("payables", "received_not_invoiced", "subtotal"), Entry("payables", "input_vat", "tax"),
           Entry("received_not_invoiced", "stock", "value")),
-         _purchase_return, lambda: select(PurchaseReturn.id), moves=True,
+         _purchase_return, lambda: select(PurchaseReturn.id), reads_moves=True,
          note=_l("The supplier credits what had been invoiced; goods not yet invoiced leave the amount owed at the "
                  "order's price.")),
     Rule("adjustment", _l("Stock adjustment"), (Entry("stock", "stock_differences", "value"),),
-         _adjustment, lambda: select(StockAdjustment.id), moves=True,
+         _adjustment, lambda: select(StockAdjustment.id), reads_moves=True,
          note=_l("Gains and losses wait in 待处理财产损溢 until finance writes them off with a voucher.")),
     Rule("stocktake", _l("Stocktake"), (Entry("stock", "stock_differences", "value"),),
-         _stocktake, lambda: select(Stocktake.id).where(Stocktake.status == StocktakeStatus.POSTED), moves=True),
+         _stocktake, lambda: select(Stocktake.id).where(Stocktake.status == StocktakeStatus.POSTED), reads_moves=True),
     Rule("opening", _l("Opening stock"), (Entry("stock", "opening_equity", "value"),),
-         _opening_stock, lambda: select(OpeningStock.id), dated_by="opened_on", restated=True, moves=True),
+         _opening_stock, lambda: select(OpeningStock.id), dated_by="opened_on", restated=True, reads_moves=True),
     Rule("opening_receivable", _l("Opening receivable"), (Entry("receivables", "opening_equity", "total"),),
          _opening_receivable, lambda: select(SalesInvoice.id).where(SalesInvoice.opening.is_(True)),
          dated_by="issued_on", restated=True),
