@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.amounts import ZERO
 from app.books.models import Expense, MoneyAccount, MoneyDirection, MoneyTransfer
@@ -102,13 +102,19 @@ def _moves_value(source: str, document_id: int, known: Decimal | None = None) ->
     ledger): `known` when the poster summed the moves it just wrote, else read from the ledger."""
     if known is not None:
         return known
-    return db.session.scalar(select(func.sum(StockMove.value)).where(StockMove.source_type == source,
-                                                                     StockMove.source_id == document_id)) or ZERO
+    return db.session.scalar(_MOVES_VALUE, {"source": source, "id": document_id}) or ZERO
 
 
 def _facts_cost(**where) -> Decimal:
-    column = getattr(SalesFact, next(iter(where)))
-    return db.session.scalar(select(func.sum(SalesFact.cost)).where(column == next(iter(where.values())))) or ZERO
+    [(column, value)] = where.items()
+    return db.session.scalar(_FACTS_COST[column], {"id": value}) or ZERO
+
+
+# Built once: building a select and its cache key on every posting cost more than running it.
+_MOVES_VALUE = select(func.sum(StockMove.value)).where(StockMove.source_type == bindparam("source"),
+                                                       StockMove.source_id == bindparam("id"))
+_FACTS_COST = {column: select(func.sum(SalesFact.cost)).where(getattr(SalesFact, column) == bindparam("id"))
+               for column in ("invoice_id", "return_id")}
 
 
 def _sales_invoice(invoice: SalesInvoice) -> Figures:
