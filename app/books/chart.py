@@ -142,6 +142,18 @@ def by_role() -> dict[str, Account]:
     return {account.role: account for account in db.session.scalars(select(Account).where(Account.role.is_not(None)))}
 
 
+def role_ids() -> dict[str, int]:
+    """{role: account id} for the posting rules (`by_role` without loading the accounts)."""
+    found = dict(db.session.execute(_ROLE_IDS).all())
+    if not found:  # a new database: the chart is seeded on first use
+        ensure()
+        found = dict(db.session.execute(_ROLE_IDS).all())
+    return found
+
+
+_ROLE_IDS = select(Account.role, Account.id).where(Account.role.is_not(None))
+
+
 def leaves() -> list[Account]:
     """The accounts postings may go to (no sub-accounts), by code."""
     ensure()

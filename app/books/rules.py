@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.amounts import ZERO
 from app.books.models import Expense, MoneyAccount, MoneyDirection, MoneyTransfer
@@ -78,6 +78,18 @@ class Rule:
     dated_by: str = "booked_on"  # the form field a closed month's refusal points at
     restated: bool = False  # an opening balance: its voucher follows the document while opening is open
     note: object = None
+    reads_moves: bool = False  # its figures include the value of the document's stock moves (`figures` takes it)
+
+    def read(self, document, moves=None) -> Figures:
+        """The document's figures. `moves`: every stock move the document posted, as post_moves answered them, so
+        their value is summed here rather than read back from the ledger."""
+        if moves is None:
+            return self.figures(document)
+        if not self.reads_moves:
+            raise ValueError(f"{self.source} vouchers take no stock moves")
+        if any(move.source_type != self.source or move.source_id != document.id for move in moves):
+            raise ValueError(f"moves of another document than {self.source} {document.id}")
+        return self.figures(document, sum((move.value for move in moves), ZERO))
 
 
 def _day(moment: datetime | None) -> date:
@@ -85,16 +97,24 @@ def _day(moment: datetime | None) -> date:
     return moment.astimezone(business_zone()).date() if moment else business_today()
 
 
-def _moves_value(source: str, document_id: int) -> Decimal:
+def _moves_value(source: str, document_id: int, known: Decimal | None = None) -> Decimal:
     """What the document's stock moves added to stock, to the cent (each move's value is rounded once, in the
-    ledger)."""
-    return db.session.scalar(select(func.sum(StockMove.value)).where(StockMove.source_type == source,
-                                                                     StockMove.source_id == document_id)) or ZERO
+    ledger): `known` when the poster summed the moves it just wrote, else read from the ledger."""
+    if known is not None:
+        return known
+    return db.session.scalar(_MOVES_VALUE, {"source": source, "id": document_id}) or ZERO
 
 
 def _facts_cost(**where) -> Decimal:
-    column = getattr(SalesFact, next(iter(where)))
-    return db.session.scalar(select(func.sum(SalesFact.cost)).where(column == next(iter(where.values())))) or ZERO
+    [(column, value)] = where.items()
+    return db.session.scalar(_FACTS_COST[column], {"id": value}) or ZERO
+
+
+# Built once: building a select and its cache key on every posting cost more than running it.
+_MOVES_VALUE = select(func.sum(StockMove.value)).where(StockMove.source_type == bindparam("source"),
+                                                       StockMove.source_id == bindparam("id"))
+_FACTS_COST = {column: select(func.sum(SalesFact.cost)).where(getattr(SalesFact, column) == bindparam("id"))
+               for column in ("invoice_id", "return_id")}
 
 
 def _sales_invoice(invoice: SalesInvoice) -> Figures:
@@ -104,14 +124,14 @@ def _sales_invoice(invoice: SalesInvoice) -> Figures:
                    invoice.customer.name, customer_id=invoice.customer_id)
 
 
-def _delivery(delivery: SalesDelivery) -> Figures:
+def _delivery(delivery: SalesDelivery, moved: Decimal | None = None) -> Figures:
     return Figures(_day(delivery.created_at), delivery.number,
-                   {"value": -_moves_value("sales_delivery", delivery.id)}, delivery.order.customer.name)
+                   {"value": -_moves_value("sales_delivery", delivery.id, moved)}, delivery.order.customer.name)
 
 
-def _sales_return(sales_return: SalesReturn) -> Figures:
+def _sales_return(sales_return: SalesReturn, moved: Decimal | None = None) -> Figures:
     returned_cost = -_facts_cost(return_id=sales_return.id)
-    value = _moves_value("sales_return", sales_return.id)
+    value = _moves_value("sales_return", sales_return.id, moved)
     return Figures(_day(sales_return.created_at), sales_return.number,
                    {"subtotal": sales_return.subtotal, "tax": sales_return.tax, "returned_cost": returned_cost,
                     "shipped_back": value - returned_cost},
@@ -132,9 +152,9 @@ def _supplier_payment(payment: Payment) -> Figures:
                    supplier_id=payment.supplier_id, accounts=_money(payment.money_account))
 
 
-def _purchase_receipt(receipt: PurchaseReceipt) -> Figures:
-    return Figures(_day(receipt.posted_at), receipt.number, {"value": _moves_value("purchase_receipt", receipt.id)},
-                   receipt.order.supplier.name)
+def _purchase_receipt(receipt: PurchaseReceipt, moved: Decimal | None = None) -> Figures:
+    return Figures(_day(receipt.posted_at), receipt.number,
+                   {"value": _moves_value("purchase_receipt", receipt.id, moved)}, receipt.order.supplier.name)
 
 
 def _purchase_invoice(invoice: PurchaseInvoice) -> Figures:
@@ -142,25 +162,25 @@ def _purchase_invoice(invoice: PurchaseInvoice) -> Figures:
                    invoice.supplier.name, supplier_id=invoice.supplier_id)
 
 
-def _purchase_return(purchase_return: PurchaseReturn) -> Figures:
+def _purchase_return(purchase_return: PurchaseReturn, moved: Decimal | None = None) -> Figures:
     return Figures(_day(purchase_return.created_at), purchase_return.number,
                    {"subtotal": purchase_return.subtotal, "tax": purchase_return.tax,
-                    "value": -_moves_value("purchase_return", purchase_return.id)},
+                    "value": -_moves_value("purchase_return", purchase_return.id, moved)},
                    purchase_return.supplier.name, supplier_id=purchase_return.supplier_id)
 
 
-def _adjustment(adjustment: StockAdjustment) -> Figures:
+def _adjustment(adjustment: StockAdjustment, moved: Decimal | None = None) -> Figures:
     return Figures(_day(adjustment.created_at), adjustment.number,
-                   {"value": _moves_value("adjustment", adjustment.id)}, adjustment.kind.label)
+                   {"value": _moves_value("adjustment", adjustment.id, moved)}, adjustment.kind.label)
 
 
-def _stocktake(stocktake: Stocktake) -> Figures:
-    return Figures(_day(stocktake.posted_at), stocktake.number, {"value": _moves_value("stocktake", stocktake.id)},
-                   stocktake.warehouse.name)
+def _stocktake(stocktake: Stocktake, moved: Decimal | None = None) -> Figures:
+    return Figures(_day(stocktake.posted_at), stocktake.number,
+                   {"value": _moves_value("stocktake", stocktake.id, moved)}, stocktake.warehouse.name)
 
 
-def _opening_stock(document: OpeningStock) -> Figures:
-    return Figures(document.opened_on, document.number, {"value": _moves_value("opening", document.id)},
+def _opening_stock(document: OpeningStock, moved: Decimal | None = None) -> Figures:
+    return Figures(document.opened_on, document.number, {"value": _moves_value("opening", document.id, moved)},
                    document.warehouse.name)
 
 
@@ -199,16 +219,17 @@ RULES: dict[str, Rule] = {rule.source: rule for rule in (
          _sales_invoice, lambda: select(SalesInvoice.id).where(SalesInvoice.opening.is_(False)),
          note=_l("Revenue and its cost are booked together when the goods are billed on a sales slip.")),
     Rule("sales_delivery", _l("Delivery"), (Entry("goods_shipped", "stock", "value"),),
-         _delivery, lambda: select(SalesDelivery.id)),
+         _delivery, lambda: select(SalesDelivery.id), reads_moves=True),
     Rule("sales_return", _l("Sales return"),
          (Entry("revenue", "receivables", "subtotal"), Entry("output_vat", "receivables", "tax"),
           Entry("stock", "cost_of_sales", "returned_cost"), Entry("stock", "goods_shipped", "shipped_back")),
-         _sales_return, lambda: select(SalesReturn.id),
+         _sales_return, lambda: select(SalesReturn.id), reads_moves=True,
          note=_l("What had been billed is credited to the customer; the goods come back at the cost they left at.")),
     Rule("receipt", _l("Receipt"), (Entry(MONEY, "receivables", "amount"),),
          _receipt, lambda: select(Payment.id).where(Payment.customer_id.is_not(None)), dated_by="paid_on"),
     Rule("purchase_receipt", _l("Goods received"), (Entry("stock", "received_not_invoiced", "value"),),
          _purchase_receipt, lambda: select(PurchaseReceipt.id).where(PurchaseReceipt.posted_at.is_not(None)),
+         reads_moves=True,
          note=_l("Until the supplier's invoice comes, the goods are owed at the order's price (暂估).")),
     Rule("purchase_invoice", _l("Purchase invoice"),
          (Entry("received_not_invoiced", "payables", "subtotal"), Entry("input_vat", "payables", "tax")),
@@ -218,16 +239,16 @@ RULES: dict[str, Rule] = {rule.source: rule for rule in (
     Rule("purchase_return", _l("Purchase return"),
          (Entry("payables", "received_not_invoiced", "subtotal"), Entry("payables", "input_vat", "tax"),
           Entry("received_not_invoiced", "stock", "value")),
-         _purchase_return, lambda: select(PurchaseReturn.id),
+         _purchase_return, lambda: select(PurchaseReturn.id), reads_moves=True,
          note=_l("The supplier credits what had been invoiced; goods not yet invoiced leave the amount owed at the "
                  "order's price.")),
     Rule("adjustment", _l("Stock adjustment"), (Entry("stock", "stock_differences", "value"),),
-         _adjustment, lambda: select(StockAdjustment.id),
+         _adjustment, lambda: select(StockAdjustment.id), reads_moves=True,
          note=_l("Gains and losses wait in 待处理财产损溢 until finance writes them off with a voucher.")),
     Rule("stocktake", _l("Stocktake"), (Entry("stock", "stock_differences", "value"),),
-         _stocktake, lambda: select(Stocktake.id).where(Stocktake.status == StocktakeStatus.POSTED)),
+         _stocktake, lambda: select(Stocktake.id).where(Stocktake.status == StocktakeStatus.POSTED), reads_moves=True),
     Rule("opening", _l("Opening stock"), (Entry("stock", "opening_equity", "value"),),
-         _opening_stock, lambda: select(OpeningStock.id), dated_by="opened_on", restated=True),
+         _opening_stock, lambda: select(OpeningStock.id), dated_by="opened_on", restated=True, reads_moves=True),
     Rule("opening_receivable", _l("Opening receivable"), (Entry("receivables", "opening_equity", "total"),),
          _opening_receivable, lambda: select(SalesInvoice.id).where(SalesInvoice.opening.is_(True)),
          dated_by="issued_on", restated=True),
