@@ -80,6 +80,29 @@ def invariants_broken(check: dict, when: str) -> str:
     return f"INVARIANTS BROKEN {when} (`flask check`):\n{check['output']}"
 
 
+def seeded_database(instance: Path, postgres, products: int, moves: int) -> tuple[dict, list, dict]:
+    """A fresh database for a run: migrated, the demo company, bench/seed.py's catalogue and ledger (its samples in
+    instance/samples.json), and `flask check` holding. Returns the app's environment, the flask command and the check.
+    The app sees only what we give it: no developer DATABASE_URL/REDIS_URL leaking in."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JXC_INSTANCE")}
+    env.update(JXC_INSTANCE=str(instance), SECRET_KEY=secrets.token_urlsafe(48), PYTHONUNBUFFERED="1")
+    if postgres:
+        env["DATABASE_URL"] = postgres.create()
+        database = f"postgresql ({postgres.host}:{postgres.port}/{postgres.name})"
+    else:
+        database = "sqlite"
+    flask = [venv_bin("flask"), "--app", "wsgi"]
+    print(f"setting up a fresh {database} database in {instance}")
+    run(flask + ["db", "upgrade"], env, "flask db upgrade")
+    run(flask + ["demo"], env, "flask demo")
+    print(run([venv_bin("python"), str(BENCH / "seed.py"), str(instance / "samples.json"), "--products", str(products),
+               "--moves", str(moves)], env, "bench/seed.py").strip())
+    check = check_invariants(flask, env, "after seeding")
+    if not check["ok"]:
+        raise BenchError(invariants_broken(check, "after seeding"))
+    return env, flask, check
+
+
 def load_average() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -259,27 +282,9 @@ def main() -> int:
     postgres = Postgres(database_url) if database_url else None
     server = None
     try:
-        # The app sees only what we give it: no developer DATABASE_URL/REDIS_URL leaking in.
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JXC_INSTANCE")}
-        env.update(JXC_INSTANCE=str(instance), SECRET_KEY=secrets.token_urlsafe(48),
-                   PYTHONUNBUFFERED="1")
-        if postgres:
-            env["DATABASE_URL"] = postgres.create()
-            database = f"postgresql ({postgres.host}:{postgres.port}/{postgres.name})"
-        else:
-            database = "sqlite"
-        flask = [venv_bin("flask"), "--app", "wsgi"]
-        print(f"setting up a fresh {database} database in {instance}")
-        run(flask + ["db", "upgrade"], env, "flask db upgrade")
-        run(flask + ["demo"], env, "flask demo")
-        samples_path = instance / "samples.json"
-        print(run([venv_bin("python"), str(BENCH / "seed.py"), str(samples_path), "--products", str(products),
-                   "--moves", str(moves)], env, "bench/seed.py").strip())
-        samples = json.loads(samples_path.read_text())
-        checks = {"after_seeding": check_invariants(flask, env, "after seeding")}
-        if not checks["after_seeding"]["ok"]:
-            raise BenchError(invariants_broken(checks["after_seeding"], "after seeding"))
+        env, flask, seeded = seeded_database(instance, postgres, products, moves)
+        samples = json.loads((instance / "samples.json").read_text())
+        checks = {"after_seeding": seeded}
         lines = [ln.strip() for ln in run(flask + ["users", "token", DEMO_USER], env,
                                           "flask users token").splitlines() if ln.strip()]
         if not lines:

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -44,7 +43,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from run import (ROOT, BenchError, Postgres, check_invariants, clean_up, env_float, env_int,  # noqa: E402
+from run import (ROOT, BenchError, Postgres, check_invariants, clean_up, seeded_database, env_float, env_int,  # noqa: E402
                  free_port, load_average, run, start_gunicorn, stop, tail, venv_bin, wait_healthy)
 
 PASSWORD = "bench stocktake 2026"
@@ -372,21 +371,8 @@ def main() -> int:
     postgres = Postgres(database_url) if database_url else None
     server = None
     try:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JXC_INSTANCE")}
-        env.update(JXC_INSTANCE=str(instance), SECRET_KEY=secrets.token_urlsafe(48), PYTHONUNBUFFERED="1")
-        if postgres:
-            env["DATABASE_URL"] = postgres.create()
         engine = "postgresql" if postgres else "sqlite"
-        flask = [venv_bin("flask"), "--app", "wsgi"]
-        print(f"setting up a fresh {engine} database in {instance}")
-        run(flask + ["db", "upgrade"], env, "flask db upgrade")
-        run(flask + ["demo"], env, "flask demo")
-        print(run([venv_bin("python"), str(BENCH / "seed.py"), str(instance / "samples.json"), "--products",
-                   str(products), "--moves", str(moves)], env, "bench/seed.py").strip())
-        seeded = check_invariants(flask, env, "after seeding")
-        if not seeded["ok"]:
-            raise BenchError(f"flask check failed after seeding:\n{seeded['output']}")
+        env, flask, _seeded = seeded_database(instance, postgres, products, moves)
         made = json.loads(run([venv_bin("python"), __file__, "--setup", str(scanners_wanted)], env, "setup")
                           .strip().splitlines()[-1])
         print(f"stocktake {made['stocktake_id']} opened on warehouse {made['warehouse_id']} with"

@@ -44,7 +44,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from load import USER_AGENT, server_cpu  # noqa: E402
 from load import Worker as Browser  # noqa: E402
-from run import (DEMO_PASSWORD, DEMO_USER, ROOT, BenchError, Postgres, check_invariants, clean_up,  # noqa: E402
+from run import (DEMO_PASSWORD, DEMO_USER, ROOT, BenchError, Postgres, check_invariants, clean_up, seeded_database,  # noqa: E402
                  env_int, free_port, git_revision, load_average, run, start_gunicorn, stop, tail, venv_bin,
                  wait_healthy)
 from stocktake import Connection, gunicorn_workers  # noqa: E402
@@ -500,20 +500,7 @@ def main() -> int:
     load_before = load_average()
     started = time.perf_counter()
     try:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JXC_INSTANCE")}
-        env.update(JXC_INSTANCE=str(instance), SECRET_KEY=secrets.token_urlsafe(48), PYTHONUNBUFFERED="1")
-        if postgres:
-            env["DATABASE_URL"] = postgres.create()
-        flask = [venv_bin("flask"), "--app", "wsgi"]
-        print(f"setting up a fresh {engine} database in {instance}")
-        run(flask + ["db", "upgrade"], env, "flask db upgrade")
-        run(flask + ["demo"], env, "flask demo")
-        print(run([venv_bin("python"), str(BENCH / "seed.py"), str(instance / "samples.json"), "--products",
-                   str(products), "--moves", str(moves)], env, "bench/seed.py").strip())
-        seeded = check_invariants(flask, env, "after seeding")
-        if not seeded["ok"]:
-            raise BenchError(f"flask check failed after seeding:\n{seeded['output']}")
+        env, flask, _seeded = seeded_database(instance, postgres, products, moves)
         token = run(flask + ["users", "token", DEMO_USER], env, "flask users token").split()[-1]
         try:
             imports = import_times(env)
