@@ -4,6 +4,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from app.books import periods, posting, vouchers
 from app.books.models import Voucher, VoucherLine
@@ -88,8 +89,8 @@ def test_a_vouchers_statements_do_not_grow_with_its_lines(world):
     assert len(many) == len(few) == 4, "\n".join(few)
     db.session.commit()
     db.session.expire_all()
-    assert [len(voucher.lines) for voucher in db.session.query(Voucher).filter(Voucher.memo.like("% lines"))
-            .order_by(Voucher.id)] == [2, 2, 20]
+    assert [len(voucher.lines) for voucher in db.session.scalars(
+        select(Voucher).where(Voucher.memo.like("% lines")).order_by(Voucher.id))] == [2, 2, 20]
     assert run_all() == []
 
 

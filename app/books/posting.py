@@ -7,9 +7,9 @@ one order (counter, then accounts by id), so documents posting at once queue rat
 """
 from collections import defaultdict
 from dataclasses import replace
-from functools import cache
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -61,8 +61,8 @@ def post(actor, source: str, document, moves=None) -> Voucher | None:
     posted, as post_moves answered them (their value, not read back from the ledger).
 
     Four statements whatever the number of lines: the voucher's number (which also says whether its month is closed
-    and which accounts the roles are), the voucher, its lines, the month totals; a fifth sums the document's moves
-    when they are not given."""
+    and which accounts the roles are), the voucher, its lines, the month totals; a fifth sums a stock document's
+    moves when they are not given."""
     rule = RULES[source]
     figures = rule.read(document, moves)
     if not any(figures.amounts[entry.figure] for entry in rule.entries):
@@ -164,18 +164,23 @@ def _lines(entries: tuple[Entry, ...], figures: Figures, roles: dict[str, int]) 
         sides[(accounts[debit], True)] += abs(amount)
         sides[(accounts[credit], False)] += abs(amount)
     memo = _memo("", figures)
-    return [{"account_id": account_id, "memo": memo, "debit": amount if is_debit else ZERO,
-             "credit": ZERO if is_debit else amount, "customer_id": partner.get(account_id, (None, None))[0],
-             "supplier_id": partner.get(account_id, (None, None))[1]}
-            for (account_id, is_debit), amount in sides.items() if amount]
+    lines = []
+    for (account_id, is_debit), amount in sides.items():
+        if amount:
+            customer_id, supplier_id = partner.get(account_id, (None, None))
+            lines.append({"account_id": account_id, "memo": memo, "debit": amount if is_debit else ZERO,
+                          "credit": ZERO if is_debit else amount, "customer_id": customer_id,
+                          "supplier_id": supplier_id})
+    return lines
 
 
 def _number(day: date, field: str) -> tuple[str, int, dict[str, int]]:
     """The voucher's month, its next number there and the chart's {role: account id}, refusing a closed month.
 
-    One statement: the counter's bump also reads whether the month is closed and the roles. Each statement costs a
-    document's request about a fifth of a millisecond, and neither may be kept from one transaction to the next
-    (another process may close the month, or give a role to a new sub-account)."""
+    One statement: the counter's bump also reads whether the month is closed and the roles. A statement of its own
+    costs the document's request 0.1-0.4 ms of CPU (PostgreSQL's round trips the more), and neither answer may be
+    kept from one transaction to the next: another process may close the month, or give a role to a new
+    sub-account."""
     connection = db.session.connection()
     period = period_of(day)
     seq, closed, roles = connection.execute(_number_statement(connection.dialect.name), {
