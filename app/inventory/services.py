@@ -108,7 +108,7 @@ def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineIn
     audit.record(actor, "adjustment.create", adjustment, {
         "kind": (None, kind), "reason": (None, reason),
         "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
-    posting.post(actor, "adjustment", adjustment)
+    posting.post(actor, "adjustment", adjustment, moves=posted)
     return adjustment
 
 

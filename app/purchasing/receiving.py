@@ -62,7 +62,7 @@ def receive(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_id=Non
     audit.record(actor, "purchase_order.receive", order, {
         "status": (before, order.status), "receipt": (None, receipt.number),
         "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
-    posting.post(actor, "purchase_receipt", receipt)
+    posting.post(actor, "purchase_receipt", receipt, moves=posted)
     return receipt
 
 
@@ -125,5 +125,5 @@ def return_goods(actor, order: PurchaseOrder, lines: list[QtyInput], warehouse_i
     audit.record(actor, "purchase_return.create", purchase_return, {
         "order": (None, order.number), "order_status": (before, order.status), "credit": (None, purchase_return.total),
         "lines": (None, audit.listed((move.product.sku, -move.qty, move.unit_cost) for move in posted))})
-    posting.post(actor, "purchase_return", purchase_return)
+    posting.post(actor, "purchase_return", purchase_return, moves=posted)
     return purchase_return

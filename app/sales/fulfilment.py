@@ -55,7 +55,7 @@ def deliver(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=None) 
     audit.record(actor, "sales_order.deliver", order, {
         "status": (before, order.status), "delivery": (None, delivery.number),
         "lines": (None, audit.listed((move.product.sku, -move.qty, move.unit_cost) for move in posted))})
-    posting.post(actor, "sales_delivery", delivery)
+    posting.post(actor, "sales_delivery", delivery, moves=posted)
     return delivery
 
 
@@ -96,7 +96,7 @@ def return_goods(actor, order: SalesOrder, lines: list[QtyInput], warehouse_id=N
     audit.record(actor, "sales_return.create", sales_return, {
         "order": (None, order.number), "order_status": (before, order.status), "credit": (None, sales_return.total),
         "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
-    posting.post(actor, "sales_return", sales_return)
+    posting.post(actor, "sales_return", sales_return, moves=posted)
     return sales_return
 
 

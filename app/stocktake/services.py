@@ -253,7 +253,7 @@ def post_stocktake(actor, stocktake: Stocktake, uncounted: str = UNCOUNTED_KEEP,
         "status": (StocktakeStatus.OPEN, StocktakeStatus.POSTED), "uncounted": (None, uncounted),
         "moves": (None, len(moves)),
         "lines": (None, audit.listed((move.product.sku, move.qty, move.unit_cost) for move in posted))})
-    posting.post(actor, "stocktake", stocktake)
+    posting.post(actor, "stocktake", stocktake, moves=posted)
     return stocktake
 
 
