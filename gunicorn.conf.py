@@ -25,7 +25,9 @@ def pre_fork(server, worker):
     """In the master, before each worker is forked (again when one is replaced): no connection open, and what the
     master made since is frozen too."""
     from app.extensions import db
-    with server.app.wsgi().app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+    app = server.app.wsgi()
+    if "sqlalchemy" in getattr(app, "extensions", {}):  # another app served from here (bench/raw_app.py) has none
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
     gc.freeze()

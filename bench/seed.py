@@ -35,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
+import pypinyin
 from pypinyin import Style
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +204,6 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
 
     from app.auth.models import User
     from app.auth.roles import Role
-    from app import search as search_module
     from app.catalog.models import Barcode, Category, Product
     from app.catalog.services import search_text
     from app.db_types import utcnow
@@ -284,8 +284,8 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
     product_rows, barcode_codes = [], []
     # search_text is the app's own (through app.search.haystack); only its pypinyin calls are memoised
     # while seeding (names repeat a lot, and pypinyin is pure), which makes this step several times
-    # faster and changes nothing.
-    real_lazy_pinyin = search_module.lazy_pinyin
+    # faster and changes nothing. app.search imports lazy_pinyin from pypinyin at each call, so pypinyin's is patched.
+    real_lazy_pinyin = pypinyin.lazy_pinyin
     memo = {}
 
     def lazy_pinyin(text, style=Style.NORMAL, errors="default"):
@@ -294,7 +294,7 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
             memo[key] = real_lazy_pinyin(text, style=style, errors=errors)
         return list(memo[key])
 
-    search_module.lazy_pinyin = lazy_pinyin
+    pypinyin.lazy_pinyin = lazy_pinyin
     for n in range(1, products_wanted + 1):
         brand = rng.choices(brands, brand_weights)[0]
         item = rng.choices(items, item_weights)[0]
@@ -322,7 +322,7 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
                                                             brand=brand, barcodes=[SimpleNamespace(code=code)]))
         product_rows.append(values)
         barcode_codes.append(code)
-    search_module.lazy_pinyin = real_lazy_pinyin
+    pypinyin.lazy_pinyin = real_lazy_pinyin
     lap("products built")
     assert len(set(barcode_codes)) == len(barcode_codes), "duplicate barcode"
     columns = list(product_rows[0])
