@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from app.amounts import document_totals
@@ -12,6 +12,7 @@ from app.audit import services as audit
 from app.catalog.models import Product
 from app.errors import BusinessRuleError
 from app.extensions import db
+from app.inventory import bulk
 from app.inventory.services import active_warehouse, default_warehouse
 from app.limits import MAX_ID, PERCENT, PRICE, QUANTITY, check_amount, parse_number
 
@@ -111,24 +112,11 @@ def add_lines(order, inputs, products: dict, new_line: Callable, set_terms: Call
 
 
 def insert_lines(order, lines: list) -> None:
-    """Write a new order (its totals from `lines`) and its lines, made by add_lines(attach=False), in two statements.
-
-    The unit of work would insert the lines one statement each on SQLite, which cannot say which new id belongs to
-    which row of a multi-row INSERT (SQLAlchemy then inserts row by row): half the CPU of a 50-line order. The
-    lines need no ids here, so they go in one executemany; the order's `lines` are read back when next used.
-    """
+    """Write a new order (its totals from `lines`) and its lines, made by add_lines(attach=False), in one statement
+    (app.inventory.bulk.insert_lines: the unit of work would insert them one statement each on SQLite)."""
     order.subtotal, order.tax, order.total = document_totals(lines)
     db.session.flush()  # the order, for its id
-    if not lines:
-        return
-    model = type(lines[0])
-    columns = {attr.key for attr in inspect(model).column_attrs} - {"id"}
-    # What each line was given (inspect().dict: set attributes only, so column defaults still apply), and the ids
-    # its relationships would have filled in at a flush.
-    rows = [{**{key: value for key, value in inspect(line).dict.items() if key in columns},
-             "order_id": order.id, "product_id": line.product.id} for line in lines]
-    db.session.execute(insert(model), rows)
-    db.session.expire(order, ["lines"])
+    bulk.insert_lines(order, "lines", lines)
 
 
 def _an_id(value) -> bool:
