@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.db_types import business_today
 from app.extensions import db
-from app.sales import queries, services
+from app.sales import pricing, queries, services
 from app.sales.fulfilment import QtyInput, deliver, invoice_order
 from app.sales.models import OrderStatus, SalesOrder
 from tests import factories
@@ -51,7 +51,7 @@ def test_search_results_show_the_price_this_customer_pays_and_the_stock_availabl
     post(client, f"/orders/{order.id}/lines", HX, product_id=water.id, key="pick-1")
     db.session.expire_all()
     assert db.session.get(SalesOrder, order.id).lines[0].unit_price == Decimal("1.90")
-    assert services.customer_prices(customer, [cola, water]) == {cola.id: Decimal("2.80"), water.id: Decimal("1.90")}
+    assert pricing.customer_prices(customer, [cola, water]) == {cola.id: Decimal("2.80"), water.id: Decimal("1.90")}
 
 
 def test_the_banner_shows_balance_overdue_and_headroom_and_turns_red_when_this_order_would_pass_the_limit(

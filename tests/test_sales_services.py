@@ -22,7 +22,7 @@ from app.inventory import services as inventory
 from app.inventory.ledger import InsufficientStock
 from app.inventory.models import MoveKind, StockLevel, StockMove
 from app.partners import services as partners
-from app.sales import fulfilment
+from app.sales import fulfilment, pricing
 from app.sales import services as sales
 from app.sales.fulfilment import QtyInput
 from app.sales.models import OrderStatus, SalesOrder, line_amounts
@@ -81,10 +81,10 @@ def test_list_price_follows_the_customer_price_level(shop):
     s.case.wholesale_price = D("20.00")
     wholesale = factories.customer("批发商", price_level="wholesale")
     discount = factories.customer("老客户", price_level="discount", discount_pct="15")
-    assert sales.list_price(s.buyer, s.case) == D("25.00")
-    assert sales.list_price(wholesale, s.case) == D("20.00")
-    assert sales.list_price(wholesale, s.cable) == D("10.00")  # no wholesale price: the sale price
-    assert sales.list_price(discount, s.case) == D("21.25")
+    assert pricing.list_price(s.buyer, s.case) == D("25.00")
+    assert pricing.list_price(wholesale, s.case) == D("20.00")
+    assert pricing.list_price(wholesale, s.cable) == D("10.00")  # no wholesale price: the sale price
+    assert pricing.list_price(discount, s.case) == D("21.25")
 
 
 def test_new_line_takes_the_list_price_then_the_last_price_paid(shop):
@@ -96,7 +96,7 @@ def test_new_line_takes_the_list_price_then_the_last_price_paid(shop):
     sales.update_line(s.seller, first, line.id, LineInput(s.case.id, 2, "25.00", "8"))
     sales.confirm_order(s.seller, first)
     db.session.commit()
-    assert sales.last_price(s.buyer, s.case.id) == D("23.00")
+    assert pricing.last_price(s.buyer, s.case.id) == D("23.00")
     again = factories.order(s.buyer, [(s.case, 1)])
     assert (again.lines[0].unit_price, again.lines[0].discount_pct) == (D("23.00"), D("0.00"))
     assert factories.order(factories.customer("新客户"), [(s.case, 1)]).lines[0].unit_price == D("25.00")
@@ -124,19 +124,19 @@ def test_the_floor_follows_the_owner_setting(shop):
     update_company(s.owner, {"name": "鼎盛", "currency": "CNY", "default_tax_rate": "13",
                              "max_sales_discount_pct": "20"})
     db.session.commit()
-    assert sales.price_floor(s.buyer, s.case) == D("20.00")
+    assert pricing.price_floor(s.buyer, s.case) == D("20.00")
     sales.add_line(s.seller, factories.order(s.buyer, []), LineInput(s.case.id, 1, "20.00"))
 
 
 def test_an_earlier_lower_agreed_price_stays_usable(shop):
     s = shop
     confirmed(s, [(s.case, 1, "18.00")], actor=s.owner)
-    assert sales.price_floor(s.buyer, s.case) == D("18.00")
+    assert pricing.price_floor(s.buyer, s.case) == D("18.00")
     order = factories.order(s.buyer, [(s.case, 1)])
     assert order.lines[0].unit_price == D("18.00")
     with pytest.raises(BusinessRuleError, match="below"):
         sales.update_line(s.seller, order, order.lines[0].id, LineInput(s.case.id, 1, "17.99"))
-    assert sales.price_floor(factories.customer("别家"), s.case) == D("22.50")  # agreed with that customer only
+    assert pricing.price_floor(factories.customer("别家"), s.case) == D("22.50")  # agreed with that customer only
 
 
 def test_line_amounts_round_each_to_the_cent():

@@ -21,7 +21,7 @@ from app.inventory.models import StockLevel
 from app.inventory.services import default_warehouse
 from app.limits import MAX_ID, QUANTITY, clean_text, parse_number
 from app.partners.models import Customer, PriceLevel
-from app.sales import scope, services
+from app.sales import pricing, scope, services
 from app.sales.models import OrderStatus, SalesOrder
 from app.settings.services import company
 
@@ -38,8 +38,8 @@ def snapshot(user) -> dict:
     """The salesperson's customers, the products with the price each customer pays and the stock available in
     the warehouse offline orders go to. No cost, no purchase price, no other salesperson's customer.
 
-    Prices come from services.list_price, once per price list (customers sharing a level and a discount share
-    a list), and from the last price each customer paid (services.last_price's rule, read in one query), so the
+    Prices come from pricing.list_price, once per price list (customers sharing a level and a discount share
+    a list), and from the last price each customer paid (pricing.last_price's rule, read in one query), so the
     phone shows what the draft will charge. The server prices the draft again when it arrives.
     """
     warehouse = default_warehouse()
@@ -61,7 +61,7 @@ def snapshot(user) -> dict:
                        "prices": index[(c.price_level, c.discount_pct)]} for c in customers],
         "products": [{"id": p.id, "sku": p.sku, "name": p.name, "spec": p.spec, "unit": p.unit,
                       "search": p.search_text or p.name.lower(), "available": plain(available.get(p.id, Decimal(0))),
-                      "prices": [str(services.list_price(model, p)) for model in lists.values()]}
+                      "prices": [str(pricing.list_price(model, p)) for model in lists.values()]}
                      for p in products],
         "barcodes": _barcodes(),
         "last_prices": _last_prices([c.id for c in customers]),
@@ -85,10 +85,10 @@ def _barcodes() -> dict[str, list]:
 
 
 def _last_prices(customer_ids: list[int]) -> dict[str, dict[str, str]]:
-    """{customer id: {product id: the net price last paid on a confirmed order}} (services.paid_last)."""
+    """{customer id: {product id: the net price last paid on a confirmed order}} (pricing.paid_last)."""
     found: dict[str, dict[str, str]] = {}
     if customer_ids:
-        for (customer_id, product_id), price in services.paid_last(customer_ids).items():
+        for (customer_id, product_id), price in pricing.paid_last(customer_ids).items():
             found.setdefault(str(customer_id), {})[str(product_id)] = str(price)
     return found
 

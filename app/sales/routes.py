@@ -16,7 +16,7 @@ from app.inventory.queries import product_options as find_products
 from app.limits import optional_date
 from app.order_editor import Editor
 from app.partners.services import salesperson_choices
-from app.sales import printing, queries, services
+from app.sales import pricing, printing, queries, services
 from app.sales.forms import ActionForm, NewOrderForm, OrderFieldsForm
 from app.sales.models import OrderStatus
 from app.web import render, wants_fragment
@@ -147,7 +147,7 @@ def _offer(order, product_ids: list[int], lines: bool = False) -> dict:
     """What products offered to a draft show: what is available in its warehouse (with its lines' too when `lines`)
     and, for those who see prices, the price this customer would pay."""
     ids = set(product_ids) | ({line.product_id for line in order.lines} if lines else set())
-    prices = services.customer_prices(order.customer, queries.products(product_ids)) if sees_sale_price(g.user) else {}
+    prices = pricing.customer_prices(order.customer, queries.products(product_ids)) if sees_sale_price(g.user) else {}
     return {"available": queries.available(order, ids), "prices": prices}
 
 

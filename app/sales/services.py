@@ -17,8 +17,7 @@ from app.inventory.services import active_warehouse
 from app.numbering import next_number
 from app.partners.models import Customer
 from app.sales.models import ZERO, OrderStatus, SalesOrder, SalesOrderLine
-from app.sales.pricing import (Pricing, customer_prices, last_price, last_prices, list_price,  # noqa: F401
-                               paid_last, price_floor)  # (callers and tests know these as services.*)
+from app.sales.pricing import Pricing
 from app.trade import balances, drafts
 
 
