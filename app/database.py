@@ -6,12 +6,13 @@ transactions therefore begin with BEGIN IMMEDIATE, which takes the write lock up
 to the busy timeout); read-only requests keep plain BEGIN so they never wait for writers (WAL).
 PostgreSQL needs none of this: the inventory service locks rows with SELECT ... FOR UPDATE.
 
-A write request holds that lock until it commits, so what it only reads before its work (the API
-token, say) goes through `reading()`: a read transaction of its own, ended before the work begins.
+A write request is one transaction: its first statement (the API token's lookup, say) takes the lock
+and its commit releases it. Reading the token and the idempotency key in read transactions of their
+own kept the lock a tenth of a millisecond shorter, but cost two more BEGIN/COMMIT round trips
+through the session, a fifth of a stocktake scan's CPU (issue 19).
 """
 import sqlite3
 import time
-from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from flask import g, request
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from app.config import create_private
 from app.extensions import db
@@ -36,34 +38,24 @@ def set_write_intent(writes: bool):
     return _write_intent.set(writes)
 
 
-@contextmanager
-def reading():
-    """Run the block as a read transaction of its own when a SQLite write request has not begun yet.
+def writing() -> bool:
+    """Whether transactions begun now write: true outside requests, and in requests other than GET, HEAD and
+    OPTIONS."""
+    return _write_intent.get()
 
-    The block begins with plain BEGIN (no write lock, no waiting for writers) and its transaction is
-    committed at the end, keeping what it loaded unexpired, so the request's work then begins with
-    BEGIN IMMEDIATE and holds the write lock only for itself. If the block raises, its transaction is
-    rolled back, so whatever the request writes next still begins with BEGIN IMMEDIATE. Elsewhere
-    (reads, PostgreSQL, or a transaction already under way) the block simply runs.
-    """
+
+def commit_hint() -> None:
+    """Commit what a read request noted in passing (a token's or a session's "last used"), keeping what it loaded.
+
+    Only a hint: on SQLite a reader that loses a race to a writer drops it rather than failing the request."""
     session = db.session()
-    if not _write_intent.get() or session.in_transaction() or db.engine.dialect.name != "sqlite":
-        yield
-        return
-    reset = _write_intent.set(False)
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        yield
-    except BaseException:
+        session.commit()
+    except OperationalError:
         session.rollback()
-        raise
     finally:
-        _write_intent.reset(reset)
-    if session.in_transaction():
-        expire, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = expire
+        session.expire_on_commit = expire
 
 
 def init_app(app) -> None:

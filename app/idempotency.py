@@ -6,7 +6,7 @@ The API handles every POST in app/api/idempotent.py; HTML forms carry a hidden k
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,23 +39,29 @@ def fingerprint(*parts) -> str:
     return digest.hexdigest()
 
 
-def previous(user_id: int, key: str) -> IdempotencyRecord | None:
-    """The record kept for this user's key within the last 24 hours."""
-    return db.session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
-        IdempotencyRecord.created_at > utcnow() - LIFETIME))
+def previous(user_id: int, key: str):
+    """The record kept for this user's key within the last 24 hours (a row with the record's columns)."""
+    return db.session.execute(_PREVIOUS, {"user_id": user_id, "key": key, "since": utcnow() - LIFETIME}).first()
 
 
 def remember(user_id: int, key: str, request_hash: str, status: int, body: str = "",
-             content_type: str = "", location: str = "") -> IdempotencyRecord:
-    """Keep the response for this key; added to the caller's transaction, so both commit together."""
-    db.session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
-        IdempotencyRecord.created_at <= utcnow() - LIFETIME))
-    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=request_hash, status=status,
-                               body=body, content_type=content_type, location=location)
-    db.session.add(record)
-    return record
+             content_type: str = "", location: str = "") -> None:
+    """Keep the response for this key; added to the caller's transaction, so both commit together. A twin's record
+    committed meanwhile fails the commit on the unique key (see commit_once)."""
+    now = utcnow()
+    connection = db.session.connection()
+    connection.execute(_FORGET_EXPIRED, {"user_id": user_id, "key": key, "before": now - LIFETIME})
+    connection.execute(_INSERT, {"user_id": user_id, "key": key, "request_hash": request_hash, "status": status,
+                                 "body": body, "content_type": content_type, "location": location, "created_at": now})
+
+
+# Built once: every API write with a key runs both (SQLAlchemy then skips constructing them and their cache keys).
+_RECORD = IdempotencyRecord.__table__
+_PREVIOUS = select(_RECORD).where(_RECORD.c.user_id == bindparam("user_id"), _RECORD.c.key == bindparam("key"),
+                                  _RECORD.c.created_at > bindparam("since"))
+_FORGET_EXPIRED = delete(_RECORD).where(_RECORD.c.user_id == bindparam("user_id"), _RECORD.c.key == bindparam("key"),
+                                        _RECORD.c.created_at <= bindparam("before"))
+_INSERT = _RECORD.insert()
 
 
 def commit_once(user_id: int, key: str) -> IdempotencyRecord | None:

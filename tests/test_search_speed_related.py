@@ -3,10 +3,11 @@ shown, how stock and cost are posted, and how SQLite writers take turns."""
 import sqlite3
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from app import database
@@ -14,7 +15,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken
 from app.catalog import services as catalog
 from app.checks import run_all
-from app.errors import BusinessRuleError
+from app.db_types import utcnow
 from app.extensions import db
 from app.inventory import services as inventory
 from app.inventory.models import StockLevel, StockMove
@@ -147,6 +148,52 @@ def test_api_use_is_noted_on_the_token_at_most_every_five_minutes(api, main):
     assert token.last_used_at == first
 
 
+def test_an_api_write_is_one_transaction_carrying_the_tokens_last_use(api, main):
+    """The token's lookup, the idempotency key's, the checks and the work: one BEGIN (on SQLite, the write lock
+    from the first statement to the commit); a stale "last used" commits with the work."""
+    caller = api("owner")
+    product = factories.product()
+    db.session.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    began = []
+
+    def count(_connection):
+        began.append(1)
+    event.listen(db.engine, "begin", count)
+    try:
+        created = caller.post("/stock/adjustments", {"warehouse_id": main.id, "reason": "x", "lines": [
+            {"product_id": product.id, "qty": "1"}]}, headers={"Idempotency-Key": "one-transaction"})
+    finally:
+        event.remove(db.engine, "begin", count)
+    assert created.status_code == 201, created.json
+    assert len(began) == 1
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == caller.user.id))
+    assert token.last_used_at > utcnow() - timedelta(minutes=1)
+
+
+def test_a_refused_write_leaves_the_tokens_last_use_to_the_next_request(api, main):
+    """Nothing of a refused write is committed, its "last used" included; a read then notes it on its own."""
+    caller = api("owner")
+    stale = utcnow() - timedelta(minutes=10)
+    db.session.execute(update(ApiToken).values(last_used_at=stale))
+    db.session.commit()
+    assert caller.post("/stock/adjustments", {"warehouse_id": main.id, "reason": "", "lines": []}).status_code == 422
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == caller.user.id))
+    assert token.last_used_at == stale
+    assert caller.get("/me").status_code == 200
+    db.session.refresh(token)
+    assert token.last_used_at > utcnow() - timedelta(minutes=1)
+
+
+def test_a_revoked_token_or_a_deactivated_user_is_refused(api):
+    caller, other = api("owner"), api("sales")
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == caller.user.id).values(revoked_at=utcnow()))
+    other.user.active = False
+    db.session.commit()
+    assert caller.get("/me").status_code == 401
+    assert other.get("/me").status_code == 401
+
+
 # --- SQLite writers take turns ------------------------------------------------------------------
 
 @pytest.fixture
@@ -197,27 +244,6 @@ def test_a_writer_gives_up_after_the_busy_timeout(sqlite_file, writing, monkeypa
     with pytest.raises(OperationalError, match="locked"):
         db.session.execute(text("SELECT 1"))
     holder.join()
-
-
-def test_reads_before_the_work_leave_the_write_lock_free(sqlite_file, writing):
-    user = factories.user()
-    db.session.expire_all()
-    with database.reading():
-        reader = db.session.get(type(user), user.id)
-        other = sqlite3.connect(sqlite_file, isolation_level=None, timeout=0)
-        other.execute("BEGIN IMMEDIATE")  # would raise "database is locked" if the block had taken it
-        other.execute("ROLLBACK")
-        other.close()
-    assert not db.session().in_transaction()
-    assert "username" not in inspect(reader).expired_attributes  # still loaded: no query to read it again
-
-
-def test_a_check_that_refuses_leaves_no_read_transaction_behind(sqlite_file, writing):
-    with pytest.raises(BusinessRuleError):
-        with database.reading():
-            db.session.execute(text("SELECT 1"))
-            raise BusinessRuleError("refused")
-    assert not db.session().in_transaction()  # the next statement begins a write transaction afresh
 
 
 def test_a_refused_adjustment_is_remembered_under_its_key(api, main):

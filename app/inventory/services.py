@@ -5,7 +5,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from app import database
 from app.books import posting
 from app.audit import services as audit
 from app.catalog.models import Product
@@ -83,16 +82,15 @@ def _lines(lines: list[LineInput], sign: int = 0) -> list[LineInput]:
 
 def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineInput]) -> StockAdjustment:
     """Post an adjustment: every line a move at once, or nothing (on any refusal the caller rolls back)."""
-    with database.reading():  # the checks read only: on SQLite the write lock is then held for the writes alone
-        warehouse = active_warehouse(warehouse_id)
-        try:
-            kind = AdjustmentKind(kind)
-        except ValueError:
-            raise BusinessRuleError(_("Choose a kind of adjustment."), "kind") from None
-        reason = (reason or "").strip()
-        if not reason:
-            raise BusinessRuleError(_("Give a reason."), "reason")
-        lines = _lines(lines, kind.sign)
+    warehouse = active_warehouse(warehouse_id)
+    try:
+        kind = AdjustmentKind(kind)
+    except ValueError:
+        raise BusinessRuleError(_("Choose a kind of adjustment."), "kind") from None
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessRuleError(_("Give a reason."), "reason")
+    lines = _lines(lines, kind.sign)
     adjustment = StockAdjustment(number=next_number("ADJ"), warehouse=warehouse, kind=kind, reason=reason[:200],
                                  user_id=getattr(actor, "id", None))
     db.session.add(adjustment)
