@@ -4,11 +4,14 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from app.audit.models import AuditEntry
+from app.checks import run_all
+from app.db_types import utcnow
 from app.extensions import db
 from app.inventory import services as inventory
+from app.inventory.models import StockAdjustmentLine, StockLevel, StockMove
 from app.inventory.services import LineInput
 from app.lines import QtyInput
 from app.purchasing import receiving
@@ -154,3 +157,40 @@ def test_the_audit_log_shows_a_documents_lines_one_after_another(world, client, 
     page = client.get("/audit").get_data(as_text=True)
     assert "明细</dt><dd>— → P000 2 @ 11.0000; P001 -1 @ 10.0000</dd>" in page
     assert "[&#39;P000" not in page and "['P000" not in page
+
+
+@pytest.mark.parametrize("kind", DOCUMENTS)
+def test_what_a_document_posts_is_stored_with_nothing_left_for_the_orm(world, kind):
+    """post_moves writes the levels, the averages and the lines' costs itself (one UPDATE each): the session has
+    nothing left to flush, and what a fresh read finds is what the ledger says, with the rows' updated_at moved."""
+    action = DOCUMENTS[kind](world, 3)
+    before = utcnow()
+    action()
+    session = db.session()
+    assert not any(session.is_modified(obj) for obj in session.dirty)
+    db.session.commit()
+    db.session.expire_all()
+    for level in db.session.scalars(select(StockLevel)):
+        moved = db.session.scalar(select(func.coalesce(func.sum(StockMove.qty), 0)).where(
+            StockMove.product_id == level.product_id, StockMove.warehouse_id == level.warehouse_id))
+        assert level.on_hand == moved
+    touched = db.session.scalars(select(StockMove).where(StockMove.created_at >= before)).all()
+    assert touched
+    for move in touched:
+        level = db.session.get(StockLevel, (move.product_id, move.warehouse_id))
+        assert level.updated_at >= before
+    assert run_all() == []
+
+
+def test_a_costed_receipt_stores_the_new_average_and_the_lines_cost(world):
+    owner, main, _shop, products = world
+    inventory.create_adjustment(owner, main.id, "other_in", "进货", [LineInput(products[0].id, D("100"), D("12.00"))])
+    db.session.commit()
+    db.session.expire_all()
+    product = db.session.get(type(products[0]), products[0].id)
+    assert product.avg_cost == D("11.0000")  # 100 at 10.00 and 100 at 12.00
+    out = inventory.create_adjustment(owner, main.id, "correction", "损耗", [LineInput(products[0].id, D("-1"))])
+    db.session.commit()
+    db.session.expire_all()
+    line = db.session.scalar(select(StockAdjustmentLine).where(StockAdjustmentLine.adjustment_id == out.id))
+    assert line.unit_cost == D("11.0000")

@@ -8,11 +8,13 @@ not FOR UPDATE: the document lines inserted just before hold KEY SHARE locks on 
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.amounts import CENT
 from app.catalog.models import Product
@@ -68,17 +70,20 @@ def post_moves(actor, source: Source, moves: list[Move],
     products = _lock_products(sorted({m.product_id for m in moves}))
     levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves} | {(p, w) for p, w, _q in release}))
     for product_id, warehouse_id, qty in release:
-        levels[(product_id, warehouse_id)].reserved -= qty
+        level = levels[(product_id, warehouse_id)]
+        set_committed_value(level, "reserved", level.reserved - qty)  # written by _store below
     totals = _totals({m.product_id for m in moves if m.unit_cost is not None})
     allow_negative = None  # read when first needed: most moves leave stock above zero
     now, user_id = utcnow(), getattr(actor, "id", None)
-    posted = []
+    posted, costed = [], {}
     for move in moves:
         product, level = products[move.product_id], levels[(move.product_id, move.warehouse_id)]
         if move.qty == 0:
             raise BusinessRuleError(_("Quantities cannot be zero."), "lines")
         if move.unit_cost is not None:
-            product.avg_cost = moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty)
+            set_committed_value(product, "avg_cost",
+                                moving_average(product.avg_cost, totals[product.id], move.unit_cost, move.qty))
+            costed[product.id] = product
         unit_cost = move.unit_cost if move.unit_cost is not None else product.avg_cost
         check_amount(move.qty * unit_cost, "lines")  # the move's value, which the stock reports sum
         if level.on_hand + move.qty < 0:
@@ -89,11 +94,11 @@ def post_moves(actor, source: Source, moves: list[Move],
                     "Not enough %(name)s in %(warehouse)s: %(on_hand)s %(unit)s on hand, %(wanted)s needed.",
                     name=product.name, warehouse=level.warehouse.name, on_hand=number(level.on_hand),
                     unit=product.unit, wanted=number(-move.qty)), "lines")
-        level.on_hand += move.qty
+        set_committed_value(level, "on_hand", level.on_hand + move.qty)
         if product.id in totals:
             totals[product.id] += move.qty
         if move.line is not None:
-            move.line.unit_cost = unit_cost
+            set_committed_value(move.line, "unit_cost", unit_cost)
         posted.append(StockMove(  # with its product, which the caller's audit entry names
             product=product, product_id=product.id, warehouse_id=level.warehouse_id, qty=move.qty, unit_cost=unit_cost,
             value=(move.qty * unit_cost).quantize(CENT, ROUND_HALF_UP), kind=move.kind, source_type=source.type,
@@ -101,8 +106,36 @@ def post_moves(actor, source: Source, moves: list[Move],
             source_line_id=move.line.id if move.line is not None else move.line_id, user_id=user_id, created_at=now))
     db.session.connection().execute(_INSERT_MOVE, [{column: getattr(move, column) for column in _MOVE_COLUMNS}
                                                    for move in posted])
+    _store(list(levels.values()), ("on_hand", "reserved"), now)
+    _store(list(costed.values()), ("avg_cost",), now)
+    _store([move.line for move in moves if move.line is not None], ("unit_cost",), now)
     add_moves(posted)
     return posted
+
+
+def _store(rows: list, attributes: tuple[str, ...], now) -> None:
+    """Write these attributes of loaded rows of one model (set with set_committed_value, so the ORM sees nothing
+    to flush) in one executemany UPDATE, with updated_at where the table has it. Left to the ORM, a one-line
+    adjustment's level, average and line cost were a unit-of-work flush as long as the rest of its ledger work."""
+    if not rows:
+        return
+    mapper = inspect(type(rows[0]))
+    if "updated_at" in mapper.local_table.c:
+        attributes += ("updated_at",)
+        for row in rows:
+            set_committed_value(row, "updated_at", now)
+    statement = _update_of(mapper, attributes)
+    db.session.connection().execute(statement, [
+        {**{f"new_{name}": getattr(row, name) for name in attributes},
+         **{f"key_{column.key}": getattr(row, mapper.get_property_by_column(column).key)
+            for column in mapper.primary_key}} for row in rows])
+
+
+@cache
+def _update_of(mapper, attributes: tuple[str, ...]):
+    table = mapper.local_table
+    return (table.update().where(*[column == bindparam(f"key_{column.key}") for column in mapper.primary_key])
+            .values({name: bindparam(f"new_{name}") for name in attributes}))
 
 
 _MOVE_COLUMNS = ("product_id", "warehouse_id", "qty", "unit_cost", "value", "kind", "source_type", "source_id",
