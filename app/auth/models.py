@@ -82,10 +82,6 @@ class ApiToken(db.Model):
         # Tokens are long random strings, so a fast hash is enough (no KDF needed to resist guessing).
         return hashlib.sha256(secret.encode()).hexdigest()
 
-    @property
-    def usable(self) -> bool:
-        return self.revoked_at is None and self.user.active
-
 
 class UserSession(db.Model):
     """One signed-in browser. Cookies are signed, not stored, so a cookie cannot be taken back; deleting its row
