@@ -51,8 +51,8 @@ def when_ready(server):
 def pre_fork(server, worker):
     """In the master, before each worker is forked (again when one is replaced): no connection open, and what the
     master made since is frozen too."""
-    from app.extensions import db
     if (app := _jxc(server)) is not None:
+        from app.extensions import db  # not for another app: bench/raw_app.py is the bare-Flask reference
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose()
