@@ -8,8 +8,11 @@ PostgreSQL needs none of this: the inventory service locks rows with SELECT ... 
 
 A write request is one transaction: its first statement (the API token's lookup, say) takes the lock
 and its commit releases it. Reading the token and the idempotency key in read transactions of their
-own kept the lock a tenth of a millisecond shorter, but cost two more BEGIN/COMMIT round trips
-through the session, a fifth of a stocktake scan's CPU (issue 19).
+own cost two more BEGIN/COMMIT round trips through the session, a fifth of a stocktake scan's CPU
+(issue 19). Where many writers queue for the one lock, though, what a request holds it for bounds how
+many of them a second get through: a view marked @reads_first reads (the caller, the idempotency key,
+its service's checks) in one read transaction, and its service says where the writes begin
+(writing_begins), so the lock is held for the writes alone.
 """
 import sqlite3
 import time
@@ -44,13 +47,37 @@ def writing() -> bool:
     return _write_intent.get()
 
 
-def commit_hint() -> None:
-    """Commit what a read request noted in passing (a token's or a session's "last used"), keeping what it loaded.
+def reads_first(view):
+    """Mark a write view whose service reads and checks before it writes and calls writing_begins() in between: on
+    SQLite its request reads in one read transaction up to there. For the writes many clients send at once (a stock
+    adjustment: 8 clients queued for the lock got 180 through a second with the checks under it, 200 without)."""
+    view.reads_first = True
+    return view
 
-    Only a hint: on SQLite a reader that loses a race to a writer drops it rather than failing the request."""
+
+def writing_begins() -> None:
+    """Where a @reads_first request's writes begin: its read transaction ends (keeping what it loaded) and the next
+    statement begins with BEGIN IMMEDIATE. Anywhere else (a request already writing, a command, a test,
+    PostgreSQL) nothing changes."""
+    if not g.pop("_reading_first", False):
+        return
+    _write_intent.set(True)
+    session = db.session()
+    if session.in_transaction() and db.engine.dialect.name == "sqlite":
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
+
+
+def commit_hint(statement) -> None:
+    """Run and commit at once what a read request notes in passing (a token's or a session's "last used"), keeping
+    what it loaded. Only a hint: on SQLite a reader that loses a race to a writer drops it rather than failing."""
     session = db.session()
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
+        session.execute(statement)
         session.commit()
     except OperationalError:
         session.rollback()
@@ -63,7 +90,10 @@ def init_app(app) -> None:
 
     @app.before_request
     def start_request():
-        g._write_intent_token = set_write_intent(request.method not in SAFE_METHODS)
+        writes = request.method not in SAFE_METHODS
+        if writes and getattr(app.view_functions.get(request.endpoint), "reads_first", False):
+            writes, g._reading_first = False, True  # until its service's writing_begins()
+        g._write_intent_token = set_write_intent(writes)
 
     @app.teardown_request
     def end_request(_error):

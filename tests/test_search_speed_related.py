@@ -148,27 +148,64 @@ def test_api_use_is_noted_on_the_token_at_most_every_five_minutes(api, main):
     assert token.last_used_at == first
 
 
-def test_an_api_write_is_one_transaction_carrying_the_tokens_last_use(api, main):
-    """The token's lookup, the idempotency key's, the checks and the work: one BEGIN (on SQLite, the write lock
-    from the first statement to the commit); a stale "last used" commits with the work."""
-    caller = api("owner")
-    product = factories.product()
-    db.session.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(minutes=10)))
-    db.session.commit()
+def transactions_begun(client, action) -> int:
+    """How many transactions the requests `action` sends begin (on the client's app: see conftest's `client`)."""
+    with client.application.app_context():
+        engine = db.engine
     began = []
 
     def count(_connection):
         began.append(1)
-    event.listen(db.engine, "begin", count)
+    event.listen(engine, "begin", count)
     try:
-        created = caller.post("/stock/adjustments", {"warehouse_id": main.id, "reason": "x", "lines": [
-            {"product_id": product.id, "qty": "1"}]}, headers={"Idempotency-Key": "one-transaction"})
+        action()
     finally:
-        event.remove(db.engine, "begin", count)
-    assert created.status_code == 201, created.json
-    assert len(began) == 1
+        event.remove(engine, "begin", count)
+    return len(began)
+
+
+def test_an_api_write_is_one_transaction_carrying_the_tokens_last_use(api, client, main):
+    """The token's lookup, the idempotency key's, the checks and the work: one BEGIN (on SQLite, the write lock
+    from the first statement to the commit); a stale "last used" commits with the work."""
+    caller = api("owner")
+    customer, product = factories.customer(), factories.product(sale_price="10.00")
+    db.session.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    created = []
+    assert transactions_begun(client, lambda: created.append(caller.post(
+        "/sales-orders", {"customer_id": customer.id, "warehouse_id": main.id,
+                          "lines": [{"product_id": product.id, "qty": "1"}]},
+        headers={"Idempotency-Key": "one-transaction"}))) == 1
+    assert created[0].status_code == 201, created[0].json
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == caller.user.id))
     assert token.last_used_at > utcnow() - timedelta(minutes=1)
+
+
+def test_an_adjustment_reads_first_then_holds_the_write_lock_for_its_writes_alone(api, client, main, monkeypatch):
+    """Stock adjustments are what many clients send at once: the caller, the key and the checks are read in one
+    read transaction, then the writes in one write transaction (on SQLite; one transaction on PostgreSQL)."""
+    caller, product = api("owner"), factories.product()
+    db.session.execute(update(ApiToken).values(last_used_at=utcnow()))  # no "last used" to note on the way
+    db.session.commit()
+    checked, probed = inventory._lines, []
+
+    def lines_checked_without_the_lock(lines, sign=0):
+        if db.engine.dialect.name == "sqlite":
+            other = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=0)
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the request held the lock already
+            other.execute("ROLLBACK")
+            other.close()
+            probed.append(True)
+        return checked(lines, sign)
+    monkeypatch.setattr(inventory, "_lines", lines_checked_without_the_lock)
+    created = []
+    body = {"warehouse_id": main.id, "reason": "x", "lines": [{"product_id": product.id, "qty": "1"}]}
+    begun = transactions_begun(client, lambda: created.append(caller.post(
+        "/stock/adjustments", body, headers={"Idempotency-Key": "reads-first"})))
+    assert created[0].status_code == 201, created[0].json
+    assert begun == (2 if db.engine.dialect.name == "sqlite" else 1)
+    assert probed == ([True] if db.engine.dialect.name == "sqlite" else [])
+    assert run_all() == []
 
 
 def test_a_refused_write_leaves_the_tokens_last_use_to_the_next_request(api, main):
@@ -177,7 +214,8 @@ def test_a_refused_write_leaves_the_tokens_last_use_to_the_next_request(api, mai
     stale = utcnow() - timedelta(minutes=10)
     db.session.execute(update(ApiToken).values(last_used_at=stale))
     db.session.commit()
-    assert caller.post("/stock/adjustments", {"warehouse_id": main.id, "reason": "", "lines": []}).status_code == 422
+    assert caller.post("/sales-orders", {"customer_id": factories.customer().id, "warehouse_id": main.id,
+                                         "lines": [{"product_id": 0, "qty": "1"}]}).status_code == 422
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == caller.user.id))
     assert token.last_used_at == stale
     assert caller.get("/me").status_code == 200

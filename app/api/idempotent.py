@@ -9,7 +9,7 @@ from flask import Response, g, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app import idempotency
+from app import database, idempotency
 from app.api.routes import bp
 from app.errors import problem
 from app.extensions import db
@@ -60,6 +60,7 @@ def finish_write(response):
     if response.status_code >= 500:
         db.session.rollback()
         return response
+    database.writing_begins()  # a refusal of a @reads_first view's checks is remembered too
     if "idempotency" in g:
         key, fingerprint = g.pop("idempotency")
         idempotency.remember(g.user.id, key, fingerprint, response.status_code,

@@ -8,6 +8,7 @@ from app.api.feed import Feed
 from app.api.schema import Boolean, Choice, DateTime, DecimalString, Integer, ListOf, Nested, Schema, String, updated
 from app.api.spec import operation, parse_body, reply, reply_page
 from app.auth.roles import EVERYONE, Role, allow, sees_cost
+from app.database import reads_first
 from app.extensions import db
 from app.inventory import queries
 from app.inventory import services as inventory
@@ -108,6 +109,7 @@ def stock_moves():
 
 @bp.route("/stock/adjustments", methods=["POST"])
 @allow(*STOCK_WRITERS)
+@reads_first
 @operation("Post an adjustment (signed quantities)", body=ADJUSTMENT_CREATE, response=ADJUSTMENT, status=201,
            problems=(409,), location="api.adjustments_show")
 def adjustments_create():

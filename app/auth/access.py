@@ -88,9 +88,10 @@ _TOKEN_USER = (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, A
 def _note_use(statement) -> None:
     """Move a token's or a session's "last used" forward. A write request's transaction carries it (one transaction
     a request: it commits with the work, or goes with the work's rollback); a read request commits it at once."""
-    db.session.execute(statement)
-    if not database.writing():
-        database.commit_hint()
+    if database.writing():
+        db.session.execute(statement)
+    else:
+        database.commit_hint(statement)
 
 
 def _unauthenticated():

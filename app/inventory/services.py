@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from app import database
 from app.books import posting
 from app.audit import services as audit
 from app.catalog.models import Product
@@ -91,6 +92,7 @@ def create_adjustment(actor, warehouse_id, kind, reason: str, lines: list[LineIn
     if not reason:
         raise BusinessRuleError(_("Give a reason."), "reason")
     lines = _lines(lines, kind.sign)
+    database.writing_begins()  # the checks above read only: the API's adjustments read first (database.reads_first)
     adjustment = StockAdjustment(number=next_number("ADJ"), warehouse=warehouse, kind=kind, reason=reason[:200],
                                  user_id=getattr(actor, "id", None))
     db.session.add(adjustment)
