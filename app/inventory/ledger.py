@@ -69,6 +69,7 @@ def post_moves(actor, source: Source, moves: list[Move],
         raise BusinessRuleError(_("Add at least one line."), "lines")
     products = _lock_products(sorted({m.product_id for m in moves}))
     levels = _lock_levels(sorted({(m.product_id, m.warehouse_id) for m in moves} | {(p, w) for p, w, _q in release}))
+    before = {level: level.on_hand for level in levels.values()}
     for product_id, warehouse_id, qty in release:
         level = levels[(product_id, warehouse_id)]
         set_committed_value(level, "reserved", level.reserved - qty)  # written by _store below
@@ -109,8 +110,16 @@ def post_moves(actor, source: Source, moves: list[Move],
     _store(list(levels.values()), ("on_hand", "reserved"), now)
     _store(list(costed.values()), ("avg_cost",), now)
     _store([move.line for move in moves if move.line is not None], ("unit_cost",), now)
+    moved = {level: on_hand for level, on_hand in before.items() if level.on_hand != on_hand}
+    for listener in LEVEL_LISTENERS:
+        listener(db.session(), moved)
     add_moves(posted)
     return posted
+
+
+# Called with the session and {stock level: on hand before} after post_moves has written levels, which no flush sees
+# (it writes them itself): the webhooks' capture registers here to judge min/max crossings at the commit.
+LEVEL_LISTENERS: list = []
 
 
 def _store(rows: list, attributes: tuple[str, ...], now) -> None:

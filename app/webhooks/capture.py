@@ -17,7 +17,7 @@ from sqlalchemy import event, inspect, select
 from app.catalog.models import Barcode, Product
 from app.db_types import utcnow
 from app.finance.models import Payment
-from app.inventory.models import StockLevel
+from app.inventory import ledger
 from app.partners.models import Customer, Supplier
 from app.purchasing.models import PurchaseInvoice, PurchaseOrder, PurchaseReceipt, PurchaseReturn, PurchaseStatus
 from app.sales.models import OrderStatus, SalesDelivery, SalesInvoice, SalesOrder, SalesReturn
@@ -64,6 +64,8 @@ class Pending:
 
 def init_app(app) -> None:
     """Listen to every session (once per process, whatever the number of apps)."""
+    if _levels_moved not in ledger.LEVEL_LISTENERS:
+        ledger.LEVEL_LISTENERS.append(_levels_moved)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", _before_commit)
@@ -78,14 +80,22 @@ def _after_flush(session, _context) -> None:
     if not noted:
         return
     pending = session.info.setdefault(PENDING, Pending())
-    for name, obj, before in noted:
-        if name == "stock":  # a level (keyed by product and warehouse): judged at the commit
-            pending.levels.setdefault(obj, before)
-        elif name.endswith(".created"):
+    for name, obj in noted:
+        if name.endswith(".created"):
             pending.add(name, obj)
             pending.created.add((type(obj).__name__, obj.id))
         elif not (name in UPDATED.values() and (type(obj).__name__, obj.id) in pending.created):
             pending.add(name, obj)  # (an object made in this transaction has "created", with its final state)
+
+
+def _levels_moved(session, moved: dict) -> None:
+    """Stock levels post_moves wrote ({level: on hand before}): their crossings are judged at the commit, from the
+    first on hand this transaction saw."""
+    if not moved or not _listening(session):
+        return
+    pending = session.info.setdefault(PENDING, Pending())
+    for level, before in moved.items():
+        pending.levels.setdefault(level, before)
 
 
 def _listening(session) -> bool:
@@ -107,19 +117,19 @@ _ANY_ACTIVE = select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True))
 
 
 def _made(session):
-    """(event, object, None) for what this flush inserted, and products whose barcodes it added or removed."""
+    """(event, object) for what this flush inserted, and products whose barcodes it added or removed."""
     for obj in session.new:
         if (name := _created(obj)) is not None:
-            yield name, obj, None
+            yield name, obj
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, Barcode) and obj.product is not None:
-            yield "product.updated", obj.product, None  # the API shows a product's barcode
+            yield "product.updated", obj.product  # the API shows a product's barcode
 
 
 def _changed(session):
     for obj in session.dirty:
-        for name, before in _changes(obj):
-            yield name, obj, before
+        for name in _changes(obj):
+            yield name, obj
 
 
 def _created(obj) -> str | None:
@@ -129,22 +139,18 @@ def _created(obj) -> str | None:
 
 
 def _changes(obj):
-    """(event, value before) for what a flush changed on `obj`."""
+    """The events of what a flush changed on `obj` (stock levels: see _levels_moved)."""
     state = inspect(obj)
     kind = type(obj)
-    if kind is StockLevel:
-        history = state.attrs.on_hand.history
-        if history.deleted and history.added:
-            yield "stock", history.deleted[0]
-    elif kind in UPDATED:
+    if kind in UPDATED:
         if any(state.attrs[column.key].history.has_changes() for column in state.mapper.column_attrs
                if column.key not in NOT_AN_UPDATE):
-            yield UPDATED[kind], None
+            yield UPDATED[kind]
     if kind in (SalesOrder, PurchaseOrder, Stocktake):
         history = state.attrs.status.history
         name, came_from = STATUS.get((kind, history.added[0]), (None, None)) if history.added else (None, None)
         if name and (came_from is None or came_from in history.deleted):
-            yield name, None
+            yield name
 
 
 def _before_commit(session) -> None:
