@@ -43,7 +43,7 @@ def set_write_intent(writes: bool):
 
 def writing() -> bool:
     """Whether transactions begun now write: true outside requests, and in requests other than GET, HEAD and
-    OPTIONS."""
+    OPTIONS (a @reads_first view's from its service's writing_begins() on)."""
     return _write_intent.get()
 
 

@@ -64,7 +64,7 @@ _FORGET_EXPIRED = delete(_RECORD).where(_RECORD.c.user_id == bindparam("user_id"
 _INSERT = _RECORD.insert()
 
 
-def commit_once(user_id: int, key: str) -> IdempotencyRecord | None:
+def commit_once(user_id: int, key: str):
     """Commit the work and its record; if a concurrent twin committed first, roll back and return its record."""
     try:
         db.session.commit()
