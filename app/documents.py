@@ -3,21 +3,25 @@
 Templates extend documents/base.html and get the company settings, its logo and its seal. Images reach
 WeasyPrint only as data: URIs (PNG), so a document never reads files or the network. Sales documents follow the
 paper the owner chose (`continuous_paper`): A4, or 241 mm three-part continuous paper for dot-matrix printers.
+The HTML is rendered here; under gunicorn the shared renderer (app/pdf_renderer.py) makes the PDF of it, so a
+worker never loads WeasyPrint; elsewhere, or when the renderer cannot be reached, this process does.
 """
 import base64
 import gc
+import os
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template
 
+from app import pdf_renderer
 from app.settings.models import PAPER_CONTINUOUS
 from app.settings.services import company
 
-_local = threading.local()
 _gc_lock = threading.Lock()
 _gc = {"renders": 0, "was_enabled": True}  # renders running in all threads; the collector is off while any is
+_warned = threading.Event()  # that the renderer could not be reached, once a process
 
 
 def png_data_uri(png: bytes) -> str:
@@ -27,19 +31,6 @@ def png_data_uri(png: bytes) -> str:
 @lru_cache(maxsize=4)
 def _logo_uri(png: bytes) -> str:
     return png_data_uri(png)
-
-
-def _weasyprint():
-    """WeasyPrint's HTML class, font map and fetcher. Imported on the first document, not at start: WeasyPrint
-    (with fontTools, Pango through cffi) is about 27 MB and most of a second that a worker serving no PDF never
-    needs. Kept per thread: the font map keeps the loaded CJK font and its caches between documents (a fresh
-    one cost 10-15 ms a document), but neither it nor the fetcher may be shared across threads."""
-    if not hasattr(_local, "tools"):
-        from weasyprint import HTML
-        from weasyprint.text.fonts import FontConfiguration
-        from weasyprint.urls import URLFetcher
-        _local.tools = HTML, FontConfiguration(), URLFetcher(allowed_protocols=("data",))
-    return _local.tools
 
 
 @contextmanager
@@ -78,9 +69,23 @@ def render_pdf(template: str, continuous: bool = False, **context) -> bytes:
     seal = _logo_uri(settings.seal_png) if settings.seal_png and not continuous else None
     html = render_template(template, company=settings, company_logo=logo, company_seal=seal, continuous=continuous,
                            **context)
-    html_document, font_config, fetcher = _weasyprint()
+    return _pdf(html)
+
+
+def _pdf(html: str) -> bytes:
+    """The shared renderer's PDF of `html` when gunicorn started one (its socket in the environment), else this
+    process's. One the renderer refused (the document's error, or its time limit) raises RenderFailed, as
+    WeasyPrint's own error would here; a renderer that cannot be reached or goes away is warned of once."""
+    if path := os.environ.get(pdf_renderer.SOCKET_ENV):
+        try:
+            return pdf_renderer.request_pdf(path, html)
+        except pdf_renderer.Unavailable as error:
+            if not _warned.is_set():
+                _warned.set()
+                current_app.logger.warning("PDF renderer at %s unavailable (%s): documents are rendered in this "
+                                           "worker, which loads WeasyPrint (about 50 MB)", path, error)
     with collector_paused():
-        return html_document(string=html, url_fetcher=fetcher).write_pdf(font_config=font_config)
+        return pdf_renderer.html_to_pdf(html)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

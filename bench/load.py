@@ -182,8 +182,9 @@ def _cpu_seconds(pid: int) -> tuple[int, float] | None:
 
 
 def server_cpu(server: dict | None) -> dict | None:
-    """CPU seconds so far of gunicorn's processes (master and workers) and, on PostgreSQL, of the
-    backends serving the bench's database: {"app": {pid: s}, "db": {pid: s}}."""
+    """CPU seconds so far of gunicorn's processes (master, workers and the PDF renderer that gunicorn.conf.py
+    starts, whose jobs' CPU is not in it: none of the endpoints prints) and, on PostgreSQL, of the backends serving
+    the bench's database: {"app": {pid: s}, "db": {pid: s}}."""
     if not server or not os.path.isdir("/proc"):
         return None
     app, db = {}, {}

@@ -229,11 +229,28 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 
-def gunicorn_workers(master: int) -> list[int]:
+def _children(master: int) -> list[int]:
     try:
         return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
     except OSError:
         return []
+
+
+def is_pdf_renderer(pid: int) -> bool:
+    """Whether `pid` is the PDF renderer that gunicorn.conf.py starts beside the workers (app/pdf_renderer.py)."""
+    try:
+        return b"pdf_renderer.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def gunicorn_workers(master: int) -> list[int]:
+    """The master's workers: its children but the PDF renderer."""
+    return [pid for pid in _children(master) if not is_pdf_renderer(pid)]
+
+
+def pdf_renderer(master: int) -> int | None:
+    return next((pid for pid in _children(master) if is_pdf_renderer(pid)), None)
 
 
 def measure(scanners: list[Scanner], seconds: float, rate: float | None, server_pid: int) -> dict:

@@ -14,7 +14,9 @@ A fresh database (SQLite, or PostgreSQL with BENCH_DATABASE_URL) gets the demo c
 - memory: gunicorn with 2 sync workers, two clients each running "a day" a few times (orders created, confirmed,
   delivered and invoiced, the invoice PDF, stock list, search, an adjustment, a scan, the signed-in home page,
   product list and Excel export, the order screen, reports); then each worker's VmRSS (/proc/<pid>/status) and
-  Pss (/proc/<pid>/smaps_rollup). The raw app's worker after its load is the bare-Flask reference.
+  Pss (/proc/<pid>/smaps_rollup), the PDF renderer's (app/pdf_renderer.py: gunicorn.conf.py starts it beside the
+  workers, which send it their PDFs) and the PSS of all of gunicorn's processes together; and the wall time of the
+  day's PDF requests. The raw app's worker after its load is the bare-Flask reference.
 - cold start: wall time from launching gunicorn (1 worker) to the first 200 of `GET /api/v1/me` with the bench's
   token, median of BENCH_COLD_STARTS (3); and `python -X importtime -c "import wsgi"`'s 15 largest cumulative
   imports, with the import time summed per top-level package.
@@ -47,7 +49,7 @@ from load import Worker as Browser  # noqa: E402
 from run import (DEMO_PASSWORD, DEMO_USER, ROOT, BenchError, Postgres, check_invariants, clean_up, seeded_database,  # noqa: E402
                  env_int, free_port, git_revision, load_average, run, start_gunicorn, stop, tail, venv_bin,
                  wait_healthy)
-from stocktake import Connection, gunicorn_workers  # noqa: E402
+from stocktake import Connection, gunicorn_workers, pdf_renderer  # noqa: E402
 
 RESULTS = BENCH / "results"
 BOOT_TIMEOUT = 120  # s: two workers importing the app at once on two busy cores took more than run.py's 30
@@ -218,8 +220,9 @@ def measure(server: subprocess.Popen, database: str | None, sends: list) -> dict
     for send in sends:
         send()
     elapsed, after = time.perf_counter() - began, server_cpu(where)
-    workers = [pid for pid in after["app"] if pid != server.pid]  # the master only watches its worker
-    app = sum(after["app"][pid] - before["app"].get(pid, 0.0) for pid in workers)
+    # Neither the master (it only watches its worker) nor the PDF renderer (none of these requests prints).
+    workers = set(gunicorn_workers(server.pid))
+    app = sum(s - before["app"].get(pid, 0.0) for pid, s in after["app"].items() if pid in workers)
     db = sum(s - before["db"].get(pid, 0.0) for pid, s in after["db"].items())
     count = len(sends)
     return {"requests": count, "app_ms": round(app * 1000 / count, 2),
@@ -279,15 +282,16 @@ def raw_rounds(env: dict, instance: Path, rounds: int, count: int) -> dict:
 
 # -- memory after a day ----------------------------------------------------------------------------------------
 
-def a_day(browser: Browser, token: str, shop: Shop) -> None:
+def a_day(browser: Browser, token: str, shop: Shop, pdf_ms: list[float]) -> None:
     """What a shop's day touches, once: sell (order to invoice and its PDF), look up, adjust, count, browse, export,
-    report. Every answer must be the expected status."""
+    report. Every answer must be the expected status; the PDF requests' wall times go to `pdf_ms`."""
     api_headers = {"User-Agent": USER_AGENT, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def call(method, path, body=None, expect=200, api=True):
         headers = api_headers if api else browser._browser_headers()
         if api and method == "POST":
             headers = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+        began = time.perf_counter()
         try:
             status, _headers, data = browser.request(method, path, json.dumps(body) if body is not None else None,
                                                      headers)
@@ -295,6 +299,8 @@ def a_day(browser: Browser, token: str, shop: Shop) -> None:
             raise RequestFailed(f"{method} {path}: {type(error).__name__} {error}") from None
         if status != expect:
             raise RequestFailed(f"{method} {path}: HTTP {status} (expected {expect}): {data[:300]!r}")
+        if path.endswith("pdf"):
+            pdf_ms.append((time.perf_counter() - began) * 1000)
         return json.loads(data) if data[:1] == b"{" else data
 
     order = call("POST", "/api/v1/sales-orders", shop.order(10), 201)
@@ -328,15 +334,19 @@ def wait_idle(pids: list[int], timeout: float = BOOT_TIMEOUT) -> None:
 
 
 def memory_after_a_day(env: dict, instance: Path, token: str, shop: Shop, days: int) -> dict:
-    """2 sync workers, 2 clients each living `days` days at once; each worker's memory before and after."""
+    """2 sync workers, 2 clients each living `days` days at once; each worker's memory before and after, the PDF
+    renderer's and the master's, and the PDF requests' wall times (ms, in the order they were sent)."""
     port = free_port()
     log_path = instance / "gunicorn-day.log"
     server = start_gunicorn(env, 2, port, log_path, extra_args=SYNC)
     try:
         wait_healthy(server, port, log_path, BOOT_TIMEOUT)
-        workers = gunicorn_workers(server.pid)
-        wait_idle(workers)  # healthz proved one worker up; the other may still be importing the app
+        workers, renderer = gunicorn_workers(server.pid), pdf_renderer(server.pid)
+        # healthz proved one worker up; the other may still be importing the app, the renderer warming up
+        wait_idle(workers + ([renderer] if renderer else []))
         at_start = {pid: memory_mb(pid) for pid in workers}
+        renderer_at_start = memory_mb(renderer) if renderer else None
+        pdf_ms: list[float] = []
         browsers = [Browser("127.0.0.1", port) for _ in range(2)]
         for browser in browsers:
             browser.sign_in(DEMO_USER, DEMO_PASSWORD)
@@ -345,7 +355,7 @@ def memory_after_a_day(env: dict, instance: Path, token: str, shop: Shop, days: 
         def live(browser):
             try:
                 for _ in range(days):
-                    a_day(browser, token, shop)
+                    a_day(browser, token, shop, pdf_ms)
             except (RequestFailed, BenchError) as error:
                 failures.append(str(error))
 
@@ -357,7 +367,9 @@ def memory_after_a_day(env: dict, instance: Path, token: str, shop: Shop, days: 
         if failures:
             raise RequestFailed(failures[0] + f"\n{tail(log_path, 15)}")
         after = {pid: memory_mb(pid) for pid in gunicorn_workers(server.pid)}
-        return {"at_start": at_start, "after": after}
+        return {"at_start": at_start, "after": after, "master": memory_mb(server.pid),
+                "renderer": renderer and {"at_start": renderer_at_start, "after": memory_mb(renderer)},
+                "pdf_ms": [round(ms, 1) for ms in pdf_ms]}
     finally:
         stop(server)
 
@@ -447,6 +459,16 @@ def table(engine: str, rounds: list[dict], raw: dict | None, memory: dict | None
             rows.append([f"worker {index} RSS after the day's load, MB", fmt(figures["rss_mb"]),
                          f"PSS {fmt(figures['pss_mb'])}", "", fmt(ref["rss"], ".0f"), fmt(TARGET["rss"], ".0f"),
                          verdict(figures["rss_mb"], TARGET["rss"])])
+        if renderer := memory["renderer"]:
+            rows.append(["PDF renderer RSS after the day's load (shared), MB", fmt(renderer["after"]["rss_mb"]),
+                         f"PSS {fmt(renderer['after']['pss_mb'])}", "", "-", "-", ""])
+        everything = [memory["master"], *memory["after"].values()] + ([renderer["after"]] if renderer else [])
+        pss = None if any(m["pss_mb"] is None for m in everything) else sum(m["pss_mb"] for m in everything)
+        rows.append(["PSS of all gunicorn's processes (master, workers" + (", renderer" if renderer else "") + "), MB",
+                     fmt(pss), f"master {fmt(memory['master']['pss_mb'])}", "", "-", "-", ""])
+        if pdf := memory["pdf_ms"]:
+            rows.append(["invoice PDF request during the day (2 clients), ms", fmt(median(pdf), ".0f"),
+                         f"first {fmt(pdf[0], '.0f')}, max {fmt(max(pdf), '.0f')}", "", "-", "-", ""])
     if raw and raw["memory"]:
         bare = raw["memory"][0]
         rows.append(["bare Flask worker RSS (raw app, after its load), MB", fmt(bare["rss_mb"]),
@@ -545,8 +567,11 @@ def main() -> int:
     for line in table(engine, rounds, raw, memory, colds):
         print(line)
     if memory:
+        renderer = memory["renderer"]
         print("worker memory right after start (MB): " + ", ".join(
             f"RSS {m['rss_mb']} PSS {m['pss_mb']}" for m in memory["at_start"].values())
+            + (f"; the PDF renderer's RSS {renderer['at_start']['rss_mb']} PSS {renderer['at_start']['pss_mb']}"
+               if renderer else "; no PDF renderer (each worker renders its own PDFs)")
             + f"; after {days} days' load from 2 clients, above")
     if imports:
         print_imports(imports)
@@ -554,7 +579,8 @@ def main() -> int:
     (RESULTS / f"writes-{engine}.json").write_text(json.dumps({
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "revision": git_revision(),
         "engine": engine, "counts": counts, "raw_count": raw_count, "rounds": rounds, "raw": raw,
-        "memory": memory and {k: {str(pid): m for pid, m in v.items()} for k, v in memory.items()},
+        "memory": memory and {**memory, **{k: {str(pid): m for pid, m in memory[k].items()}
+                                          for k in ("at_start", "after")}},
         "cold_starts_s": colds, "loadavg_before": load_before, "loadavg_after": load_after,
         "python": platform.python_version(), "failure": failure, "check": check}, indent=2) + "\n")
     if not check["ok"]:

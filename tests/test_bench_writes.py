@@ -72,7 +72,10 @@ def test_table_puts_medians_beside_reference_and_target(writes):
     rounds = [{key: figures(ms) for key, _w, _v, _d in writes.KINDS}
               for ms in (10.0, 30.0, 20.0)]
     raw = {"rounds": [figures(1.0), figures(2.0), figures(3.0)], "memory": [{"rss_mb": 31.0, "pss_mb": 20.0}]}
-    memory = {"at_start": {}, "after": {11: {"rss_mb": 100.0, "pss_mb": 90.0}, 12: {"rss_mb": 130.0, "pss_mb": 99.0}}}
+    memory = {"at_start": {}, "after": {11: {"rss_mb": 100.0, "pss_mb": 90.0}, 12: {"rss_mb": 130.0, "pss_mb": 99.0}},
+              "master": {"rss_mb": 80.0, "pss_mb": 40.0},
+              "renderer": {"at_start": {"rss_mb": 60.0, "pss_mb": 45.0}, "after": {"rss_mb": 66.0, "pss_mb": 50.0}},
+              "pdf_ms": [900.0, 300.0, 250.0, 260.0]}
     lines = writes.table("sqlite", rounds, raw, memory, [1.0, 2.0, 1.2])
     by_name = {line.split("  ")[0]: line for line in lines[2:]}
     order = by_name["create a 10-line sales order (POST), CPU ms/req"]
@@ -81,3 +84,8 @@ def test_table_puts_medians_beside_reference_and_target(writes):
     assert by_name["worker 1 RSS after the day's load, MB"].endswith("yes")
     assert by_name["worker 2 RSS after the day's load, MB"].endswith("NO")
     assert by_name["cold start to first authenticated 200, s"].endswith("yes")  # median 1.2 <= 1.5
+    renderer = by_name["PDF renderer RSS after the day's load (shared), MB"]
+    assert renderer.split()[-5:] == ["66.0", "PSS", "50.0", "-", "-"]
+    everything = by_name["PSS of all gunicorn's processes (master, workers, renderer), MB"]
+    assert "279.0" in everything  # 40 + 90 + 99 + 50: what moved to the renderer is still counted
+    assert "280  first 900, max 900" in by_name["invoice PDF request during the day (2 clients), ms"]

@@ -43,7 +43,7 @@ def test_gunicorn_preloads_the_app_and_freezes_it_before_forking():
     exec((ROOT / "gunicorn.conf.py").read_text(), settings)  # noqa: S102 - our own file
     try:
         assert settings["preload_app"] is True
-        assert {"when_ready", "pre_fork"} <= settings.keys()
+        assert {"on_starting", "when_ready", "pre_fork", "on_exit"} <= settings.keys()  # on_*: the PDF renderer
     finally:
         import gc
         gc.enable()  # the file turns the collector off until the fork
