@@ -24,14 +24,21 @@ def shot(page, name):
 # Offline, the nav's low-stock badge cannot load: htmx reports that, and only that.
 @pytest.mark.browser_expects("htmx:sendError", r"low-count")
 @pytest.mark.browser_expects("console", r"ERR_INTERNET_DISCONNECTED|Failed to load resource")
+def bell_of(path: str):
+    """The answer to the bell's request from the page at `path` (htmx names the page it asks from), not a late one
+    from the page before: leaving a page while its bell is asking is a cancelled request (htmx:sendError)."""
+    return lambda response: ("/notifications/bell" in response.url
+                             and response.request.headers.get("hx-current-url", "").endswith(path))
+
+
 def test_help_button_opens_this_screens_help_which_then_opens_offline(installed, app):
     page = installed
     user = factories.user(role="sales", display_name="李销售", quickstart_seen_at=utcnow())
     sign_in(page, user, settle=True)
     controlled(page)
 
-    page.goto("/orders")
-    page.wait_for_load_state("networkidle")
+    with page.expect_response(bell_of("/orders")):
+        page.goto("/orders")
     button = page.get_by_role("link", name="本页帮助")
     expect(button).to_be_visible()
     box = button.bounding_box()
@@ -46,7 +53,7 @@ def test_help_button_opens_this_screens_help_which_then_opens_offline(installed,
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     # The bell asks for its count after the page: let it answer before the connection goes, as a user's would.
-    with page.expect_response(lambda response: "/notifications/bell" in response.url):
+    with page.expect_response(bell_of("/orders")):
         page.get_by_role("link", name="← 返回页面").click()
     expect(page).to_have_url(re.compile(r"/orders$"))
     page.wait_for_load_state("networkidle")
