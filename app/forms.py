@@ -91,8 +91,8 @@ def form_write(view=None, *, replay=None):
         if not key or not (response.location or replay is not None):
             db.session.commit()
             return response
-        idempotency.remember(g.user.id, key, "", response.status_code, location=response.location or "")
-        if twin := idempotency.commit_once(g.user.id, key):
+        if twin := idempotency.commit_once(g.user.id, key, "", response.status_code,
+                                           location=response.location or ""):
             return _replay(twin, replay, view_args)
         return response
     return write

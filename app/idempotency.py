@@ -1,12 +1,15 @@
 """Idempotency keys: the same user sending the same key gets the first response, once.
 
 The API handles every POST in app/api/idempotent.py; HTML forms carry a hidden key and use
-`previous`, `remember` and `commit_once` to send a double tap to the first result.
+`previous` and `commit_once` to send a double tap to the first result.
 """
 import hashlib
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,35 +47,53 @@ def previous(user_id: int, key: str):
     return db.session.execute(_PREVIOUS, {"user_id": user_id, "key": key, "since": utcnow() - LIFETIME}).first()
 
 
+class KeyTaken(Exception):
+    """A twin request (the same user and key) kept its answer first: this one's work is to be rolled back."""
+
+
 def remember(user_id: int, key: str, request_hash: str, status: int, body: str = "",
              content_type: str = "", location: str = "") -> None:
-    """Keep the response for this key; added to the caller's transaction, so both commit together. A twin's record
-    committed meanwhile fails the commit on the unique key (see commit_once)."""
-    now = utcnow()
+    """Keep the response for this key, in the caller's transaction, so both commit together: one statement that
+    takes the key, or the place of an expired record under it. KeyTaken when a twin's live record holds it, whether
+    committed since `previous` looked or still committing (PostgreSQL waits for that twin's end)."""
     connection = db.session.connection()
-    connection.execute(_FORGET_EXPIRED, {"user_id": user_id, "key": key, "before": now - LIFETIME})
-    connection.execute(_INSERT, {"user_id": user_id, "key": key, "request_hash": request_hash, "status": status,
-                                 "body": body, "content_type": content_type, "location": location, "created_at": now})
+    now = utcnow()
+    taken = connection.execute(_remember(connection.dialect.name), {
+        "user_id": user_id, "key": key, "request_hash": request_hash, "status": status, "body": body,
+        "content_type": content_type, "location": location, "created_at": now, "before": now - LIFETIME}).first()
+    if taken is None:
+        raise KeyTaken(key)
 
 
-# Built once: every API write with a key runs both (SQLAlchemy then skips constructing them and their cache keys).
+# Built once: every API write with a key runs them (SQLAlchemy then skips constructing them and their cache keys).
 _RECORD = IdempotencyRecord.__table__
 _PREVIOUS = select(_RECORD).where(_RECORD.c.user_id == bindparam("user_id"), _RECORD.c.key == bindparam("key"),
                                   _RECORD.c.created_at > bindparam("since"))
-_FORGET_EXPIRED = delete(_RECORD).where(_RECORD.c.user_id == bindparam("user_id"), _RECORD.c.key == bindparam("key"),
-                                        _RECORD.c.created_at <= bindparam("before"))
-_INSERT = _RECORD.insert()
 
 
-def commit_once(user_id: int, key: str):
-    """Commit the work and its record; if a concurrent twin committed first, roll back and return its record."""
+@cache
+def _remember(dialect: str):
+    """INSERT ... ON CONFLICT (user, key) DO UPDATE only where the record there has expired, RETURNING its id: no
+    row back means a live twin holds the key."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(_RECORD)
+    kept = ("request_hash", "status", "content_type", "location", "body", "created_at")
+    return statement.on_conflict_do_update(
+        index_elements=[_RECORD.c.user_id, _RECORD.c.key], set_={name: statement.excluded[name] for name in kept},
+        where=_RECORD.c.created_at <= bindparam("before")).returning(_RECORD.c.id)
+
+
+def commit_once(user_id: int, key: str, request_hash: str, status: int, body: str = "", content_type: str = "",
+                location: str = ""):
+    """Commit the work with its answer kept under the key (`remember`). If a twin's answer holds the key, roll back
+    and return the twin's record (a row with the record's columns) to answer as it did; else None."""
     try:
+        remember(user_id, key, request_hash, status, body, content_type, location)
         db.session.commit()
         return None
-    except IntegrityError:
+    except (KeyTaken, IntegrityError):
         db.session.rollback()
         record = previous(user_id, key)
-        if record is None:
+        if record is None:  # not a twin: the work itself broke a unique rule
             raise
         return record
 

@@ -1,11 +1,15 @@
 """The API base of shared/API.md: tokens, problem+json, unknown fields, idempotency, OpenAPI."""
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
+from app.db_types import utcnow
 from app.extensions import db
+from app.idempotency import LIFETIME, IdempotencyRecord
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -132,6 +136,22 @@ def test_a_refusal_is_replayed_too(api):
     first = caller.post("/users", bad, headers={"Idempotency-Key": "k"})
     assert first.status_code == 422
     assert caller.post("/users", bad, headers={"Idempotency-Key": "k"}).json == first.json
+
+
+def test_a_key_older_than_a_day_is_free_again(api):
+    """A record past its 24 hours neither answers nor blocks the key: the request runs, and its answer is kept."""
+    caller = api("owner")
+    caller.post("/users", {"username": "a1", "role": "sales", "password": "longenough"},
+                headers={"Idempotency-Key": "old"})
+    db.session.execute(update(IdempotencyRecord).values(created_at=utcnow() - LIFETIME - timedelta(seconds=1)))
+    db.session.commit()
+    body = {"username": "a2", "role": "sales", "password": "longenough"}
+    fresh = caller.post("/users", body, headers={"Idempotency-Key": "old"})
+    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers
+    again = caller.post("/users", body, headers={"Idempotency-Key": "old"})
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == fresh.json
+    assert db.session.query(User).filter(User.username.in_(["a1", "a2"])).count() == 2
+    assert db.session.query(IdempotencyRecord).count() == 1
 
 
 def test_overlong_idempotency_key_is_422(api):

@@ -55,14 +55,16 @@ def server(app, database, tmp_path):
         process.wait()
 
 
-def _post(url: str, token: str, body: bytes) -> int:
+def _post(url: str, token: str, body: bytes, headers: dict | None = None, with_body: bool = False):
+    """The answer's status (and its body, `with_body`)."""
     request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
+            status, data = response.status, response.read()
     except urllib.error.HTTPError as error:
-        return error.code
+        status, data = error.code, error.read()
+    return (status, data) if with_body else status
 
 
 def test_many_clients_removing_stock_never_oversell(app, server):
@@ -94,4 +96,30 @@ def test_many_clients_removing_stock_never_oversell(app, server):
     assert db.session.get(StockLevel, (product.id, shop.id)).on_hand == Decimal(moved_to_shop)
     numbers = sorted(db.session.scalars(select(StockAdjustment.number)))
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, len(numbers) + 1))  # gapless
+    assert run_all() == []
+
+
+def test_twins_sent_at_once_are_one_adjustment_answered_alike(app, server):
+    """A client that retries before its first try is answered (a phone on a weak signal sends the same key again):
+    one adjustment is made, and every copy gets its answer, however the copies interleave."""
+    factories.user(role="owner")
+    _clerk, token = factories.user_with_token(role="warehouse")
+    main = factories.warehouse("MAIN", "总仓")
+    product = factories.product(name="热销耳机")
+    factories.stock(product, main, 100)
+    body = f'{{"warehouse_id": {main.id}, "reason": "出库", "lines": [{{"product_id": {product.id}, "qty": "-1"}}]}}'
+    keys = [f"twin-{n}" for n in range(6)]
+
+    def send(key):
+        return _post(f"{server}/api/v1/stock/adjustments", token, body.encode(), with_body=True,
+                     headers={"Idempotency-Key": key})
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(send, [key for key in keys for _copy in range(4)]))
+    assert {status for status, _body in answers} == {201}, answers  # never a 500, nor a 409
+    for key in keys:
+        assert len({body for (_status, body), sent in zip(answers, [k for k in keys for _ in range(4)])
+                    if sent == key}) == 1  # the copies all got the first answer
+    db.session.rollback()
+    assert db.session.get(StockLevel, (product.id, main.id)).on_hand == Decimal(100 - len(keys))
     assert run_all() == []

@@ -61,18 +61,15 @@ def finish_write(response):
         db.session.rollback()
         return response
     database.writing_begins()  # a refusal of a @reads_first view's checks is remembered too
-    if "idempotency" in g:
-        key, fingerprint = g.pop("idempotency")
-        idempotency.remember(g.user.id, key, fingerprint, response.status_code,
-                             response.get_data(as_text=True), response.content_type or "",
-                             response.headers.get("Location", ""))
     try:
-        db.session.commit()
+        if "idempotency" not in g:
+            db.session.commit()
+        elif twin := idempotency.commit_once(g.user.id, *g.pop("idempotency"), response.status_code,
+                                             response.get_data(as_text=True), response.content_type or "",
+                                             response.headers.get("Location", "")):
+            return _replay(twin)  # a concurrent twin finished first; answer as it did
     except IntegrityError:
         db.session.rollback()
-        key = request.headers.get("Idempotency-Key")
-        if key and "user" in g and (record := idempotency.previous(g.user.id, key)):
-            return _replay(record)  # a concurrent twin finished first; answer as it did
         return problem(409, "duplicate", _("This conflicts with an existing record."),
                        _("A unique value is already taken."))
     return response

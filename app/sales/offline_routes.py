@@ -72,8 +72,9 @@ def _answer(key: str, body: dict, status: int):
     body["url"] = url_for("sales.show", order_id=body["id"])
     response = jsonify(body)
     response.status_code = status
-    idempotency.remember(g.user.id, key, "", status, response.get_data(as_text=True), response.content_type)
-    db.session.commit()
+    if twin := idempotency.commit_once(g.user.id, key, "", status, response.get_data(as_text=True),
+                                       response.content_type):
+        return _replay(twin)  # sent twice at once: the twin answered first
     return response
 
 
