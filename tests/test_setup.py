@@ -202,6 +202,20 @@ def test_business_timezone_is_the_setting_with_config_as_default(app):
     assert business_today() == datetime.now(timezone.utc).astimezone(settings.business_zone()).date()
 
 
+def test_business_timezone_read_alone_follows_a_change_made_elsewhere(app, client, login):
+    """Without the settings row loaded, the zone is one column read once a transaction: a change saved by another
+    request shows in this context's next transaction, not a zone kept on g from before."""
+    login("owner")
+    g.pop("company", None)
+    assert settings.business_timezone() == app.config["TIMEZONE"] != "Europe/London"
+    response = client.post("/settings", data={
+        "csrf_token": client.csrf, "name": "青禾", "currency": "CNY", "default_tax_rate": "13",
+        "timezone": "Europe/London", "max_sales_discount_pct": "10", "receipt_tolerance_pct": "0"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.rollback()  # (the test client's request has ended this context's transaction already)
+    assert "company" not in g and settings.business_timezone() == "Europe/London"
+
+
 def test_only_one_function_reads_the_configured_timezone():
     """Every date computation asks settings.services.business_timezone, so none can follow another calendar."""
     root = Path(__file__).resolve().parent.parent / "app"
