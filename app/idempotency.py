@@ -44,14 +44,14 @@ def previous(user_id: int, key: str):
     return db.session.execute(_PREVIOUS, {"user_id": user_id, "key": key, "since": utcnow() - LIFETIME}).first()
 
 
-class KeyTaken(Exception):
+class _KeyTaken(Exception):
     """A twin request (the same user and key) kept its answer first: this one's work is to be rolled back."""
 
 
-def remember(user_id: int, key: str, request_hash: str, status: int, body: str = "",
+def _remember(user_id: int, key: str, request_hash: str, status: int, body: str = "",
              content_type: str = "", location: str = "") -> None:
     """Keep the response for this key, in the caller's transaction, so both commit together: one statement that
-    takes the key, or the place of an expired record under it. KeyTaken when a twin's live record holds it, whether
+    takes the key, or the place of an expired record under it. _KeyTaken when a twin's live record holds it, whether
     committed since `previous` looked or still committing (PostgreSQL waits for that twin's end)."""
     connection = db.session.connection()
     now = utcnow()
@@ -59,7 +59,7 @@ def remember(user_id: int, key: str, request_hash: str, status: int, body: str =
         "user_id": user_id, "key": key, "request_hash": request_hash, "status": status, "body": body,
         "content_type": content_type, "location": location, "created_at": now, "before": now - LIFETIME}).first()
     if taken is None:
-        raise KeyTaken(key)
+        raise _KeyTaken(key)
 
 
 # Built once: every API write with a key runs them (SQLAlchemy then skips constructing them and their cache keys).
@@ -82,13 +82,13 @@ _REMEMBER = text(
 
 def commit_once(user_id: int, key: str, request_hash: str, status: int, body: str = "", content_type: str = "",
                 location: str = ""):
-    """Commit the work with its answer kept under the key (`remember`). If a twin's answer holds the key, roll back
+    """Commit the work with its answer kept under the key (`_remember`). If a twin's answer holds the key, roll back
     and return the twin's record (a row with the record's columns) to answer as it did; else None."""
     try:
-        remember(user_id, key, request_hash, status, body, content_type, location)
+        _remember(user_id, key, request_hash, status, body, content_type, location)
         db.session.commit()
         return None
-    except (KeyTaken, IntegrityError):
+    except (_KeyTaken, IntegrityError):
         db.session.rollback()
         record = previous(user_id, key)
         if record is None:  # not a twin: the work itself broke a unique rule

@@ -1,14 +1,7 @@
 """Races against a real multi-process server (gunicorn), not the test client, on the test database."""
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,42 +10,14 @@ from app.checks import run_all
 from app.extensions import db
 from app.inventory.models import StockAdjustment, StockLevel
 from tests import factories
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from tests.served import gunicorn
 
 @pytest.fixture
 def server(app, database, tmp_path):
-    """gunicorn with 4 worker processes on the test database, started as docs/deploy.md starts it: --preload imports
-    the app once and forks the workers (the app opens no connection while importing, so none is shared)."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "k" * 40, "JXC_INSTANCE": str(tmp_path)}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--no-control-socket", "--preload", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # a loaded CI machine imports the app slowly in five processes
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("gunicorn did not start")
-                time.sleep(0.1)
+    """gunicorn with 4 worker processes on the test database (the app opens no connection while importing, so the
+    forked workers share none)."""
+    with gunicorn(database, tmp_path, workers=4) as (url, _master):
         yield url
-    finally:
-        # Killed outright, master and workers: the test has read what it needed, and even gunicorn's quick shutdown
-        # (SIGQUIT) took 8-16 s on a loaded CI machine while each worker tore its interpreter down.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def _post(url: str, token: str, body: bytes, headers: dict | None = None, with_body: bool = False):

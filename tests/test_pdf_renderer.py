@@ -4,10 +4,8 @@ process; the time limit; and gunicorn's workers never loading WeasyPrint."""
 import logging
 import os
 import signal
-import socket
 import stat
 import subprocess
-import sys
 import threading
 import time
 import types
@@ -21,6 +19,7 @@ from app.extensions import db
 from app.lines import QtyInput
 from app.sales import fulfilment, printing
 from tests import factories
+from tests.served import gunicorn
 from tests.test_documents import company, invoice, pdf_fonts, pdf_text, render  # noqa: F401 (company: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,12 +174,6 @@ def test_gunicorns_master_starts_the_renderer_for_its_workers_and_stops_it(app, 
 
 # --- under gunicorn --------------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _maps_pango(pid: int) -> bool:
     """Whether the process has loaded Pango, which WeasyPrint loads on import and nothing else of ours does."""
     return "libpango" in Path(f"/proc/{pid}/maps").read_text()
@@ -195,22 +188,8 @@ def test_gunicorns_workers_print_through_the_renderer_without_loading_weasyprint
     fulfilment.deliver(owner, order, [QtyInput(order.lines[0].id, 2)])
     invoice_id = fulfilment.invoice_order(owner, order).id
     db.session.commit()
-    instance, port = tmp_path_factory.mktemp("instance"), _free_port()
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "k" * 40, "JXC_INSTANCE": str(instance)}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket", "wsgi:app"],
-                              cwd=ROOT, env=env, start_new_session=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("gunicorn did not start")
-                time.sleep(0.1)
+    instance = tmp_path_factory.mktemp("instance")
+    with gunicorn(database, instance, workers=2) as (url, server):
         request = urllib.request.Request(f"{url}/api/v1/sales-invoices/{invoice_id}/pdf",
                                          headers={"Authorization": f"Bearer {token}"})
         for _ in range(4):  # both workers, most likely
@@ -223,6 +202,3 @@ def test_gunicorns_workers_print_through_the_renderer_without_loading_weasyprint
         assert len(renderers) == 1 and len(workers) == 2
         assert _maps_pango(renderers[0]) and not any(_maps_pango(pid) for pid in workers)
         assert stat.S_IMODE(os.stat(instance / "pdf-renderer.sock").st_mode) == 0o600
-    finally:
-        os.killpg(server.pid, signal.SIGKILL)  # the renderer too: it is in gunicorn's process group
-        server.wait()
