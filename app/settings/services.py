@@ -54,11 +54,12 @@ def business_timezone() -> str:
     else:
         # A stock or money write needs only this of the settings: one column, read once a transaction (loading the
         # whole row through the ORM was 6 % of a stock adjustment). A page that loaded the row answers from it.
-        read = g.get("timezone_read")
-        if read is None or read[0] is not db.session().get_transaction():
+        read = g.get("timezone_read")  # (the transaction it was read in, the zone)
+        if read is not None and read[0] is db.session().get_transaction():
+            zone = read[1]
+        else:
             zone = db.session.scalar(_TIMEZONE) or ""
-            read = g.timezone_read = (db.session().get_transaction(), zone)
-        zone = read[1]
+            g.timezone_read = (db.session().get_transaction(), zone)
     return zone or current_app.config["TIMEZONE"]
 
 
