@@ -1,14 +1,13 @@
 """Search as you type the way Chinese users search: by text, codes, full pinyin and initials (pgsjk, pingguo)."""
 from sqlalchemy import and_
 
+from app import pinyin
+
 
 def haystack(name: str, *others: str) -> str:
     """One lower-case string holding `name`, its pinyin (joined and spaced) and initials, and `others`."""
-    # pypinyin's tables are about 55 MB and 0.6 s to load: a worker loads them when it first saves a name,
-    # not at start (searching compares stored haystacks and never needs them).
-    from pypinyin import Style, lazy_pinyin
-    syllables = lazy_pinyin(name or "", errors="ignore")
-    initials = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
+    syllables = pinyin.syllables(name or "", keep_others=False)
+    initials = pinyin.initials(name or "")
     parts = [name, "".join(syllables), " ".join(syllables), "".join(initials), *others]
     return " ".join(p for p in parts if p).lower()
 

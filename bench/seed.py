@@ -35,9 +35,6 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-import pypinyin
-from pypinyin import Style
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -202,6 +199,7 @@ def _memoised(process):
 def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
     from sqlalchemy import func, insert, select, text
 
+    from app import pinyin
     from app.auth.models import User
     from app.auth.roles import Role
     from app.catalog.models import Barcode, Category, Product
@@ -284,11 +282,12 @@ def seed(products_wanted: int, moves_wanted: int, samples_path: Path) -> dict:
     product_rows, barcode_codes = [], []
     # search_text is the app's own (through app.search.haystack); only its pypinyin calls are memoised
     # while seeding (names repeat a lot, and pypinyin is pure), which makes this step several times
-    # faster and changes nothing. app.search imports lazy_pinyin from pypinyin at each call, so pypinyin's is patched.
+    # faster and changes nothing. app.pinyin calls pypinyin's lazy_pinyin by name at each call, so that is patched.
+    pypinyin = pinyin.loaded()
     real_lazy_pinyin = pypinyin.lazy_pinyin
     memo = {}
 
-    def lazy_pinyin(text, style=Style.NORMAL, errors="default"):
+    def lazy_pinyin(text, style=pypinyin.Style.NORMAL, errors="default"):
         key = (text, style, errors)
         if key not in memo:
             memo[key] = real_lazy_pinyin(text, style=style, errors=errors)

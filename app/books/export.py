@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import pinyin
 from app.amounts import ZERO
 from app.books import chart, mapping
 from app.books.models import Account, AccountMonth, AccountType, Voucher, VoucherLine
@@ -181,9 +182,8 @@ def _root(top: Account) -> str:
 def ascii_name(name: str) -> str:
     """A Chinese account name in ASCII for a beancount account name: pinyin, each syllable capitalised
     (应收账款 → YingShouZhangKuan); letters and digits kept, anything else dropped."""
-    from pypinyin import lazy_pinyin  # its tables (about 55 MB) load on first use, as in search.haystack
     words = []
-    for chunk in lazy_pinyin(unicodedata.normalize("NFKC", name)):
+    for chunk in pinyin.syllables(unicodedata.normalize("NFKC", name)):
         words += [word[0].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", chunk)]
     return "".join(words)[:40]
 

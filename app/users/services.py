@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import func, select
 
+from app import pinyin
 from app.audit import services as audit
 from app.auth import services as auth
 from app.auth.models import User, UserInvitation
@@ -31,8 +32,7 @@ OPEN_ORDER = (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_DE
 
 def propose_username(name: str = "", phone: str = "") -> str:
     """A free username from the name (in pinyin: 王小明 -> wangxiaoming) or else the phone's digits."""
-    from pypinyin import lazy_pinyin  # its tables (about 55 MB) load on first use, as in search.haystack
-    base = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(clean_text(name or "").strip())).lower())[:40]
+    base = re.sub(r"[^a-z0-9]", "", "".join(pinyin.syllables(clean_text(name or "").strip())).lower())[:40]
     if len(base) < 2:
         base = re.sub(r"[^0-9]", "", phone or "")[-11:]
     if len(base) < 2:
