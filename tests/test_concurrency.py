@@ -12,6 +12,7 @@ from app.inventory.models import StockAdjustment, StockLevel
 from tests import factories
 from tests.served import gunicorn
 
+
 @pytest.fixture
 def server(app, database, tmp_path):
     """gunicorn with 4 worker processes on the test database (the app opens no connection while importing, so the
@@ -74,17 +75,17 @@ def test_twins_sent_at_once_are_one_adjustment_answered_alike(app, server):
     factories.stock(product, main, 100)
     body = f'{{"warehouse_id": {main.id}, "reason": "出库", "lines": [{{"product_id": {product.id}, "qty": "-1"}}]}}'
     keys = [f"twin-{n}" for n in range(6)]
+    sent = [key for key in keys for _copy in range(4)]
 
     def send(key):
         return _post(f"{server}/api/v1/stock/adjustments", token, body.encode(), with_body=True,
                      headers={"Idempotency-Key": key})
 
     with ThreadPoolExecutor(max_workers=12) as pool:
-        answers = list(pool.map(send, [key for key in keys for _copy in range(4)]))
+        answers = list(pool.map(send, sent))
     assert {status for status, _body in answers} == {201}, answers  # never a 500, nor a 409
-    for key in keys:
-        assert len({body for (_status, body), sent in zip(answers, [k for k in keys for _ in range(4)])
-                    if sent == key}) == 1  # the copies all got the first answer
+    bodies = {key: {body for (_status, body), sent_key in zip(answers, sent) if sent_key == key} for key in keys}
+    assert all(len(answered) == 1 for answered in bodies.values())  # the copies all got the first answer
     db.session.rollback()
     assert db.session.get(StockLevel, (product.id, main.id)).on_hand == Decimal(100 - len(keys))
     assert run_all() == []

@@ -21,9 +21,6 @@ def shot(page, name):
         page.screenshot(path=str(Path(folder) / f"help-{name}-390x844.png"))
 
 
-# Offline, the nav's low-stock badge cannot load: htmx reports that, and only that.
-@pytest.mark.browser_expects("htmx:sendError", r"low-count")
-@pytest.mark.browser_expects("console", r"ERR_INTERNET_DISCONNECTED|Failed to load resource")
 def bell_of(path: str):
     """The answer to the bell's request from the page at `path` (htmx names the page it asks from), not a late one
     from the page before: leaving a page while its bell is asking is a cancelled request (htmx:sendError)."""
@@ -31,6 +28,9 @@ def bell_of(path: str):
                              and response.request.headers.get("hx-current-url", "").endswith(path))
 
 
+# Offline, the nav's low-stock badge cannot load: htmx reports that, and only that.
+@pytest.mark.browser_expects("htmx:sendError", r"low-count")
+@pytest.mark.browser_expects("console", r"ERR_INTERNET_DISCONNECTED|Failed to load resource")
 def test_help_button_opens_this_screens_help_which_then_opens_offline(installed, app):
     page = installed
     user = factories.user(role="sales", display_name="李销售", quickstart_seen_at=utcnow())
