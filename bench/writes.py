@@ -71,6 +71,10 @@ KINDS = [  # (key, what, requests per round: env variable and default)
     ("adjust", "stock adjustment of -1 (POST)", "BENCH_ADJUSTMENTS", 100),
     ("scan", "stocktake scan (POST)", "BENCH_SCANS", 300),
     ("list", "GET stock list, 50 rows (reference)", "BENCH_LISTS", 100),
+    # What every request pays before its own work, for the scan's ratio: the app's health check (Flask, JXC's hooks
+    # and extensions, one SELECT 1 in a session transaction, no token), then the same with the token checked.
+    ("health", "GET /healthz, no token (reference)", "BENCH_HEALTH", 300),
+    ("me", "GET /api/v1/me, the token checked (reference)", "BENCH_ME", 300),
 ]
 
 
@@ -256,6 +260,8 @@ def one_round(api: Api, shop: Shop, server, database, counts: dict) -> dict:
         for i in range(counts["scan"])])
     figures["list"] = measure(server, database, [
         (lambda: api.call("GET", "/api/v1/stock?per_page=50"))] * counts["list"])
+    figures["health"] = measure(server, database, [(lambda: api.call("GET", "/healthz"))] * counts["health"])
+    figures["me"] = measure(server, database, [(lambda: api.call("GET", "/api/v1/me"))] * counts["me"])
     return figures
 
 
@@ -273,9 +279,12 @@ def raw_rounds(env: dict, instance: Path, rounds: int, count: int) -> dict:
             return lambda: api.call("POST", "/scans", {"scan_id": str(uuid.uuid4()), "barcode": f"69{i:011d}"}, 201)
 
         measure(server, None, [post(i) for i in range(20)])  # warm-up
-        figures = [measure(server, None, [post(i) for i in range(count)]) for _ in range(rounds)]
+        figures, bare = [], []
+        for _ in range(rounds):
+            figures.append(measure(server, None, [post(i) for i in range(count)]))
+            bare.append(measure(server, None, [lambda: api.call("GET", "/healthz")] * count))
         memory = [memory_mb(pid) for pid in gunicorn_workers(server.pid)]
-        return {"rounds": figures, "memory": memory}
+        return {"rounds": figures, "bare": bare, "memory": memory}
     finally:
         stop(server)
 
@@ -454,6 +463,15 @@ def table(engine: str, rounds: list[dict], raw: dict | None, memory: dict | None
         rows.append(["scan / raw (app CPU" + (" + db" if pg else "") + ")", fmt(ratio, ".2f"), "", "",
                      fmt(ref["scan"] / ref["raw"], ".1f") if ref.get("scan") else "-",
                      f"<= {TARGET['scan_ratio']:g}", verdict(ratio, TARGET["scan_ratio"])])
+        # The staircase under the scan's ratio: gunicorn and bare Flask, then the raw transaction, then what JXC's
+        # own stack costs a request before any work of its own.
+        bare = median([r["app_ms"] for r in raw["bare"]])
+        rows.append(["bare Flask GET (raw app's /healthz), CPU ms/req", fmt(bare, ".2f"),
+                     "/".join(fmt(r["app_ms"], ".2f") for r in raw["bare"]), "", "-", "-", ""])
+        for key, what in (("health", "/healthz"), ("me", "/api/v1/me")):
+            own = median([r[key]["app_ms"] for r in rounds if key in r])
+            rows.append([f"{what} / raw (app CPU)", fmt(own / raw_cpu if own is not None and raw_cpu else None, ".2f"),
+                         "", "", "-", "-", ""])
     if memory:
         for index, (pid, figures) in enumerate(sorted(memory["after"].items()), 1):
             rows.append([f"worker {index} RSS after the day's load, MB", fmt(figures["rss_mb"]),
