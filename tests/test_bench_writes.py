@@ -71,7 +71,8 @@ def test_table_puts_medians_beside_reference_and_target(writes):
         return {"requests": 10, "app_ms": app, "db_ms": db, "wall_ms": app * 2}
     rounds = [{key: figures(ms) for key, _w, _v, _d in writes.KINDS}
               for ms in (10.0, 30.0, 20.0)]
-    raw = {"rounds": [figures(1.0), figures(2.0), figures(3.0)], "memory": [{"rss_mb": 31.0, "pss_mb": 20.0}]}
+    raw = {"rounds": [figures(1.0), figures(2.0), figures(3.0)], "bare": [figures(0.5), figures(1.5), figures(1.0)],
+           "memory": [{"rss_mb": 31.0, "pss_mb": 20.0}]}
     memory = {"at_start": {}, "after": {11: {"rss_mb": 100.0, "pss_mb": 90.0}, 12: {"rss_mb": 130.0, "pss_mb": 99.0}},
               "master": {"rss_mb": 80.0, "pss_mb": 40.0},
               "renderer": {"at_start": {"rss_mb": 60.0, "pss_mb": 45.0}, "after": {"rss_mb": 66.0, "pss_mb": 50.0}},
@@ -81,6 +82,9 @@ def test_table_puts_medians_beside_reference_and_target(writes):
     order = by_name["create a 10-line sales order (POST), CPU ms/req"]
     assert "20.0" in order and "10.0/30.0/20.0" in order and "126.0" in order and order.endswith("NO")
     assert by_name["scan / raw (app CPU)"].split()[5] == "10.00"  # median scan 20 over median raw 2
+    assert by_name["bare Flask GET (raw app's /healthz), CPU ms/req"].split()[8:10] == ["1.00", "0.50/1.50/1.00"]
+    assert by_name["/healthz / raw (app CPU)"].split()[5] == "10.00"  # each kind's median is 20 here
+    assert by_name["/api/v1/me / raw (app CPU)"].split()[5] == "10.00"
     assert by_name["worker 1 RSS after the day's load, MB"].endswith("yes")
     assert by_name["worker 2 RSS after the day's load, MB"].endswith("NO")
     assert by_name["cold start to first authenticated 200, s"].endswith("yes")  # median 1.2 <= 1.5
