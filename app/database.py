@@ -16,10 +16,11 @@ its service's checks) in one read transaction, and its service says where the wr
 """
 import sqlite3
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from flask import g, request
+from flask import g, has_request_context, request
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -69,6 +70,34 @@ def writing_begins() -> None:
             session.commit()
         finally:
             session.expire_on_commit = expire
+
+
+@contextmanager
+def written_apart():
+    """For what a read request must write before it can read on (the chart of accounts seeded on first use): the
+    block runs in a write transaction of its own, committed when it ends. On SQLite a read transaction cannot become
+    a writer once another has committed since it began (SQLITE_BUSY_SNAPSHOT, "database is locked" at once, with no
+    wait): so the read transaction ends first (nothing of what it loaded is expired), the block begins with BEGIN
+    IMMEDIATE and waits its turn, and the request then reads on in a new read transaction that sees what was
+    written. In a write request, or outside requests (commands, tasks, tests), the block is simply part of the
+    transaction under way."""
+    if writing() or not has_request_context():
+        yield
+        return
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    token = _write_intent.set(True)
+    try:
+        session.commit()  # the read transaction: nothing to write
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        _write_intent.reset(token)
+        session.expire_on_commit = expire
 
 
 def commit_hint(statement) -> None:

@@ -548,3 +548,22 @@ def test_documents_posting_at_once_queue_for_the_voucher_counter_and_never_deadl
                               .order_by(Voucher.seq)).all()
     assert seqs == list(range(1, before + len(requests) + 1))
     assert run_all() == []
+
+
+def test_a_page_that_finds_no_chart_waits_for_the_one_another_page_seeds_instead_of_failing(app):
+    """A new company's first dashboard asks for the books from two pages at once (its summary and the page itself).
+    The page whose read began before the other seeded the chart failed on SQLite with "database is locked": a read
+    transaction cannot turn writer once another has committed. A page now seeds in a write transaction of its own,
+    which waits for the lock and finds the chart there; and what it seeds is kept, not rolled back with the page."""
+    from app.books.models import Account, ExpenseCategory
+    with app.test_request_context("/reports/summary"):  # a page: reads in read transactions (the app fixture's)
+        assert db.session.scalar(select(Account.id).limit(1)) is None  # its read transaction began: no chart yet
+        with app.app_context(), app.test_request_context("/"):  # the other page, with a session of its own
+            chart.ensure()
+            db.session.commit()  # as a page's request may, noting a session's last use
+        chart.ensure()
+        assert set(chart.by_role()) == {role for *_account, role in chart.CHART if role}
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(Account)) == len(chart.CHART)  # once, and kept
+    assert db.session.scalar(select(func.count()).select_from(MoneyAccount)) == len(chart.MONEY_ACCOUNTS)
+    assert db.session.scalar(select(func.count()).select_from(ExpenseCategory)) == len(chart.EXPENSE_CATEGORIES)

@@ -6,6 +6,7 @@ may rename them and add sub-accounts; an account a role points to cannot be dele
 """
 from sqlalchemy import bindparam, func, select, text
 
+from app import database
 from app.books.models import Account, AccountType, ExpenseCategory, MoneyAccount, MoneyDirection, MoneyKind
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
@@ -112,10 +113,22 @@ EXPENSE_CATEGORIES = (
 def ensure() -> None:
     """Seed the chart, the money accounts and the expense categories when the books are empty.
 
-    Safe when two first postings race: the account rows go in with ON CONFLICT DO NOTHING on their unique code, and
-    the rest only when the chart was new to this transaction."""
-    if db.session.scalar(select(Account.id).limit(1)) is not None:
+    A page (a read request) seeds them in a write transaction of its own, committed at once (database.written_apart):
+    two pages opened at once on a new company's first dashboard had one of them fail on SQLite. Safe when two first
+    postings race too: the account rows go in with ON CONFLICT DO NOTHING on their unique code, and the rest only
+    when the chart was new to this transaction."""
+    if _seeded():
         return
+    with database.written_apart():
+        if not _seeded():  # another request may have seeded it while this one waited for the write lock
+            _seed()
+
+
+def _seeded() -> bool:
+    return db.session.scalar(select(Account.id).limit(1)) is not None
+
+
+def _seed() -> None:
     inserted = 0
     for code, name, kind, debit_normal, role in CHART:
         inserted += db.session.execute(_INSERT, {"code": code, "name": name, "type": kind.value,
