@@ -145,3 +145,22 @@ def test_finance_sees_the_backup_item_without_a_link(client, login):
     login("finance")
     tile = _backup_tile(client)
     assert "dash-warn" in tile and "/settings/backups" not in tile
+
+
+def test_the_screen_keeps_the_settings_it_makes_and_makes_them_once(app, client, owner):
+    """The first visit makes the settings row with the defaults, and it stays: it went with the page's rollback, and
+    on SQLite the page failed ("database is locked") if another request had made the row since its read began."""
+    from sqlalchemy import func, select
+    assert client.get("/settings/backups").status_code == 200
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(BackupSettings)) == 1  # kept
+    db.session.execute(BackupSettings.__table__.delete())
+    db.session.commit()
+    with app.test_request_context("/settings/backups"):  # a page: reads in read transactions (the app fixture's)
+        assert db.session.scalar(select(BackupSettings.id)) is None  # its read transaction began: no row yet
+        with app.app_context(), app.test_request_context("/settings/backups"):  # another page, a session of its own
+            made = services.settings().id
+            db.session.commit()  # as a page's request may, noting a session's last use
+        assert services.settings().id == made
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(BackupSettings)) == 1

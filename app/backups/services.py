@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from app import database
 from app.audit.services import apply_changes, record
 from app.backups import crypto, snapshot, storage
 from app.backups.models import FAILED, FOLDER, OK, RUNNING, BackupRun, BackupSettings
@@ -48,12 +49,21 @@ class Outcome:
 
 
 def settings() -> BackupSettings:
-    row = db.session.scalar(select(BackupSettings).limit(1))
+    """The one settings row, made with the defaults the first time anything asks. The backup screen (a page) makes
+    it in a write transaction of its own (database.written_apart), kept at once: in its read transaction the insert
+    could fail on SQLite when another request had just committed, and went with the page's rollback."""
+    row = db.session.scalar(_FIRST)
     if row is None:
-        row = BackupSettings()
-        db.session.add(row)
-        db.session.flush()
+        with database.written_apart():
+            row = db.session.scalar(_FIRST)  # another request's, if it came first
+            if row is None:
+                row = BackupSettings()
+                db.session.add(row)
+                db.session.flush()
     return row
+
+
+_FIRST = select(BackupSettings).order_by(BackupSettings.id).limit(1)
 
 
 def default_folder() -> Path:

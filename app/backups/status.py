@@ -17,7 +17,7 @@ def latest(now: datetime | None = None) -> dict:
     """{"state": one of the above, "problem": bool, "last_ok_at", "last_run": {started_at, finished_at, status,
     verified, size, location, message} or None}."""
     now = now or utcnow()
-    row = db.session.scalar(select(BackupSettings).limit(1))
+    row = db.session.scalar(select(BackupSettings).order_by(BackupSettings.id).limit(1))  # as services.settings()
     last = db.session.scalar(select(BackupRun).where(BackupRun.status != RUNNING)
                              .order_by(BackupRun.started_at.desc(), BackupRun.id.desc()).limit(1))
     last_ok_at = db.session.scalar(select(BackupRun.finished_at).where(BackupRun.status == OK)
