@@ -7,10 +7,12 @@ A fresh database (SQLite, or PostgreSQL with BENCH_DATABASE_URL) gets the demo c
   (one client, bench/stocktake.py's lean HTTP client, which opens again after each `Connection: close`) and reads
   the worker's utime + stime from /proc/<pid>/stat before and after; on PostgreSQL also the backends serving the
   bench's database (bench/load.py's server_cpu). Kinds: create a 10-line sales order in one POST, a 50-line one,
-  confirm an order (the 10-line ones just made), a stock adjustment of -1, a stocktake scan, and, as the reference
-  read, GET a stock list of 50 rows. Three rounds, medians printed (each round's figures beside them).
+  confirm an order (the 10-line ones just made), a stock adjustment of -1, a stocktake scan, and, as references,
+  GET a stock list of 50 rows, GET /healthz and GET /api/v1/me (what JXC's stack costs a request before its own
+  work). Three rounds, medians printed (each round's figures beside them).
 - the floor: bench/raw_app.py (Flask + one raw sqlite3 BEGIN IMMEDIATE; INSERT; COMMIT per POST) served the same
-  way; its CPU per request and the scan's over it (target <= 2x).
+  way; its CPU per request and the scan's over it (target <= 2x); under it the raw app's bare GET /healthz, and
+  JXC's /healthz and /api/v1/me over the raw transaction.
 - memory: gunicorn with 2 sync workers, two clients each running "a day" a few times (orders created, confirmed,
   delivered and invoiced, the invoice PDF, stock list, search, an adjustment, a scan, the signed-in home page,
   product list and Excel export, the order screen, reports); then each worker's VmRSS (/proc/<pid>/status) and
