@@ -63,13 +63,20 @@ def writing_begins() -> None:
     if not g.pop("_reading_first", False):
         return
     _write_intent.set(True)
-    session = db.session()
-    if session.in_transaction() and db.engine.dialect.name == "sqlite":
-        expire, session.expire_on_commit = session.expire_on_commit, False
-        try:
+    with _keeping_loaded() as session:
+        if session.in_transaction() and db.engine.dialect.name == "sqlite":
             session.commit()
-        finally:
-            session.expire_on_commit = expire
+
+
+@contextmanager
+def _keeping_loaded():
+    """The session, whose commits in the block expire nothing it loaded: the request goes on with the same objects."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield session
+    finally:
+        session.expire_on_commit = expire
 
 
 @contextmanager
@@ -84,34 +91,29 @@ def written_apart():
     if writing() or not has_request_context():
         yield
         return
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
     token = _write_intent.set(True)
     try:
-        session.commit()  # the read transaction: nothing to write
-        try:
-            yield
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        with _keeping_loaded() as session:
+            session.commit()  # the read transaction: nothing to write
+            try:
+                yield
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         _write_intent.reset(token)
-        session.expire_on_commit = expire
 
 
 def commit_hint(statement) -> None:
     """Run and commit at once what a read request notes in passing (a token's or a session's "last used"), keeping
     what it loaded. Only a hint: on SQLite a reader that loses a race to a writer drops it rather than failing."""
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.execute(statement)
-        session.commit()
-    except OperationalError:
-        session.rollback()
-    finally:
-        session.expire_on_commit = expire
+    with _keeping_loaded() as session:
+        try:
+            session.execute(statement)
+            session.commit()
+        except OperationalError:
+            session.rollback()
 
 
 def init_app(app) -> None:
