@@ -4,14 +4,16 @@ import os
 import re
 
 import pytest
+from flask import g, has_request_context, request
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.engine import Engine
 
 from app import create_app
 from app.auth import throttle
 from app.config import TestConfig, database_url
-from app.database import set_write_intent
+from app.database import set_write_intent, writing
 from app.extensions import db, init_migrations
 from tests import factories
 
@@ -30,6 +32,41 @@ def pytest_collection_modifyitems(items):
     first = {name: place for place, name in enumerate(LONGEST_FIRST)}
     order = {id(item): (first.get(name, len(first)), -sizes[name], name) for item, name in zip(items, files)}
     items.sort(key=lambda item: order[id(item)])
+
+
+# -- a page writes nothing in its read transaction -----------------------------------------------------------------
+# A request that reads (GET, HEAD, OPTIONS; a @reads_first view until its writes begin) runs in a read transaction.
+# A write there, after it has read, fails at once on SQLite ("database is locked") when another request has
+# committed since it began, and on both engines goes with the page's rollback: a new company's first dashboard
+# answered 500 so. What a page must write goes through database.written_apart. The "last used" hints
+# (database.commit_hint) write there on purpose and give way on a lost race; the sign-in and share-link counters
+# write in transactions of their own that begin with the write, and are not flagged.
+HINTS = ("UPDATE api_token SET last_used_at", "UPDATE user_session SET last_seen_at")
+_page_writes: list[str] = []
+
+
+@event.listens_for(Engine, "begin")
+def _nothing_read_yet(connection):
+    connection.info.pop("jxc_has_read", None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _watch_page_writes(connection, _cursor, statement, _parameters, _context, _executemany):
+    head = statement.lstrip()[:6].upper()
+    if head.startswith(("SELECT", "WITH")):
+        connection.info["jxc_has_read"] = True
+    elif (head in ("INSERT", "UPDATE", "DELETE") and connection.info.get("jxc_has_read") and has_request_context()
+          and "_write_intent_token" in g and not writing() and not statement.startswith(HINTS)):
+        # (_write_intent_token: a request the app dispatched, not test code in a test_request_context)
+        _page_writes.append(f"{request.method} {request.path}: {' '.join(statement.split())[:120]}")
+
+
+@pytest.fixture(autouse=True)
+def _pages_write_nothing_in_their_read_transaction():
+    _page_writes.clear()
+    yield
+    assert not _page_writes, "a page wrote in its read transaction (use database.written_apart):\n" + "\n".join(
+        dict.fromkeys(_page_writes))
 
 
 def _worker_database(url: str) -> str:
