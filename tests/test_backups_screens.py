@@ -3,6 +3,7 @@ now, the runs) and the dashboard's red item when backups are not set up, failed 
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.backups import services
@@ -150,7 +151,6 @@ def test_finance_sees_the_backup_item_without_a_link(client, login):
 def test_the_screen_keeps_the_settings_it_makes_and_makes_them_once(app, client, owner):
     """The first visit makes the settings row with the defaults, and it stays: it went with the page's rollback, and
     on SQLite the page failed ("database is locked") if another request had made the row since its read began."""
-    from sqlalchemy import func, select
     assert client.get("/settings/backups").status_code == 200
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(BackupSettings)) == 1  # kept

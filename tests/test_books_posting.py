@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.books import chart
-from app.books.models import AccountMonth, MoneyAccount, Voucher
+from app.books.models import Account, AccountMonth, ExpenseCategory, MoneyAccount, Voucher
 from app.finance.models import Payment
 from app.checks import run_all
 from app.db_types import business_today
@@ -555,7 +555,6 @@ def test_a_page_that_finds_no_chart_waits_for_the_one_another_page_seeds_instead
     The page whose read began before the other seeded the chart failed on SQLite with "database is locked": a read
     transaction cannot turn writer once another has committed. A page now seeds in a write transaction of its own,
     which waits for the lock and finds the chart there; and what it seeds is kept, not rolled back with the page."""
-    from app.books.models import Account, ExpenseCategory
     with app.test_request_context("/reports/summary"):  # a page: reads in read transactions (the app fixture's)
         assert db.session.scalar(select(Account.id).limit(1)) is None  # its read transaction began: no chart yet
         with app.app_context(), app.test_request_context("/"):  # the other page, with a session of its own
